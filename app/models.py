@@ -1,0 +1,65 @@
+"""Typed results of the Python API: an `Answer` made of article text and the `Citation`s behind it."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AnswerMode = Literal["extractive", "ranking", "abstain", "llm", "llm-partial", "extractive-fallback"]
+
+
+class Citation(BaseModel):
+    """One piece of evidence: a verbatim span of the source text and the section it belongs to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    marker: int = Field(description="The number used for this citation in the answer text, e.g. 1 for [1].")
+    section: str = Field(description='Section title as in the article, e.g. "2. Hangzhou".')
+    topic: str | None = Field(default=None, description='Bullet topic label, e.g. "Policy Support".')
+    quote: str = Field(description="Verbatim source text at start:end.")
+    start: int = Field(ge=0, description="Start offset of the quote in the source text.")
+    end: int = Field(ge=0, description="End offset (exclusive) of the quote in the source text.")
+    rank: int | None = Field(default=None, description="Rank of the section's city (1-10), if any.")
+    city: str | None = Field(default=None, description="City of the section, if any.")
+
+    @property
+    def label(self) -> str:
+        """Human label of where the quote comes from, e.g. "4. Shenzhen › Policy Support"."""
+        return f"{self.section} › {self.topic}" if self.topic else self.section
+
+
+class RetrievedSection(BaseModel):
+    """A section that retrieval ranked for the question (used by the eval for hit@k and MRR)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    section: str
+    topic: str | None = None
+    score: float
+
+
+class Answer(BaseModel):
+    """The reply to one question: text with [n] markers, the citations in marker order, and how it was made."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(description="The reply, with inline markers like [1] for its citations.")
+    citations: list[Citation] = Field(default_factory=list, description="Citations in marker order.")
+    abstained: bool = Field(default=False, description="True when the article does not answer.")
+    question: str = Field(default="", description="The question as asked.")
+    standalone_question: str = Field(
+        default="", description="The question after follow-up resolution (what was actually answered)."
+    )
+    mode: AnswerMode = Field(default="extractive", description="Which path produced the answer.")
+    retrieved: list[RetrievedSection] = Field(
+        default_factory=list, description="Sections retrieval ranked, best first."
+    )
+    timings_ms: dict[str, float] = Field(
+        default_factory=dict, description="Milliseconds spent per stage (retrieval, answer, total)."
+    )
+    notice: str | None = Field(default=None, description="A note for the user (e.g. question was truncated).")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serializable dict of the answer."""
+        return self.model_dump(mode="json")

