@@ -11,6 +11,10 @@ class InvalidQuestionError(AICitiesError, ValueError):
     """The question is empty, too long or not text."""
 
 
+class InvalidHistoryError(InvalidQuestionError):
+    """The chat history is not a list of (question, answer) pairs."""
+
+
 class SourceError(AICitiesError):
     """The source article is missing, unreadable, too large or not text."""
 

@@ -1,0 +1,31 @@
+"""ai-cities-chat: grounded, cited answers about "China's Top 10 AI Cities in 2025: The Complete Ranking".
+
+    from app import ask
+    answer = ask("Which city hosts Alibaba's DAMO Academy?")
+
+Importing this package loads no model and opens no database: the names below are imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["AICitiesError", "Answer", "Chatbot", "Citation", "Settings", "ask", "default_chatbot"]
+
+if TYPE_CHECKING:
+    from app.api import ask, default_chatbot
+    from app.chatbot import Chatbot
+    from app.errors import AICitiesError
+    from app.models import Answer, Citation
+    from app.settings import Settings
+
+_WHERE = {"ask": "app.api", "default_chatbot": "app.api", "Chatbot": "app.chatbot", "Answer": "app.models",
+          "Citation": "app.models", "Settings": "app.settings", "AICitiesError": "app.errors"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        import importlib
+
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'app' has no attribute {name!r}")

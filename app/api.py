@@ -1,0 +1,36 @@
+"""The one-call Python API: `ask(question, history=None)` on a default `Chatbot` built on first use."""
+
+from __future__ import annotations
+
+import threading
+
+from app.chatbot import Chatbot, History
+from app.models import Answer
+from app.settings import Settings
+
+_default: Chatbot | None = None
+_lock = threading.Lock()
+
+
+def default_chatbot() -> Chatbot:
+    """The process-wide default bot (settings from the environment), built on first use."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = Chatbot(Settings())
+    return _default
+
+
+def ask(question: str, history: History | None = None) -> Answer:
+    """Answer a question about the article with cited quotes.
+
+    Args:
+        question: the question, in English or Chinese.
+        history: earlier turns as (question, answer text) pairs, for follow-ups like "What rank does it have?".
+
+    Returns:
+        An `Answer`: `text` with [n] markers, `citations` in marker order, `abstained` when the article does
+        not answer.
+    """
+    return default_chatbot().ask(question, history=history)

@@ -1,0 +1,199 @@
+"""The `Chatbot` service: question in, cited `Answer` out. It holds the shared models and the store, and no
+per-user state, so one instance serves every user (the UI, the CLI and the Python API)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.answerer import Answerer, ExtractiveAnswerer
+from app.errors import InvalidHistoryError, SourceError, StoreUnavailableError
+from app.knowledge import KnowledgeBase, RankEntry
+from app.models import Answer, RetrievedSection
+from app.query import AliasTable, QueryAnalyzer, clean_question, load_aliases
+from app.retrieval import HybridRetriever
+from app.settings import Settings
+from ingest.embeddings import LocalEmbeddings
+from ingest.loader import load_source
+from ingest.pipeline import IngestReport, ingest_source
+from ingest.store import ArticleIndex, make_client
+
+logger = logging.getLogger(__name__)
+
+History = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """Everything built at warm-up; replaced as a whole when the index changes."""
+
+    kb: KnowledgeBase
+    analyzer: QueryAnalyzer
+    retriever: HybridRetriever
+    answerer: Answerer
+
+
+class Chatbot:
+    """Grounded Q&A over the indexed article.
+
+    Args:
+        settings: the typed settings (defaults from the environment).
+        embeddings: the embedder; built from settings when not given (loaded lazily).
+        client: a Chroma client; opened from settings when not given.
+        aliases: the alias table; loaded from `app/aliases.yaml` when not given.
+
+    Nothing heavy happens here: the model loads, the store opens and the index is built (if needed) on the
+    first question or on `warm_up()`.
+    """
+
+    def __init__(self, settings: Settings | None = None, *, embeddings: LocalEmbeddings | None = None,
+                 client: object | None = None, aliases: AliasTable | None = None) -> None:
+        self.settings = settings or Settings()
+        self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path)
+        self._client = client
+        self._aliases = aliases
+        self._ready: _Ready | None = None
+        self._lock = threading.RLock()
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    def _index(self) -> ArticleIndex:
+        if self._client is None:
+            self._client = make_client(self.settings)
+        return ArticleIndex(self._client, self.settings.collection, self.embeddings)
+
+    def ingest(self, source: Path | None = None, *, rebuild: bool = False,
+               show_progress: bool | None = None) -> IngestReport:
+        """Index a source (default: the configured one) and make the bot answer from it."""
+        with self._lock:
+            report = ingest_source(self._index(), self.embeddings, source or self.settings.source_path,
+                                   rebuild=rebuild, max_bytes=self.settings.max_source_bytes,
+                                   show_progress=show_progress)
+            self._ready = None
+            return report
+
+    def warm_up(self) -> None:
+        """Load the model, open the store, index the source if the index is missing or stale."""
+        if self._ready is not None:
+            return
+        with self._lock:
+            if self._ready is not None:
+                return
+            index = self._index()
+            self.embeddings.warm_up()
+            self._ensure_index(index)
+            stored = index.read()
+            if stored is None:
+                raise StoreUnavailableError(
+                    f"Vector store unavailable: collection {index.name!r} has no index. Run `ai-cities ingest`.")
+            kb = KnowledgeBase(stored, self.embeddings)
+            aliases = self._aliases or load_aliases()
+            last = kb.ranking[-1].rank if kb.ranking else 0
+            analyzer = QueryAnalyzer(aliases, [e.city for e in kb.ranking], last)
+            retriever = HybridRetriever(kb, index, self.embeddings, aliases)
+            answerer = ExtractiveAnswerer(kb, aliases, threshold=self.settings.abstain_threshold,
+                                          max_sentences=self.settings.max_answer_sentences,
+                                          top_k=self.settings.top_k)
+            self._ready = _Ready(kb, analyzer, retriever, answerer)
+
+    def _ensure_index(self, index: ArticleIndex) -> None:
+        manifest = index.manifest()
+        source = self.settings.source_path
+        if manifest is not None and self.settings.client_server and not source.exists():
+            return  # a server's index is usable without the source on this machine
+        try:
+            current = load_source(source, max_bytes=self.settings.max_source_bytes)
+        except SourceError:
+            if manifest is not None:
+                logger.warning("Source %s is unavailable; answering from the existing index.", source)
+                return
+            raise
+        if manifest is None or manifest.source_hash != current.sha256 or \
+                manifest.embedding_model != self.embeddings.model_id:
+            logger.info("Index %s is missing or stale: ingesting %s", index.name, source)
+            ingest_source(index, self.embeddings, source, max_bytes=self.settings.max_source_bytes,
+                          show_progress=False)
+
+    @property
+    def _state(self) -> _Ready:
+        self.warm_up()
+        assert self._ready is not None
+        return self._ready
+
+    # -- questions ------------------------------------------------------------------------------------
+    def ask(self, question: str, history: History | None = None) -> Answer:
+        """Answer one question, using `history` ([(question, answer text), ...]) for follow-ups.
+
+        Raises:
+            InvalidQuestionError: empty, too long, or not text.
+            StoreUnavailableError: the vector store cannot be reached.
+        """
+        started = time.perf_counter()
+        cleaned, notice = clean_question(question, self.settings.max_question_chars)
+        pairs = _validate_history(history)
+        state = self._state
+        kb = state.kb
+        rank_of = {e.city: e.rank for e in kb.ranking}
+        city_at = {e.rank: e.city for e in kb.ranking}
+        standalone = state.analyzer.resolve(cleaned, pairs, rank_of, city_at)
+        query = state.analyzer.analyze(standalone)
+        retrieval = state.retriever.retrieve(query)
+        answer_started = time.perf_counter()
+        draft = state.answerer.answer(query, retrieval)
+        done = time.perf_counter()
+        if query.injection:
+            notice = "Instructions inside the question were ignored; I only answer from the article."
+        seen: dict[str, RetrievedSection] = {}
+        for chunk, score in retrieval.ranked:
+            seen.setdefault(chunk.section, RetrievedSection(section=chunk.section, topic=chunk.topic,
+                                                            score=round(score, 5)))
+        return Answer(
+            text=draft.text,
+            citations=draft.citations,
+            abstained=draft.abstained,
+            question=question if isinstance(question, str) else str(question),
+            standalone_question=standalone,
+            mode=draft.mode,
+            retrieved=list(seen.values()),
+            timings_ms={"retrieval": round(retrieval.ms, 2),
+                        "answer": round((done - answer_started) * 1000, 2),
+                        "total": round((done - started) * 1000, 2)},
+            notice=notice,
+        )
+
+    # -- article views (for the UI) -------------------------------------------------------------------
+    def ranking(self) -> list[RankEntry]:
+        """The ranking table (rank, city, section title, heading offsets, topic labels)."""
+        return list(self._state.kb.ranking)
+
+    def source_text(self) -> str:
+        """The source text that every citation's offsets refer to."""
+        return self._state.kb.source_text
+
+    def section_span(self, section: str) -> tuple[int, int] | None:
+        """Offsets of a whole section of the article, by its title (e.g. "4. Shenzhen")."""
+        return self._state.kb.sections.get(section)
+
+    @property
+    def title(self) -> str:
+        """The article's title."""
+        return self._state.kb.title
+
+
+def _validate_history(history: History | None) -> list[tuple[str, str]]:
+    if history is None:
+        return []
+    pairs: list[tuple[str, str]] = []
+    try:
+        for item in history:
+            asked, answered = item
+            pairs.append((str(asked or ""), str(answered or "")))
+    except (TypeError, ValueError) as exc:
+        raise InvalidHistoryError(
+            "history must be a list of (question, answer) pairs, e.g. [(\"Tell me about Jinan.\", \"...\")]."
+        ) from exc
+    return pairs
+

@@ -1,0 +1,231 @@
+"""What the app knows about the indexed article, read back from the store once at warm-up: chunks,
+sentences (with offsets and embeddings), the ranking table, sections and a BM25 index.
+
+Everything here comes from the Chroma collection (documents, metadata, and the manifest's stored source
+text and structure), so client-server mode needs no local copy of the source.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import bm25s
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from app.models import Citation
+from app.text import fold, split_sentences, stem, terms, words
+from ingest.store import StoredIndex
+
+logger = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+TRENDS_HINT = re.compile(r"trend|observation", re.I)
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """One stored chunk: verbatim `text` at start:end, plus the heading-path text that was embedded."""
+
+    id: str
+    index: int
+    text: str
+    embed_text: str
+    kind: str
+    section: str
+    topic: str | None
+    rank: int | None
+    city: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a chunk: the unit the extractive answerer quotes and cites."""
+
+    index: int
+    chunk: ChunkRecord
+    text: str
+    start: int
+    end: int
+    first_in_chunk: bool
+
+    @property
+    def section(self) -> str:
+        return self.chunk.section
+
+    @property
+    def city(self) -> str | None:
+        return self.chunk.city
+
+    def citation(self, marker: int) -> Citation:
+        """A citation of this sentence under answer marker `marker`."""
+        c = self.chunk
+        return Citation(marker=marker, section=c.section, topic=c.topic, quote=self.text, start=self.start,
+                        end=self.end, rank=c.rank, city=c.city)
+
+
+@dataclass(frozen=True)
+class RankEntry:
+    """One row of the ranking: the heading span is the citation for rank answers."""
+
+    rank: int
+    city: str
+    section: str
+    start: int
+    end: int
+    section_end: int
+    topics: tuple[str, ...]
+
+    def citation(self, marker: int) -> Citation:
+        """A citation of the section heading (e.g. "8. Jinan")."""
+        return Citation(marker=marker, section=self.section, topic=None, quote=self.section, start=self.start,
+                        end=self.end, rank=self.rank, city=self.city)
+
+
+class KnowledgeBase:
+    """In-memory view of one index: built once per `Chatbot` warm-up, then read-only (thread-safe)."""
+
+    def __init__(self, stored: StoredIndex, embeddings: Embeddings) -> None:
+        self.source_text = stored.source_text
+        self.manifest = stored.manifest
+        structure = stored.structure
+        self.title: str = (structure.get("title") or {}).get("text", "")
+        self.chunks = self._chunks(stored)
+        self.by_id = {c.id: c for c in self.chunks}
+        self.ranking = self._ranking(structure)
+        self.sections = self._sections(structure)
+        self.sentences = self._sentences()
+        self._embeddings = embeddings
+        self.sentence_vectors, self.context_vectors = self._embed_sentences()
+        self._bm25, self._bm25_ids = self._bm25_index()
+        self.vocabulary = self._vocabulary()
+        self.sentence_terms = [set(terms(self.context_of(s))) for s in self.sentences]
+        self.idf = self._idf()
+        logger.info("Knowledge base: %d chunks, %d sentences, %d ranked cities", len(self.chunks),
+                    len(self.sentences), len(self.ranking))
+
+    # -- building -------------------------------------------------------------------------------------
+    def _chunks(self, stored: StoredIndex) -> list[ChunkRecord]:
+        records = []
+        for cid, doc, meta in zip(stored.ids, stored.documents, stored.metadatas, strict=True):
+            start, end = int(meta["start"]), int(meta["end"])
+            records.append(ChunkRecord(
+                id=cid, index=0, text=self.source_text[start:end], embed_text=doc, kind=str(meta["kind"]),
+                section=str(meta["section"]), topic=str(meta.get("topic") or "") or None,
+                rank=int(meta.get("rank") or 0) or None, city=str(meta.get("city") or "") or None,
+                start=start, end=end,
+            ))
+        records.sort(key=lambda r: (r.start, r.end))
+        return [ChunkRecord(**{**r.__dict__, "index": i}) for i, r in enumerate(records)]
+
+    @staticmethod
+    def _ranking(structure: dict) -> list[RankEntry]:
+        rows = []
+        for s in structure.get("sections", []):
+            if s.get("rank"):
+                title = s["title"]
+                rows.append(RankEntry(int(s["rank"]), s["city"], title["text"], title["start"], title["end"],
+                                      int(s["end"]), tuple(s.get("topics") or ())))
+        rows.sort(key=lambda r: r.rank)
+        return rows
+
+    @staticmethod
+    def _sections(structure: dict) -> dict[str, tuple[int, int]]:
+        spans: dict[str, tuple[int, int]] = {}
+        for key in ("intro", "methodology"):
+            item = structure.get(key)
+            if item:
+                spans[item["section"]] = (item["start"], item["end"])
+        for s in structure.get("sections", []):
+            if s["title"]["text"]:
+                spans[s["title"]["text"]] = (int(s["start"]), int(s["end"]))
+        return spans
+
+    def _sentences(self) -> list[Sentence]:
+        out: list[Sentence] = []
+        for chunk in self.chunks:
+            if chunk.kind == "title":
+                continue
+            for n, (start, end) in enumerate(split_sentences(chunk.text, chunk.start)):
+                text = self.source_text[start:end].rstrip(":").rstrip()
+                out.append(Sentence(len(out), chunk, text, start, start + len(text), n == 0))
+        return out
+
+    def _embed_sentences(self) -> tuple[np.ndarray, np.ndarray]:
+        plain = [s.text for s in self.sentences]
+        context = [self.context_of(s) for s in self.sentences]
+        vectors = np.asarray(self._embeddings.embed_documents(plain + context), dtype=np.float32)
+        return vectors[: len(plain)], vectors[len(plain) :]
+
+    def _bm25_index(self) -> tuple[bm25s.BM25, list[str]]:
+        retriever = bm25s.BM25()
+        corpus = [terms(c.embed_text) or ["_"] for c in self.chunks]
+        retriever.index(corpus, show_progress=False)
+        return retriever, [c.id for c in self.chunks]
+
+    def _vocabulary(self) -> set[str]:
+        vocab: set[str] = set()
+        for chunk in self.chunks:
+            for word in words(chunk.embed_text):
+                vocab.add(word)
+                vocab.add(stem(word))
+        return vocab
+
+    def _idf(self) -> dict[str, float]:
+        n = len(self.sentence_terms)
+        df: dict[str, int] = {}
+        for term_set in self.sentence_terms:
+            for term in term_set:
+                df[term] = df.get(term, 0) + 1
+        return {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
+
+    # -- queries --------------------------------------------------------------------------------------
+    def context_of(self, sentence: Sentence) -> str:
+        """The sentence with its heading path, as embedded for matching."""
+        c = sentence.chunk
+        head = f"{c.city} (rank {c.rank})" if c.city else c.section
+        return f"{head} › {c.topic}: {sentence.text}" if c.topic else f"{head}: {sentence.text}"
+
+    def bm25_scores(self, query_terms: list[str]) -> dict[str, float]:
+        """BM25 score of every chunk for the query terms."""
+        if not query_terms:
+            return {}
+        scores = self._bm25.get_scores(query_terms)
+        return {cid: float(s) for cid, s in zip(self._bm25_ids, scores, strict=True)}
+
+    def in_vocabulary(self, term: str) -> bool:
+        """True when the article uses the word, or a longer word that shares all but its last 3 letters."""
+        if term in self.vocabulary:
+            return True
+        if len(term) < 6:
+            return False
+        prefix = term[: max(6, len(term) - 3)]
+        return any(v.startswith(prefix) for v in self.vocabulary)
+
+    def entry_for(self, city: str) -> RankEntry | None:
+        """The ranking row of a city, by exact name."""
+        return next((r for r in self.ranking if r.city == city), None)
+
+    def entry_at(self, rank: int) -> RankEntry | None:
+        """The ranking row at a rank."""
+        return next((r for r in self.ranking if r.rank == rank), None)
+
+    def sentences_of(self, section: str) -> list[Sentence]:
+        """Sentences of one section, in document order."""
+        return [s for s in self.sentences if s.section == section]
+
+    @cached_property
+    def trends_section(self) -> str | None:
+        """Title of the trends section, if the article has one."""
+        return next((c.section for c in self.chunks if c.rank is None and TRENDS_HINT.search(c.section)), None)
+
+    def mentions(self, name: str) -> list[Sentence]:
+        """Sentences whose text mentions `name` (folded, whole-word)."""
+        pattern = re.compile(rf"(?<![a-z0-9]){re.escape(fold(name))}(?![a-z0-9])")
+        return [s for s in self.sentences if pattern.search(fold(s.text))]

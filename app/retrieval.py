@@ -1,0 +1,79 @@
+"""Hybrid retrieval: dense search in Chroma plus BM25, fused with reciprocal rank fusion, with a boost for
+the chunks of the cities and names the question mentions."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from app.knowledge import ChunkRecord, KnowledgeBase
+from app.query import AliasTable, Query
+from app.text import fold, stem
+from ingest.store import ArticleIndex
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What retrieval found for one query."""
+
+    query_vector: np.ndarray
+    ranked: list[tuple[ChunkRecord, float]]
+    dense: dict[str, float]
+    expanded_terms: list[str]
+    ms: float
+
+    def top(self, k: int) -> list[ChunkRecord]:
+        return [c for c, _ in self.ranked[:k]]
+
+
+class HybridRetriever:
+    """Dense (Chroma, cosine) + lexical (BM25) retrieval over the article's chunks."""
+
+    def __init__(self, kb: KnowledgeBase, index: ArticleIndex, embeddings: Embeddings, aliases: AliasTable) -> None:
+        self._kb = kb
+        self._index = index
+        self._embeddings = embeddings
+        self._synonyms = {stem(fold(k)): [stem(fold(v)) for v in vs] for k, vs in aliases.synonyms.items()}
+
+    def expand(self, query: Query) -> list[str]:
+        """Query terms plus the article's words for everyday paraphrases, plus the cities and names asked."""
+        expanded = list(query.content_terms)
+        for term in query.content_terms:
+            expanded += self._synonyms.get(term, [])
+        for name in query.cities + query.names:
+            expanded += [stem(w) for w in fold(name).split()]
+        return list(dict.fromkeys(expanded))
+
+    def retrieve(self, query: Query) -> Retrieval:
+        """Rank every chunk for the query (the article is small enough to score them all)."""
+        started = time.perf_counter()
+        vector = np.asarray(self._embeddings.embed_query(query.text), dtype=np.float32)
+        dense = dict(self._index.search(vector.tolist(), k=len(self._kb.chunks)))
+        expanded = self.expand(query)
+        lexical = self._kb.bm25_scores(expanded)
+        fused: dict[str, float] = {}
+        for scores in (dense, lexical):
+            ordered = sorted((cid for cid, s in scores.items() if s > 0), key=lambda c: -scores[c])
+            for position, cid in enumerate(ordered):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + position + 1)
+        wanted = {fold(c) for c in query.cities}
+        names = [fold(n) for n in query.names]
+        for cid in fused:
+            chunk = self._kb.by_id.get(cid)
+            if chunk is None:
+                continue
+            text = fold(chunk.text)
+            if chunk.city and fold(chunk.city) in wanted:
+                fused[cid] += 2.0 / RRF_K
+            elif any(c in text for c in wanted):
+                fused[cid] += 1.0 / RRF_K
+            if any(n in text for n in names):
+                fused[cid] += 1.0 / RRF_K
+        ranked = sorted(((self._kb.by_id[c], s) for c, s in fused.items() if c in self._kb.by_id),
+                        key=lambda cs: -cs[1])
+        return Retrieval(vector, ranked, dense, expanded, (time.perf_counter() - started) * 1000)

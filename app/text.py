@@ -1,0 +1,94 @@
+"""Small text utilities shared by retrieval and answering: tokens, light stems, sentences, numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+import snowballstemmer
+
+_STEMMER = snowballstemmer.stemmer("english")
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "mr.", "dr.", "st.", "inc.", "co.", "ltd.", "no.", "u.s.")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"“'(\[]?[A-Z0-9$])")
+
+STOPWORDS = frozenset(
+    ["a", "an", "the", "and", "or", "of", "to", "in", "on", "at", "by", "for", "from", "with", "about", "as", "into", "over", "under", "than", "then", "that", "this", "these", "those", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "have", "has", "had", "having", "it", "its", "it's", "they", "them", "their", "there", "here", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "whats", "whos", "wheres", "hows", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "not", "no", "yes", "i", "me", "my", "we", "our", "you", "your", "he", "she", "his", "her", "us", "any", "some", "all", "each", "every", "more", "most", "much", "many", "very", "so", "such", "just", "also", "only", "own", "same", "too", "s", "t", "don", "doesn", "didn", "isn", "aren", "wasn", "weren", "tell", "say", "says", "said", "show", "explain", "describe", "list", "name", "give", "mention", "mentions", "mentioned", "mentioning", "please", "article", "articles", "text", "piece", "page", "report", "post", "according", "accord", "story", "writer", "author", "know", "let", "lets", "want", "like", "one", "ones", "get", "gets", "got", "make", "makes", "made", "thing", "things", "kind", "way", "ways", "does", "anything", "something", "run", "runs", "running", "operate", "operates", "live", "lives", "living", "offer", "offers", "offered", "provide", "provides", "use", "uses", "used", "using", "has", "play", "plays", "work", "works", "located", "locate", "situated", "home", "find", "happen", "happens", "happened", "become", "becomes", "go", "goes", "come", "comes", "take", "takes", "give", "gives", "see", "seen", "help", "helps", "bring", "keep", "seem", "look", "looks", "want", "need", "needs", "known", "called", "currently", "today", "now", "really", "actually", "exactly", "specifically", "anyone", "someone"]
+)
+_GENERIC_WORDS = """ai artificial intelligence city cities china chinese china's top ten 10 rank ranked ranking
+    rankings hub hubs 2025 key strength strengths"""
+
+
+def fold(text: str) -> str:
+    """Lowercase, NFKC-normalise, and unify curly quotes and dashes, for matching only."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').replace("–", "-")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball (Porter 2) stem of a folded word, so "reduce", "reduces" and "reduced" all match."""
+    return _STEMMER.stemWord(word.removesuffix("'s"))
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens of a text."""
+    return _WORD.findall(fold(text))
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content terms (no stopwords) of a text."""
+    return [stem(w) for w in words(text) if w.removesuffix("'s") not in STOPWORDS]
+
+
+def split_sentences(text: str, offset: int = 0) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) of each sentence in `text`, shifted by `offset`; abbreviations don't split."""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        before = text[start : match.start()].lower()
+        if before.endswith(_ABBREVIATIONS):
+            continue
+        end = match.start()
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            yield offset + start, offset + end
+        start = match.end()
+    end = len(text.rstrip())
+    if end > start:
+        yield offset + start, offset + end
+
+
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
+          "billion": 1e9, "t": 1e12, "trillion": 1e12}
+NUMBER = re.compile(
+    r"(?:(?:over|up to|about|around|nearly|almost|more than|less than|roughly)\s+)?"
+    r"(?:US\$|\$|¥|RMB\s?)?\s?\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|(?:k|m|mn|b|bn|t)\b|thousand\b|million\b|"
+    r"billion\b|trillion\b)?",
+    re.I,
+)
+
+
+def number_values(text: str) -> set[float]:
+    """Numeric values mentioned in a text, with scale words applied: "$2.8M" and "2.8 million" -> 2.8e6."""
+    values: set[float] = set()
+    for match in re.finditer(r"(\d[\d,]*(?:\.\d+)?)\s?(k|m|mn|b|bn|t|thousand|million|billion|trillion)?\b",
+                             fold(text)):
+        try:
+            value = float(match.group(1).replace(",", ""))
+        except ValueError:
+            continue
+        values.add(value * _SCALE.get(match.group(2) or "", 1.0))
+    return values
+
+
+def ordinal(n: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+GENERIC_TERMS = frozenset(stem(w) for w in _GENERIC_WORDS.split())
+"""Stems too common in this article to say anything about what a question asks."""

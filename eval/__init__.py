@@ -1,0 +1,1 @@
+"""Evaluation suite of ai-cities-chat: the case dataset, deterministic metrics and a naive baseline."""

@@ -1,0 +1,105 @@
+"""Load a source article (.txt, .md or .html) as text, with clear errors for anything that is not one."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+from app.errors import SourceError
+
+SUPPORTED_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+                      ".html": "html", ".htm": "html"}
+_DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "form", "aside", "figcaption",
+              "figure", "iframe", "svg", "button", "template"]
+_BLOCK_PREFIX = {"h1": "# ", "h2": "## ", "h3": "### ", "h4": "#### ", "h5": "##### ", "h6": "###### ",
+                 "li": "• "}
+
+
+@dataclass(frozen=True)
+class LoadedSource:
+    """The text of a source, which all offsets refer to, and where it came from."""
+
+    path: Path
+    kind: str
+    text: str
+
+    @property
+    def sha256(self) -> str:
+        """Content hash of the text; a changed hash means the index must be rebuilt."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def html_to_text(html: str) -> str:
+    """Turn an HTML page into markdown-like text: headings keep `#` markers, list items become bullets.
+
+    Scripts, styles, navigation, forms, figure captions and other page furniture are dropped.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(_DROP_TAGS):
+        tag.decompose()
+    root = soup.body or soup
+    blocks: list[str] = []
+    for element in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td"]):
+        if element.find_parent(["li", "p", "blockquote", "pre"]) is not None and element.name != "li":
+            continue
+        text = " ".join(element.get_text(" ", strip=True).split())
+        if text:
+            blocks.append(_BLOCK_PREFIX.get(element.name, "") + text)
+    if not blocks:
+        blocks = [line.strip() for line in root.get_text("\n").splitlines() if line.strip()]
+    return "\n\n".join(blocks) + "\n"
+
+
+def load_source(path: Path | str, max_bytes: int = 5_000_000) -> LoadedSource:
+    """Read a source file as text.
+
+    Args:
+        path: a .txt, .md or .html file.
+        max_bytes: largest accepted file size.
+
+    Returns:
+        The loaded source; for HTML, `text` is the extracted text (the offsets of citations refer to it).
+
+    Raises:
+        SourceError: missing, not a file, unreadable, too large, binary, not UTF-8, empty, or an
+            unsupported type. The message says which.
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise SourceError(f"Source not found: {path}. Pass a path to a .txt, .md or .html file.")
+    if not path.is_file():
+        raise SourceError(f"Source is not a file: {path}. Pass a path to a .txt, .md or .html file.")
+    kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise SourceError(
+            f"Unsupported source type {path.suffix or '(no extension)'!r}: {path}. "
+            f"Use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}."
+        )
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SourceError(
+                f"Source is too large: {size:,} bytes > {max_bytes:,} (AICITIES_MAX_SOURCE_BYTES): {path}"
+            )
+        data = path.read_bytes()
+    except PermissionError as exc:
+        raise SourceError(f"Source is not readable (permission denied): {path}") from exc
+    except OSError as exc:
+        raise SourceError(f"Source could not be read: {path}: {exc.strerror or exc}") from exc
+    if b"\x00" in data:
+        raise SourceError(f"Source looks binary (it contains NUL bytes), not text: {path}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"Source is not UTF-8 text (bad byte at position {exc.start}): {path}. Convert it to UTF-8."
+        ) from exc
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if kind == "html":
+        text = html_to_text(text)
+    if not text.strip():
+        raise SourceError(f"Source is empty: {path}")
+    return LoadedSource(path=path, kind=kind, text=text)

@@ -1,0 +1,234 @@
+"""The Chroma index of the article: client creation (embedded or client-server), a manifest that says
+what the index was built from, atomic rebuilds, and reading everything back for the app.
+
+The manifest (source hash, embedding model, chunker version) and the parsed structure live in the
+collection's metadata, so an index is self-contained: the app can answer from a Chroma server without
+the source file on its own disk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel
+
+from app.errors import StoreUnavailableError
+from app.settings import Settings
+from ingest.chunker import Chunk
+
+logger = logging.getLogger(__name__)
+
+_MANIFEST_KEY = "aicities_manifest"
+_SOURCE_KEY = "aicities_source_text"
+_STRUCTURE_KEY = "aicities_structure"
+
+
+class Manifest(BaseModel):
+    """What an index was built from; any difference from the current inputs means a rebuild."""
+
+    source_hash: str
+    source_name: str
+    embedding_model: str
+    chunker_version: str
+    chunk_count: int = 0
+    built_at: str = ""
+
+    def same_inputs(self, other: Manifest) -> bool:
+        return (self.source_hash, self.embedding_model, self.chunker_version) == (
+            other.source_hash,
+            other.embedding_model,
+            other.chunker_version,
+        )
+
+
+@dataclass(frozen=True)
+class StoredIndex:
+    """Everything the app needs from the store, read once at warm-up."""
+
+    manifest: Manifest
+    source_text: str
+    structure: dict[str, Any]
+    ids: list[str]
+    documents: list[str]
+    metadatas: list[dict[str, Any]]
+
+
+def make_client(settings: Settings) -> Any:
+    """Open the Chroma client that settings describe: a server when `chroma_host` is set, else embedded.
+
+    Raises:
+        StoreUnavailableError: the server cannot be reached or the folder cannot be opened.
+    """
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.client_server:
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                         settings=chroma_settings)
+            client.heartbeat()
+            return client
+        settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    except Exception as exc:
+        where = (f"Chroma server at {settings.chroma_host}:{settings.chroma_port}" if settings.client_server
+                 else f"Chroma database in {settings.chroma_path}")
+        raise StoreUnavailableError(
+            f"Vector store unavailable: cannot open the {where} ({type(exc).__name__}: {exc}). "
+            "Check that the server is running (chroma run --path DIR --port PORT) or that the folder is "
+            "writable."
+        ) from exc
+
+
+class ArticleIndex:
+    """One named collection holding the article's chunks, built and read through langchain-chroma."""
+
+    def __init__(self, client: Any, collection_name: str, embeddings: Embeddings) -> None:
+        self._client = client
+        self._name = collection_name
+        self._embeddings = embeddings
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def _guard(self, action: str, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except StoreUnavailableError:
+            raise
+        except Exception as exc:
+            if _is_not_found(exc):
+                raise
+            raise StoreUnavailableError(
+                f"Vector store unavailable while trying to {action} ({type(exc).__name__}: {exc})."
+            ) from exc
+
+    def _collection(self) -> Any | None:
+        try:
+            return self._guard("open the collection", lambda: self._client.get_collection(self._name))
+        except Exception as exc:
+            if _is_not_found(exc):
+                return None
+            raise
+
+    def manifest(self) -> Manifest | None:
+        """The manifest of the current index, or None when there is no (valid) index."""
+        collection = self._collection()
+        if collection is None:
+            return None
+        raw = (collection.metadata or {}).get(_MANIFEST_KEY)
+        if not raw:
+            return None
+        try:
+            return Manifest.model_validate_json(raw)
+        except ValueError:
+            logger.warning("Collection %s has an unreadable manifest; it will be rebuilt.", self._name)
+            return None
+
+    def vector_store(self) -> Chroma:
+        """The LangChain vector store over the current collection (queries embed with our model)."""
+        return Chroma(client=self._client, collection_name=self._name, embedding_function=self._embeddings,
+                      create_collection_if_not_exists=False)
+
+    def build(self, chunks: Sequence[Chunk], manifest: Manifest, source_text: str,
+              structure: dict[str, Any], progress: Callable[[int], None] | None = None) -> None:
+        """Build a new collection beside the current one, then switch to it.
+
+        A failure while building leaves the current index untouched. The switch renames collections,
+        so readers see either the old or the new index, never a half-built one.
+        """
+        building = f"{self._name}-build-{uuid.uuid4().hex[:8]}"
+        manifest = manifest.model_copy(update={"chunk_count": len(chunks),
+                                               "built_at": datetime.now(UTC).isoformat(timespec="seconds")})
+        metadata = {_MANIFEST_KEY: manifest.model_dump_json(), _SOURCE_KEY: source_text,
+                    _STRUCTURE_KEY: json.dumps(structure, ensure_ascii=False)}
+
+        def create() -> Chroma:
+            return Chroma(client=self._client, collection_name=building, embedding_function=self._embeddings,
+                          collection_metadata=metadata,
+                          collection_configuration={"hnsw": {"space": "cosine"}})
+
+        store = self._guard("create a collection", create)
+        try:
+            batch = 16
+            for i in range(0, len(chunks), batch):
+                part = chunks[i : i + batch]
+                self._guard("add chunks", lambda part=part: store.add_texts(
+                    texts=[c.embed_text for c in part],
+                    metadatas=[c.metadata(manifest.source_hash) for c in part],
+                    ids=[c.id for c in part],
+                ))
+                if progress:
+                    progress(len(part))
+            self._swap(building)
+        except BaseException:
+            try:
+                self._client.delete_collection(building)
+            except Exception:  # the build already failed; keep the original error
+                logger.debug("Could not delete half-built collection %s", building, exc_info=True)
+            raise
+
+    def _swap(self, building: str) -> None:
+        old = self._collection()
+        retired = f"{self._name}-old-{uuid.uuid4().hex[:8]}"
+        if old is not None:
+            self._guard("retire the old index", lambda: old.modify(name=retired))
+        new = self._guard("open the new index", lambda: self._client.get_collection(building))
+        self._guard("switch to the new index", lambda: new.modify(name=self._name))
+        if old is not None:
+            try:
+                self._client.delete_collection(retired)
+            except Exception:
+                logger.warning("Could not delete the retired collection %s", retired, exc_info=True)
+
+    def read(self) -> StoredIndex | None:
+        """Read the whole index back (documents, metadata, manifest, source text, structure)."""
+        collection = self._collection()
+        if collection is None:
+            return None
+        meta = collection.metadata or {}
+        if _MANIFEST_KEY not in meta or _SOURCE_KEY not in meta:
+            return None
+        got = self._guard("read the index", lambda: collection.get(include=["documents", "metadatas"]))
+        return StoredIndex(
+            manifest=Manifest.model_validate_json(meta[_MANIFEST_KEY]),
+            source_text=meta[_SOURCE_KEY],
+            structure=json.loads(meta.get(_STRUCTURE_KEY) or "{}"),
+            ids=list(got["ids"]),
+            documents=list(got["documents"] or []),
+            metadatas=[dict(m) for m in got["metadatas"] or []],
+        )
+
+    def count(self) -> int:
+        """Number of chunks in the current index (0 when there is none)."""
+        collection = self._collection()
+        return 0 if collection is None else self._guard("count chunks", collection.count)
+
+    def search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
+        """Dense search: (chunk id, cosine similarity), best first."""
+        collection = self._collection()
+        if collection is None:
+            raise StoreUnavailableError(f"Vector store unavailable: collection {self._name!r} is missing.")
+        result = self._guard("search", lambda: collection.query(query_embeddings=[query_vector], n_results=k,
+                                                                include=["distances"]))
+        return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+
+
+def _is_not_found(exc: Exception) -> bool:
+    name = type(exc).__name__
+    text = str(exc).lower()
+    return name in {"NotFoundError", "InvalidCollectionException"} or ((
+        "does not exist" in text or "not found" in text
+    ) and "collection" in text)
