@@ -36,7 +36,8 @@ _TREND_WORDS = ("trend", "observ", "note", "main", "major", "identif", "key", "d
                 "emerg", "list", "see", "overall", "general", "broad", "big")
 _TITLE = re.compile(r"\b(title|headline|called|named)\b", re.I)
 _ENTITY = re.compile(r"\b[A-Z][\w.&'’-]*(?:\s+(?:[A-Z][\w.&'’-]*|of|&))*\b")
-_NOT_ENTITY = frozenset(["The", "A", "An", "Home", "Hosts", "Offers", "Part", "Designated", "Acts", "Companies", "Cities", "Gaming", "Collaborates", "Anchored", "Key", "Over", "AI", "It", "Its", "This", "That", "Their", "Here", "For", "Which", "What", "Who", "Where", "How", "Tell"])
+_NOT_ENTITY = frozenset("""The A An Home Hosts Offers Part Designated Acts Companies Cities Gaming Collaborates Anchored
+    Key Over AI It Its This That Their Here For Which What Who Where How Tell""".split())
 
 
 @dataclass

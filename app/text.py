@@ -15,7 +15,19 @@ _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "mr.", "dr.", "st.", "inc.", "c
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"“'(\[]?[A-Z0-9$])")
 
 STOPWORDS = frozenset(
-    ["a", "an", "the", "and", "or", "of", "to", "in", "on", "at", "by", "for", "from", "with", "about", "as", "into", "over", "under", "than", "then", "that", "this", "these", "those", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "have", "has", "had", "having", "it", "its", "it's", "they", "them", "their", "there", "here", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "whats", "whos", "wheres", "hows", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "not", "no", "yes", "i", "me", "my", "we", "our", "you", "your", "he", "she", "his", "her", "us", "any", "some", "all", "each", "every", "more", "most", "much", "many", "very", "so", "such", "just", "also", "only", "own", "same", "too", "s", "t", "don", "doesn", "didn", "isn", "aren", "wasn", "weren", "tell", "say", "says", "said", "show", "explain", "describe", "list", "name", "give", "mention", "mentions", "mentioned", "mentioning", "please", "article", "articles", "text", "piece", "page", "report", "post", "according", "accord", "story", "writer", "author", "know", "let", "lets", "want", "like", "one", "ones", "get", "gets", "got", "make", "makes", "made", "thing", "things", "kind", "way", "ways", "does", "anything", "something", "run", "runs", "running", "operate", "operates", "live", "lives", "living", "offer", "offers", "offered", "provide", "provides", "use", "uses", "used", "using", "has", "play", "plays", "work", "works", "located", "locate", "situated", "home", "find", "happen", "happens", "happened", "become", "becomes", "go", "goes", "come", "comes", "take", "takes", "give", "gives", "see", "seen", "help", "helps", "bring", "keep", "seem", "look", "looks", "want", "need", "needs", "known", "called", "currently", "today", "now", "really", "actually", "exactly", "specifically", "anyone", "someone"]
+    """a an the and or of to in on at by for from with about as into over under than then that this
+        these those is are was were be been being am do does did doing have has had having it its it's
+        they them their there here what which who whom whose when where why how whats whos wheres hows
+        can could should would will shall may might must not no yes i me my we our you your he she his
+        her us any some all each every more most much many very so such just also only own same too s t
+        don doesn didn isn aren wasn weren tell say says said show explain describe list name give
+        mention mentions mentioned mentioning please article articles text piece page report post
+        according accord story writer author know let lets want like one ones get gets got make makes
+        made thing things kind way ways does anything something run runs running operate operates live
+        lives living offer offers offered provide provides use uses used using has play plays work works
+        located locate situated home find happen happens happened become becomes go goes come comes take
+        takes give gives see seen help helps bring keep seem look looks want need needs known called
+        currently today now really actually exactly specifically anyone someone""".split()
 )
 _GENERIC_WORDS = """ai artificial intelligence city cities china chinese china's top ten 10 rank ranked ranking
     rankings hub hubs 2025 key strength strengths"""
