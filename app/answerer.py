@@ -34,6 +34,8 @@ _ASKS_NAME = re.compile(r"\b(which|what)\s+(?:\w+\s+)?(company|companies|firm|fi
 _TRENDS = re.compile(r"\b(trends?|observations?)\b", re.I)
 _TREND_WORDS = ("trend", "observ", "note", "main", "major", "identif", "key", "discuss", "highlight",
                 "emerg", "list", "see", "overall", "general", "broad", "big")
+_WHEN = re.compile(r"^\s*(when|what year|in what year|since when|how long ago)\b", re.I)
+_TIME = re.compile(r"\b(19|20)\d\d\b|\b\d+ (days|weeks|months|years)\b")
 _TITLE = re.compile(r"\b(title|headline|called|named)\b", re.I)
 _ENTITY = re.compile(r"\b[A-Z][\w.&'’-]*(?:\s+(?:[A-Z][\w.&'’-]*|of|&))*\b")
 _NOT_ENTITY = frozenset("""The A An Home Hosts Offers Part Designated Acts Companies Cities Gaming Collaborates Anchored
@@ -105,8 +107,9 @@ class ExtractiveAnswerer:
                               f"({top}), so it doesn't answer that.")
         beyond = [r for r in query.ranks if r > last or r < 1]
         if beyond and kb.ranking and not query.cities:
-            return abstention(f"The article ranks only {last} cities, so it doesn't name a "
-                              f"{ordinal(beyond[0])} city.")
+            nth = ordinal(beyond[0])
+            article = "an" if nth.startswith(("8", "11", "18")) else "a"
+            return abstention(f"The article doesn't name {article} {nth} city: it ranks only {last} cities.")
         prefix: Draft | None = None
         if kb.ranking:
             routed = self._ranking_routes(query)
@@ -127,8 +130,8 @@ class ExtractiveAnswerer:
 
     def _route(self, query: Query, retrieval: Retrieval) -> Draft:
         kb = self._kb
-        if self._unknown_terms(query):
-            return self._facts(query, retrieval)  # it gates on what the article never mentions
+        if query.focal(self._unknown_terms(query)):
+            return self._facts(query, retrieval)  # it abstains on things the article never mentions
         if query.cities and not query.residual_terms and not query.compares:
             return self._overview(query.cities[:3], query)
         if query.names and (query.asks_which_cities or len(query.residual_terms) <= 1 + len(query.names)):
@@ -336,9 +339,12 @@ class ExtractiveAnswerer:
         coverage = self._coverage(query, best)
         logger.debug("facts: best=%r score=%.3f plain=%.3f coverage=%.2f unknown=%s", best.text[:60],
                      scores[best.index], plain_best, coverage, unknown)
-        if unknown and (plain_best < 0.6 or coverage < 0.5):
-            shown = _surface_forms(query.text, unknown)
+        focal = query.focal(unknown)
+        if focal or (unknown and len(unknown) == len(query.residual_terms)):
+            shown = _surface_forms(query.text, focal or unknown)
             return abstention(f"The article doesn't say: it never mentions {shown}.")
+        if _WHEN.search(query.text) and not any(_TIME.search(s.text) for s in ranked[:2]):
+            return abstention("The article doesn't say: it gives no date for that.")
         if plain_best < self._threshold and coverage < 0.5:
             return abstention("The article doesn't answer that: nothing in it matches the question closely "
                               "enough to quote.")

@@ -92,7 +92,7 @@ class Chatbot:
             kb = KnowledgeBase(stored, self.embeddings)
             aliases = self._aliases or load_aliases()
             last = kb.ranking[-1].rank if kb.ranking else 0
-            analyzer = QueryAnalyzer(aliases, [e.city for e in kb.ranking], last)
+            analyzer = QueryAnalyzer(aliases, [e.city for e in kb.ranking], last, kb.vocabulary)
             retriever = HybridRetriever(kb, index, self.embeddings, aliases)
             answerer = ExtractiveAnswerer(kb, aliases, threshold=self.settings.abstain_threshold,
                                           max_sentences=self.settings.max_answer_sentences,

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from app.errors import ConfigurationError, InvalidQuestionError
-from app.text import GENERIC_TERMS, fold, ordinal, stem, terms, words
+from app.text import GENERIC_TERMS, STOPWORDS, fold, ordinal, stem, terms, words
 
 ALIASES_FILE = Path(__file__).with_name("aliases.yaml")
 
@@ -68,6 +68,11 @@ _INJECTION = re.compile(
     r"\b.{0,30}\b(that|with)\b|\bprint (?:your|the)\b|\breveal (?:your|the)\b|\brepeat (?:your|the) "
     r"(?:prompt|instructions)|忽略.{0,10}(指令|说明|提示)|系统提示", re.I)
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
+_QUESTION_VOCABULARY = """rank ranks ranked ranking rankings position place placed spot standing stand
+    number list listed order compare comparison versus differ difference contrast similar higher lower above
+    below ahead behind better worse outrank next previous last bottom lowest highest first three there
+    where were these those then than their they them what which when while whose""".split()
+_DETERMINERS = frozenset("the a an its their his her any some what which whose of about".split())
 RANK_QUESTION_WORDS = frozenset(stem(w) for w in ["rank", "ranked", "ranking", "position", "place", "placed", "spot", "standing", "stand", "number", "sit", "land", "come", "list", "listed", "order"])
 _RANKISH = re.compile(r"^(top|highest|lowest|best|worst|first|last|low|high)-rank")
 _ORDINAL_TOKEN = re.compile(r"^(\d{1,3}(st|nd|rd|th)|" + "|".join(_ORDINAL_WORDS) + ")$")
@@ -161,6 +166,20 @@ class Query:
         return [t for t in self.content_terms if t not in RANK_QUESTION_WORDS and t not in OVERVIEW_WORDS
                 and t not in FILLER_WORDS and not _ORDINAL_TOKEN.match(t) and not _RANKISH.match(t)]
 
+    def focal(self, stems: list[str]) -> list[str]:
+        """Those of `stems` the question asks about as a thing ("the population", "Hangzhou's CEO",
+        "population of"), as opposed to verbs it merely uses ("does it connect", "can they earn")."""
+        tokens = words(self.text)
+        out: list[str] = []
+        for i, word in enumerate(tokens):
+            if stem(word) not in stems or stem(word) in out:
+                continue
+            before = tokens[i - 1] if i else ""
+            after = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if before in _DETERMINERS or before.endswith("'s") or after == "of" or i == 0:
+                out.append(stem(word))
+        return out
+
     @property
     def mentions_rank(self) -> bool:
         return bool(_RANK_WORDS.search(self.text)) or bool(self.ranks)
@@ -181,8 +200,13 @@ class Query:
 class QueryAnalyzer:
     """Turns raw questions into `Query` objects, using the alias table and the ranked cities of the index."""
 
-    def __init__(self, aliases: AliasTable, ranked_cities: Sequence[str], last_rank: int) -> None:
+    def __init__(self, aliases: AliasTable, ranked_cities: Sequence[str], last_rank: int,
+                 vocabulary: Iterable[str] = ()) -> None:
         self._aliases = aliases
+        self._vocabulary = sorted({w for w in vocabulary if len(w) >= 6 and w.isalpha()})
+        self._stopwords = sorted(w for w in STOPWORDS if len(w) >= 4 and w.isalpha())
+        self._known = set(_NUMBER_WORDS) | set(_ORDINAL_WORDS) | {fold(k) for k in aliases.synonyms} | {
+            fold(w) for en in aliases.chinese_terms.values() for w in en.split()} | set(_QUESTION_VOCABULARY)
         self._cities = list(ranked_cities)
         self._last_rank = last_rank
         self._city_forms = self._forms({c: aliases.cities.get(c, []) for c in self._cities})
@@ -227,6 +251,20 @@ class QueryAnalyzer:
             kept = [p.strip() for p in parts if p.strip() and not _INJECTION.search(p) and
                     re.search(r"\b(which|what|who|where|when|how|is|are|does|do|rank)\b", p, re.I)]
         return " ".join(kept), True
+
+    def correct(self, text: str) -> str:
+        """Fix likely typos of question words ("whcih") and of the article's own words ("subsidys")."""
+        def fix(match: re.Match[str]) -> str:
+            word = match.group()
+            low = word.lower()
+            if len(low) < 4 or low in STOPWORDS or low in self._known or low in self._vocabulary:
+                return word
+            hit = process.extractOne(low, self._stopwords, scorer=fuzz.ratio, score_cutoff=80)
+            if hit is None and len(low) >= 6:
+                hit = process.extractOne(low, self._vocabulary, scorer=fuzz.ratio, score_cutoff=88)
+            return hit[0] if hit else word
+
+        return re.sub(r"[A-Za-z]+", fix, text)
 
     # -- detection ------------------------------------------------------------------------------------
     def _find(self, folded: str, forms: list[tuple[str, str]]) -> list[tuple[int, str]]:
@@ -276,6 +314,7 @@ class QueryAnalyzer:
     def analyze(self, raw: str) -> Query:
         """Analyse one (already cleaned) question."""
         text, injection = self.strip_injection(self.translate(raw))
+        text = self.correct(text)
         cities, others = self.find_cities(text)
         top = _TOP_N.search(text)
         top_n = None

@@ -15,15 +15,17 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
 from app.errors import StoreUnavailableError
 from app.settings import Settings
 from ingest.chunker import Chunk
+
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +111,7 @@ class ArticleIndex:
         except StoreUnavailableError:
             raise
         except Exception as exc:
-            if _is_not_found(exc):
+            if _is_not_found(exc) or not _is_store_failure(exc):
                 raise
             raise StoreUnavailableError(
                 f"Vector store unavailable while trying to {action} ({type(exc).__name__}: {exc})."
@@ -139,6 +141,8 @@ class ArticleIndex:
 
     def vector_store(self) -> Chroma:
         """The LangChain vector store over the current collection (queries embed with our model)."""
+        from langchain_chroma import Chroma
+
         return Chroma(client=self._client, collection_name=self._name, embedding_function=self._embeddings,
                       create_collection_if_not_exists=False)
 
@@ -149,6 +153,8 @@ class ArticleIndex:
         A failure while building leaves the current index untouched. The switch renames collections,
         so readers see either the old or the new index, never a half-built one.
         """
+        from langchain_chroma import Chroma
+
         building = f"{self._name}-build-{uuid.uuid4().hex[:8]}"
         manifest = manifest.model_copy(update={"chunk_count": len(chunks),
                                                "built_at": datetime.now(UTC).isoformat(timespec="seconds")})
@@ -232,3 +238,10 @@ def _is_not_found(exc: Exception) -> bool:
     return name in {"NotFoundError", "InvalidCollectionException"} or ((
         "does not exist" in text or "not found" in text
     ) and "collection" in text)
+
+
+def _is_store_failure(exc: BaseException) -> bool:
+    """True for errors raised by Chroma or its transport, not by our own code (e.g. the embedder)."""
+    module = type(exc).__module__.split(".")[0]
+    return module in {"chromadb", "httpx", "httpcore", "sqlite3", "requests", "urllib3"} or isinstance(
+        exc, (ConnectionError, TimeoutError, OSError))

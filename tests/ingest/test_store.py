@@ -1,0 +1,123 @@
+"""Indexing into a real Chroma: idempotent re-ingest, rebuild on change, failed builds keep the old index,
+and client-server mode against a real `chroma run` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.chatbot import Chatbot
+from app.errors import SourceError, StoreUnavailableError
+from ingest.pipeline import ingest_source
+from ingest.store import ArticleIndex, make_client
+from tests.conftest import ARTICLE, free_port
+
+
+def _index(settings, embeddings) -> ArticleIndex:
+    return ArticleIndex(make_client(settings), settings.collection, embeddings)
+
+
+def test_reingest_is_idempotent_and_rebuild_is_explicit(make_settings, embeddings) -> None:
+    settings = make_settings()
+    index = _index(settings, embeddings)
+    first = ingest_source(index, embeddings, ARTICLE)
+    ids = sorted(index.read().ids)
+    second = ingest_source(index, embeddings, ARTICLE)
+    assert (first.status, second.status) == ("created", "unchanged")
+    assert first.chunks == second.chunks == index.count() == 30
+    assert sorted(index.read().ids) == ids  # deterministic ids: nothing added
+    third = ingest_source(index, embeddings, ARTICLE, rebuild=True)
+    assert third.status == "rebuilt" and sorted(index.read().ids) == ids
+    names = [c.name for c in index._client.list_collections()]
+    assert names == [settings.collection]  # no half-built or retired collections left behind
+
+
+def test_changed_source_rebuilds_automatically(make_settings, embeddings, tmp_path: Path) -> None:
+    source = tmp_path / "article.txt"
+    shutil.copy(ARTICLE, source)
+    settings = make_settings(source_path=source)
+    bot = Chatbot(settings, embeddings=embeddings)
+    assert "Jinan" in bot.ask("Which city is ranked 8th?").text
+    text = source.read_text(encoding="utf-8").replace("8. Jinan", "8. Qingdao").replace("Jinan’s", "Qingdao’s")
+    source.write_text(text, encoding="utf-8")
+    fresh = Chatbot(settings, embeddings=embeddings)
+    answer = fresh.ask("Which city is ranked 8th?")
+    assert "Qingdao" in answer.text and answer.citations[0].section == "8. Qingdao"
+    manifest = _index(settings, embeddings).manifest()
+    assert manifest is not None and manifest.source_hash == fresh._state.kb.manifest.source_hash
+
+
+def test_failed_build_keeps_the_previous_index(make_settings, embeddings, monkeypatch) -> None:
+    settings = make_settings()
+    index = _index(settings, embeddings)
+    ingest_source(index, embeddings, ARTICLE)
+    before = index.manifest()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(type(embeddings), "embed_documents", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest_source(index, embeddings, ARTICLE, rebuild=True)
+    monkeypatch.undo()
+    assert index.manifest() == before and index.count() == 30
+    assert [c.name for c in index._client.list_collections()] == [settings.collection]
+
+
+def test_bad_source_leaves_index_untouched(make_settings, embeddings, tmp_path: Path) -> None:
+    settings = make_settings()
+    index = _index(settings, embeddings)
+    ingest_source(index, embeddings, ARTICLE)
+    with pytest.raises(SourceError):
+        ingest_source(index, embeddings, tmp_path / "nope.txt")
+    assert index.count() == 30
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path):
+    """A real Chroma server (`chroma run`) on a free 127.0.0.1 port, stopped at teardown."""
+    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    port = free_port()
+    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server-db"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import chromadb
+
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
+            break
+        except Exception:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("chroma run did not start")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_client_server_mode_against_real_chroma_run(chroma_server: int, make_settings, embeddings) -> None:
+    settings = make_settings(chroma_host="127.0.0.1", chroma_port=chroma_server)
+    bot = Chatbot(settings, embeddings=embeddings)
+    report = bot.ingest()
+    assert report.status == "created" and report.chunks == 30
+    answer = bot.ask("Which city is ranked 8th?")
+    assert "Jinan" in answer.text and answer.citations[0].section == "8. Jinan"
+    # A second app process (new client) answers from the server's index without the source file.
+    other = Chatbot(make_settings(chroma_host="127.0.0.1", chroma_port=chroma_server,
+                                  source_path=Path("/nonexistent/article.txt")), embeddings=embeddings)
+    assert "Hangzhou" in other.ask("Which city hosts Alibaba's DAMO Academy?").text
+
+
+def test_unreachable_server_is_a_clear_error(make_settings, embeddings) -> None:
+    settings = make_settings(chroma_host="127.0.0.1", chroma_port=free_port())
+    with pytest.raises(StoreUnavailableError, match="Vector store unavailable"):
+        Chatbot(settings, embeddings=embeddings).ask("Which city is ranked 8th?")
