@@ -50,6 +50,8 @@ class Draft:
     citations: list[Citation] = field(default_factory=list)
     abstained: bool = False
     mode: AnswerMode = "extractive"
+    notice: str | None = None
+    dropped: int = 0
 
     def cite(self, make: Sentence | RankEntry) -> int:
         """Add (or reuse) a citation and return its marker number."""

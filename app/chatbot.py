@@ -4,18 +4,19 @@ per-user state, so one instance serves every user (the UI, the CLI and the Pytho
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.answerer import Answerer, ExtractiveAnswerer
+from app.answerer import Answerer, Draft, ExtractiveAnswerer
 from app.errors import InvalidHistoryError, SourceError, StoreUnavailableError
 from app.knowledge import KnowledgeBase, RankEntry
 from app.models import Answer, RetrievedSection
-from app.query import AliasTable, QueryAnalyzer, clean_question, load_aliases
-from app.retrieval import HybridRetriever
+from app.query import AliasTable, Query, QueryAnalyzer, clean_question, load_aliases
+from app.retrieval import HybridRetriever, Retrieval
 from app.settings import Settings
 from ingest.embeddings import LocalEmbeddings
 from ingest.loader import load_source
@@ -25,6 +26,19 @@ from ingest.store import ArticleIndex, make_client
 logger = logging.getLogger(__name__)
 
 History = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """One question on its way through the pipeline."""
+
+    question: str
+    standalone: str
+    query: Query
+    retrieval: Retrieval
+    answerer: Answerer
+    notice: str | None
+    started: float
 
 
 @dataclass(frozen=True)
@@ -51,11 +65,13 @@ class Chatbot:
     """
 
     def __init__(self, settings: Settings | None = None, *, embeddings: LocalEmbeddings | None = None,
-                 client: object | None = None, aliases: AliasTable | None = None) -> None:
+                 client: object | None = None, aliases: AliasTable | None = None,
+                 chat_model: object | None = None) -> None:
         self.settings = settings or Settings()
         self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path)
         self._client = client
         self._aliases = aliases
+        self._chat_model = chat_model  # a LangChain chat model; built from settings.llm when None
         self._ready: _Ready | None = None
         self._lock = threading.RLock()
 
@@ -94,9 +110,13 @@ class Chatbot:
             last = kb.ranking[-1].rank if kb.ranking else 0
             analyzer = QueryAnalyzer(aliases, [e.city for e in kb.ranking], last, kb.vocabulary)
             retriever = HybridRetriever(kb, index, self.embeddings, aliases)
-            answerer = ExtractiveAnswerer(kb, aliases, threshold=self.settings.abstain_threshold,
-                                          max_sentences=self.settings.max_answer_sentences,
-                                          top_k=self.settings.top_k)
+            answerer: Answerer = ExtractiveAnswerer(kb, aliases, threshold=self.settings.abstain_threshold,
+                                                    max_sentences=self.settings.max_answer_sentences,
+                                                    top_k=self.settings.top_k)
+            if self.settings.llm:
+                from app.llm import build_llm_answerer
+
+                answerer = build_llm_answerer(self.settings, kb, answerer, chat_model=self._chat_model)
             self._ready = _Ready(kb, analyzer, retriever, answerer)
 
     def _ensure_index(self, index: ArticleIndex) -> None:
@@ -128,9 +148,40 @@ class Chatbot:
         """Answer one question, using `history` ([(question, answer text), ...]) for follow-ups.
 
         Raises:
-            InvalidQuestionError: empty, too long, or not text.
+            InvalidQuestionError: empty, too long, or not text (or a malformed history).
             StoreUnavailableError: the vector store cannot be reached.
         """
+        turn = self._prepare(question, history)
+        answer_started = time.perf_counter()
+        draft = turn.answerer.answer(turn.query, turn.retrieval)
+        return self._finish(turn, draft, answer_started)
+
+    def stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
+        """Like `ask`, but yields the answer text as it forms (growing drafts), then the final `Answer`.
+
+        With an LLM backend the drafts are the model's raw output; the final `Answer` is the verified one
+        (unverified sentences removed), which callers must show in place of the drafts.
+        """
+        turn = self._prepare(question, history)
+        answer_started = time.perf_counter()
+        streamer = getattr(turn.answerer, "stream", None)
+        if streamer is None:
+            draft = turn.answerer.answer(turn.query, turn.retrieval)
+            shown = ""
+            for piece in re.findall(r"\S+\s*", draft.text):
+                shown += piece
+                yield shown
+        else:
+            draft = None
+            for item in streamer(turn.query, turn.retrieval):
+                if isinstance(item, str):
+                    yield item
+                else:
+                    draft = item
+            assert draft is not None, "an answerer's stream must end with its Draft"
+        yield self._finish(turn, draft, answer_started)
+
+    def _prepare(self, question: str, history: History | None) -> _Turn:
         started = time.perf_counter()
         cleaned, notice = clean_question(question, self.settings.max_question_chars)
         pairs = _validate_history(history)
@@ -139,29 +190,36 @@ class Chatbot:
         rank_of = {e.city: e.rank for e in kb.ranking}
         city_at = {e.rank: e.city for e in kb.ranking}
         standalone = state.analyzer.resolve(cleaned, pairs, rank_of, city_at)
+        condense = getattr(state.answerer, "condense", None)
+        if condense is not None and pairs:
+            standalone = condense(cleaned, pairs, fallback=standalone)
         query = state.analyzer.analyze(standalone)
-        retrieval = state.retriever.retrieve(query)
-        answer_started = time.perf_counter()
-        draft = state.answerer.answer(query, retrieval)
-        done = time.perf_counter()
         if query.injection:
             notice = "Instructions inside the question were ignored; I only answer from the article."
+        retrieval = state.retriever.retrieve(query)
+        return _Turn(question if isinstance(question, str) else str(question), standalone, query, retrieval,
+                     state.answerer, notice, started)
+
+    @staticmethod
+    def _finish(turn: _Turn, draft: Draft, answer_started: float) -> Answer:
+        done = time.perf_counter()
         seen: dict[str, RetrievedSection] = {}
-        for chunk, score in retrieval.ranked:
+        for chunk, score in turn.retrieval.ranked:
             seen.setdefault(chunk.section, RetrievedSection(section=chunk.section, topic=chunk.topic,
                                                             score=round(score, 5)))
         return Answer(
             text=draft.text,
             citations=draft.citations,
             abstained=draft.abstained,
-            question=question if isinstance(question, str) else str(question),
-            standalone_question=standalone,
+            question=turn.question,
+            standalone_question=turn.standalone,
             mode=draft.mode,
             retrieved=list(seen.values()),
-            timings_ms={"retrieval": round(retrieval.ms, 2),
+            timings_ms={"retrieval": round(turn.retrieval.ms, 2),
                         "answer": round((done - answer_started) * 1000, 2),
-                        "total": round((done - started) * 1000, 2)},
-            notice=notice,
+                        "total": round((done - turn.started) * 1000, 2)},
+            notice=draft.notice or turn.notice,
+            dropped_sentences=draft.dropped,
         )
 
     # -- article views (for the UI) -------------------------------------------------------------------

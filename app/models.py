@@ -58,7 +58,10 @@ class Answer(BaseModel):
     timings_ms: dict[str, float] = Field(
         default_factory=dict, description="Milliseconds spent per stage (retrieval, answer, total)."
     )
-    notice: str | None = Field(default=None, description="A note for the user (e.g. question was truncated).")
+    notice: str | None = Field(default=None, description="A note for the user (e.g. instructions ignored).")
+    dropped_sentences: int = Field(
+        default=0, description="LLM sentences removed because the evidence did not support them."
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serializable dict of the answer."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +69,26 @@ class Settings(BaseSettings):
     feedback_path: Path = Field(
         default=PROJECT_ROOT / "data" / "feedback.jsonl",
         description="JSONL file where thumbs up/down votes from the UI are appended.",
+    )
+    llm: str | None = Field(
+        default=None,
+        description='Optional LLM backend: "openai:<model>" (any OpenAI-compatible server) or '
+        '"ollama:<model>". Unset: the offline extractive answerer.',
+    )
+    llm_base_url: str | None = Field(
+        default=None, description="Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1."
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None,
+        description="API key for the OpenAI-compatible server (falls back to OPENAI_API_KEY). Never logged.",
+    )
+    ollama_host: str = Field(default="http://127.0.0.1:11434", description="Address of the Ollama server.")
+    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds before one LLM request gives up.")
+    llm_max_retries: int = Field(default=2, ge=0, le=10, description="Retries (with backoff) per LLM request.")
+    llm_temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature of the LLM.")
+    prompts_dir: Path = Field(
+        default=PROJECT_ROOT / "prompts",
+        description="Folder of the prompt templates (system, answer, condense); validated at startup.",
     )
     log_level: str = Field(default="WARNING", description="Logging level of the CLI and UI (DEBUG, INFO, ...).")
 

