@@ -73,14 +73,17 @@ _QUESTION_VOCABULARY = """rank ranks ranked ranking rankings position place plac
     below ahead behind better worse outrank next previous last bottom lowest highest first three there
     where were these those then than their they them what which when while whose""".split()
 _DETERMINERS = frozenset("the a an its their his her any some what which whose of about".split())
-RANK_QUESTION_WORDS = frozenset(stem(w) for w in ["rank", "ranked", "ranking", "position", "place", "placed", "spot", "standing", "stand", "number", "sit", "land", "come", "list", "listed", "order"])
+RANK_QUESTION_WORDS = frozenset(stem(w) for w in """
+    rank ranked ranking position place placed spot standing stand number sit land come list listed order""".split())
 _RANKISH = re.compile(r"^(top|highest|lowest|best|worst|first|last|low|high)-rank")
 _ORDINAL_TOKEN = re.compile(r"^(\d{1,3}(st|nd|rd|th)|" + "|".join(_ORDINAL_WORDS) + ")$")
-FILLER_WORDS = frozenset(stem(w) for w in """next previous last bottom lowest top highest compare comparison compared versus vs differ
-    difference differences contrast similarities similar alike both between order spot which who""".split())
-OVERVIEW_WORDS = frozenset(stem(w) for w in """about overview summary summarize summarise profile describe known famous notable special stand
-    out highlights strengths strength strong good great why important notable included include
-    inclusion feature featured offer offers doing info information details""".split())
+FILLER_WORDS = frozenset(stem(w) for w in """
+    next previous last bottom lowest top highest compare comparison compared versus vs differ difference
+    differences contrast similarities similar alike both between order spot which who""".split())
+OVERVIEW_WORDS = frozenset(stem(w) for w in """
+    about overview summary summarize summarise profile describe known famous notable special stand out
+    highlights strengths strength strong good great why important notable included include inclusion
+    feature featured offer offers doing info information details""".split())
 
 
 class AliasTable(BaseModel):

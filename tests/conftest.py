@@ -14,9 +14,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from app.chatbot import Chatbot  # noqa: E402
-from app.settings import DEFAULT_SOURCE, Settings  # noqa: E402
-from ingest.embeddings import LocalEmbeddings  # noqa: E402
+from app.chatbot import Chatbot
+from app.settings import DEFAULT_SOURCE, Settings
+from ingest.embeddings import LocalEmbeddings
 
 ARTICLE = DEFAULT_SOURCE
 
