@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -81,6 +82,25 @@ class Chatbot:
             self._client = make_client(self.settings)
         return ArticleIndex(self._client, self.settings.collection, self.embeddings)
 
+    def _open_index(self) -> ArticleIndex:
+        """Open the index; an embedded database that cannot be opened is set aside and rebuilt from the
+        source (nothing is deleted), or the error stands when there is no source to rebuild from."""
+        try:
+            index = self._index()
+            index.manifest()
+            return index
+        except StoreUnavailableError:
+            path = self.settings.chroma_path
+            if self.settings.client_server or not path.exists() or not self.settings.source_path.is_file():
+                raise
+            aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+            logger.warning("The Chroma database in %s cannot be opened; moved it to %s and rebuilding the "
+                           "index from %s.", path, aside, self.settings.source_path)
+            shutil.move(str(path), str(aside))
+            _forget_cached_clients()
+            self._client = None
+            return self._index()
+
     def ingest(self, source: Path | None = None, *, rebuild: bool = False,
                show_progress: bool | None = None) -> IngestReport:
         """Index a source (default: the configured one) and make the bot answer from it."""
@@ -98,7 +118,7 @@ class Chatbot:
         with self._lock:
             if self._ready is not None:
                 return
-            index = self._index()
+            index = self._open_index()
             self.embeddings.warm_up()
             self._ensure_index(index)
             stored = index.read()
@@ -131,11 +151,15 @@ class Chatbot:
                 logger.warning("Source %s is unavailable; answering from the existing index.", source)
                 return
             raise
+        if manifest is not None and index.count() != manifest.chunk_count:
+            logger.warning("Index %s is incomplete (%d of %d chunks): rebuilding it.", index.name, index.count(),
+                           manifest.chunk_count)
+            manifest = None
         if manifest is None or manifest.source_hash != current.sha256 or \
                 manifest.embedding_model != self.embeddings.model_id:
             logger.info("Index %s is missing or stale: ingesting %s", index.name, source)
-            ingest_source(index, self.embeddings, source, max_bytes=self.settings.max_source_bytes,
-                          show_progress=False)
+            ingest_source(index, self.embeddings, source, rebuild=True,
+                          max_bytes=self.settings.max_source_bytes, show_progress=False)
 
     @property
     def _state(self) -> _Ready:
@@ -197,6 +221,12 @@ class Chatbot:
         if query.injection:
             notice = "Instructions inside the question were ignored; I only answer from the article."
         retrieval = state.retriever.retrieve(query)
+        if retrieval.index_fingerprint and retrieval.index_fingerprint != state.kb.fingerprint:
+            logger.info("The index was rebuilt from other inputs; reloading the knowledge base.")
+            with self._lock:
+                if self._ready is state:
+                    self._ready = None
+            return self._prepare(question, history)
         return _Turn(question if isinstance(question, str) else str(question), standalone, query, retrieval,
                      state.answerer, notice, started)
 
@@ -255,3 +285,13 @@ def _validate_history(history: History | None) -> list[tuple[str, str]]:
         ) from exc
     return pairs
 
+
+
+def _forget_cached_clients() -> None:
+    """Chroma caches one system per database path in-process; drop it so a moved folder is reopened fresh."""
+    try:
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+    except Exception:  # an internal API: if it moved, a fresh client still works in most cases
+        logger.debug("Could not clear Chroma's client cache", exc_info=True)

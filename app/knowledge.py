@@ -94,6 +94,8 @@ class KnowledgeBase:
     def __init__(self, stored: StoredIndex, embeddings: Embeddings) -> None:
         self.source_text = stored.source_text
         self.manifest = stored.manifest
+        self.fingerprint = f"{stored.manifest.source_hash}:{stored.manifest.embedding_model}:" \
+                           f"{stored.manifest.chunker_version}"
         structure = stored.structure
         self.title: str = (structure.get("title") or {}).get("text", "")
         self.chunks = self._chunks(stored)

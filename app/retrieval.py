@@ -26,6 +26,7 @@ class Retrieval:
     dense: dict[str, float]
     expanded_terms: list[str]
     ms: float
+    index_fingerprint: str = ""
 
     def top(self, k: int) -> list[ChunkRecord]:
         return [c for c, _ in self.ranked[:k]]
@@ -53,7 +54,8 @@ class HybridRetriever:
         """Rank every chunk for the query (the article is small enough to score them all)."""
         started = time.perf_counter()
         vector = np.asarray(self._embeddings.embed_query(query.text), dtype=np.float32)
-        dense = dict(self._index.search(vector.tolist(), k=len(self._kb.chunks)))
+        hits, index_fingerprint = self._index.search(vector.tolist(), k=len(self._kb.chunks))
+        dense = dict(hits)
         expanded = self.expand(query)
         lexical = self._kb.bm25_scores(expanded)
         fused: dict[str, float] = {}
@@ -76,4 +78,5 @@ class HybridRetriever:
                 fused[cid] += 1.0 / RRF_K
         ranked = sorted(((self._kb.by_id[c], s) for c, s in fused.items() if c in self._kb.by_id),
                         key=lambda cs: -cs[1])
-        return Retrieval(vector, ranked, dense, expanded, (time.perf_counter() - started) * 1000)
+        return Retrieval(vector, ranked, dense, expanded, (time.perf_counter() - started) * 1000,
+                         index_fingerprint)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 _MANIFEST_KEY = "aicities_manifest"
 _SOURCE_KEY = "aicities_source_text"
 _STRUCTURE_KEY = "aicities_structure"
+_SWAP_RETRIES = 6
 
 
 class Manifest(BaseModel):
@@ -222,14 +224,41 @@ class ArticleIndex:
         collection = self._collection()
         return 0 if collection is None else self._guard("count chunks", collection.count)
 
-    def search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
-        """Dense search: (chunk id, cosine similarity), best first."""
-        collection = self._collection()
-        if collection is None:
-            raise StoreUnavailableError(f"Vector store unavailable: collection {self._name!r} is missing.")
-        result = self._guard("search", lambda: collection.query(query_embeddings=[query_vector], n_results=k,
-                                                                include=["distances"]))
-        return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+    def search(self, query_vector: list[float], k: int) -> tuple[list[tuple[str, float]], str]:
+        """Dense search.
+
+        Returns:
+            ((chunk id, cosine similarity) best first, fingerprint of the index that answered). The
+            fingerprint changes when the index is rebuilt from other inputs, so callers can refresh.
+
+        A rebuild switches collections by renaming them; a search that lands in that instant retries
+        briefly instead of failing.
+        """
+        for attempt in range(_SWAP_RETRIES):
+            collection = self._collection()
+            if collection is not None:
+                try:
+                    result = self._guard("search", lambda c=collection: c.query(
+                        query_embeddings=[query_vector], n_results=k, include=["distances"]))
+                except Exception as exc:
+                    if not _is_not_found(exc):
+                        raise
+                else:
+                    pairs = [(cid, 1.0 - float(d))
+                             for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+                    return pairs, fingerprint((collection.metadata or {}).get(_MANIFEST_KEY, ""))
+            time.sleep(0.05 * (attempt + 1))
+        raise StoreUnavailableError(
+            f"Vector store unavailable: collection {self._name!r} is missing. Run `ai-cities ingest`.")
+
+
+def fingerprint(manifest_json: str) -> str:
+    """What identifies an index's inputs (source hash, model, chunker version), from its manifest JSON."""
+    try:
+        m = Manifest.model_validate_json(manifest_json)
+    except ValueError:
+        return ""
+    return f"{m.source_hash}:{m.embedding_model}:{m.chunker_version}"
 
 
 def _is_not_found(exc: Exception) -> bool:

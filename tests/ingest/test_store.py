@@ -78,25 +78,29 @@ def test_bad_source_leaves_index_untouched(make_settings, embeddings, tmp_path: 
     assert index.count() == 30
 
 
-@pytest.fixture
-def chroma_server(tmp_path: Path):
-    """A real Chroma server (`chroma run`) on a free 127.0.0.1 port, stopped at teardown."""
-    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    port = free_port()
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server-db"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def start_chroma(path: Path, port: int | None = None) -> tuple[int, subprocess.Popen]:
+    """Start a real `chroma run` on 127.0.0.1 and wait until it answers."""
     import chromadb
 
+    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    port = port or free_port()
+    proc = subprocess.Popen([exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
             chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-            break
+            return port, proc
         except Exception:
             time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("chroma run did not start")
+    proc.kill()
+    pytest.fail("chroma run did not start")
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path):
+    """A real Chroma server (`chroma run`) on a free 127.0.0.1 port, stopped at teardown."""
+    port, proc = start_chroma(tmp_path / "server-db")
     yield port
     proc.terminate()
     proc.wait(timeout=10)
