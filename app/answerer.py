@@ -213,9 +213,16 @@ class ExtractiveAnswerer:
 
     # -- overviews ------------------------------------------------------------------------------------
     def _add_city_bullets(self, draft: Draft, entry: RankEntry, limit: int = 3) -> None:
-        firsts = [s for s in self._kb.sentences_of(entry.section) if s.first_in_chunk][:limit]
-        for sentence in firsts:
-            label = f"{sentence.chunk.topic}: " if sentence.chunk.topic else ""
+        """The first sentence of each bullet (up to `limit`); with room to spare, whole bullets."""
+        own = self._kb.sentences_of(entry.section)
+        picks = [s for s in own if s.first_in_chunk][:limit]
+        for sentence in own:
+            if len(picks) >= limit:
+                break
+            if sentence not in picks:
+                picks.append(sentence)
+        for sentence in sorted(picks, key=lambda s: s.start):
+            label = f"{sentence.chunk.topic}: " if sentence.chunk.topic and sentence.first_in_chunk else ""
             draft.say(f"{label}{sentence.text}", sentence)
 
     def _overview(self, cities: list[str], query: Query) -> Draft:

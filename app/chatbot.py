@@ -276,7 +276,11 @@ def _validate_history(history: History | None) -> list[tuple[str, str]]:
         return []
     pairs: list[tuple[str, str]] = []
     try:
+        if isinstance(history, (str, bytes)):
+            raise TypeError("history is a string")
         for item in history:
+            if isinstance(item, (str, bytes)) or len(item) != 2:
+                raise TypeError("each turn must be a (question, answer) pair")
             asked, answered = item
             pairs.append((str(asked or ""), str(answered or "")))
     except (TypeError, ValueError) as exc:

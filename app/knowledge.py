@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -25,6 +26,9 @@ logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 TRENDS_HINT = re.compile(r"trend|observation", re.I)
+# Sentence vectors depend only on the index's inputs and the model: bots over the same index share them.
+_SENTENCE_VECTORS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+_CACHE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -162,8 +166,18 @@ class KnowledgeBase:
     def _embed_sentences(self) -> tuple[np.ndarray, np.ndarray]:
         plain = [s.text for s in self.sentences]
         context = [self.context_of(s) for s in self.sentences]
-        vectors = np.asarray(self._embeddings.embed_documents(plain + context), dtype=np.float32)
-        return vectors[: len(plain)], vectors[len(plain) :]
+        key = (self.fingerprint, getattr(self._embeddings, "model_id", type(self._embeddings).__name__),
+               tuple(plain))
+        with _CACHE_LOCK:
+            cached = _SENTENCE_VECTORS.get(key)
+        if cached is None:
+            vectors = np.asarray(self._embeddings.embed_documents(plain + context), dtype=np.float32)
+            cached = (vectors[: len(plain)], vectors[len(plain) :])
+            with _CACHE_LOCK:
+                if len(_SENTENCE_VECTORS) >= 8:
+                    _SENTENCE_VECTORS.pop(next(iter(_SENTENCE_VECTORS)))
+                _SENTENCE_VECTORS[key] = cached
+        return cached
 
     def _bm25_index(self) -> tuple[bm25s.BM25, list[str]]:
         retriever = bm25s.BM25()

@@ -506,8 +506,12 @@ class ChatHandlers:
             {"text", "abstained", "notice",
              "citations": [{"marker", "section", "topic", "quote", "start", "end"}]}
         """
+        if history is not None and not (isinstance(history, list) and all(
+                isinstance(pair, list | tuple) and len(pair) == 2 for pair in history)):
+            raise gr.Error("history must be a list of [question, answer] pairs, e.g. "
+                           '[["Tell me about Jinan.", "Jinan is ranked 8th ..."]].', print_exception=False)
         try:
-            pairs = None if history is None else [tuple(pair) for pair in history]
+            pairs = None if history is None else [(pair[0], pair[1]) for pair in history]
             answer = self.bot.ask(question, history=pairs)
         except AICitiesError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
@@ -543,7 +547,7 @@ def build_ui(bot: Any, settings: Settings | None = None, *, stream_delay: float 
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
                 chat = gr.Chatbot(
-                    label="Chat", height=520, render_markdown=False, sanitize_html=True, allow_tags=False,
+                    label="Chat", height=600, render_markdown=False, sanitize_html=True, allow_tags=False,
                     latex_delimiters=[], buttons=[], feedback_options=("Like", "Dislike"),
                     placeholder="Ask anything about the ranking: a city's rank, its companies, policies…",
                     elem_id="chat",
