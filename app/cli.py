@@ -153,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=5, help="how many times to ask each benchmark question")
     p.set_defaults(func=cmd_bench)
 
+    # `ai-cities load ...` hands all its arguments to `python -m eval.load` (see main()).
+    sub.add_parser("load", help="load benchmark: UI server on loopback + concurrent /ask clients "
+                   "(ai-cities load --help)")
+
     p = sub.add_parser("ui", help="start the Gradio chat UI")
     p.add_argument("--host", default=None, help="address to bind (default: AICITIES_UI_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default: AICITIES_UI_PORT, 7860)")
@@ -173,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 a user-facing error, 2 bad arguments)."""
     _quiet_environment()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["load"]:
+        from eval.load import main as load_main
+
+        return load_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.INFO if args.verbose else None

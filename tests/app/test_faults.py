@@ -145,3 +145,23 @@ def test_parser_on_shuffled_article_lines(lines: list[str]) -> None:
     article = parse_article(text)
     for section in article.sections:
         assert text[section.title.start:section.title.end] == section.title.text
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_load_benchmark_small_run_has_no_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from eval.load import drive, peak_rss_mb, start_server
+    from tests.conftest import free_port
+
+    port = free_port()
+    proc = start_server(port, env={"AICITIES_CHROMA_PATH": str(tmp_path / "chroma"),
+                                   "AICITIES_FEEDBACK_PATH": str(tmp_path / "feedback.jsonl")})
+    try:
+        result = drive(f"http://127.0.0.1:{port}/", clients=4, questions=3, timeout=120)
+        rss = peak_rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert result.errors == [] and len(result.latencies_ms) == 12
+    assert rss is not None and rss > 100
+    assert "errors 0" in result.report()
