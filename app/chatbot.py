@@ -69,7 +69,8 @@ class Chatbot:
                  client: object | None = None, aliases: AliasTable | None = None,
                  chat_model: object | None = None) -> None:
         self.settings = settings or Settings()
-        self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path)
+        self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path,
+                                                        torch_threads=self.settings.torch_threads)
         self._client = client
         self._aliases = aliases
         self._chat_model = chat_model  # a LangChain chat model; built from settings.llm when None

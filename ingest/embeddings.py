@@ -36,11 +36,12 @@ class LocalEmbeddings(Embeddings):
     every instance in the process that points at the same folder, so two bots never load a model twice.
     """
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
+    def __init__(self, model_path: Path | None = None, batch_size: int = 32, torch_threads: int = 1) -> None:
         if batch_size <= 0:
             raise ConfigurationError(f"batch_size must be greater than 0. Currently, batch_size is {batch_size}")
         self._model_path = Path(model_path) if model_path else None
         self._batch_size = batch_size
+        self._torch_threads = torch_threads
         self._model: HuggingFaceEmbeddings | None = None
 
     @property
@@ -64,6 +65,11 @@ class LocalEmbeddings(Embeddings):
         with _LOAD_LOCK:
             if self._model is not None:
                 return
+            if self._torch_threads:
+                import torch
+
+                # Process-wide: intra-op threads spin and fight each other under concurrent requests.
+                torch.set_num_threads(self._torch_threads)
             path = self.model_path
             if str(path) in _LOADED:
                 self._model = _LOADED[str(path)]
