@@ -365,11 +365,12 @@ def split_claims(output: str) -> list[_Claim]:
 
 
 def _message_text(message: Any) -> str:
+    """The text of a LangChain message or chunk (`.text` is a property in langchain-core 1.x)."""
     text = getattr(message, "text", None)
-    if text is None:
-        content = getattr(message, "content", message)
-        return content if isinstance(content, str) else str(content)
-    return str(text() if callable(text) else text)
+    if isinstance(text, str):
+        return str(text)
+    content = getattr(message, "content", message)
+    return content if isinstance(content, str) else str(content)
 
 
 # -- verification -----------------------------------------------------------------------------------------
@@ -402,11 +403,16 @@ class Verifier:
             cached = self._chunk_facts.get(chunk.id)
             if cached is None:
                 text_facts = _facts(chunk.text)
-                head = _facts(f"{chunk.section} {chunk.topic or ''} {chunk.city or ''}")
+                head = self._heading_facts(passage)
                 cached = _Facts(text_facts.numbers, text_facts.words | head.words,
                                 text_facts.stems | head.stems)
                 self._chunk_facts[chunk.id] = cached
         return cached
+
+    @staticmethod
+    def _heading_facts(passage: Passage) -> _Facts:
+        chunk = passage.chunk
+        return _facts(f"{chunk.section} {chunk.topic or ''} {chunk.city or ''}")
 
     def sentence_facts(self, sentence: Sentence) -> _Facts:
         """Facts of one article sentence."""
@@ -527,6 +533,8 @@ class Verifier:
         """The article sentences (of the cited passages) that carry the sentence's facts, greedily."""
         wanted: set[tuple[str, Any]] = {("n", n) for n in stated.numbers}
         wanted |= {("w", stem(n)) for n in names} | {("w", t) for t in covered}
+        for passage in cited:  # words of the headings (the city, the topic) hold for every sentence
+            wanted -= {("w", s) for s in self._heading_facts(passage).stems}
         candidates = [(s, self._items(self.sentence_facts(s))) for p in cited for s in p.sentences]
         chosen: list[Sentence | RankEntry | ChunkRecord] = list(dict.fromkeys(ranks))
         left = set(wanted)

@@ -33,7 +33,8 @@ _RANK_WORDS = re.compile(
 _FIRST = re.compile(
     r"\b(top[- ]ranked|highest[- ]ranked|best[- ]ranked|number one|no\.? ?1\b|#1\b|first place|top spot|"
     r"top city|leading city|best city|(?:the |at the )top(?![- ]?(?:\d|ten|three|five|two|four))|"
-    r"rank(?:ed|s)? (?:first|1st|top|highest)|(?:the )?(?:first|1st) city)\b", re.I)
+    r"rank(?:ed|s)? (?:first|1st|top|highest)|(?:the )?(?:first|1st) city|(?:heads?|tops?|leads?) the "
+    r"(?:ranking|list|table)|in first place)\b", re.I)
 _LAST = re.compile(
     r"\b(last|bottom|lowest[- ]ranked|lowest|worst[- ]ranked|final (?:city|spot|place|position)|"
     r"least)\b", re.I)
@@ -44,7 +45,14 @@ _ALL = re.compile(r"\b(all (?:the )?(?:ten |10 )?cities|full (?:ranking|list)|wh
                   r"cities|every city|each city|ranking in order|(?:list|name) the (?:ten|10) cities|"
                   r"which cities (?:are|made|make) (?:in |on )?(?:the )?(?:list|ranking|top (?:10|ten)))\b", re.I)
 _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b|\b(" + "|".join(_ORDINAL_WORDS) + r")\b", re.I)
-_RANK_NUMBER = re.compile(r"(?:\b(?:number|no\.?|rank(?:ed)?|position|place|spot)\s*|#)(\d{1,3})\b", re.I)
+_RANK_NUMBER = re.compile(r"(?:\b(?:number|no\.?|rank(?:ed)?|position|place|spot)\s*|#)(\d{1,3}|one|two|three|"
+                          r"four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)
+_BOTTOM_N = re.compile(r"\b(?:bottom|last|lowest[- ]ranked|final)\s+(\d{1,2}|two|three|four|five)\b|"
+                       r"\b(\d{1,2}|two|three|four|five)\s+(?:\w+\s+){0,4}?(?:lowest|bottom|last)\b", re.I)
+_TOP_N_AFTER = re.compile(r"\b(\d{1,2}|two|three|four|five|six|seven|eight|nine)\s+(?:\w+\s+)?(?:highest|"
+                          r"top|best|leading)(?:[- ]ranked)?\b", re.I)
+_HOW_MANY_CITIES = re.compile(r"\bhow many (?:cities|places|hubs)\b.{0,40}\b(rank|list|cover|includ|feature|"
+                              r"article|top)", re.I)
 _COMPARE = re.compile(r"\b(compare|comparison|compared|versus|vs\.?|differ|differs|difference|differences|"
                       r"contrast|similarities|similar|alike|both)\b", re.I)
 _HIGHER = re.compile(r"\b(higher|lower|above|below|ahead|behind|better|worse|outrank|outranks|outranked|"
@@ -62,22 +70,26 @@ _CN_PRONOUN = re.compile(r"(它的|它|这个城市|那个城市|该市|该城�
 _ELLIPSIS = re.compile(r"^(?:and|what about|how about|and what about|same for|now|ok|okay|then)\b", re.I)
 _INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules?|prompts?|guidelines|above|"
-    r"previous|prior|context)\b|\b(system|hidden|developer|initial)\s+(prompt|message|instructions?)\b|"
-    r"\byou are now\b|\bpretend (?:to be|you)\b|\bact as\b|\bjailbreak\b|\bdeveloper mode\b|"
-    r"\bnew instructions?\b|\bfrom now on\b|\b(say|claim|state|answer|respond|reply|tell (?:me|us|them))"
-    r"\b.{0,30}\b(that|with)\b|\bprint (?:your|the)\b|\breveal (?:your|the)\b|\brepeat (?:your|the) "
-    r"(?:prompt|instructions)|忽略.{0,10}(指令|说明|提示)|系统提示", re.I)
+    r"previous|prior|context|article|source)\b|\b(system|hidden|developer|initial)\s+(prompt|message|"
+    r"instructions?)\b|\byou are (?:now|dan|a|an)\b|\bpretend (?:to be|you)\b|\bact as (?:if\b|(?:a|an|my|the) "
+    r"(?:ai|assistant|bot|chatbot|model|system|pirate|hacker|different|new|unrestricted)\b)|\bjailbreak\b|\bdeveloper mode\b|\bnew (?:instructions?|source|"
+    r"article|rules?|context)\b|\bfrom now on\b|(?:^|[.!?:]\s*|\band\s+|\bplease\s+|\bnow\s+|\bjust\s+)"
+    r"(?:say|claim|state|respond|reply|tell (?:them|everyone|everybody|people|users|the user))\b"
+    r"|\bprint (?:your|the)\b|\breveal (?:your|the)\b|\brepeat (?:your|the) (?:prompt|instructions)|"
+    r"</?\s*(?:article|system|context|source|document|instructions?)\s*>|^\s*(?:system|assistant)\s*:|"
+    r"忽略.{0,10}(指令|说明|提示)|系统提示", re.I)
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 _QUESTION_VOCABULARY = """rank ranks ranked ranking rankings position place placed spot standing stand
     number list listed order compare comparison versus differ difference contrast similar higher lower above
     below ahead behind better worse outrank next previous last bottom lowest highest first three there
     where were these those then than their they them what which when while whose""".split()
-_DETERMINERS = frozenset("the a an its their his her any some what which whose of about".split())
+_DETERMINERS = frozenset("the a an its their his her any some what which whose of about many much".split())
 RANK_QUESTION_WORDS = frozenset(stem(w) for w in """
     rank ranked ranking position place placed spot standing stand number sit land come list listed order""".split())
-_RANKISH = re.compile(r"^(top|highest|lowest|best|worst|first|last|low|high)-rank")
+_RANKISH = re.compile(r"^(top|highest|lowest|best|worst|last|low|high|\d{1,2}(st|nd|rd|th)|first|second|third|"
+                      r"fourth|fifth|sixth|seventh|eighth|ninth|tenth)-")
 _ORDINAL_TOKEN = re.compile(r"^(\d{1,3}(st|nd|rd|th)|" + "|".join(_ORDINAL_WORDS) + ")$")
-FILLER_WORDS = frozenset(stem(w) for w in """
+FILLER_WORDS = frozenset(stem(w) for w in """one two three four five six seven eight nine ten 
     next previous last bottom lowest top highest compare comparison compared versus vs differ difference
     differences contrast similarities similar alike both between order spot which who""".split())
 OVERVIEW_WORDS = frozenset(stem(w) for w in """
@@ -148,6 +160,8 @@ class Query:
     names: list[str] = field(default_factory=list)
     ranks: list[int] = field(default_factory=list)
     top_n: int | None = None
+    bottom_n: int | None = None
+    counts_cities: bool = False
     wants_all: bool = False
     injection: bool = False
 
@@ -307,7 +321,7 @@ class QueryAnalyzer:
             if re.match(r"\s+(\d|two|three|four|five|six|seven|eight|nine|ten)\b", text[match.end():], re.I):
                 continue
             ranks.append(value)
-        ranks += [int(m.group(1)) for m in _RANK_NUMBER.finditer(text)]
+        ranks += [_number(m.group(1)) for m in _RANK_NUMBER.finditer(text)]
         if _FIRST.search(text):
             ranks.append(1)
         if _LAST.search(text) and not re.search(r"\b(at least|last year|last month)\b", text, re.I):
@@ -325,12 +339,19 @@ class QueryAnalyzer:
             value = top.group(1).lower()
             top_n = int(value) if value.isdigit() else _NUMBER_WORDS.get(value)
         wants_all = bool(_ALL.search(text))
+        after = _TOP_N_AFTER.search(text)
+        if after and not top_n:
+            top_n = _number(after.group(1))
+        bottom = _BOTTOM_N.search(text)
+        bottom_n = _number(bottom.group(1) or bottom.group(2)) if bottom else None
         if top_n and top_n >= self._last_rank and not re.search(r"\b(list|name|all|order|every|full)\b", text,
                                                                 re.I):
             top_n = None  # "the top 10 AI cities" is the article's title, not a request for a list
-        ranks = [] if top_n and not re.search(r"\b\d{1,2}(?:st|nd|rd|th)\b", text) else self.find_ranks(text)
+        ranks = [] if (top_n or bottom_n) and not re.search(r"\b\d{1,2}(?:st|nd|rd|th)\b", text) \
+            else self.find_ranks(text)
         return Query(raw=raw, text=text, cities=cities, other_cities=others, names=self.find_names(text),
-                     ranks=ranks, top_n=top_n, wants_all=wants_all, injection=injection)
+                     ranks=ranks, top_n=top_n, bottom_n=bottom_n, wants_all=wants_all, injection=injection,
+                     counts_cities=bool(_HOW_MANY_CITIES.search(text)))
 
     # -- follow-ups -----------------------------------------------------------------------------------
     def resolve(self, question: str, history: Sequence[tuple[str, str]], rank_of: dict[str, int],
@@ -399,3 +420,8 @@ def _cn_number(text: str) -> int:
         return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0)
     return _CN_DIGITS.get(text, 0)
 
+
+
+def _number(text: str) -> int:
+    """A small number written as digits or as an English word."""
+    return int(text) if text.isdigit() else _NUMBER_WORDS.get(text.lower(), 0)

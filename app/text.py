@@ -27,7 +27,13 @@ STOPWORDS = frozenset(
         lives living offer offers offered provide provides use uses used using has play plays work works
         located locate situated home find happen happens happened become becomes go goes come comes take
         takes give gives see seen help helps bring keep seem look looks want need needs known called
-        currently today now really actually exactly specifically anyone someone""".split()
+        currently today now really actually exactly specifically anyone someone
+    roughly approximately approx around besides apart anyway example examples instance big biggest large
+    largest major main mainly primarily particular particularly notable notably wide wider broad overall
+    various different certain specific type sort among within across else other another etc put together
+    role part stuff generally basically quite still even already ever best-known well-known link linked
+    links tie tied ties connect connected connection connects associate associated relate related relation
+    cite cited cites name named feature featured features bring brings hold holds round question""".split()
 )
 _GENERIC_WORDS = """ai artificial intelligence city cities china chinese china's top ten 10 rank ranked ranking
     rankings hub hubs 2025 key strength strengths"""
@@ -76,7 +82,7 @@ def split_sentences(text: str, offset: int = 0) -> Iterator[tuple[int, int]]:
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
           "billion": 1e9, "t": 1e12, "trillion": 1e12}
 NUMBER = re.compile(
-    r"(?:(?:over|up to|about|around|nearly|almost|more than|less than|roughly)\s+)?"
+    r"(?<![A-Za-z0-9])(?:(?:over|up to|about|around|nearly|almost|more than|less than|roughly)\s+)?"
     r"(?:US\$|\$|¥|RMB\s?)?\s?\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|(?:k|m|mn|b|bn|t)\b|thousand\b|million\b|"
     r"billion\b|trillion\b)?",
     re.I,
