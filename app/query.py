@@ -72,7 +72,8 @@ _INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules?|prompts?|guidelines|above|"
     r"previous|prior|context|article|source)\b|\b(system|hidden|developer|initial)\s+(prompt|message|"
     r"instructions?)\b|\byou are (?:now|dan|a|an)\b|\bpretend (?:to be|you)\b|\bact as (?:if\b|(?:a|an|my|the) "
-    r"(?:ai|assistant|bot|chatbot|model|system|pirate|hacker|different|new|unrestricted)\b)|\bjailbreak\b|\bdeveloper mode\b|\bnew (?:instructions?|source|"
+    r"(?:ai|assistant|bot|chatbot|model|system|pirate|hacker|different|new|unrestricted)\b)|\bjailbreak\b|"
+    r"\bdeveloper mode\b|\bnew (?:instructions?|source|"
     r"article|rules?|context)\b|\bfrom now on\b|(?:^|[.!?:]\s*|\band\s+|\bplease\s+|\bnow\s+|\bjust\s+)"
     r"(?:say|claim|state|respond|reply|tell (?:them|everyone|everybody|people|users|the user))\b"
     r"|\bprint (?:your|the)\b|\breveal (?:your|the)\b|\brepeat (?:your|the) (?:prompt|instructions)|"
@@ -89,7 +90,7 @@ RANK_QUESTION_WORDS = frozenset(stem(w) for w in """
 _RANKISH = re.compile(r"^(top|highest|lowest|best|worst|last|low|high|\d{1,2}(st|nd|rd|th)|first|second|third|"
                       r"fourth|fifth|sixth|seventh|eighth|ninth|tenth)-")
 _ORDINAL_TOKEN = re.compile(r"^(\d{1,3}(st|nd|rd|th)|" + "|".join(_ORDINAL_WORDS) + ")$")
-FILLER_WORDS = frozenset(stem(w) for w in """one two three four five six seven eight nine ten 
+FILLER_WORDS = frozenset(stem(w) for w in """one two three four five six seven eight nine ten
     next previous last bottom lowest top highest compare comparison compared versus vs differ difference
     differences contrast similarities similar alike both between order spot which who""".split())
 OVERVIEW_WORDS = frozenset(stem(w) for w in """
