@@ -33,6 +33,8 @@ _ASKS_NAME = re.compile(r"\b(which|what)\s+(?:\w+\s+)?(company|companies|firm|fi
                         r"^who\b|\bwho (?:is|are|leads?|runs?|makes?|operates?)\b", re.I)
 _TRENDS = re.compile(r"\b(trends?|observations?)\b", re.I)
 _MANY_CITIES = re.compile(r"\b(which|what|name the|list the)\s+(?:other\s+)?(cities|hubs|places)\b", re.I)
+_RELATIVE = re.compile(r"\b(right after|just after|after|behind|below|following|right before|just before|before|"
+                       r"ahead of|above|preceding)\b", re.I)
 _TREND_WORDS = ("trend", "observ", "note", "main", "major", "identif", "key", "discuss", "highlight",
                 "emerg", "list", "see", "overall", "general", "broad", "big")
 _WHEN = re.compile(r"^\s*(when|what year|in what year|since when|how long ago)\b", re.I)
@@ -140,6 +142,13 @@ class ExtractiveAnswerer:
 
     def _route(self, query: Query, retrieval: Retrieval) -> Draft:
         kb = self._kb
+        if _TITLE.search(query.text) and not query.cities and re.search(r"\b(article|piece|post|page)\b",
+                                                                        query.text, re.I):
+            title = next((s for s in kb.sentences if s.chunk.kind == "title"), None)
+            if title is not None:
+                draft = Draft()
+                draft.say(f"The article is titled “{title.text}”.", title)
+                return draft
         if query.focal(self._unknown_terms(query)):
             return self._facts(query, retrieval)  # it abstains on things the article never mentions
         if query.cities and not query.residual_terms and not query.compares:
@@ -175,6 +184,22 @@ class ExtractiveAnswerer:
             return self._compare_rank(query.cities)
         if len(query.cities) == 1 and ranks:
             return self._check_premise(query, query.cities[0], ranks[0])
+        relative = _RELATIVE.search(query.text)
+        if len(query.cities) == 1 and relative and (_ASKS_CITY.search(query.text) or
+                                                    re.match(r"\s*(what|who)\b", query.text, re.I)):
+            entry = kb.entry_for(query.cities[0])
+            step = -1 if re.search(r"before|ahead|above|preced", relative.group(1), re.I) else 1
+            other = kb.entry_at(entry.rank + step) if entry else None
+            if entry and other:
+                draft = Draft(mode="ranking")
+                where = "right after" if step > 0 else "right before"
+                draft.say(f"{other.city} ({ordinal(other.rank)}) comes {where} {entry.city} "
+                          f"({ordinal(entry.rank)}).", other, entry)
+                return draft
+            if entry:
+                edge = "last" if step > 0 else "first"
+                return abstention(f"No city comes {relative.group(1).lower()} {entry.city}: it is ranked {edge} "
+                                  f"({ordinal(entry.rank)}) in the article.")
         if query.cities and query.mentions_rank and not query.residual_terms:
             draft = Draft(mode="ranking")
             for city in query.cities:
@@ -413,7 +438,9 @@ class ExtractiveAnswerer:
             return abstention(f"The article doesn't say: it never mentions {_surface_forms(query.text, missing)}.")
         if _WHEN.search(query.text) and not any(_TIME.search(s.text) for s in ranked[:2]):
             return abstention("The article doesn't say: it gives no date for that.")
-        if plain_best < self._threshold and coverage < 0.5:
+        covered = [t for t in query.residual_terms if self._expanded(t) & self._kb.sentence_terms[best.index]]
+        weak = plain_best < 0.35 and len(covered) < 2 and not query.cities and not query.names
+        if weak or (plain_best < self._threshold and coverage < 0.5):
             return abstention("The article doesn't answer that: nothing in it matches the question closely "
                               "enough to quote.")
         draft = Draft()
@@ -463,11 +490,14 @@ class ExtractiveAnswerer:
             return " and ".join(cities) if cities else None
         if _ASKS_NUMBER.search(query.text):
             return _closest(NUMBER.finditer(sentence.text), sentence.text, query)
-        if _ASKS_NAME.search(query.text):
+        kind = _ASKS_NAME.search(query.text)
+        if kind:
             asked = {fold(w) for w in words(query.text)}
-            found = [m for m in _ENTITY.finditer(sentence.text) if m.group() not in _NOT_ENTITY
-                     and not all(fold(w) in asked for w in words(m.group()))
-                     and m.group() not in {e.city for e in self._kb.ranking}]
+            entities = [m for m in _ENTITY.finditer(sentence.text) if m.group() not in _NOT_ENTITY
+                        and m.group() not in {e.city for e in self._kb.ranking}]
+            # "Which university …" prefers an entity that is a university, even one the question names
+            typed = [m for m in entities if stem(fold(kind.group(2))) in {stem(fold(w)) for w in words(m.group())}]
+            found = typed or [m for m in entities if not all(fold(w) in asked for w in words(m.group()))]
             return _closest(iter(found), sentence.text, query)
         return None
 

@@ -156,8 +156,6 @@ class KnowledgeBase:
     def _sentences(self) -> list[Sentence]:
         out: list[Sentence] = []
         for chunk in self.chunks:
-            if chunk.kind == "title":
-                continue
             for n, (start, end) in enumerate(split_sentences(chunk.text, chunk.start)):
                 text = self.source_text[start:end].rstrip(":").rstrip()
                 out.append(Sentence(len(out), chunk, text, start, start + len(text), n == 0))
