@@ -36,8 +36,10 @@ browser-deps:
 lint: install
 	$(BIN)/ruff check .
 
+# Tests, then the eval benchmark as a quality gate (exits 1 below eval/thresholds.yaml).
 test: install browser-deps lint
 	$(BIN)/python -m pytest
+	$(BIN)/ai-cities eval --no-progress --out eval/runs/ci
 
 eval: install
 	$(BIN)/ai-cities eval

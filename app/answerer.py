@@ -35,6 +35,8 @@ _TRENDS = re.compile(r"\b(trends?|observations?)\b", re.I)
 _MANY_CITIES = re.compile(r"\b(which|what|name the|list the)\s+(?:other\s+)?(cities|hubs|places)\b", re.I)
 _RELATIVE = re.compile(r"\b(right after|just after|after|behind|below|following|right before|just before|before|"
                        r"ahead of|above|preceding)\b", re.I)
+_COUNT_FILLERS = frozenset({"of", "times", "more", "percent", "cities", "city"})
+_TYPED_NAMES = ("univers", "academ")
 _TREND_WORDS = ("trend", "observ", "note", "main", "major", "identif", "key", "discuss", "highlight",
                 "emerg", "list", "see", "overall", "general", "broad", "big")
 _WHEN = re.compile(r"^\s*(when|what year|in what year|since when|how long ago)\b", re.I)
@@ -180,6 +182,20 @@ class ExtractiveAnswerer:
             draft.say(f"The article ranks {len(kb.ranking)} cities, from {first.city} (1st) to {last.city} "
                       f"({ordinal(last.rank)}).", first, last)
             return draft
+        if len(query.cities) == 2 and re.search(r"\bbetween\b", query.text, re.I) and (
+                _ASKS_CITY.search(query.text) or query.mentions_rank):
+            a, b = sorted((kb.entry_for(c) for c in query.cities), key=lambda e: e.rank if e else 0)
+            if a and b:
+                inside = [e for e in kb.ranking if a.rank < e.rank < b.rank]
+                draft = Draft(mode="ranking")
+                if not inside:
+                    draft.say(f"No city: {a.city} ({ordinal(a.rank)}) and {b.city} ({ordinal(b.rank)}) are next "
+                              "to each other in the ranking.", a, b)
+                else:
+                    names = ", ".join(f"{e.city} ({ordinal(e.rank)})" for e in inside)
+                    draft.say(f"{names} {'sits' if len(inside) == 1 else 'sit'} between {a.city} "
+                              f"({ordinal(a.rank)}) and {b.city} ({ordinal(b.rank)}).", *inside, a, b)
+                return draft
         if len(query.cities) >= 2 and (query.compares_rank or (query.mentions_rank and not query.residual_terms)):
             return self._compare_rank(query.cities)
         if len(query.cities) == 1 and ranks:
@@ -410,6 +426,9 @@ class ExtractiveAnswerer:
         """
         if unknown and len(unknown) == len(query.residual_terms):
             return unknown
+        share = len(unknown) / len(query.residual_terms) if query.residual_terms else 0.0
+        if len(unknown) >= 2 and (share > 0.5 and plain_best < 0.6 or share >= 0.7 and len(unknown) >= 3):
+            return unknown  # most of what the question is about never appears in the article
         focal = query.focal(unknown)
         if not focal:
             return []
@@ -443,6 +462,9 @@ class ExtractiveAnswerer:
         if weak or (plain_best < self._threshold and coverage < 0.5):
             return abstention("The article doesn't answer that: nothing in it matches the question closely "
                               "enough to quote.")
+        mismatch = self._answer_type_missing(query, ranked[:2])
+        if mismatch:
+            return abstention(mismatch)
         draft = Draft()
         picks = [best]
         for s in ranked[1:]:
@@ -467,6 +489,31 @@ class ExtractiveAnswerer:
                 prefix = f"{sentence.city} — "
             draft.say(f"{prefix}{sentence.text}", sentence)
         return draft
+
+    def _answer_type_missing(self, query: Query, best: list[Sentence]) -> str | None:
+        """When the question asks for a kind of answer (a count of X, a sum of money, a university) that the
+        best evidence does not contain, say so instead of quoting a sentence that only looks related."""
+        text = fold(query.text)
+        evidence = " ".join(s.text for s in best)
+        many = re.search(r"\bhow many\s+(?:\w+\s+)?(\w+)", text)
+        if many and many.group(1) not in _COUNT_FILLERS:
+            thing = stem(many.group(1))
+            counted = [m for m in NUMBER.finditer(evidence)
+                       if any(stem(fold(w)) in self._expanded(thing) for w in words(evidence[m.end():m.end() + 30]))]
+            if not counted:
+                return f"The article doesn't give a number of {many.group(1)}."
+        top = best[0].text
+        money = re.search(r"\bhow much (money|funding|investment|capital|cash)\b|\bhow much\b.*\b(invested|spen[dt]|"
+                          r"paid|raised|funded)\b", text)
+        if money and not text.startswith("by how much") and not re.search(r"[$¥]\s?\d|\bRMB\b|\byuan\b", top):
+            return "The article doesn't give an amount for that."
+        kind = _ASKS_NAME.search(query.text)
+        if kind and fold(kind.group(2)).startswith(_TYPED_NAMES):
+            prefix = fold(kind.group(2))[:6]
+            if not any(fold(w).startswith(prefix) for m in _ENTITY.finditer(top) for w in words(m.group())):
+                noun = "university" if prefix == "univer" else "academy"
+                return f"The article doesn't name a {noun} for that."
+        return None
 
     def _across_cities(self, query: Query, ranked: list[Sentence], scores: dict[int, float],
                        best: Sentence) -> list[Sentence]:

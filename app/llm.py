@@ -72,6 +72,9 @@ _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[[^\]\n]{1,30}\])+)")
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"“'(]?[A-Z0-9$])|(?<=\])\s+(?=[\"“'(]?[A-Z])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "mr.", "dr.", "st.", "inc.", "co.", "ltd.", "no.", "u.s.")
 _BULLET = re.compile(r"^\s*(?:[-*•·]+|\d{1,2}[.)](?=\s))\s*")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*(?:(?:passage|source|evidence|ref)\s*)?"
+                              r"\d{1,3}(?:\s*(?:,|;|-|–)\s*\d{1,3})*\s*\])+\s*", re.I)
+_ECHO = re.compile(r"^(?:question|evidence(?: passages?)?|passages?|context|sources?)\s*:", re.I)
 _LEAD_IN = re.compile(r"^\s*(?:answer|response|final answer|standalone question)\s*:\s*", re.I)
 _MARKDOWN = re.compile(r"\*\*|__|`|^#+\s*")
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
@@ -339,13 +342,34 @@ def _tidy(text: str) -> str:
 
 
 def split_claims(output: str) -> list[_Claim]:
-    """Split the model's output into sentences with their [n] markers (markers-only fragments join the
-    sentence before them; bullets, markdown emphasis and "Answer:" lead-ins are removed)."""
+    """Split the model's output into sentences with their [n] markers.
+
+    Markers-only fragments join the sentence before them. Markers that open a line ("[2] DeepSeek's ...")
+    or an echoed passage heading ("[2] 2. Hangzhou (ranked 2nd) › Rapid Growth", in the layout of the
+    evidence) cite the sentences below them that have no markers of their own, up to the next heading or
+    blank line; echoed headings and "Question: ..." lines are not sentences. Bullets, markdown emphasis
+    and "Answer:" lead-ins are removed.
+    """
     claims: list[_Claim] = []
+    block: list[int] = []
     for number, raw_line in enumerate(output.splitlines()):
         line = _LEAD_IN.sub("", _BULLET.sub("", _MARKDOWN.sub("", raw_line)))
         line = _MARKERS_AFTER_STOP.sub(r"\2\1", line.strip())
         if not line:
+            block = []
+            continue
+        lead = _LEADING_MARKERS.match(line)
+        if lead:
+            markers = [n for m in _MARKER.finditer(lead.group()) for n in _marker_numbers(m.group(1))]
+            line = _BULLET.sub("", line[lead.end():]).strip()
+            if not line:  # a line of markers only: they belong to the sentence above
+                if claims:
+                    claims[-1].markers.extend(markers)
+                continue
+            block = markers
+        if "›" in line or _ECHO.match(line):
+            if not lead:
+                block = []
             continue
         pieces: list[str] = []
         for piece in _BOUNDARY.split(line):
@@ -360,7 +384,7 @@ def split_claims(output: str) -> list[_Claim]:
                 if claims:
                     claims[-1].markers.extend(markers)
                 continue
-            claims.append(_Claim(number, body, markers))
+            claims.append(_Claim(number, body, markers or list(block)))
     return claims
 
 
@@ -706,7 +730,10 @@ class VerifiedLLMAnswerer:
         """Keep the sentences of `output` that the cited passages support, with citations from the
         evidence renumbered in order of first use; fall back to `base` when nothing verified is left."""
         checks = [self._verifier.check(claim, passages) for claim in split_claims(output)]
-        kept = [c for c in checks if c.kept]
+        kept: list[Check] = []
+        for check in checks:  # a sentence the model repeats is shown once
+            if check.kept and all(fold(check.text) != fold(k.text) for k in kept):
+                kept.append(check)
         dropped = [c for c in checks if not c.kept and not c.refusal and not c.empty]
         for c in checks:
             if not c.kept:

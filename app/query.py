@@ -35,6 +35,7 @@ _FIRST = re.compile(
     r"top city|leading city|best city|(?:the |at the )top(?![- ]?(?:\d|ten|three|five|two|four))|"
     r"rank(?:ed|s)? (?:first|1st|top|highest)|(?:the )?(?:first|1st) city|(?:heads?|tops?|leads?) the "
     r"(?:ranking|list|table)|in first place)\b", re.I)
+_SECOND = re.compile(r"\b(runner[- ]up|second place|silver)\b", re.I)
 _LAST = re.compile(
     r"\b(last|bottom|lowest[- ]ranked|lowest|worst[- ]ranked|final (?:city|spot|place|position)|"
     r"least)\b", re.I)
@@ -87,7 +88,7 @@ _QUESTION_VOCABULARY = """rank ranks ranked ranking rankings position place plac
 _DETERMINERS = frozenset("the a an its their his her any some what which whose of about many much".split())
 RANK_QUESTION_WORDS = frozenset(stem(w) for w in """
     rank ranked ranking position place placed spot standing stand number sit land come list listed order""".split())
-_RANKISH = re.compile(r"^(top|highest|lowest|best|worst|last|low|high|\d{1,2}(st|nd|rd|th)|first|second|third|"
+_RANKISH = re.compile(r"^(runner|top|highest|lowest|best|worst|last|low|high|\d{1,2}(st|nd|rd|th)|first|second|third|"
                       r"fourth|fifth|sixth|seventh|eighth|ninth|tenth)-")
 _ORDINAL_TOKEN = re.compile(r"^(\d{1,3}(st|nd|rd|th)|" + "|".join(_ORDINAL_WORDS) + ")$")
 FILLER_WORDS = frozenset(stem(w) for w in """one two three four five six seven eight nine ten
@@ -325,6 +326,8 @@ class QueryAnalyzer:
         ranks += [_number(m.group(1)) for m in _RANK_NUMBER.finditer(text)]
         if _FIRST.search(text):
             ranks.append(1)
+        if _SECOND.search(text):
+            ranks.append(2)
         if _LAST.search(text) and not re.search(r"\b(at least|last year|last month)\b", text, re.I):
             ranks.append(self._last_rank)
         return list(dict.fromkeys(ranks))
@@ -359,14 +362,28 @@ class QueryAnalyzer:
                 city_at: dict[int, str]) -> str:
         """Rewrite a follow-up into a standalone question using the conversation so far.
 
-        Pronouns ("it", "there", "this city") become the last city discussed; "the next one" / "the
-        previous one" move along the ranking; "What about X?" repeats the last question with city X.
+        Pronouns ("it", "there", "this city") become the city under discussion; "the next one" / "the
+        previous one" move along the ranking; "What about X?" repeats the last question with city X. The
+        history is replayed turn by turn, so "it" in the third turn still means the city of the first.
         """
-        if not history:
-            return question
+        focus: str | None = None
+        previous: str | None = None
+        for asked, answered in history:
+            standalone = self._resolve_turn(asked, focus, previous, rank_of, city_at)
+            cities, _ = self.find_cities(self.translate(standalone))
+            focus = cities[0] if cities else self._leading_city(answered) or focus
+            previous = standalone
+        return self._resolve_turn(question, focus, previous, rank_of, city_at)
+
+    def _leading_city(self, answer: str) -> str | None:
+        """The city an answer is about, when it names one up front ("Guangzhou is ranked 5th …")."""
+        cities, _ = self.find_cities(answer[:60])
+        return cities[0] if cities else None
+
+    def _resolve_turn(self, question: str, focus: str | None, last_question: str | None,
+                      rank_of: dict[str, int], city_at: dict[int, str]) -> str:
         translated = self.translate(question)
         cities, _ = self.find_cities(translated)
-        focus, last_question = self._focus(history)
         if cities:
             if _ELLIPSIS.search(translated) and len(words(translated)) <= 6 and last_question:
                 prev_cities, _ = self.find_cities(self.translate(last_question))
@@ -389,17 +406,6 @@ class QueryAnalyzer:
         if _ELLIPSIS.search(translated) and len(words(translated)) <= 4:
             return f"Tell me about {focus}"
         return question
-
-    def _focus(self, history: Sequence[tuple[str, str]]) -> tuple[str | None, str | None]:
-        """The city the conversation is about: from the latest question, else the latest answer."""
-        for asked, answered in reversed(history):
-            cities, _ = self.find_cities(self.translate(asked))
-            if cities:
-                return cities[0], asked
-            cities, _ = self.find_cities(answered)
-            if cities:
-                return cities[0], asked
-        return None, history[-1][0] if history else None
 
     @staticmethod
     def _substitute(question: str, old: list[str], new: list[str]) -> str:

@@ -82,7 +82,7 @@ def split_sentences(text: str, offset: int = 0) -> Iterator[tuple[int, int]]:
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
           "billion": 1e9, "t": 1e12, "trillion": 1e12}
 NUMBER = re.compile(
-    r"(?<![A-Za-z0-9])(?:(?:over|up to|about|around|nearly|almost|more than|less than|roughly)\s+)?"
+    r"(?<![A-Za-z0-9-])(?:(?:over|up to|about|around|nearly|almost|more than|less than|roughly)\s+)?"
     r"(?:US\$|\$|¥|RMB\s?)?\s?\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|(?:k|m|mn|b|bn|t)\b|thousand\b|million\b|"
     r"billion\b|trillion\b)?",
     re.I,

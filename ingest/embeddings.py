@@ -83,6 +83,7 @@ class LocalEmbeddings(Embeddings):
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
