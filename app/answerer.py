@@ -427,7 +427,7 @@ class ExtractiveAnswerer:
         if unknown and len(unknown) == len(query.residual_terms):
             return unknown
         share = len(unknown) / len(query.residual_terms) if query.residual_terms else 0.0
-        if len(unknown) >= 2 and (share > 0.5 and plain_best < 0.6 or share >= 0.7 and len(unknown) >= 3):
+        if len(unknown) >= 2 and ((share > 0.5 and plain_best < 0.6) or (share >= 0.7 and len(unknown) >= 3)):
             return unknown  # most of what the question is about never appears in the article
         focal = query.focal(unknown)
         if not focal:
