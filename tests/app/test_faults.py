@@ -165,3 +165,30 @@ def test_load_benchmark_small_run_has_no_errors(tmp_path: Path, monkeypatch: pyt
     assert result.errors == [] and len(result.latencies_ms) == 12
     assert rss is not None and rss > 100
     assert "errors 0" in result.report()
+
+
+def test_source_without_ranking_is_answered_as_plain_text(make_settings, embeddings, tmp_path: Path,
+                                                          caplog) -> None:
+    source = tmp_path / "notes.md"
+    source.write_text("# Robot notes\n\nThe harbour in Portville uses robotic cranes that cut unloading time by "
+                      "half.\n\nEngineers in Portville also test autonomous ferries on the river.\n",
+                      encoding="utf-8")
+    bot = Chatbot(make_settings(source_path=source), embeddings=embeddings)
+    answer = bot.ask("What do the robotic cranes in the harbour cut?")
+    assert "unloading time" in answer.text and answer.citations
+    assert "no recognisable ranking" in caplog.text or "No ranked sections" in caplog.text
+    assert bot.ranking() == []
+    ranked = bot.ask("Which city is ranked 8th?")
+    assert isinstance(ranked.text, str)  # no ranking routing, no crash
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"\xff\xfe\x00binary", "binary"), ("caf\xe9".encode("latin-1"), "not UTF-8"), (b"", "empty")],
+)
+def test_bad_source_at_startup_is_a_clean_error(make_settings, embeddings, tmp_path: Path, content: bytes,
+                                                message: str) -> None:
+    source = tmp_path / "bad.txt"
+    source.write_bytes(content)
+    with pytest.raises(AICitiesError, match=message):
+        Chatbot(make_settings(source_path=source), embeddings=embeddings).ask("Which city is ranked 8th?")
