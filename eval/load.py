@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import statistics
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,18 +86,50 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
-def drive(url: str, clients: int, questions: int, timeout: float) -> LoadResult:
-    """Run `clients` threads, each asking `questions` questions through gradio_client, in parallel."""
+def _http_asker(url: str) -> Callable[[str], dict]:
+    """Ask through Gradio's REST API (POST /gradio_api/call/ask, then read the event stream)."""
+    import httpx
+
+    client = httpx.Client(base_url=url, timeout=120)
+
+    def ask(question: str) -> dict:
+        started = client.post("/gradio_api/call/ask", json={"data": [question, []]})
+        started.raise_for_status()
+        event_id = started.json()["event_id"]
+        event = None
+        with client.stream("GET", f"/gradio_api/call/ask/{event_id}") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event in {"complete", "error"}:
+                    payload = json.loads(line.split(":", 1)[1])
+                    if event == "error":
+                        raise RuntimeError(f"server error: {payload}")
+                    return payload[0]
+        raise RuntimeError("event stream ended without a result")
+
+    return ask
+
+
+def _gradio_client_asker(url: str) -> Callable[[str], dict]:
+    """Ask through `gradio_client` (heavier on the client side: it is the load generator that saturates)."""
     from gradio_client import Client
 
+    client = Client(url, verbose=False)
+    return lambda question: client.predict(question, [], api_name="/ask")
+
+
+def drive(url: str, clients: int, questions: int, timeout: float, via: str = "http") -> LoadResult:
+    """Run `clients` threads, each asking `questions` questions of the `/ask` endpoint, in parallel."""
     result = LoadResult(clients, questions)
     lock = threading.Lock()
     deadline = time.monotonic() + timeout
     start = threading.Barrier(clients)
+    make = _http_asker if via == "http" else _gradio_client_asker
 
     def worker(n: int) -> None:
         try:
-            client = Client(url, verbose=False)
+            ask = make(url)
         except Exception as exc:  # connection problems are results here, not crashes
             with lock:
                 result.errors.append(f"client {n}: {type(exc).__name__}: {exc}")
@@ -111,7 +145,7 @@ def drive(url: str, clients: int, questions: int, timeout: float) -> LoadResult:
             question = QUESTIONS[(n + i) % len(QUESTIONS)]
             began = time.perf_counter()
             try:
-                answer = client.predict(question, [], api_name="/ask")
+                answer = ask(question)
                 if not isinstance(answer, dict) or not answer.get("text"):
                     raise ValueError(f"bad answer {answer!r}")
             except Exception as exc:
@@ -158,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=10, help="questions per client (default 10)")
     parser.add_argument("--port", type=int, default=0, help="port for the server (default: a free one)")
     parser.add_argument("--timeout", type=float, default=300, help="time budget in seconds (default 300)")
+    parser.add_argument("--via", choices=["http", "gradio_client"], default="http",
+                        help="client: plain HTTP to the REST API (default) or gradio_client")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.questions < 1:
         parser.error("--clients and --questions must be at least 1")
@@ -166,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"starting the UI server on 127.0.0.1:{port} ...", flush=True)
     proc = start_server(port)
     try:
-        result = drive(f"http://127.0.0.1:{port}/", args.clients, args.questions, args.timeout)
+        result = drive(f"http://127.0.0.1:{port}/", args.clients, args.questions, args.timeout, via=args.via)
         result.peak_rss_mb = peak_rss_mb(proc.pid)
     finally:
         proc.terminate()
