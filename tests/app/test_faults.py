@@ -192,3 +192,16 @@ def test_bad_source_at_startup_is_a_clean_error(make_settings, embeddings, tmp_p
     source.write_bytes(content)
     with pytest.raises(AICitiesError, match=message):
         Chatbot(make_settings(source_path=source), embeddings=embeddings).ask("Which city is ranked 8th?")
+
+
+def test_incomplete_index_is_rebuilt(make_settings, embeddings, caplog) -> None:
+    settings = make_settings()
+    bot = Chatbot(settings, embeddings=embeddings)
+    bot.warm_up()
+    collection = bot._client.get_collection(settings.collection)
+    collection.delete(ids=collection.get()["ids"][:5])
+    assert collection.count() == 25
+    fresh = Chatbot(settings, embeddings=embeddings)
+    assert "Jinan" in fresh.ask("Which city is ranked 8th?").text
+    assert "incomplete" in caplog.text
+    assert fresh._client.get_collection(settings.collection).count() == 30
