@@ -7,17 +7,25 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run ingest test lint eval bench browser-deps clean
+.PHONY: install install-dev run ingest test lint eval bench load browser-deps clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first, pinned: pip takes the local CPU wheel instead of a multi-GB CUDA build
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# Test tools, the optional LLM backends, and a tiny real LLM server for the end-to-end test
+# (llama-cpp-python builds llama.cpp from source: about 6 minutes on 2 cores, once per venv).
+$(BIN)/.installed-dev: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,llm,llm-e2e]"
 	touch $@
 
 install: $(BIN)/.installed
+
+install-dev: $(BIN)/.installed-dev
 
 ingest: install
 	$(BIN)/ai-cities ingest
@@ -46,6 +54,9 @@ eval: install
 
 bench: install
 	$(BIN)/ai-cities bench
+
+load: install
+	$(BIN)/ai-cities load
 
 clean:
 	rm -rf $(VENV) data/chroma eval/runs .pytest_cache .ruff_cache
