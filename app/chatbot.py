@@ -137,7 +137,8 @@ class Chatbot:
             if self.settings.llm:
                 from app.llm import build_llm_answerer
 
-                answerer = build_llm_answerer(self.settings, kb, answerer, chat_model=self._chat_model)
+                answerer = build_llm_answerer(self.settings, kb, answerer, chat_model=self._chat_model,
+                                              aliases=aliases)
             self._ready = _Ready(kb, analyzer, retriever, answerer)
 
     def _ensure_index(self, index: ArticleIndex) -> None:

@@ -18,9 +18,10 @@ How `VerifiedLLMAnswerer` answers:
    counted. The citations of a kept sentence are the article sentences of the cited passages that carry
    its facts (verbatim quote and offsets from the source), never text from the model, renumbered in order
    of first use.
-4. All kept: mode "llm". Some dropped: "llm-partial" with a notice. Nothing verified left, a refusal, or
-   a backend error (unreachable, timeout, HTTP 500, unknown model): the extractive answer with mode
-   "extractive-fallback" and a notice. Errors are logged without secrets.
+4. All kept: mode "llm". Some dropped: "llm-partial" with a notice. Nothing verified left, a refusal, a
+   verified answer that cites none of the passages holding the extractive answer's evidence (it answers
+   something else), or a backend error (unreachable, timeout, HTTP 500, unknown model): the extractive
+   answer with mode "extractive-fallback" and a notice. Errors are logged without secrets.
 """
 
 from __future__ import annotations
@@ -60,8 +61,10 @@ MAX_OUTPUT_TOKENS = 400
 """Longest answer the model may write (answers are one to three sentences)."""
 MAX_PASSAGES = 8
 """Most evidence passages shown to the model."""
-MIN_TERM_SUPPORT = 0.5
-"""Share of a sentence's content words that must appear in the passages it cites."""
+MAX_UNSUPPORTED_SHARE = 0.25
+"""Largest share of a sentence's content words (rounded down: none of 1-3, one of 4-7, ...) that may be
+missing from the passages it cites, a word of another evidence passage counting twice; names and numbers
+may never be missing."""
 UNREACHABLE_COOLDOWN = 30.0
 """Seconds during which an unreachable backend is not asked again (answers are extractive meanwhile)."""
 
@@ -114,7 +117,9 @@ _STARTERS = frozenset("""yes no however additionally also furthermore moreover o
 _FILLER = frozenset(stem(w) for w in """notable notably significant significantly major important various
     several including include includes included example instance particularly especially role additionally
     furthermore moreover however overall among other others based passage passages evidence source sources
-    mention mentioned note noted article state states stated well leading known""".split())
+    mention mentioned note noted article well""".split())
+_UNIT_WORDS = frozenset(stem(w) for w in """thousand thousands million millions billion billions trillion
+    trillions percent per cent dollar dollars usd rmb yuan""".split())
 _TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
 
@@ -274,6 +279,7 @@ class Check:
     refusal: bool = False
     empty: bool = False
     sources: list[Sentence | RankEntry | ChunkRecord] = field(default_factory=list)
+    cited: list[int] = field(default_factory=list)
     line: int = 0
 
 
@@ -447,24 +453,21 @@ class Verifier:
         return cached
 
     # -- pieces of a sentence --
-    def _names(self, text: str) -> tuple[list[str], list[str]]:
-        """(strict names, soft words) among the capitalised words of a sentence. A capitalised word at the
-        start of the sentence (or after a colon) is an ordinary word when the article writes it in lower
-        case or it is a common opener ("However"); otherwise it is a name and must be in the evidence."""
+    def _names(self, text: str) -> list[str]:
+        """The names among the capitalised words of a sentence. A capitalised word at the start of the
+        sentence (or after a colon) is an ordinary word when the article writes it in lower case or it is a
+        common opener ("However"); otherwise it is a name and must be in the evidence."""
         strict: list[str] = []
-        soft: list[str] = []
         for match in re.finditer(r"(?<![\w'’])[A-Z][\w'’&.-]*", text):
             token = fold(match.group()).rstrip(".-'").removesuffix("'s")
             if not token or token in STOPWORDS or token in GENERIC_WORDS:
                 continue
             before = text[: match.start()].rstrip(" \"'“‘(*")
             opening = not before or before.endswith((":", ";", "—", "."))
-            if opening and (token in _STARTERS or stem(token) in self._lowercase_words or
-                            (token.endswith("ly") and len(token) > 4)):
-                soft.append(token)
-            else:
+            if not (opening and (token in _STARTERS or stem(token) in self._lowercase_words or
+                                 (token.endswith("ly") and len(token) > 4))):
                 strict.append(token)
-        return strict, soft
+        return strict
 
     def _rank_claims(self, text: str) -> list[int]:
         ranks: list[int] = []
@@ -483,9 +486,15 @@ class Verifier:
         return list(dict.fromkeys(ranks))
 
     def _covered(self, term: str, facts: _Facts) -> bool:
+        """The term, a synonym, or a word of the same family ("leaders"/"lead", "innovative"/"innovation")."""
         if term in facts.stems or self._synonyms.get(term, set()) & facts.stems:
             return True
-        return len(term) >= 6 and any(s.startswith(term[:6]) for s in facts.stems if len(s) >= 6)
+        for s in facts.stems:
+            if len(s) >= 4 and len(term) >= 4 and (term.startswith(s) or s.startswith(term)):
+                return True
+            if len(term) >= 6 and len(s) >= 6 and s[:6] == term[:6]:
+                return True
+        return False
 
     # -- the check --
     def check(self, claim: _Claim, passages: Sequence[Passage]) -> Check:
@@ -496,12 +505,12 @@ class Verifier:
             verdict.refusal, verdict.reason = True, "refusal"
             return verdict
         stated = _facts(text)
-        strict, _ = self._names(text)
+        strict = self._names(text)
         ranks = self._rank_claims(text)
         name_stems = {stem(n) for n in strict} | {stem(w) for n in strict for w in re.split(r"[-/.&]", n)}
         content = [t for t in dict.fromkeys(terms(text)) if t not in GENERIC_TERMS and t not in _FILLER
-                   and t not in name_stems and not t.isdigit() and not re.fullmatch(r"\d+(st|nd|rd|th)", t)
-                   and t not in _ORDINAL_WORDS]
+                   and t not in name_stems and t not in _UNIT_WORDS and not t.isdigit()
+                   and not re.fullmatch(r"\d+(st|nd|rd|th)", t) and t not in _ORDINAL_WORDS]
         if not (stated.numbers or strict or ranks or content):
             verdict.empty, verdict.reason = True, "states nothing checkable"
             return verdict
@@ -514,6 +523,7 @@ class Verifier:
             verdict.reason = f"cites passage [{unknown[0]}], which does not exist"
             return verdict
         cited = [by_number[n] for n in dict.fromkeys(claim.markers)]
+        verdict.cited = [p.number for p in cited]
         support = [self.passage_facts(p) for p in cited]
         pooled = _Facts(frozenset().union(*(f.numbers for f in support)),
                         frozenset().union(*(f.words for f in support)),
@@ -541,8 +551,12 @@ class Verifier:
             assert holder.entry is not None
             rank_sources.append(holder.entry)
         covered = [t for t in content if self._covered(t, pooled)]
-        if content and len(covered) / len(content) < MIN_TERM_SUPPORT:
-            absent = [t for t in content if t not in covered]
+        absent = [t for t in content if t not in covered]
+        # a word of another evidence passage weighs double: that's how facts of different passages get
+        # mixed up ("the $138B fund prioritizes 6G over general-purpose AI")
+        others = [self.passage_facts(p) for p in passages if p not in cited]
+        weight = sum(2 if any(self._covered(t, f) for f in others) else 1 for t in absent)
+        if weight > int(len(content) * MAX_UNSUPPORTED_SHARE):
             verdict.reason = f"words not in the cited passages: {', '.join(absent[:4])}"
             return verdict
         if not (stated.numbers or strict or covered or rank_sources):
@@ -656,7 +670,7 @@ class VerifiedLLMAnswerer:
                         text += piece
                         yield text
                     if time.monotonic() - started > self.deadline:
-                        raise TimeoutError(f"no complete answer within {self.deadline:.0f} s")
+                        raise _DeadlineExceeded(f"no complete answer within {self.deadline:.0f} s")
                 break
             except Exception as exc:
                 if not text and attempt < self._own_retries and _transient(exc):
@@ -745,6 +759,11 @@ class VerifiedLLMAnswerer:
                 notice = (f"The model's answer could not be verified against the article "
                           f"({_sentences(len(dropped))} removed), so this is the extractive answer.")
             return _fallback(base, notice, len(dropped))
+        answering = _answering(passages, base)
+        if answering and not any(set(c.cited) & answering for c in kept):
+            logger.info("LLM answer ignores the passages that answer the question (%s)", sorted(answering))
+            return _fallback(base, "The model's answer did not use the passages that answer the question, so "
+                                   "this is the extractive answer.", len(dropped))
         draft = Draft(mode="llm" if not dropped else "llm-partial", dropped=len(dropped))
         index: dict[tuple[int, int], int] = {}
         lines: dict[int, list[str]] = {}
@@ -794,7 +813,9 @@ class VerifiedLLMAnswerer:
         """Log a backend error without secrets and return the notice for the user."""
         status = _status(exc)
         where = self.location
-        if _unreachable(exc):
+        if isinstance(exc, _DeadlineExceeded):
+            notice = f"LLM backend at {where} was too slow ({exc}) — answered extractively."
+        elif _unreachable(exc):
             notice = f"LLM backend unreachable at {where} — answered extractively."
             self._down_until = time.monotonic() + self._cooldown
             self._down_notice = notice
@@ -834,6 +855,10 @@ class VerifiedLLMAnswerer:
         return None
 
 
+class _DeadlineExceeded(Exception):
+    """A streamed answer did not complete within the answerer's deadline."""
+
+
 # -- small helpers ----------------------------------------------------------------------------------------
 def _citation(source: Sentence | RankEntry | ChunkRecord, marker: int) -> Citation:
     if isinstance(source, ChunkRecord):
@@ -847,6 +872,18 @@ def _fallback(base: Draft, notice: str, dropped: int = 0) -> Draft:
     combined = f"{base.notice} {notice}" if base.notice else notice
     return replace(base, parts=list(base.parts), citations=list(base.citations), mode="extractive-fallback",
                    notice=combined, dropped=dropped)
+
+
+def _answering(passages: Sequence[Passage], base: Draft) -> set[int]:
+    """Numbers of the passages that hold the extractive answer's citations (the best evidence found)."""
+    out = set()
+    for c in base.citations:
+        for p in passages:
+            inside = p.chunk.start <= c.start and c.end <= p.chunk.end
+            heading = p.entry is not None and (p.entry.start, p.entry.end) == (c.start, c.end)
+            if inside or heading:
+                out.add(p.number)
+    return out
 
 
 def _sentences(n: int) -> str:

@@ -30,6 +30,7 @@ import argparse
 import json
 import logging
 import math
+import re
 import sys
 import time
 from collections import Counter
@@ -474,6 +475,7 @@ class CaseRecord:
             "abstained": a.abstained,
             "mode": a.mode,
             "notice": a.notice,
+            "dropped_sentences": a.dropped_sentences,
             "citations": [c.model_dump(mode="json") for c in a.citations],
             "retrieved": [r.section for r in a.retrieved],
             "history": [{"question": q, "answer": t} for q, t in self.history],
@@ -625,9 +627,18 @@ class EvalRun:
 
 def _settings_used(bot: Any, records: Sequence[CaseRecord]) -> dict[str, Any]:
     modes = Counter(r.answer.mode for r in records)
-    backend = "llm" if any(m.startswith("llm") for m in modes) else "extractive"
-    settings: dict[str, Any] = {"backend": backend, "answer_modes": dict(sorted(modes.items()))}
     bot_settings = getattr(bot, "settings", None)
+    llm = getattr(bot_settings, "llm", None)
+    backend = llm if llm else "extractive"
+    settings: dict[str, Any] = {"backend": backend, "answer_modes": dict(sorted(modes.items()))}
+    if llm:
+        llm_answers = [r.answer for r in records if r.answer.mode in ("llm", "llm-partial")]
+        settings["verification"] = {
+            "llm_answers": len(llm_answers),
+            "sentences_kept": sum(len(re.findall(r"[^.!?\n]*\[\d+\][^.!?\n]*", a.text)) for a in llm_answers),
+            "sentences_dropped": sum(r.answer.dropped_sentences for r in records),
+            "fallbacks": modes.get("extractive-fallback", 0),
+        }
     if bot_settings is not None and hasattr(bot_settings, "model_dump"):
         settings["product"] = bot_settings.model_dump(mode="json", exclude={"ui_auth"})
     embeddings = getattr(bot, "embeddings", None)
@@ -864,6 +875,9 @@ def render_report(run: EvalRun) -> str:
         f"- Product backend: `{run.settings.get('backend')}` (answer modes: "
         + ", ".join(f"{k} {v}" for k, v in run.settings.get("answer_modes", {}).items()) + ")"
         + (f", embedder `{run.settings['embedding_model']}`" if "embedding_model" in run.settings else ""),
+        *([f"- LLM verification: {v['llm_answers']} LLM answers, {v['sentences_kept']} sentences kept, "
+           f"{v['sentences_dropped']} dropped as unsupported, {v['fallbacks']} extractive fallbacks"]
+          if (v := run.settings.get("verification")) else []),
         f"- Baseline: {'naive tutorial RAG, ' + BASELINE_HISTORY_POLICY if b else 'not run (--no-baseline)'}",
         f"- Run time: {sec.get('total', 0):.1f} s (warm-up {sec.get('warm_up', 0):.1f} s, "
         f"baseline index {sec.get('baseline_build', 0):.1f} s, cases {sec.get('cases', 0):.1f} s)",
