@@ -18,16 +18,6 @@ from app.errors import AICitiesError
 
 logger = logging.getLogger("app.cli")
 
-BENCH_QUESTIONS = (
-    "Which city is ranked 8th?",
-    "Which city hosts Alibaba's DAMO Academy?",
-    "What subsidies does Shenzhen offer for breakthroughs?",
-    "What is the population of Hangzhou?",
-    "Compare Shenzhen and Guangzhou",
-    "Which cities does the article connect with Tencent?",
-    "深圳排名第几?",
-    "What share of China's AI patents come from Beijing?",
-)
 
 
 def _quiet_environment() -> None:
@@ -96,6 +86,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Latency benchmark of warm questions (model loaded, index built)."""
+    from eval.load import QUESTIONS
+
     bot = _chatbot()
     started = time.perf_counter()
     bot.warm_up()
@@ -104,7 +96,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     retrieval: list[float] = []
     answering: list[float] = []
     for _ in range(args.rounds):
-        for question in BENCH_QUESTIONS:
+        for question in QUESTIONS:
             answer = bot.ask(question)
             totals.append(answer.timings_ms["total"])
             retrieval.append(answer.timings_ms["retrieval"])
@@ -112,7 +104,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     def q(values: list[float], p: float) -> float:
         return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
 
-    print(f"{len(totals)} questions ({len(BENCH_QUESTIONS)} distinct x {args.rounds} rounds)")
+    print(f"{len(totals)} questions ({len(QUESTIONS)} distinct x {args.rounds} rounds)")
     print(f"total ms      median {statistics.median(totals):7.1f}   p95 {q(totals, 95):7.1f}")
     print(f"retrieval ms  median {statistics.median(retrieval):7.1f}   p95 {q(retrieval, 95):7.1f}")
     print(f"answer ms     median {statistics.median(answering):7.1f}   p95 {q(answering, 95):7.1f}")
