@@ -41,11 +41,11 @@ browser-deps:
 	      >/dev/null; \
 	  else echo "chromium not found: browser tests will be skipped (apt-get install chromium)"; fi; }
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 
 # Tests, then the eval benchmark as a quality gate (exits 1 below eval/thresholds.yaml).
-test: install browser-deps lint
+test: install-dev browser-deps lint
 	$(BIN)/python -m pytest
 	$(BIN)/ai-cities eval --no-progress --out eval/runs/ci
 
