@@ -457,9 +457,7 @@ class ExtractiveAnswerer:
             return abstention(f"The article doesn't say: it never mentions {_surface_forms(query.text, missing)}.")
         if _WHEN.search(query.text) and not any(_TIME.search(s.text) for s in ranked[:2]):
             return abstention("The article doesn't say: it gives no date for that.")
-        covered = [t for t in query.residual_terms if self._expanded(t) & self._kb.sentence_terms[best.index]]
-        weak = plain_best < 0.35 and len(covered) < 2 and not query.cities and not query.names
-        if weak or (plain_best < self._threshold and coverage < 0.5):
+        if plain_best < self._threshold and coverage < 0.5:
             return abstention("The article doesn't answer that: nothing in it matches the question closely "
                               "enough to quote.")
         mismatch = self._answer_type_missing(query, ranked[:2])
