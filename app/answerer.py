@@ -32,7 +32,8 @@ _ASKS_NAME = re.compile(r"\b(which|what)\s+(?:\w+\s+)?(company|companies|firm|fi
                         r"unicorns?|giants?|district|area|province|model|project|projects|fund|plugin)\b|"
                         r"^who\b|\bwho (?:is|are|leads?|runs?|makes?|operates?)\b", re.I)
 _TRENDS = re.compile(r"\b(trends?|observations?)\b", re.I)
-_MANY_CITIES = re.compile(r"\b(which|what|name the|list the)\s+(?:other\s+)?(cities|hubs|places)\b", re.I)
+_MANY_CITIES = re.compile(r"\b(which|what|name the|list the)\s+(?:other\s+|two\s+|three\s+|four\s+|\d\s+)?"
+                          r"(cities|hubs|places)\b", re.I)
 _RELATIVE = re.compile(r"\b(right after|just after|after|behind|below|following|right before|just before|before|"
                        r"ahead of|above|preceding)\b", re.I)
 _COUNT_FILLERS = frozenset({"of", "times", "more", "percent", "cities", "city"})

@@ -111,7 +111,7 @@ class KnowledgeBase:
         self.sentence_vectors, self.context_vectors = self._embed_sentences()
         self._bm25, self._bm25_ids = self._bm25_index()
         self.vocabulary = self._vocabulary()
-        self.sentence_terms = [set(terms(self.context_of(s))) for s in self.sentences]
+        self.sentence_terms = [set(terms(self.context_of(s), split_hyphens=True)) for s in self.sentences]
         self.idf = self._idf()
         logger.info("Knowledge base: %d chunks, %d sentences, %d ranked cities", len(self.chunks),
                     len(self.sentences), len(self.ranking))
@@ -179,7 +179,7 @@ class KnowledgeBase:
 
     def _bm25_index(self) -> tuple[bm25s.BM25, list[str]]:
         retriever = bm25s.BM25()
-        corpus = [terms(c.embed_text) or ["_"] for c in self.chunks]
+        corpus = [terms(c.embed_text, split_hyphens=True) or ["_"] for c in self.chunks]
         retriever.index(corpus, show_progress=False)
         return retriever, [c.id for c in self.chunks]
 
@@ -189,6 +189,7 @@ class KnowledgeBase:
             for word in words(chunk.embed_text):
                 vocab.add(word)
                 vocab.add(stem(word))
+            vocab.update(terms(chunk.embed_text, split_hyphens=True))
         return vocab
 
     def _idf(self) -> dict[str, float]:

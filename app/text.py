@@ -56,9 +56,27 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def terms(text: str) -> list[str]:
-    """Stemmed content terms (no stopwords) of a text."""
-    return [stem(w) for w in words(text) if w.removesuffix("'s") not in STOPWORDS]
+def terms(text: str, split_hyphens: bool = False) -> list[str]:
+    """Stemmed content terms (no stopwords) of a text.
+
+    Args:
+        text: any text.
+        split_hyphens: also count the parts of hyphenated words, so article text with "energy-efficient"
+            matches a question about "energy" (questions keep compounds like "runner-up" whole).
+    """
+    out: list[str] = []
+    for word in words(text):
+        if word.removesuffix("'s") in STOPWORDS:
+            continue
+        out.append(stem(_american(word)))
+        if split_hyphens and "-" in word:
+            out += [stem(_american(part)) for part in word.split("-") if part and part not in STOPWORDS]
+    return out
+
+
+def _american(word: str) -> str:
+    """British -isation/-ised/-ising spellings matched as the American -ization/-ized/-izing."""
+    return re.sub(r"is(ation|ations|ed|ing|es|e)$", r"iz\1", word) if len(word) > 6 else word
 
 
 def split_sentences(text: str, offset: int = 0) -> Iterator[tuple[int, int]]:
