@@ -49,7 +49,7 @@ from app.prompts import PromptSet, load_prompts
 from app.query import AliasTable, Query, load_aliases
 from app.retrieval import Retrieval
 from app.settings import Settings
-from app.text import GENERIC_TERMS, STOPWORDS, fold, ordinal, stem, terms, words
+from app.text import ABBREVIATIONS, GENERIC_TERMS, SCALE, STOPWORDS, fold, ordinal, stem, terms, words
 
 logger = logging.getLogger(__name__)
 
@@ -73,15 +73,12 @@ _MARKER = re.compile(r"\[\s*(?:(?:passage|source|evidence|ref)\s*)?"
                      r"(\d{1,3}(?:\s*(?:,|;|-|–)\s*\d{1,3})*)\s*\]", re.I)
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[[^\]\n]{1,30}\])+)")
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"“'(]?[A-Z0-9$])|(?<=\])\s+(?=[\"“'(]?[A-Z])")
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "mr.", "dr.", "st.", "inc.", "co.", "ltd.", "no.", "u.s.")
 _BULLET = re.compile(r"^\s*(?:[-*•·]+|\d{1,2}[.)](?=\s))\s*")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*(?:(?:passage|source|evidence|ref)\s*)?"
                               r"\d{1,3}(?:\s*(?:,|;|-|–)\s*\d{1,3})*\s*\])+\s*", re.I)
 _ECHO = re.compile(r"^(?:question|evidence(?: passages?)?|passages?|context|sources?)\s*:", re.I)
 _LEAD_IN = re.compile(r"^\s*(?:answer|response|final answer|standalone question)\s*:\s*", re.I)
 _MARKDOWN = re.compile(r"\*\*|__|`|^#+\s*")
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
-          "billion": 1e9, "t": 1e12, "trillion": 1e12}
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?"
                      r"(%|percent\b|per cent\b|k\b|mn\b|m\b|bn\b|b\b|t\b|thousand\b|million\b|billion\b|"
                      r"trillion\b)?(?!\w)")
@@ -315,7 +312,7 @@ def number_facts(text: str) -> frozenset[tuple[str, float]]:
         if unit in ("%", "percent", "per cent"):
             out.add(("%", value))
         else:
-            out.add(("n", float(f"{value * _SCALE.get(unit, 1.0):.6g}")))
+            out.add(("n", float(f"{value * SCALE.get(unit, 1.0):.6g}")))
     return frozenset(out)
 
 
@@ -379,7 +376,7 @@ def split_claims(output: str) -> list[_Claim]:
             continue
         pieces: list[str] = []
         for piece in _BOUNDARY.split(line):
-            if pieces and pieces[-1].lower().endswith(_ABBREVIATIONS):
+            if pieces and pieces[-1].lower().endswith(ABBREVIATIONS):
                 pieces[-1] += " " + piece
             else:
                 pieces.append(piece)

@@ -11,7 +11,7 @@ import snowballstemmer
 
 _STEMMER = snowballstemmer.stemmer("english")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "mr.", "dr.", "st.", "inc.", "co.", "ltd.", "no.", "u.s.")
+ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "mr.", "dr.", "st.", "inc.", "co.", "ltd.", "no.", "u.s.")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"“'(\[]?[A-Z0-9$])")
 
 STOPWORDS = frozenset(
@@ -84,7 +84,7 @@ def split_sentences(text: str, offset: int = 0) -> Iterator[tuple[int, int]]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         before = text[start : match.start()].lower()
-        if before.endswith(_ABBREVIATIONS):
+        if before.endswith(ABBREVIATIONS):
             continue
         end = match.start()
         while end > start and text[end - 1].isspace():
@@ -97,7 +97,7 @@ def split_sentences(text: str, offset: int = 0) -> Iterator[tuple[int, int]]:
         yield offset + start, offset + end
 
 
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
+SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
           "billion": 1e9, "t": 1e12, "trillion": 1e12}
 NUMBER = re.compile(
     r"(?<![A-Za-z0-9-])(?:(?:over|up to|about|around|nearly|almost|more than|less than|roughly)\s+)?"
@@ -116,7 +116,7 @@ def number_values(text: str) -> set[float]:
             value = float(match.group(1).replace(",", ""))
         except ValueError:
             continue
-        values.add(value * _SCALE.get(match.group(2) or "", 1.0))
+        values.add(value * SCALE.get(match.group(2) or "", 1.0))
     return values
 
 
