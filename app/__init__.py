@@ -15,12 +15,12 @@ __all__ = ["AICitiesError", "Answer", "Chatbot", "Citation", "Settings", "ask", 
 if TYPE_CHECKING:
     from app.api import ask, default_chatbot
     from app.chatbot import Chatbot
-    from app.errors import AICitiesError
-    from app.models import Answer, Citation
-    from app.settings import Settings
+    from ingest.core.errors import AICitiesError
+    from ingest.core.models import Answer, Citation
+    from ingest.core.settings import Settings
 
-_WHERE = {"ask": "app.api", "default_chatbot": "app.api", "Chatbot": "app.chatbot", "Answer": "app.models",
-          "Citation": "app.models", "Settings": "app.settings", "AICitiesError": "app.errors"}
+_WHERE = {"ask": "app.api", "default_chatbot": "app.api", "Chatbot": "app.chatbot", "Answer": "ingest.core.models",
+          "Citation": "ingest.core.models", "Settings": "ingest.core.settings", "AICitiesError": "ingest.core.errors"}
 
 
 def __getattr__(name: str) -> Any:

@@ -16,10 +16,10 @@ from typing import Protocol
 import numpy as np
 
 from app.knowledge import KnowledgeBase, RankEntry, Sentence
-from app.models import AnswerMode, Citation
 from app.query import AliasTable, Query
 from app.retrieval import Retrieval
-from app.text import NUMBER, fold, number_values, ordinal, stem, words
+from ingest.core.models import AnswerMode, Citation
+from ingest.core.text import NUMBER, fold, number_values, ordinal, stem, words
 
 logger = logging.getLogger(__name__)
 

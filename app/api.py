@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 from app.chatbot import Chatbot, History
-from app.models import Answer
-from app.settings import Settings
+from ingest.core.models import Answer
+from ingest.core.settings import Settings
 
 _default: Chatbot | None = None
 _lock = threading.Lock()

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.answerer import Answerer, Draft, ExtractiveAnswerer
-from app.errors import InvalidHistoryError, SourceError, StoreUnavailableError
 from app.knowledge import KnowledgeBase, RankEntry
-from app.models import Answer, RetrievedSection
 from app.query import AliasTable, Query, QueryAnalyzer, clean_question, load_aliases
 from app.retrieval import HybridRetriever, Retrieval
-from app.settings import Settings
+from ingest.core.errors import InvalidHistoryError, SourceError, StoreUnavailableError
+from ingest.core.models import Answer, RetrievedSection
+from ingest.core.settings import Settings
 from ingest.embeddings import LocalEmbeddings
 from ingest.loader import load_source
 from ingest.pipeline import IngestReport, ingest_source

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app.errors import AICitiesError
+from ingest.core.errors import AICitiesError
 
 logger = logging.getLogger("app.cli")
 
@@ -32,7 +32,7 @@ def _quiet_environment() -> None:
 
 
 def _settings():
-    from app.settings import Settings
+    from ingest.core.settings import Settings
 
     try:
         return Settings()

@@ -18,8 +18,8 @@ import bm25s
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from app.models import Citation
-from app.text import fold, split_sentences, stem, terms, words
+from ingest.core.models import Citation
+from ingest.core.text import fold, split_sentences, stem, terms, words
 from ingest.store import StoredIndex
 
 logger = logging.getLogger(__name__)

@@ -42,14 +42,14 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
 
 from app.answerer import Draft
-from app.errors import ConfigurationError
 from app.knowledge import ChunkRecord, KnowledgeBase, RankEntry, Sentence
-from app.models import Citation
 from app.prompts import PromptSet, load_prompts
 from app.query import AliasTable, Query, load_aliases
 from app.retrieval import Retrieval
-from app.settings import Settings
-from app.text import ABBREVIATIONS, GENERIC_TERMS, SCALE, STOPWORDS, fold, ordinal, stem, terms, words
+from ingest.core.errors import ConfigurationError
+from ingest.core.models import Citation
+from ingest.core.settings import Settings
+from ingest.core.text import ABBREVIATIONS, GENERIC_TERMS, SCALE, STOPWORDS, fold, ordinal, stem, terms, words
 
 logger = logging.getLogger(__name__)
 

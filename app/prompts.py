@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.errors import ConfigurationError
+from ingest.core.errors import ConfigurationError
 
 #: Variables the app supplies to each prompt, and the ones a prompt must use.
 SUPPLIED: dict[str, frozenset[str]] = {

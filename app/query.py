@@ -14,8 +14,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from rapidfuzz import fuzz, process
 
-from app.errors import ConfigurationError, InvalidQuestionError
-from app.text import GENERIC_TERMS, STOPWORDS, fold, ordinal, stem, terms, words
+from ingest.core.errors import ConfigurationError, InvalidQuestionError
+from ingest.core.text import GENERIC_TERMS, STOPWORDS, fold, ordinal, stem, terms, words
 
 ALIASES_FILE = Path(__file__).with_name("aliases.yaml")
 

@@ -11,7 +11,7 @@ from langchain_core.embeddings import Embeddings
 
 from app.knowledge import ChunkRecord, KnowledgeBase
 from app.query import AliasTable, Query
-from app.text import fold, stem
+from ingest.core.text import fold, stem
 from ingest.store import ArticleIndex
 
 RRF_K = 60

@@ -37,9 +37,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
-from app.errors import AICitiesError, ConfigurationError
-from app.models import Answer, Citation
-from app.settings import Settings
+from ingest.core.errors import AICitiesError, ConfigurationError
+from ingest.core.models import Answer, Citation
+from ingest.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ share widgets included) -> a Chroma collection -> top-4 similarity search. Its "
 text: no citations, no abstention, no memory (earlier turns of a conversation are ignored).
 
 The caller passes the LangChain `Embeddings` (the same embedder as the product) and, optionally, a chromadb
-client; this module never creates a model. Its answers are `app.models.Answer` objects so the metrics treat
+client; this module never creates a model. Its answers are `ingest.core.models.Answer` objects so the metrics treat
 both pipelines alike. For retrieval metrics, each retrieved chunk is mapped to article sections by offset:
 first the section whose span contains the chunk's start, then any later section the chunk runs into (see
 `section_spans` for how the raw text is cut into sections).
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.models import Answer, RetrievedSection
+from ingest.core.models import Answer, RetrievedSection
 
 if TYPE_CHECKING:
     import chromadb

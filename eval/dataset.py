@@ -27,7 +27,7 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from app.errors import AICitiesError
+from ingest.core.errors import AICitiesError
 
 logger = logging.getLogger(__name__)
 

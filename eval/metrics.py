@@ -31,8 +31,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.models import Answer, Citation, RetrievedSection
 from eval.dataset import Case
+from ingest.core.models import Answer, Citation, RetrievedSection
 
 Verdict = Literal["correct", "abstained", "wrong"]
 SCORES: dict[str, int] = {"correct": 1, "abstained": 0, "wrong": -1}

@@ -43,10 +43,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import yaml
 from pydantic import ValidationError
 
-from app.errors import AICitiesError
-from app.models import Answer
 from eval.dataset import CATEGORIES, DEFAULT_CASES_PATH, Case, DatasetError, load_cases, select_categories
 from eval.metrics import SCORES, CaseResult, GroupSummary, LatencyStats, RunSummary, evaluate_case, summarize
+from ingest.core.errors import AICitiesError
+from ingest.core.models import Answer
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -1089,7 +1089,7 @@ def build_bot() -> Chatbot:
         EvalArgumentError: an AICITIES_* setting is invalid.
     """
     from app.chatbot import Chatbot
-    from app.settings import Settings
+    from ingest.core.settings import Settings
 
     try:
         settings = Settings()

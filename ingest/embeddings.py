@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
-from app.errors import ConfigurationError
+from ingest.core.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from langchain_huggingface import HuggingFaceEmbeddings

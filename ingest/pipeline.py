@@ -93,7 +93,7 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
                        "not be routed.", loaded.path)
     chunks = chunk_article(article)
     if not chunks:
-        from app.errors import SourceError
+        from ingest.core.errors import SourceError
 
         raise SourceError(f"Source has no indexable text after cleaning: {loaded.path}")
     embeddings.warm_up()

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
-from app.errors import StoreUnavailableError
-from app.settings import Settings
 from ingest.chunker import Chunk
+from ingest.core.errors import StoreUnavailableError
+from ingest.core.settings import Settings
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma

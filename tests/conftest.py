@@ -15,7 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from app.chatbot import Chatbot
-from app.settings import DEFAULT_SOURCE, Settings
+from ingest.core.settings import DEFAULT_SOURCE, Settings
 from ingest.embeddings import LocalEmbeddings
 
 ARTICLE = DEFAULT_SOURCE

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from app.chatbot import Chatbot
-from app.errors import InvalidQuestionError
-from app.models import Answer, Citation
+from ingest.core.errors import InvalidQuestionError
+from ingest.core.models import Answer, Citation
 
 
 def test_importing_app_loads_no_model_and_opens_no_database() -> None:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.chatbot import Chatbot
-from app.errors import AICitiesError, InvalidQuestionError, StoreUnavailableError
+from ingest.core.errors import AICitiesError, InvalidQuestionError, StoreUnavailableError
 from ingest.parser import parse_article
 from tests.conftest import ARTICLE
 from tests.ingest.test_store import chroma_server, start_chroma  # noqa: F401 - fixture and helper

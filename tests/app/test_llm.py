@@ -27,16 +27,16 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field, SecretStr
 
 from app.chatbot import Chatbot
-from app.errors import ConfigurationError
 from app.llm import (
     build_chat_model,
     number_facts,
     parse_llm_spec,
     split_claims,
 )
-from app.models import Answer
 from app.prompts import PromptError, load_prompts
-from app.settings import PROJECT_ROOT, Settings
+from ingest.core.errors import ConfigurationError
+from ingest.core.models import Answer
+from ingest.core.settings import PROJECT_ROOT, Settings
 from ingest.embeddings import LocalEmbeddings
 
 SUBSIDY_Q = "How much can breakthroughs earn in subsidies in Shenzhen?"

@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 from app.chatbot import Chatbot
-from app.models import Answer
-from app.text import GENERIC_TERMS, STOPWORDS, fold, number_values, stem
+from ingest.core.models import Answer
+from ingest.core.text import GENERIC_TERMS, STOPWORDS, fold, number_values, stem
 from ingest.embeddings import LocalEmbeddings
 from tests.conftest import free_port
 
@@ -105,7 +105,7 @@ def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def smol_bot(smollm2_server: str, bot: Chatbot, embeddings: LocalEmbeddings,
              tmp_path_factory: pytest.TempPathFactory) -> Chatbot:
-    from app.settings import Settings
+    from ingest.core.settings import Settings
 
     root = tmp_path_factory.mktemp("smol")
     settings = Settings(chroma_path=bot.settings.chroma_path, feedback_path=root / "f.jsonl",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from app.chatbot import Chatbot
-from app.models import Answer
+from ingest.core.models import Answer
 from ingest.embeddings import LocalEmbeddings
 from tests.app.openai_stub import OpenAIStub, cite
 from tests.conftest import free_port

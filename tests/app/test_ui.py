@@ -17,10 +17,10 @@ from gradio_client.exceptions import AppError
 
 from app import ui
 from app.chatbot import Chatbot
-from app.errors import ConfigurationError, InvalidQuestionError, StoreUnavailableError
 from app.knowledge import RankEntry
-from app.models import Answer, Citation
-from app.settings import Settings
+from ingest.core.errors import ConfigurationError, InvalidQuestionError, StoreUnavailableError
+from ingest.core.models import Answer, Citation
+from ingest.core.settings import Settings
 from tests.conftest import free_port
 
 HOSTILE = '<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3)) ${alert(4)} {{x}}'

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.models import Answer, Citation, RetrievedSection
 from eval.dataset import Case
 from eval.metrics import (
     CaseResult,
@@ -32,6 +31,7 @@ from eval.metrics import (
     summarize,
     verdict_for,
 )
+from ingest.core.models import Answer, Citation, RetrievedSection
 
 SOURCE = (Path(__file__).resolve().parents[2] / "data" / "china-ai-cities-2025.txt").read_text(
     encoding="utf-8"

@@ -20,8 +20,6 @@ import yaml
 from rich.console import Console
 
 import eval.run as run_module
-from app.errors import InvalidQuestionError
-from app.models import Answer, Citation
 from eval.dataset import CATEGORIES, DEFAULT_CASES_PATH, Case
 from eval.run import (
     CHART_FILE,
@@ -38,6 +36,8 @@ from eval.run import (
     run_eval,
     run_from_args,
 )
+from ingest.core.errors import InvalidQuestionError
+from ingest.core.models import Answer, Citation
 
 SOURCE = (Path(__file__).resolve().parents[2] / "data" / "china-ai-cities-2025.txt").read_text(
     encoding="utf-8"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import SourceError
+from ingest.core.errors import SourceError
 from ingest.loader import load_source
 from ingest.parser import parse_article
 

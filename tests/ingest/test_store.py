@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.chatbot import Chatbot
-from app.errors import SourceError, StoreUnavailableError
+from ingest.core.errors import SourceError, StoreUnavailableError
 from ingest.pipeline import ingest_source
 from ingest.store import ArticleIndex, make_client
 from tests.conftest import ARTICLE, free_port
