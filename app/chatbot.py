@@ -12,11 +12,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.answerer import Answerer, Draft, ExtractiveAnswerer
+from app.answer.draft import Draft
+from app.compose import Engine, build_engine
 from app.knowledge import KnowledgeBase, RankEntry
-from app.query import AliasTable, Query, QueryAnalyzer, clean_question, load_aliases
-from app.retrieval import HybridRetriever, Retrieval
-from ingest.core.errors import InvalidHistoryError, SourceError, StoreUnavailableError
+from app.retrieval import Retrieval
+from app.understand.hygiene import clean_question
+from app.understand.intent import Intent, IntentKind
+from ingest.core.errors import AICitiesError, InvalidHistoryError, SourceError, StoreUnavailableError
 from ingest.core.models import Answer, RetrievedSection
 from ingest.core.settings import Settings
 from ingest.embeddings import LocalEmbeddings
@@ -35,21 +37,11 @@ class _Turn:
 
     question: str
     standalone: str
-    query: Query
+    intent: Intent
     retrieval: Retrieval
-    answerer: Answerer
+    answerer: object
     notice: str | None
     started: float
-
-
-@dataclass(frozen=True)
-class _Ready:
-    """Everything built at warm-up; replaced as a whole when the index changes."""
-
-    kb: KnowledgeBase
-    analyzer: QueryAnalyzer
-    retriever: HybridRetriever
-    answerer: Answerer
 
 
 class Chatbot:
@@ -59,22 +51,19 @@ class Chatbot:
         settings: the typed settings (defaults from the environment).
         embeddings: the embedder; built from settings when not given (loaded lazily).
         client: a Chroma client; opened from settings when not given.
-        aliases: the alias table; loaded from `app/aliases.yaml` when not given.
 
     Nothing heavy happens here: the model loads, the store opens and the index is built (if needed) on the
     first question or on `warm_up()`.
     """
 
     def __init__(self, settings: Settings | None = None, *, embeddings: LocalEmbeddings | None = None,
-                 client: object | None = None, aliases: AliasTable | None = None,
-                 chat_model: object | None = None) -> None:
+                 client: object | None = None, chat_model: object | None = None) -> None:
         self.settings = settings or Settings()
         self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path,
                                                         torch_threads=self.settings.torch_threads)
         self._client = client
-        self._aliases = aliases
         self._chat_model = chat_model  # a LangChain chat model; built from settings.llm when None
-        self._ready: _Ready | None = None
+        self._ready: Engine | None = None
         self._lock = threading.RLock()
 
     # -- lifecycle ------------------------------------------------------------------------------------
@@ -127,19 +116,7 @@ class Chatbot:
                 raise StoreUnavailableError(
                     f"Vector store unavailable: collection {index.name!r} has no index. Run `ai-cities ingest`.")
             kb = KnowledgeBase(stored, self.embeddings)
-            aliases = self._aliases or load_aliases()
-            last = kb.ranking[-1].rank if kb.ranking else 0
-            analyzer = QueryAnalyzer(aliases, [e.city for e in kb.ranking], last, kb.vocabulary)
-            retriever = HybridRetriever(kb, index, self.embeddings, aliases)
-            answerer: Answerer = ExtractiveAnswerer(kb, aliases, threshold=self.settings.abstain_threshold,
-                                                    max_sentences=self.settings.max_answer_sentences,
-                                                    top_k=self.settings.top_k)
-            if self.settings.llm:
-                from app.llm import build_llm_answerer
-
-                answerer = build_llm_answerer(self.settings, kb, answerer, chat_model=self._chat_model,
-                                              aliases=aliases)
-            self._ready = _Ready(kb, analyzer, retriever, answerer)
+            self._ready = build_engine(kb, index, self.embeddings, self.settings, chat_model=self._chat_model)
 
     def _ensure_index(self, index: ArticleIndex) -> None:
         manifest = index.manifest()
@@ -164,7 +141,7 @@ class Chatbot:
                           max_bytes=self.settings.max_source_bytes, show_progress=False)
 
     @property
-    def _state(self) -> _Ready:
+    def _state(self) -> Engine:
         self.warm_up()
         assert self._ready is not None
         return self._ready
@@ -179,8 +156,22 @@ class Chatbot:
         """
         turn = self._prepare(question, history)
         answer_started = time.perf_counter()
-        draft = turn.answerer.answer(turn.query, turn.retrieval)
+        try:
+            draft = turn.answerer.answer(turn.intent, turn.retrieval)  # type: ignore[attr-defined]
+        except AICitiesError:
+            raise
+        except Exception:
+            logger.exception("Answering %r failed; giving the retrieved passages instead", turn.standalone)
+            draft = self._state_fallback(turn)
         return self._finish(turn, draft, answer_started)
+
+    def _state_fallback(self, turn: _Turn) -> Draft:
+        engine = self._ready
+        if engine is not None and hasattr(engine.answerer, "fallback"):
+            return engine.answerer.fallback(turn.retrieval)
+        from app.answer.draft import abstention
+
+        return abstention("Sorry, something went wrong while answering. Please rephrase the question.")
 
     def stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
         """Like `ask`, but yields the answer text as it forms (growing drafts), then the final `Answer`.
@@ -192,14 +183,20 @@ class Chatbot:
         answer_started = time.perf_counter()
         streamer = getattr(turn.answerer, "stream", None)
         if streamer is None:
-            draft = turn.answerer.answer(turn.query, turn.retrieval)
+            try:
+                draft = turn.answerer.answer(turn.intent, turn.retrieval)  # type: ignore[attr-defined]
+            except AICitiesError:
+                raise
+            except Exception:
+                logger.exception("Answering %r failed; giving the retrieved passages instead", turn.standalone)
+                draft = self._state_fallback(turn)
             shown = ""
             for piece in re.findall(r"\S+\s*", draft.text):
                 shown += piece
                 yield shown
         else:
             draft = None
-            for item in streamer(turn.query, turn.retrieval):
+            for item in streamer(turn.intent, turn.retrieval):
                 if isinstance(item, str):
                     yield item
                 else:
@@ -213,23 +210,31 @@ class Chatbot:
         pairs = _validate_history(history)
         state = self._state
         kb = state.kb
-        rank_of = {e.city: e.rank for e in kb.ranking}
-        city_at = {e.rank: e.city for e in kb.ranking}
-        standalone = state.analyzer.resolve(cleaned, pairs, rank_of, city_at)
+        rank_of = {e.name: e.rank for e in kb.ranking}
+        entry_at = {e.rank: e.name for e in kb.ranking}
+        try:
+            standalone = state.analyzer.resolve(cleaned, pairs, rank_of, entry_at)
+        except Exception:
+            logger.exception("Follow-up resolution failed for %r; answering the question as asked", cleaned)
+            standalone = cleaned
         condense = getattr(state.answerer, "condense", None)
         if condense is not None and pairs:
             standalone = condense(cleaned, pairs, fallback=standalone)
-        query = state.analyzer.analyze(standalone)
-        if query.injection:
+        try:
+            intent = state.analyzer.analyze(standalone)
+        except Exception:
+            logger.exception("Question analysis failed for %r; answering it as a plain fact question", standalone)
+            intent = Intent(kind=IntentKind.FACT, text=standalone)
+        if intent.injection:
             notice = "Instructions inside the question were ignored; I only answer from the article."
-        retrieval = state.retriever.retrieve(query)
+        retrieval = state.retriever.retrieve(intent)
         if retrieval.index_fingerprint and retrieval.index_fingerprint != state.kb.fingerprint:
             logger.info("The index was rebuilt from other inputs; reloading the knowledge base.")
             with self._lock:
                 if self._ready is state:
                     self._ready = None
             return self._prepare(question, history)
-        return _Turn(question if isinstance(question, str) else str(question), standalone, query, retrieval,
+        return _Turn(question if isinstance(question, str) else str(question), standalone, intent, retrieval,
                      state.answerer, notice, started)
 
     @staticmethod

@@ -18,6 +18,7 @@ import bm25s
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ingest.annotate import Entity, read_annotations
 from ingest.core.models import Citation
 from ingest.core.text import fold, split_sentences, stem, terms, words
 from ingest.store import StoredIndex
@@ -25,7 +26,6 @@ from ingest.store import StoredIndex
 logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
-TRENDS_HINT = re.compile(r"trend|observation", re.I)
 # Sentence vectors depend only on the index's inputs and the model: bots over the same index share them.
 _SENTENCE_VECTORS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 _CACHE_LOCK = threading.Lock()
@@ -50,7 +50,8 @@ class ChunkRecord:
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence of a chunk: the unit the extractive answerer quotes and cites."""
+    """One sentence of a chunk: the unit the extractive answerer quotes and cites, with the named entities
+    that ingest found in it."""
 
     index: int
     chunk: ChunkRecord
@@ -58,6 +59,11 @@ class Sentence:
     start: int
     end: int
     first_in_chunk: bool
+    entities: tuple[Entity, ...] = ()
+
+    def entities_of(self, *types: str) -> list[Entity]:
+        """The sentence's entities of the given coarse types (name, place, money, percent, date, count)."""
+        return [e for e in self.entities if e.type in types]
 
     @property
     def section(self) -> str:
@@ -86,6 +92,11 @@ class RankEntry:
     section_end: int
     topics: tuple[str, ...]
 
+    @property
+    def name(self) -> str:
+        """The entry's name (the ranked thing: a city, a distribution, a player …)."""
+        return self.city
+
     def citation(self, marker: int) -> Citation:
         """A citation of the section heading (e.g. "8. Jinan")."""
         return Citation(marker=marker, section=self.section, topic=None, quote=self.section, start=self.start,
@@ -106,7 +117,9 @@ class KnowledgeBase:
         self.by_id = {c.id: c for c in self.chunks}
         self.ranking = self._ranking(structure)
         self.sections = self._sections(structure)
-        self.sentences = self._sentences()
+        self.profile: dict = structure.get("profile") or {}
+        self.sentences = self._sentences({cid: str(m.get("annotations") or "")
+                                          for cid, m in zip(stored.ids, stored.metadatas, strict=True)})
         self._embeddings = embeddings
         self.sentence_vectors, self.context_vectors = self._embed_sentences()
         self._bm25, self._bm25_ids = self._bm25_index()
@@ -153,12 +166,15 @@ class KnowledgeBase:
                 spans[s["title"]["text"]] = (int(s["start"]), int(s["end"]))
         return spans
 
-    def _sentences(self) -> list[Sentence]:
+    def _sentences(self, annotations: dict[str, str]) -> list[Sentence]:
         out: list[Sentence] = []
         for chunk in self.chunks:
-            for n, (start, end) in enumerate(split_sentences(chunk.text, chunk.start)):
+            stored = read_annotations(annotations.get(chunk.id, ""), self.source_text)
+            spans = stored or [(s, e, []) for s, e in split_sentences(chunk.text, chunk.start)]
+            for n, (start, end, entities) in enumerate(spans):
                 text = self.source_text[start:end].rstrip(":").rstrip()
-                out.append(Sentence(len(out), chunk, text, start, start + len(text), n == 0))
+                kept = tuple(e for e in entities if e.end <= start + len(text))
+                out.append(Sentence(len(out), chunk, text, start, start + len(text), n == 0, kept))
         return out
 
     def _embed_sentences(self) -> tuple[np.ndarray, np.ndarray]:
@@ -237,10 +253,78 @@ class KnowledgeBase:
 
     @cached_property
     def trends_section(self) -> str | None:
-        """Title of the trends section, if the article has one."""
-        return next((c.section for c in self.chunks if c.rank is None and TRENDS_HINT.search(c.section)), None)
+        """Title of the section that sums up the ranking (trends, observations, conclusion), if any: the profile's
+        "trends" role, or else the first titled section after the last ranked entry."""
+        for role in self.profile.get("sections") or []:
+            if role.get("role") in {"trends", "summary"} and role.get("title"):
+                return str(role["title"])
+        if not self.ranking:
+            return None
+        after = self.ranking[-1].section_end
+        titled = [c for c in self.chunks if c.rank is None and c.start >= after and c.kind not in
+                  {"title", "intro", "methodology"} and c.section in self.sections]
+        return titled[0].section if titled else None
+
+    @cached_property
+    def intro_sentences(self) -> list[Sentence]:
+        """The sentences that frame the article: its intro (or, lacking one, its title)."""
+        intro = [s for s in self.sentences if s.chunk.kind == "intro"]
+        return intro or [s for s in self.sentences if s.chunk.kind == "title"]
+
+    @property
+    def noun(self) -> str:
+        """What the article ranks, singular ("city"); "entry" when the title doesn't say."""
+        return str(self.profile.get("noun") or "entry")
+
+    @property
+    def nouns(self) -> str:
+        """What the article ranks, plural ("cities")."""
+        return str(self.profile.get("noun_plural") or ("entries" if self.noun == "entry" else f"{self.noun}s"))
+
+    def count_phrase(self) -> str:
+        """"the 10 cities" — how answers refer to the whole ranking."""
+        return f"the {len(self.ranking)} {self.nouns if len(self.ranking) != 1 else self.noun}"
+
+    @cached_property
+    def names(self) -> dict[str, list[Sentence]]:
+        """Every name the article mentions (organisations, people, products, places), folded, with the
+        sentences that mention it; names in a large share of sentences (like "AI") are left out as generic."""
+        found: dict[str, list[Sentence]] = {}
+        display: dict[str, str] = {}
+        for sentence in self.sentences:
+            for entity in sentence.entities_of("name", "place"):
+                key = _name_key(entity.text)
+                if len(key) < 2:
+                    continue
+                display.setdefault(key, _clean_name(entity.text))
+                if sentence not in found.setdefault(key, []):
+                    found[key].append(sentence)
+        limit = max(3, len(self.sentences) // 6)
+        self.name_display = display
+        return {k: v for k, v in found.items() if len(v) <= limit}
+
+    def display_name(self, key: str) -> str:
+        """A name as the article writes it."""
+        _ = self.names
+        return self.name_display.get(key, key)
+
+    def entry_sentences(self, entry: RankEntry) -> list[Sentence]:
+        """Sentences inside an entry's section."""
+        return [s for s in self.sentences if s.section == entry.section]
+
+    def entry_of(self, sentence: Sentence) -> RankEntry | None:
+        """The ranked entry whose section holds the sentence."""
+        return self.entry_for(sentence.city) if sentence.city else None
 
     def mentions(self, name: str) -> list[Sentence]:
         """Sentences whose text mentions `name` (folded, whole-word)."""
         pattern = re.compile(rf"(?<![a-z0-9]){re.escape(fold(name))}(?![a-z0-9])")
         return [s for s in self.sentences if pattern.search(fold(s.text))]
+
+
+def _clean_name(text: str) -> str:
+    return re.sub(r"['’]s$", "", text.strip(" ,.;:()"))
+
+
+def _name_key(text: str) -> str:
+    return fold(_clean_name(text))

@@ -41,11 +41,11 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
 
-from app.answerer import Draft
+from app.answer.draft import Draft
 from app.knowledge import ChunkRecord, KnowledgeBase, RankEntry, Sentence
 from app.prompts import PromptSet, load_prompts
-from app.query import AliasTable, Query, load_aliases
 from app.retrieval import Retrieval
+from app.understand.intent import Intent
 from ingest.core.errors import ConfigurationError
 from ingest.core.models import Citation
 from ingest.core.settings import Settings
@@ -202,7 +202,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
 
 def build_llm_answerer(settings: Settings, kb: KnowledgeBase, extractive: Any, *,
                        chat_model: BaseChatModel | None = None,
-                       aliases: AliasTable | None = None) -> VerifiedLLMAnswerer:
+                       synonyms: dict[str, list[str]] | None = None) -> VerifiedLLMAnswerer:
     """The verified LLM answerer for `settings.llm`, wrapping the extractive answerer.
 
     Args:
@@ -211,7 +211,7 @@ def build_llm_answerer(settings: Settings, kb: KnowledgeBase, extractive: Any, *
         extractive: the extractive answerer, used first and as the fallback.
         chat_model: a LangChain chat model to use instead of building one from settings (tests, custom
             backends); `settings.llm` then only names it.
-        aliases: the alias table (its synonyms count as support for paraphrases); loaded when not given.
+        synonyms: the article's synonyms (everyday word -> article words), which count as support for paraphrases.
 
     Raises:
         ConfigurationError: invalid `settings.llm`, missing package, or invalid prompts (`PromptError`).
@@ -227,7 +227,7 @@ def build_llm_answerer(settings: Settings, kb: KnowledgeBase, extractive: Any, *
     return VerifiedLLMAnswerer(
         kb, extractive, chat_model, prompts, backend=backend, model=model,
         location=backend_location(settings), timeout=settings.llm_timeout,
-        max_retries=settings.llm_max_retries, own_retries=own_retries, aliases=aliases or load_aliases(),
+        max_retries=settings.llm_max_retries, own_retries=own_retries, synonyms=synonyms or {},
         top_k=settings.top_k, max_question_chars=settings.max_question_chars,
         secrets=(key.get_secret_value(),) if key else (),
     )
@@ -404,11 +404,11 @@ def _message_text(message: Any) -> str:
 class Verifier:
     """Checks each sentence of a model's answer against the passages it cites (see the module docstring)."""
 
-    def __init__(self, kb: KnowledgeBase, aliases: AliasTable | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, synonyms: dict[str, list[str]] | None = None) -> None:
         self._kb = kb
         self._synonyms: dict[str, set[str]] = {}
-        if aliases is not None:
-            for key, values in aliases.synonyms.items():
+        if synonyms is not None:
+            for key, values in synonyms.items():
                 for k in {stem(w) for w in words(key)}:
                     self._synonyms.setdefault(k, set()).update(stem(w) for v in values for w in words(v))
         self._chunk_facts: dict[str, _Facts] = {}
@@ -600,7 +600,7 @@ class VerifiedLLMAnswerer:
     def __init__(self, kb: KnowledgeBase, extractive: Any, chat_model: BaseChatModel, prompts: PromptSet, *,
                  backend: str = "openai", model: str = "", location: str = "the configured LLM server",
                  timeout: float = 30.0, max_retries: int = 0, own_retries: int = 0,
-                 aliases: AliasTable | None = None, top_k: int = 6, max_passages: int = MAX_PASSAGES,
+                 synonyms: dict[str, list[str]] | None = None, top_k: int = 6, max_passages: int = MAX_PASSAGES,
                  max_question_chars: int = 2000, cooldown: float = UNREACHABLE_COOLDOWN,
                  secrets: Iterable[str] = ()) -> None:
         self._kb = kb
@@ -615,7 +615,7 @@ class VerifiedLLMAnswerer:
         # the longest one question may take: every attempt times out, plus the backoff between them
         attempts = (max_retries + 1) * (own_retries + 1)
         self.deadline = timeout * attempts + min(8.0, 0.5 * 2 ** attempts)
-        self._verifier = Verifier(kb, aliases)
+        self._verifier = Verifier(kb, synonyms)
         self._top_k = top_k
         self._max_passages = max_passages
         self._max_question_chars = max_question_chars
@@ -626,7 +626,7 @@ class VerifiedLLMAnswerer:
         self._system = prompts.system.render(title=kb.title)
 
     # -- protocol --
-    def answer(self, query: Query, retrieval: Retrieval) -> Draft:
+    def answer(self, query: Intent, retrieval: Retrieval) -> Draft:
         """Answer one question (see the module docstring for the routing and the verification)."""
         base = self._extractive.answer(query, retrieval)
         if self._stays_extractive(base):
@@ -643,7 +643,7 @@ class VerifiedLLMAnswerer:
         logger.debug("LLM answered in %.0f ms: %r", (time.monotonic() - started) * 1000, output[:500])
         return self.verify(output, passages, base)
 
-    def stream(self, query: Query, retrieval: Retrieval) -> Iterator[str | Draft]:
+    def stream(self, query: Intent, retrieval: Retrieval) -> Iterator[str | Draft]:
         """Yield the model's raw text as it grows, then (last) the verified `Draft`."""
         base = self._extractive.answer(query, retrieval)
         if self._stays_extractive(base) or self._cooling():
@@ -704,7 +704,7 @@ class VerifiedLLMAnswerer:
         return candidate
 
     # -- building the request --
-    def passages(self, query: Query, retrieval: Retrieval, base: Draft) -> list[Passage]:
+    def passages(self, query: Intent, retrieval: Retrieval, base: Draft) -> list[Passage]:
         """The numbered evidence: the chunks behind the extractive answer, then the retrieved ones, then
         those of the cities the question names (at most `max_passages`; the title chunk is left out)."""
         kb = self._kb
@@ -720,7 +720,7 @@ class VerifiedLLMAnswerer:
                 or next((c for c in kb.chunks if c.section == citation.section and c.kind != "title"), None))
         for chunk in retrieval.top(self._top_k):
             add(chunk)
-        for city in query.cities:
+        for city in query.entries:
             for chunk in kb.chunks:
                 if chunk.city == city:
                     add(chunk)
@@ -729,7 +729,7 @@ class VerifiedLLMAnswerer:
                         entries.get(chunk.section))
                 for n, chunk in enumerate(chosen, start=1)]
 
-    def messages(self, query: Query, passages: Sequence[Passage]) -> list[BaseMessage]:
+    def messages(self, query: Intent, passages: Sequence[Passage]) -> list[BaseMessage]:
         """The chat messages: the system rules, then the question with the numbered evidence only."""
         evidence = "\n\n".join(p.render() for p in passages)
         question = query.text[: self._max_question_chars]

@@ -1,5 +1,5 @@
 """Hybrid retrieval: dense search in Chroma plus BM25, fused with reciprocal rank fusion, with a boost for
-the chunks of the cities and names the question mentions."""
+the chunks of the entries and names the question mentions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from app.knowledge import ChunkRecord, KnowledgeBase
-from app.query import AliasTable, Query
+from app.understand.intent import Intent
 from ingest.core.text import fold, stem
 from ingest.store import ArticleIndex
 
@@ -35,36 +35,41 @@ class Retrieval:
 class HybridRetriever:
     """Dense (Chroma, cosine) + lexical (BM25) retrieval over the article's chunks."""
 
-    def __init__(self, kb: KnowledgeBase, index: ArticleIndex, embeddings: Embeddings, aliases: AliasTable) -> None:
+    def __init__(self, kb: KnowledgeBase, index: ArticleIndex, embeddings: Embeddings,
+                 synonyms: dict[str, list[str]]) -> None:
         self._kb = kb
         self._index = index
         self._embeddings = embeddings
-        self._synonyms = {stem(fold(k)): [stem(fold(v)) for v in vs] for k, vs in aliases.synonyms.items()}
+        self._synonyms = {stem(fold(k)): [stem(fold(v)) for v in vs] for k, vs in synonyms.items()}
 
-    def expand(self, query: Query) -> list[str]:
-        """Query terms plus the article's words for everyday paraphrases, plus the cities and names asked."""
-        expanded = list(query.content_terms)
-        for term in query.content_terms:
+    def expand(self, intent: Intent) -> list[str]:
+        """The question's terms plus the article's words for everyday paraphrases, plus the entries and names
+        asked about."""
+        expanded = list(intent.terms)
+        for term in intent.terms:
             expanded += self._synonyms.get(term, [])
-        for name in query.cities + query.names:
+        for name in intent.entries + intent.names:
             expanded += [stem(w) for w in fold(name).split()]
         return list(dict.fromkeys(expanded))
 
-    def retrieve(self, query: Query) -> Retrieval:
-        """Rank every chunk for the query (the article is small enough to score them all)."""
+    def retrieve(self, intent: Intent) -> Retrieval:
+        """Rank every chunk for the intent (the article is small enough to score them all)."""
         started = time.perf_counter()
-        vector = np.asarray(self._embeddings.embed_query(query.text), dtype=np.float32)
+        if intent.vector is not None:
+            vector = np.asarray(intent.vector, dtype=np.float32)
+        else:
+            vector = np.asarray(self._embeddings.embed_query(intent.text or " "), dtype=np.float32)
         hits, index_fingerprint = self._index.search(vector.tolist(), k=len(self._kb.chunks))
         dense = dict(hits)
-        expanded = self.expand(query)
+        expanded = self.expand(intent)
         lexical = self._kb.bm25_scores(expanded)
         fused: dict[str, float] = {}
         for scores in (dense, lexical):
             ordered = sorted((cid for cid, s in scores.items() if s > 0), key=lambda c: -scores[c])
             for position, cid in enumerate(ordered):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + position + 1)
-        wanted = {fold(c) for c in query.cities}
-        names = [fold(n) for n in query.names]
+        wanted = {fold(c) for c in intent.entries}
+        names = [fold(n) for n in intent.names]
         for cid in fused:
             chunk = self._kb.by_id.get(cid)
             if chunk is None:

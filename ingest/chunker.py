@@ -13,7 +13,7 @@ from typing import Any
 
 from ingest.structure import Article, Span
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"  # 4: sentences and named entities stored with each chunk
 INTRO_SECTION = "Introduction"
 METHODOLOGY_SECTION = "Methodology"
 TITLE_SECTION = "Title"
@@ -36,6 +36,7 @@ class Chunk:
     end: int
     section_start: int
     section_end: int
+    annotations: str = ""
 
     def metadata(self, source_hash: str) -> dict[str, Any]:
         """Chroma metadata (no None values allowed there: empty string and 0 stand for none)."""
@@ -50,6 +51,7 @@ class Chunk:
             "section_start": self.section_start,
             "section_end": self.section_end,
             "source_hash": source_hash,
+            "annotations": self.annotations,
         }
 
 

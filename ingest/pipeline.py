@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from tqdm.auto import tqdm
 
+from ingest.annotate import annotate_chunks
 from ingest.chunker import CHUNKER_VERSION, INTRO_SECTION, METHODOLOGY_SECTION, chunk_article
 from ingest.embeddings import LocalEmbeddings
 from ingest.loader import load_source
@@ -96,6 +97,7 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
         from ingest.core.errors import SourceError
 
         raise SourceError(f"Source has no indexable text after cleaning: {loaded.path}")
+    chunks = annotate_chunks(chunks)
     embeddings.warm_up()
     with tqdm(total=len(chunks), desc="Embedding chunks", unit="chunk", disable=show_progress is False
               if show_progress is not None else None, leave=False) as bar:

@@ -62,6 +62,33 @@ class Settings(BaseSettings):
     max_source_bytes: int = Field(
         default=5_000_000, ge=1, description="Largest source file ingest accepts, in bytes."
     )
+    intent_min_confidence: float = Field(
+        default=0.3, ge=0.0, le=1.0,
+        description="Below this intent-classifier probability a question is answered as a plain fact question.",
+    )
+    intent_regularization: float = Field(
+        default=8.0, gt=0, description="Inverse regularization strength (C) of the intent classifier.",
+    )
+    focus_similarity: float = Field(
+        default=0.6, ge=0.0, le=1.0,
+        description="A question whose focus word the article never uses (\"the mayor\", \"the population\") is "
+        "refused unless some article sentence is at least this similar to it (cosine): a safety net for "
+        "paraphrases the vocabulary check cannot see.",
+    )
+    match_ratio: float = Field(
+        default=0.8, ge=0.0, le=1.0,
+        description="Filter and recommend answers include every entry scoring at least this share of the best "
+        "entry's score.",
+    )
+    yes_coverage: float = Field(
+        default=0.6, ge=0.0, le=1.0,
+        description="A yes/no question is answered \"Yes\" when one sentence covers at least this (IDF-weighted) "
+        "share of its content terms; below it, the answer is \"The article doesn't say\".",
+    )
+    cache_dir: Path = Field(
+        default=PROJECT_ROOT / "data" / "cache",
+        description="Folder for derived data that is slow to rebuild (the fitted intent classifier).",
+    )
     max_answer_sentences: int = Field(
         default=3, ge=1, le=10, description="Most article sentences a fact answer quotes."
     )

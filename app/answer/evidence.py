@@ -1,0 +1,207 @@
+"""Evidence for answer strategies: candidate sentences, their scores for an intent, coverage of the question's
+terms, the article's vocabulary, and entity lookups. Shared by every strategy; holds no per-question state."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from app.knowledge import KnowledgeBase, RankEntry, Sentence
+from app.retrieval import Retrieval
+from app.understand.intent import AnswerType, Intent
+from ingest.annotate import Entity
+from ingest.core.lexicon import HIGHER_WORDS, LOWER_WORDS, RANK_PHRASES, TOP_WORDS
+from ingest.core.text import fold, number_values, stem, terms, words
+
+_TYPE_ENTITIES: dict[AnswerType, tuple[str, ...]] = {
+    AnswerType.DATE: ("date",), AnswerType.MONEY: ("money",), AnswerType.PERCENT: ("percent",),
+    AnswerType.COUNT: ("count", "quantity"), AnswerType.NAME: ("name",), AnswerType.PERSON: ("name",),
+    AnswerType.PLACE: ("place",),
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Evidence thresholds (from `Settings`)."""
+
+    abstain_similarity: float = 0.45
+    focus_similarity: float = 0.6
+    match_ratio: float = 0.8
+    yes_coverage: float = 0.6
+    max_sentences: int = 3
+    top_k: int = 6
+
+
+class Evidence:
+    """Scores and looks up article sentences for an intent."""
+
+    def __init__(self, kb: KnowledgeBase, synonyms: dict[str, list[str]], thresholds: Thresholds) -> None:
+        self.kb = kb
+        self.limits = thresholds
+        self._synonyms = {stem(fold(k)): {stem(fold(v)) for v in vs} for k, vs in synonyms.items()}
+
+    # -- vocabulary -----------------------------------------------------------------------------------
+    @cached_property
+    def generic_terms(self) -> frozenset[str]:
+        """Stems that say nothing about what is asked: what the article ranks, rank words, and words in more
+        than half of the article's sentences."""
+        kb = self.kb
+        generic = {stem(fold(w)) for w in [kb.noun, kb.nouns, "rank", "ranked", "ranking", "list", "top"]}
+        generic |= {stem(w) for w in HIGHER_WORDS | LOWER_WORDS | TOP_WORDS}
+        generic |= {stem(p) for p in RANK_PHRASES if " " not in p}
+        n = len(kb.sentence_terms) or 1
+        df: dict[str, int] = {}
+        for term_set in kb.sentence_terms:
+            for term in term_set:
+                df[term] = df.get(term, 0) + 1
+        generic |= {t for t, d in df.items() if d > n / 2}
+        return frozenset(generic)
+
+    def asked_terms(self, intent: Intent) -> list[str]:
+        """The question's content terms without generic ones."""
+        return [t for t in intent.terms if t not in self.generic_terms]
+
+    def expanded(self, term: str) -> set[str]:
+        """A term and the article words it stands for (profile synonyms)."""
+        return {term} | self._synonyms.get(term, set())
+
+    def in_article(self, word: str) -> bool:
+        """True when the article uses the word (or its stem, a synonym, or a close form)."""
+        term = stem(fold(word))
+        return any(self.kb.in_vocabulary(x) for x in self.expanded(term)) or self.kb.in_vocabulary(fold(word))
+
+    # -- scoring --------------------------------------------------------------------------------------
+    def candidates(self, intent: Intent, retrieval: Retrieval) -> list[Sentence]:
+        """Sentences of the top retrieved chunks and of the entries the question names."""
+        chunks = {c.id for c in retrieval.top(self.limits.top_k)}
+        sections = {e.section for e in self.entries(intent)}
+        out = [s for s in self.kb.sentences if (s.chunk.id in chunks or s.section in sections)
+               and s.chunk.kind != "title"]
+        return out
+
+    def entries(self, intent: Intent) -> list[RankEntry]:
+        """The ranking rows the question names, or implies by rank."""
+        out = [e for e in (self.kb.entry_for(n) for n in intent.entries) if e]
+        if not out:
+            out = [e for e in (self.kb.entry_at(r) for r in intent.ranks) if e]
+        return out
+
+    def coverage(self, intent: Intent, sentence: Sentence) -> float:
+        """IDF-weighted share of the question's content terms that the sentence (with its heading) has."""
+        have = self.kb.sentence_terms[sentence.index]
+        asked = self.asked_terms(intent)
+        if not asked:
+            return 0.0
+        weight = {t: self.kb.idf.get(t, 2.0) for t in asked}
+        total = sum(weight.values()) or 1.0
+        return sum(w for t, w in weight.items() if self.expanded(t) & have) / total
+
+    def similarity(self, intent: Intent, sentences: Iterable[Sentence]) -> dict[int, float]:
+        """Cosine between the question and each sentence's own text."""
+        vector = np.asarray(intent.vector, dtype=np.float32)
+        return {s.index: float(self.kb.sentence_vectors[s.index] @ vector) for s in sentences}
+
+    def score(self, intent: Intent, retrieval: Retrieval, candidates: Iterable[Sentence]) -> dict[int, float]:
+        """How well each sentence answers: meaning (with and without its heading), term coverage, retrieval
+        rank, the entries asked about, and numbers shared with the question."""
+        kb = self.kb
+        vector = np.asarray(intent.vector, dtype=np.float32)
+        plain = kb.sentence_vectors @ vector
+        context = kb.context_vectors @ vector
+        fused = {c.id: s for c, s in retrieval.ranked}
+        top = max(fused.values(), default=1.0) or 1.0
+        wanted = {fold(e) for e in intent.entries}
+        names = [fold(n) for n in intent.names]
+        numbers = number_values(intent.text)
+        out: dict[int, float] = {}
+        for s in candidates:
+            score = 0.4 * context[s.index] + 0.25 * plain[s.index] + 0.3 * self.coverage(intent, s) \
+                + 0.1 * fused.get(s.chunk.id, 0) / top
+            if wanted:
+                mentions = fold(s.chunk.city or "") in wanted or any(w in fold(s.text) for w in wanted)
+                score += 0.12 if mentions else -0.2
+            if names and any(n in fold(s.text) for n in names):
+                score += 0.1
+            if numbers and numbers & number_values(s.text):
+                score += 0.1
+            out[s.index] = float(score)
+        return out
+
+    def ranked(self, intent: Intent, retrieval: Retrieval) -> tuple[list[Sentence], dict[int, float]]:
+        """Candidates best first, with their scores."""
+        candidates = self.candidates(intent, retrieval)
+        scores = self.score(intent, retrieval, candidates)
+        return sorted(candidates, key=lambda s: -scores[s.index]), scores
+
+    # -- entities -------------------------------------------------------------------------------------
+    def typed(self, sentence: Sentence, answer_type: AnswerType) -> list[Entity]:
+        """The sentence's entities of the type an answer needs."""
+        return sentence.entities_of(*_TYPE_ENTITIES.get(answer_type, ()))
+
+    def nearest(self, found: list[Entity], sentence: Sentence, intent: Intent) -> Entity | None:
+        """The entity closest to where the question's terms appear in the sentence."""
+        if not found:
+            return None
+        folded = fold(sentence.text)
+        anchors = [sentence.start + m.start() for t in self.asked_terms(intent) for m in
+                   re.finditer(re.escape(t), folded)]
+        if not anchors:
+            return found[0]
+        return min(found, key=lambda e: min(abs(e.start - a) for a in anchors))
+
+    def entries_in(self, sentence: Sentence) -> list[RankEntry]:
+        """The entries a sentence belongs to or names."""
+        own = self.kb.entry_of(sentence)
+        if own is not None:
+            return [own]
+        return [e for e in self.kb.ranking if re.search(rf"(?<!\w){re.escape(e.name)}(?!\w)", sentence.text)]
+
+    def home_of(self, name: str) -> list[tuple[RankEntry, Sentence]]:
+        """Where the article puts a name: the entries whose sections (or parenthesised labels) mention it."""
+        homes: dict[str, tuple[RankEntry, Sentence]] = {}
+        for s in self.kb.mentions(name):
+            entry = self.kb.entry_of(s)
+            if entry is not None:
+                homes.setdefault(entry.name, (entry, s))
+                continue
+            near = re.search(rf"{re.escape(name)}\s*\(([^)]+)\)", s.text)
+            if near:
+                labelled = self.kb.entry_for(near.group(1).strip())
+                if labelled is not None:
+                    homes.setdefault(labelled.name, (labelled, s))
+        return list(homes.values())
+
+    def names_in(self, sentences: Iterable[Sentence], exclude: set[str]) -> list[tuple[str, Sentence]]:
+        """The article's names (not places, not entries) in these sentences, in order, with their sentence."""
+        entries = {fold(e.name) for e in self.kb.ranking}
+        seen: set[str] = set()
+        out: list[tuple[str, Sentence]] = []
+        for s in sentences:
+            for entity in s.entities_of("name"):
+                key = fold(re.sub(r"['’]s$", "", entity.text))
+                if key in seen or key in entries or key in exclude or key not in self.kb.names:
+                    continue
+                if any(key in fold(other) for other in [o for o, _ in out]):
+                    continue
+                seen.add(key)
+                out.append((self.kb.display_name(key), s))
+        return out
+
+
+def surface(text: str, stems: Iterable[str]) -> list[str]:
+    """The words of `text` whose stems are in `stems`, as the user wrote them."""
+    wanted = set(stems)
+    out: list[str] = []
+    for word in words(text):
+        if stem(word) in wanted and word not in out:
+            out.append(word)
+    return out
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed content terms of a text."""
+    return terms(text)

@@ -1,0 +1,114 @@
+"""The router: picks the answering strategy for an `Intent` from its kind and slots, and never lets a failing
+strategy reach the user — a failure is logged with its traceback and the answer falls back to the plain cited
+passages that retrieval found, with a notice."""
+
+from __future__ import annotations
+
+import logging
+
+from app.answer.draft import Draft, abstention
+from app.answer.evidence import Evidence
+from app.answer.strategies.base import Strategy
+from app.answer.strategies.compare import Compare
+from app.answer.strategies.conversation import Greeting, OutOfScope
+from app.answer.strategies.fact import Fact
+from app.answer.strategies.overview import Explain, Overview
+from app.answer.strategies.ranking import EntryRank, Order, RankLookup
+from app.answer.strategies.selection import Filter, ListEntities, Recommend
+from app.answer.strategies.summary import Summary
+from app.answer.strategies.yes_no import YesNo
+from app.retrieval import Retrieval
+from app.understand.intent import AnswerType, Intent, IntentKind
+
+logger = logging.getLogger(__name__)
+
+_SPECIFIC = frozenset({AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT})
+FALLBACK_NOTICE = "Something went wrong while composing this answer, so these are the closest passages."
+
+
+class Router:
+    """Maps each intent to a chain of strategies (the first that applies answers)."""
+
+    def __init__(self, evidence: Evidence) -> None:
+        self.evidence = evidence
+        self.kb = evidence.kb
+        self.strategies: dict[type[Strategy], Strategy] = {
+            cls: cls(evidence) for cls in (RankLookup, EntryRank, Order, Compare, Filter, ListEntities, Recommend,
+                                           Explain, Overview, Summary, Fact, YesNo, Greeting, OutOfScope)}
+
+    def chain(self, intent: Intent) -> list[type[Strategy]]:
+        """The strategies to try for an intent, best first (its kind, corrected by its slots)."""
+        kind = intent.kind
+        about = bool(intent.entries or intent.names)
+        if not intent.text:
+            return [OutOfScope]
+        if kind is IntentKind.GREETING:
+            return [Greeting] if not about and not intent.ranks else [Fact]
+        if kind is IntentKind.OUT_OF_SCOPE:
+            return [Fact] if about else [OutOfScope]
+        if intent.polar and kind not in {IntentKind.YES_NO, IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP}:
+            kind = IntentKind.YES_NO
+        if kind is IntentKind.YES_NO and not intent.polar:
+            kind = IntentKind.FACT
+        if kind in {IntentKind.OVERVIEW, IntentKind.EXPLAIN} and intent.answer_type in _SPECIFIC:
+            kind = IntentKind.FACT
+        ranking = bool(self.kb.ranking)
+        if kind is IntentKind.RANK_LOOKUP:
+            return [RankLookup, EntryRank, Fact] if ranking else [Fact]
+        if kind is IntentKind.ENTRY_RANK:
+            return [EntryRank, RankLookup, Fact] if ranking else [Fact]
+        if kind is IntentKind.ORDER:
+            if intent.entries and not (intent.top_n or intent.bottom_n):
+                return [EntryRank, Order]
+            return [Order, Fact] if ranking else [Summary]
+        if kind is IntentKind.COMPARE:
+            if len(intent.entries) >= 2 and intent.relation in {"up", "down", "between"}:
+                return [EntryRank, Compare]
+            return [Compare, Filter, Overview, Fact]
+        if kind is IntentKind.FILTER:
+            return [Filter, Fact]
+        if kind is IntentKind.LIST_ENTITIES:
+            return [ListEntities, Filter, Fact]
+        if kind is IntentKind.RECOMMEND:
+            return [Recommend, Fact]
+        if kind is IntentKind.EXPLAIN:
+            return [Explain, Fact]
+        if kind is IntentKind.OVERVIEW:
+            return [Overview, Summary] if not self.evidence.asked_terms(intent) else [Overview, Fact]
+        if kind is IntentKind.SUMMARY:
+            return [Summary, Fact]
+        if kind is IntentKind.YES_NO:
+            return [YesNo, Fact]
+        # fact
+        if intent.answer_type is AnswerType.COUNT and intent.focus is not None and \
+                intent.focus.head in {self.kb.noun, self.kb.nouns} and ranking:
+            return [Order]
+        if intent.answer_type is AnswerType.ENTRY and intent.focus is not None and \
+                intent.focus.phrase.lower().endswith(self.kb.nouns) and not intent.entries:
+            return [Filter, Fact]
+        if intent.ranks and not intent.entries and not self.evidence.asked_terms(intent) and ranking:
+            return [RankLookup, Fact]
+        return [Fact]
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft:
+        """The answer of the first strategy in the chain that applies; never raises."""
+        try:
+            for cls in self.chain(intent):
+                draft = self.strategies[cls].answer(intent, retrieval)
+                if draft is not None and draft.parts:
+                    logger.debug("%s answered %r (%s)", cls.__name__, intent.text, intent.kind.value)
+                    return draft
+            return abstention("The article doesn't answer that.")
+        except Exception:
+            logger.exception("Answer strategy failed for %r (%s); falling back to the retrieved passages",
+                             intent.text, intent.kind.value)
+            return self.fallback(retrieval)
+
+    def fallback(self, retrieval: Retrieval) -> Draft:
+        """The plainest grounded answer: the first sentences of the best retrieved chunks, cited."""
+        draft = Draft(mode="fallback", notice=FALLBACK_NOTICE)
+        for chunk in retrieval.top(2):
+            sentence = next((s for s in self.kb.sentences if s.chunk.id == chunk.id), None)
+            if sentence is not None:
+                draft.say(sentence.text, sentence)
+        return draft if draft.parts else abstention("The article doesn't answer that.")

@@ -1,0 +1,194 @@
+"""Fact questions (who, what, where, when, how much, how many) answered with the article's own sentences,
+led by the entity of the type asked for. It refuses by answer type: when the evidence holds nothing of the
+type and focus asked for (a person in a role, a date, an amount, a count of X), it says what is missing."""
+
+from __future__ import annotations
+
+import re
+
+from app.answer.draft import Draft, abstention, joined, name_list
+from app.answer.evidence import Evidence
+from app.answer.strategies.base import Strategy
+from app.knowledge import Sentence
+from app.retrieval import Retrieval
+from app.understand.intent import AnswerType, Intent
+from ingest.core.text import fold, stem
+
+_TYPED = {AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT}
+_ACCEPTED = {AnswerType.MONEY: AnswerType.MONEY, AnswerType.DATE: AnswerType.DATE,
+             AnswerType.PERCENT: AnswerType.PERCENT, AnswerType.COUNT: AnswerType.COUNT}
+
+
+def unknown_subject(evidence: Evidence, intent: Intent) -> Draft | None:
+    """An abstention when the question is about something the article never mentions: a place outside the
+    ranking, or a name the article doesn't contain."""
+    kb = evidence.kb
+    if intent.unranked_places and not intent.entries and not intent.names and kb.ranking:
+        places = name_list(list(intent.unranked_places[:2]))
+        listed = name_list([e.name for e in kb.ranking])
+        return abstention(f"The article doesn't cover {places}: it ranks {kb.count_phrase()} ({listed}).")
+    if intent.unknown_names and not intent.entries and not intent.names:
+        return abstention(f"The article doesn't mention {name_list(list(intent.unknown_names[:2]))}.")
+    return None
+
+
+def misplaced(evidence: Evidence, intent: Intent) -> tuple[Draft, Intent] | None:
+    """A name put with the wrong entry ("Beijing-based DeepSeek"): the correction, and the intent re-aimed."""
+    from dataclasses import replace
+
+    for name in intent.names:
+        homes = evidence.home_of(name)
+        if homes and not {e.name for e, _ in homes} & set(intent.entries) and intent.entries:
+            claimed = " or ".join(intent.entries)
+            where = name_list(list(dict.fromkeys(e.name for e, _ in homes)))
+            draft = Draft()
+            draft.say(f"That premise is not right: the article places {name} in {where}, not {claimed}.",
+                      *[s for _, s in homes[:2]])
+            return draft, replace(intent, entries=tuple(dict.fromkeys(e.name for e, _ in homes)))
+    return None
+
+
+class Fact(Strategy):
+    """The best-matching article sentences, led by the answer of the type asked for."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        refusal = unknown_subject(self.evidence, intent)
+        if refusal is not None:
+            return refusal
+        correction = misplaced(self.evidence, intent)
+        if correction is not None:
+            first, intent = correction
+            rest = self._answer(intent, retrieval)
+            return first if rest.abstained else joined(first, rest)
+        return self._answer(intent, retrieval)
+
+    def _answer(self, intent: Intent, retrieval: Retrieval) -> Draft:
+        ev = self.evidence
+        ranked, scores = ev.ranked(intent, retrieval)
+        if not ranked:
+            return abstention("The article doesn't answer that.")
+        similarity = ev.similarity(intent, ranked[:5])
+        closest = max(similarity.values())
+        missing = self.missing_focus(intent, closest)
+        if missing:
+            return abstention(missing)
+        pool = ranked[:4]
+        if intent.answer_type in _TYPED and not self._focus_is_entry(intent):
+            holding = [s for s in pool if self._holds_type(s, intent)]
+            if not holding:
+                return abstention(self._type_message(intent))
+            ranked = holding + [s for s in ranked if s not in holding]
+        best = ranked[0]
+        coverage = ev.coverage(intent, best)
+        if closest < ev.limits.abstain_similarity and coverage < 0.5 and not intent.entries and not intent.names:
+            return abstention("The article doesn't answer that: nothing in it matches the question closely "
+                              "enough to quote.")
+        picks = [best]
+        for s in ranked[1:]:
+            if len(picks) >= ev.limits.max_sentences:
+                break
+            cover = ev.coverage(intent, s)
+            close = scores[s.index] >= 0.92 * scores[best.index] and cover >= coverage > 0
+            same_section = s.section == best.section and scores[s.index] >= 0.8 * scores[best.index]
+            if (close or same_section) and cover > 0:
+                picks.append(s)
+        picks.sort(key=lambda s: s.start)
+        lead = self.lead(intent, best)
+        draft = Draft()
+        for sentence in picks:
+            prefix = f"{lead}: " if lead and sentence is best else ""
+            if not prefix and len({p.section for p in picks}) > 1 and sentence.city:
+                prefix = f"{sentence.city}: "
+            self.quote(draft, sentence, prefix=prefix)
+        return draft
+
+    # -- refusal by answer type -----------------------------------------------------------------------
+    def _focus_is_entry(self, intent: Intent) -> bool:
+        return intent.focus is not None and stem(intent.focus.head) in {stem(self.kb.noun), stem(self.kb.nouns)}
+
+    def missing_focus(self, intent: Intent, closest: float) -> str | None:
+        """What the question asks for that the article never mentions, as a plain refusal."""
+        focus = intent.focus
+        if focus is None or self._focus_is_entry(intent) or closest >= self.evidence.limits.focus_similarity:
+            return None
+        if focus.verb and focus.head == focus.verb:
+            if self.evidence.in_article(focus.verb):
+                return None
+            clause = _indirect(intent.text, focus.owner)
+            return f"The article doesn't say {clause}." if clause else \
+                "The article doesn't say: nothing in it answers that."
+        if self.evidence.in_article(focus.head):
+            return None
+        whose = f"{_possessive(focus.owner)} " if focus.owner else "the "
+        verb = "name" if intent.answer_type is AnswerType.PERSON else "give"
+        return f"The article doesn't {verb} {whose}{focus.phrase.lower()}."
+
+    def _holds_type(self, sentence: Sentence, intent: Intent) -> bool:
+        wanted = intent.answer_type
+        if wanted is AnswerType.MONEY and (intent.focus is None or intent.focus.head not in _money_heads()):
+            kinds = ("money", "percent", "count", "quantity")
+        else:
+            kinds = {AnswerType.DATE: ("date",), AnswerType.MONEY: ("money",), AnswerType.PERCENT: ("percent",),
+                     AnswerType.COUNT: ("count", "quantity")}[wanted]
+        found = sentence.entities_of(*kinds)
+        if not found:
+            return False
+        if wanted is AnswerType.COUNT and intent.focus is not None:
+            head = stem(intent.focus.head)
+            return bool(self.evidence.expanded(head) & self.kb.sentence_terms[sentence.index])
+        return True
+
+    def _type_message(self, intent: Intent) -> str:
+        focus = intent.focus
+        if intent.answer_type is AnswerType.COUNT and focus is not None and not focus.verb:
+            return f"The article doesn't give a number of {focus.phrase.lower()}."
+        if intent.answer_type is AnswerType.DATE:
+            clause = _indirect(intent.text, focus.owner if focus else None)
+            return f"The article doesn't say {clause}." if clause else "The article doesn't give a date for that."
+        if intent.answer_type is AnswerType.PERCENT:
+            return "The article doesn't give a percentage for that."
+        if intent.answer_type is AnswerType.MONEY:
+            return "The article doesn't give an amount for that."
+        return "The article doesn't give a number for that."
+
+    # -- the lead -------------------------------------------------------------------------------------
+    def lead(self, intent: Intent, sentence: Sentence) -> str | None:
+        """The direct answer to put first: an entry, a name or a number of the type asked for."""
+        ev = self.evidence
+        asked = {fold(x) for x in intent.entries + intent.names}
+        if intent.answer_type in {AnswerType.ENTRY, AnswerType.PLACE}:
+            found = [e.name for e in ev.entries_in(sentence) if fold(e.name) not in asked]
+            return name_list(found) if found else None
+        if intent.answer_type in {AnswerType.NAME, AnswerType.PERSON}:
+            names = [n for n, _ in ev.names_in([sentence], asked)]
+            return names[0] if names else None
+        if intent.answer_type in _TYPED:
+            kinds = ("money", "percent", "count", "quantity", "date")
+            entity = ev.nearest(sentence.entities_of(*kinds), sentence, intent)
+            return entity.text if entity else None
+        return None
+
+
+def _money_heads() -> set[str]:
+    from ingest.core.lexicon import TYPE_NOUNS
+
+    return {w for w, kind in TYPE_NOUNS.items() if kind == "money"}
+
+
+def _possessive(owner: str) -> str:
+    owner = owner.strip()
+    return owner if owner.endswith(("'s", "’s")) else f"{owner}'s"
+
+
+def _indirect(question: str, subject: str | None) -> str | None:
+    """The question as an indirect clause ("Who founded X?" -> "who founded X"; "When was X founded?" ->
+    "when X was founded"), or None when that needs more grammar than word order."""
+    text = question.strip().rstrip("?").strip()
+    match = re.match(r"(?i)(who|what|which)\s+(?!is\b|are\b|was\b|were\b|do\b|does\b|did\b)(.+)", text)
+    if match:
+        return f"{match.group(1).lower()} {match.group(2)}"
+    match = re.match(r"(?i)(when|where|who|what)\s+(is|was|are|were)\s+(.+)", text)
+    if match and subject and match.group(3).lower().startswith(subject.lower()):
+        rest = match.group(3)[len(subject):].strip()
+        return f"{match.group(1).lower()} {subject} {match.group(2).lower()} {rest}".strip()
+    return None

@@ -1,0 +1,52 @@
+"""Entry strategies: an overview of an entry ("Tell me about Jinan") and why it ranks where it does."""
+
+from __future__ import annotations
+
+from app.answer.draft import Draft
+from app.answer.strategies.base import Strategy
+from app.answer.strategies.ranking import EntryRank
+from app.retrieval import Retrieval
+from app.understand.intent import Intent
+
+
+class Overview(Strategy):
+    """The entry's rank, then the first sentence of each of its bullets with their topic labels."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        entries = self.evidence.entries(intent)
+        if not entries:
+            return None
+        draft = Draft()
+        for entry in entries[:3]:
+            draft.say(self.rank_line(entry), entry)
+            self.bullets(draft, entry, limit=3 if len(entries) == 1 else 2)
+        return draft
+
+
+class Explain(Strategy):
+    """"Why is Beijing first?", "What makes Chengdu important for the west?": the rank (premise checked), then
+    the entry's sentences that best answer the question."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        entries = self.evidence.entries(intent)
+        if not entries:
+            return None
+        entry = entries[0]
+        named = bool(intent.entries)
+        if named and intent.ranks and intent.ranks[0] != entry.rank:
+            draft = EntryRank(self.evidence).premise(entry, intent.ranks[0], intent)
+        else:
+            draft = Draft()
+            draft.say(self.rank_line(entry), entry)
+        own = self.kb.entry_sentences(entry)
+        if not own:
+            return draft
+        scores = self.evidence.score(intent, retrieval, own)
+        asked = self.evidence.asked_terms(intent)
+        ranked = sorted(own, key=lambda s: -scores[s.index])
+        picks = ranked[: self.evidence.limits.max_sentences] if asked else \
+            [s for s in own if s.first_in_chunk][: self.evidence.limits.max_sentences]
+        for sentence in sorted(picks, key=lambda s: s.start):
+            self.quote(draft, sentence, label=True)
+        draft.mode = "extractive"
+        return draft

@@ -1,0 +1,157 @@
+"""Ranking strategies, answered from the parsed ranking and cited to the entries' headings: which entry holds a
+rank, an entry's rank (with premise checks and yes/no leads), neighbours, and the order (top-N, bottom-N, all)."""
+
+from __future__ import annotations
+
+from app.answer.draft import Draft, abstention, name_list
+from app.answer.strategies.base import Strategy
+from app.knowledge import RankEntry
+from app.retrieval import Retrieval
+from app.understand.intent import AnswerType, Intent
+from ingest.core.lexicon import ordinal
+
+
+class RankLookup(Strategy):
+    """"Which city is ranked 8th?" → the entry at that rank; "Who comes after Jinan?" → its neighbour."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        kb = self.kb
+        if not kb.ranking:
+            return None
+        if len(intent.entries) == 1 and intent.relation in {"up", "down"} and not intent.ranks:
+            return self._neighbour(kb.entry_for(intent.entries[0]), intent.relation)
+        if not intent.ranks:
+            return None
+        beyond = [r for r in intent.ranks if not kb.entry_at(r)]
+        if beyond and len(beyond) == len(intent.ranks):
+            return abstention(f"The article ranks only {len(kb.ranking)} {kb.nouns}, so it has no "
+                              f"{ordinal(beyond[0])}.")
+        draft = Draft(mode="ranking")
+        for rank in intent.ranks:
+            entry = kb.entry_at(rank)
+            if entry is not None:
+                draft.say(self.rank_line(entry), entry)
+        return draft
+
+    def _neighbour(self, entry: RankEntry | None, direction: str) -> Draft | None:
+        if entry is None:
+            return None
+        step = 1 if direction == "down" else -1
+        other = self.kb.entry_at(entry.rank + step)
+        if other is None:
+            edge = "last" if step > 0 else "first"
+            return abstention(f"No {self.kb.noun} comes {'after' if step > 0 else 'before'} {entry.name}: it is "
+                              f"ranked {edge} ({ordinal(entry.rank)}).")
+        draft = Draft(mode="ranking")
+        where = "right after" if step > 0 else "right before"
+        draft.say(f"{other.name} ({ordinal(other.rank)}) comes {where} {entry.name} ({ordinal(entry.rank)}).",
+                  other, entry)
+        return draft
+
+
+class EntryRank(Strategy):
+    """"Where does Jinan rank?", "Is Jinan in the top 5?", "Which ranks higher, X or Y?", "Why is X first?"
+    premises, and what sits between two entries."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        kb = self.kb
+        entries = [e for e in (kb.entry_for(n) for n in intent.entries) if e]
+        if not entries or not kb.ranking:
+            return None
+        if len(entries) >= 2 and intent.relation == "between":
+            return self._between(entries[0], entries[1])
+        if len(entries) >= 2:
+            return self._higher(entries, intent)
+        entry = entries[0]
+        if intent.relation in {"up", "down"} and not intent.ranks and not intent.top_n:
+            return RankLookup(self.evidence).answer(intent, retrieval)
+        if intent.ranks:
+            return self.premise(entry, intent.ranks[0], intent)
+        if intent.top_n or intent.bottom_n:
+            n = intent.top_n or intent.bottom_n or 0
+            inside = entry.rank <= n if intent.top_n else entry.rank > len(kb.ranking) - n
+            where = "top" if intent.top_n else "bottom"
+            draft = Draft(mode="ranking")
+            draft.say(f"{'Yes' if inside else 'No'}. {entry.name} is ranked {ordinal(entry.rank)} of "
+                      f"{kb.count_phrase()}, so it is {'' if inside else 'not '}in the {where} {n}.", entry)
+            return draft
+        draft = Draft(mode="ranking")
+        draft.say(self.rank_line(entry), entry)
+        return draft
+
+    def premise(self, entry: RankEntry, asserted: int, intent: Intent) -> Draft:
+        """Confirm or correct "X is ranked N"."""
+        kb = self.kb
+        claimed = kb.entry_at(asserted)
+        draft = Draft(mode="ranking")
+        if entry.rank == asserted:
+            draft.say(("Yes. " if intent.polar else "") + self.rank_line(entry), entry)
+            return draft
+        if claimed is None:
+            draft.say(f"{'No. ' if intent.polar else ''}{entry.name} is ranked {ordinal(entry.rank)}; the "
+                      f"article ranks only {len(kb.ranking)} {kb.nouns}.", entry)
+            return draft
+        lead = "No" if intent.polar else "That premise is not right"
+        draft.say(f"{lead}: {entry.name} is ranked {ordinal(entry.rank)}, not {ordinal(asserted)}. "
+                  f"{claimed.name} is ranked {ordinal(asserted)}.", entry, claimed)
+        return draft
+
+    def _higher(self, entries: list[RankEntry], intent: Intent) -> Draft:
+        ordered = sorted(entries, key=lambda e: e.rank)
+        best, *rest = ordered
+        others = name_list([f"{e.name} ({ordinal(e.rank)})" for e in rest])
+        draft = Draft(mode="ranking")
+        if intent.relation == "down":
+            worst = ordered[-1]
+            above = name_list([f"{e.name} ({ordinal(e.rank)})" for e in ordered[:-1]])
+            draft.say(f"{worst.name} ranks lower: it is {ordinal(worst.rank)}, behind {above}.", *ordered)
+            return draft
+        if intent.polar and intent.relation == "up":
+            first = next(e for e in entries)
+            yes = first is best
+            draft.say(f"{'Yes' if yes else 'No'}. {best.name} ranks higher: it is {ordinal(best.rank)}, ahead "
+                      f"of {others}.", *ordered)
+            return draft
+        draft.say(f"{best.name} ranks higher: it is {ordinal(best.rank)}, ahead of {others}.", *ordered)
+        return draft
+
+    def _between(self, a: RankEntry, b: RankEntry) -> Draft:
+        a, b = sorted((a, b), key=lambda e: e.rank)
+        inside = [e for e in self.kb.ranking if a.rank < e.rank < b.rank]
+        draft = Draft(mode="ranking")
+        if not inside:
+            draft.say(f"None: {a.name} ({ordinal(a.rank)}) and {b.name} ({ordinal(b.rank)}) are next to each other "
+                      "in the ranking.", a, b)
+        else:
+            names = name_list([f"{e.name} ({ordinal(e.rank)})" for e in inside])
+            draft.say(f"{names} {'sits' if len(inside) == 1 else 'sit'} between {a.name} ({ordinal(a.rank)}) and "
+                      f"{b.name} ({ordinal(b.rank)}).", *inside, a, b)
+        return draft
+
+
+class Order(Strategy):
+    """"Top 3", "bottom two", "the whole ranking", "how many cities are ranked?"."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        kb = self.kb
+        if not kb.ranking:
+            return None
+        count = len(kb.ranking)
+        if intent.answer_type is AnswerType.COUNT and not intent.top_n and not intent.bottom_n:
+            first, last = kb.ranking[0], kb.ranking[-1]
+            draft = Draft(mode="ranking")
+            draft.say(f"The article ranks {count} {kb.nouns}, from {first.name} (1st) to {last.name} "
+                      f"({ordinal(last.rank)}).", first, last)
+            return draft
+        if intent.bottom_n:
+            return self._listing(kb.ranking[-min(intent.bottom_n, count):], f"The bottom {min(intent.bottom_n, count)}")
+        if intent.top_n and intent.top_n < count:
+            return self._listing(kb.ranking[:intent.top_n], f"The top {intent.top_n}")
+        return self._listing(kb.ranking, f"The full ranking of {kb.count_phrase()}")
+
+    def _listing(self, entries: list[RankEntry], lead: str) -> Draft:
+        draft = Draft(mode="ranking")
+        draft.note(f"{lead}, in order:")
+        for entry in entries:
+            draft.say(f"{entry.rank}. {entry.name}", entry)
+        return draft

@@ -1,0 +1,134 @@
+"""Strategies that select across entries: which entries match a condition (filter), which entry suits a need
+best (recommend), and the names the article gives (list entities). Every match is returned, not the first."""
+
+from __future__ import annotations
+
+import re
+
+from app.answer.draft import Draft, abstention, name_list
+from app.answer.strategies.base import Strategy
+from app.knowledge import RankEntry, Sentence
+from app.retrieval import Retrieval
+from app.understand.intent import Intent
+from ingest.core.lexicon import INSTITUTION_HEADS, ordinal
+from ingest.core.text import fold, stem
+
+
+class _AcrossEntries(Strategy):
+    """Scores every entry's sentences against the question."""
+
+    def best_per_entry(self, intent: Intent, retrieval: Retrieval) -> list[tuple[RankEntry, Sentence, float]]:
+        """Each entry with its best sentence and score, best first."""
+        kb = self.kb
+        scores = self.evidence.score(intent, retrieval, kb.sentences)
+        similarity = self.evidence.similarity(intent, kb.sentences)
+        out = []
+        for entry in kb.ranking:
+            own = kb.entry_sentences(entry)
+            if not own:
+                continue
+            best = max(own, key=lambda s: scores[s.index])
+            relevance = scores[best.index] + 0.3 * self.evidence.coverage(intent, best) + \
+                0.2 * similarity[best.index]
+            out.append((entry, best, relevance))
+        return sorted(out, key=lambda t: -t[2])
+
+
+class Filter(_AcrossEntries):
+    """"Which cities focus on energy?", "Which cities have Tencent?"."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        kb = self.kb
+        if not kb.ranking:
+            return None
+        if intent.names:
+            homes = [h for name in intent.names for h in self.evidence.home_of(name)]
+            if homes:
+                draft = Draft()
+                entries = list(dict.fromkeys(e.name for e, _ in homes))
+                draft.note(f"{name_list(entries)}.")
+                for entry, sentence in homes:
+                    self.quote(draft, sentence, prefix=f"{entry.name}: ")
+                return draft
+        if not self.evidence.asked_terms(intent):
+            return None
+        ranked = self.best_per_entry(intent, retrieval)
+        if not ranked:
+            return None
+        top = ranked[0][2]
+        matches = [(e, s) for e, s, score in ranked if score >= self.evidence.limits.match_ratio * top and
+                   self.evidence.coverage(intent, s) > 0][:5]
+        if not matches:
+            return None
+        draft = Draft()
+        draft.note(f"{name_list([e.name for e, _ in matches])}.")
+        for entry, sentence in sorted(matches, key=lambda m: m[0].rank):
+            self.quote(draft, sentence, prefix=f"{entry.name} ({ordinal(entry.rank)}): ")
+        return draft
+
+
+class Recommend(_AcrossEntries):
+    """"Best city for a fintech startup?": scores every entry's topics and bullets against the need and answers
+    with the best one or two, their rank and their evidence."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        kb = self.kb
+        if not kb.ranking:
+            return None
+        ranked = self.best_per_entry(intent, retrieval)
+        if not ranked or not self.evidence.asked_terms(intent):
+            return abstention(f"Tell me what you need it for (a sector, a kind of company or job), and I'll "
+                              f"point to the {kb.noun} whose section in the article fits best.")
+        (first, first_sentence, top), *others = ranked
+        similarity = self.evidence.similarity(intent, [first_sentence])[first_sentence.index]
+        if similarity < self.evidence.limits.abstain_similarity * 0.6 and \
+                self.evidence.coverage(intent, first_sentence) == 0:
+            return abstention(f"The article doesn't say which {kb.noun} suits that: none of its sections "
+                              "matches the need closely.")
+        draft = Draft()
+        draft.say(f"The best fit in the article is {first.name} (ranked {ordinal(first.rank)}).", first)
+        self.quote(draft, first_sentence, prefix=f"{first.name}: ")
+        if others and others[0][2] >= self.evidence.limits.match_ratio * top and \
+                self.evidence.coverage(intent, others[0][1]) > 0:
+            second, sentence, _ = others[0]
+            draft.say(f"Also worth a look: {second.name} (ranked {ordinal(second.rank)}).", second)
+            self.quote(draft, sentence, prefix=f"{second.name}: ")
+        return draft
+
+
+class ListEntities(Strategy):
+    """"List the companies the article mentions for Shenzhen", "Which universities are named?"."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        kb = self.kb
+        entries = self.evidence.entries(intent)
+        scope = [s for e in entries for s in kb.entry_sentences(e)] if entries else list(kb.sentences)
+        exclude = {fold(n) for n in intent.names} if entries else set()
+        found = self.evidence.names_in(scope, exclude)
+        head = stem(intent.focus.head) if intent.focus else ""
+        typed = [(n, s) for n, s in found if head and head in {stem(w) for w in fold(n).split()}]
+        if typed:
+            found = typed
+        elif head and head not in {stem(h) for h in INSTITUTION_HEADS}:
+            found = [(n, s) for n, s in found if not {stem(w) for w in fold(n).split()} & {
+                stem(h) for h in INSTITUTION_HEADS}]
+        else:
+            return None
+        if not found:
+            return None
+        what = intent.focus.phrase if intent.focus else "names"
+        where = f" for {name_list([e.name for e in entries])}" if entries else ""
+        draft = Draft()
+        by_sentence: dict[int, tuple[Sentence, list[str]]] = {}
+        for name, sentence in found:
+            by_sentence.setdefault(sentence.index, (sentence, []))[1].append(name)
+        lead = f"The article names these {what}{where}: {name_list([n for n, _ in found])}."
+        draft.say(_clean(lead), *[s for s, _ in by_sentence.values()])
+        for sentence, _names in by_sentence.values():
+            owner = kb.entry_of(sentence)
+            self.quote(draft, sentence, prefix=f"{owner.name}: " if owner and not entries else "")
+        return draft
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text)

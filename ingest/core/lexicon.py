@@ -1,0 +1,125 @@
+"""One lexicon of the language of rankings: number words, ordinals and rank phrases.
+
+Question analysis, the answerer, the LLM verifier and the parser all read ranks and small numbers through this
+module, so they agree on what "third", "No. 3", "#3", "runner-up" and "第三" mean. It holds language, not
+anything about one article.
+"""
+
+from __future__ import annotations
+
+import re
+
+NUMBER_WORDS: dict[str, int] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}
+ORDINAL_WORDS: dict[str, int] = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
+}
+CHINESE_DIGITS: dict[str, int] = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+                                  "九": 9, "十": 10}
+# Phrases that name a rank without a number. "last" is resolved against the ranking's length.
+RANK_PHRASES: dict[str, int | str] = {
+    "winner": 1, "champion": 1, "number one": 1, "no. 1": 1, "top spot": 1, "top-ranked": 1, "top ranked": 1,
+    "highest-ranked": 1, "highest ranked": 1, "best-ranked": 1, "first place": 1, "on top": 1, "at the top": 1,
+    "runner-up": 2, "runner up": 2, "runners-up": 2, "second place": 2, "silver": 2,
+    "last": "last", "last place": "last", "bottom": "last", "lowest-ranked": "last", "lowest ranked": "last",
+    "at the bottom": "last", "worst-ranked": "last", "final spot": "last",
+}
+TOP_WORDS = frozenset({"top", "first", "leading", "best", "highest", "highest-ranked"})
+BOTTOM_WORDS = frozenset({"bottom", "last", "lowest", "lowest-ranked", "final", "worst"})
+HIGHER_WORDS = frozenset({"higher", "above", "ahead", "better", "outrank", "outranks", "outranked", "beat",
+                          "beats", "before", "over"})
+LOWER_WORDS = frozenset({"lower", "below", "behind", "worse", "after", "under"})
+
+_ORDINAL_SUFFIX = re.compile(r"^(\d{1,3})(?:st|nd|rd|th)$", re.I)
+_MARKED_NUMBER = re.compile(r"^(?:#|no\.?\s*|number\s+)(\d{1,3})$", re.I)
+_CN_ORDINAL = re.compile(r"第\s*([一二两三四五六七八九十]{1,3}|\d{1,3})")
+_CN_TOP = re.compile(r"前\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})")
+
+
+def ordinal(n: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def number_value(word: str) -> int | None:
+    """A small whole number written as digits or an English word ("3", "three"); None otherwise."""
+    low = word.lower().strip()
+    if low.isdigit() and len(low) <= 3:
+        return int(low)
+    return NUMBER_WORDS.get(low)
+
+
+def ordinal_value(word: str) -> int | None:
+    """The rank an ordinal token names ("3rd", "third", "#3", "No. 3"); None otherwise."""
+    low = word.lower().strip()
+    if low in ORDINAL_WORDS:
+        return ORDINAL_WORDS[low]
+    match = _ORDINAL_SUFFIX.match(low) or _MARKED_NUMBER.match(low)
+    return int(match.group(1)) if match else None
+
+
+def chinese_number(text: str) -> int:
+    """A Chinese numeral up to 99 ("三" -> 3, "十二" -> 12, "二十" -> 20) or digits."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return CHINESE_DIGITS.get(tens, 1) * 10 + CHINESE_DIGITS.get(ones, 0)
+    return CHINESE_DIGITS.get(text, 0)
+
+
+def chinese_rank_to_english(text: str) -> str:
+    """Rewrite Chinese ordinals and top-N ("第三", "前五") as English ("3rd", "top 5") for the rest of the
+    pipeline; other text is left alone."""
+    text = _CN_ORDINAL.sub(lambda m: f" {ordinal(chinese_number(m.group(1)))} ", text)
+    return _CN_TOP.sub(lambda m: f" top {chinese_number(m.group(1))} ", text)
+
+
+def rank_phrase_value(phrase: str, last: int) -> int | None:
+    """The rank a phrase like "runner-up" or "last place" names, with `last` the ranking's length."""
+    value = RANK_PHRASES.get(phrase.lower())
+    if value == "last":
+        return last
+    return value if isinstance(value, int) else None
+
+# Nouns that name the *type* of an answer, so "What is the population of X?" and "Who is the mayor of X?" can be
+# checked against the entity types of the evidence. General English, kept small.
+TYPE_NOUNS: dict[str, str] = {
+    **dict.fromkeys("year years date dates month day decade century".split(), "date"),
+    **dict.fromkeys("price prices cost costs revenue revenues valuation salary salaries budget budgets worth "
+                    "profit profits income turnover wage wages fee fees".split(), "money"),
+    **dict.fromkeys("percentage percent proportion fraction".split(), "percent"),
+    **dict.fromkeys("mayor mayors ceo ceos founder founders president presidents chairman chairwoman chair "
+                    "governor governors minister ministers director directors leader leaders head boss owner "
+                    "owners manager managers secretary chief spokesperson coach captain author".split(), "person"),
+    **dict.fromkeys("population populations headcount".split(), "count"),
+    **dict.fromkeys("address headquarters hq capital country countries province location".split(), "place"),
+}
+WH_TYPES: dict[str, str] = {"when": "date", "where": "place", "who": "name", "whom": "name", "whose": "name",
+                            "why": "reason"}
+
+# Chinese question words and rank phrases, rewritten to English before analysis so the rank reader and the
+# intent classifier (English embeddings) see a question shape. Content words are left to the multilingual
+# retriever and to the names in the article's profile folder.
+CHINESE_QUESTION_WORDS: dict[str, str] = {
+    "排名第几": "what rank", "排第几": "what rank", "第几名": "what rank", "第几": "what rank", "排名": "rank",
+    "名次": "rank", "排在": "ranked", "排行": "ranking", "哪个城市": "which city", "哪座城市": "which city",
+    "哪些城市": "which cities", "什么城市": "which city", "哪些公司": "which companies", "哪些": "which",
+    "为什么": "why", "哪里": "where", "在哪": "where", "哪个": "which", "什么": "what", "多少": "how much",
+    "多大": "how big", "是谁": "who is", "谁": "who", "介绍": "tell me about", "总结": "summarize",
+    "最后一名": "last", "第一名": "1st", "首位": "1st", "比较": "compare", "和": " and ", "吗": "?",
+    # common attributes people ask about, so a refusal can name what is missing
+    "人口": "population", "市长": "mayor", "创始人": "founder", "首席执行官": "CEO", "股价": "share price",
+    "成立": "founded", "公司": "companies", "大学": "universities", "趋势": "trends",
+}
+
+# Head nouns of institutions and administrative areas: a "company" list leaves these names out, and a
+# "university" list keeps only names with that head.
+INSTITUTION_HEADS = frozenset({"university", "academy", "institute", "college", "school", "district", "area",
+                               "province", "zone", "corridor", "government", "ministry", "council"})
