@@ -18,6 +18,7 @@ from app.knowledge import KnowledgeBase, RankEntry
 from app.retrieval import Retrieval
 from app.understand.hygiene import clean_question
 from app.understand.intent import Intent, IntentKind
+from app.verify import verify
 from ingest.core.errors import AICitiesError, InvalidHistoryError, SourceError, StoreUnavailableError
 from ingest.core.models import Answer, RetrievedSection
 from ingest.core.settings import Settings
@@ -237,8 +238,10 @@ class Chatbot:
         return _Turn(question if isinstance(question, str) else str(question), standalone, intent, retrieval,
                      state.answerer, notice, started)
 
-    @staticmethod
-    def _finish(turn: _Turn, draft: Draft, answer_started: float) -> Answer:
+    def _finish(self, turn: _Turn, draft: Draft, answer_started: float) -> Answer:
+        engine = self._ready
+        if engine is not None:
+            draft = verify(draft, engine.kb.source_text)
         done = time.perf_counter()
         seen: dict[str, RetrievedSection] = {}
         for chunk, score in turn.retrieval.ranked:
@@ -259,6 +262,11 @@ class Chatbot:
             dropped_sentences=draft.dropped,
         )
 
+    @property
+    def engine(self) -> Engine:
+        """The analyzer, retriever and answerer over the current index (built on first use)."""
+        return self._state
+
     # -- article views (for the UI) -------------------------------------------------------------------
     def ranking(self) -> list[RankEntry]:
         """The ranking table (rank, city, section title, heading offsets, topic labels)."""
@@ -269,7 +277,7 @@ class Chatbot:
         return self._state.kb.source_text
 
     def section_span(self, section: str) -> tuple[int, int] | None:
-        """Offsets of a whole section of the article, by its title (e.g. "4. Shenzhen")."""
+        """Offsets of a whole section of the article, by its title (e.g. "4. Fedora")."""
         return self._state.kb.sections.get(section)
 
     @property
@@ -292,7 +300,7 @@ def _validate_history(history: History | None) -> list[tuple[str, str]]:
             pairs.append((str(asked or ""), str(answered or "")))
     except (TypeError, ValueError) as exc:
         raise InvalidHistoryError(
-            "history must be a list of (question, answer) pairs, e.g. [(\"Tell me about Jinan.\", \"...\")]."
+            "history must be a list of (question, answer) pairs, e.g. [(\"Tell me about the first one.\", \"...\")]."
         ) from exc
     return pairs
 

@@ -98,7 +98,7 @@ class RankEntry:
         return self.city
 
     def citation(self, marker: int) -> Citation:
-        """A citation of the section heading (e.g. "8. Jinan")."""
+        """A citation of the section heading (e.g. "8. Fedora")."""
         return Citation(marker=marker, section=self.section, topic=None, quote=self.section, start=self.start,
                         end=self.end, rank=self.rank, city=self.city)
 

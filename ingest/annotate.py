@@ -60,7 +60,7 @@ class Entity:
 
 def _trimmed(span: Any) -> tuple[int, int] | None:
     """Token range of an entity without leading or trailing function words and punctuation
-    ("Hosts Tsinghua University" -> "Tsinghua University"; "Alibaba’s" -> "Alibaba")."""
+    ("Visits Springfield University" -> "Springfield University"; "Acme’s" -> "Acme")."""
     tokens = list(span)
     while tokens and (tokens[0].pos_ in _EDGE_POS or tokens[0].is_space):
         tokens = tokens[1:]
@@ -72,7 +72,7 @@ def _trimmed(span: Any) -> tuple[int, int] | None:
 
 
 def _proper_noun_runs(doc: Any) -> list[tuple[int, int]]:
-    """Runs of proper nouns the entity recogniser missed ("Tencent", "Pony.ai"): names all the same."""
+    """Runs of proper nouns the entity recogniser missed ("Acme", "Foo.io"): names all the same."""
     runs: list[tuple[int, int]] = []
     current: list[Any] = []
     for token in [*doc, None]:

@@ -1,6 +1,6 @@
 """Turn a parsed `Article` into chunks: one per bullet, plus title, intro and methodology.
 
-Each chunk is embedded with its heading path as context ("4. Shenzhen (rank 4) › Policy Support: …"),
+Each chunk is embedded with its heading path as context ("4. Fedora (rank 4) › Community: …"),
 which measured better than whole sections for MiniLM, and carries the metadata the app routes on.
 """
 

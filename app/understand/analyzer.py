@@ -226,7 +226,7 @@ class QuestionAnalyzer:
         return self._resolve_turn(question, focus, previous, rank_of, entry_at)
 
     def _leading_entries(self, answer: str) -> list[str]:
-        """The entry an answer is about, when it names one up front ("Guangzhou is ranked 5th …")."""
+        """The entry an answer is about, when it names one up front ("Fedora is ranked 5th …")."""
         return self.find_entries(answer[:60])[:1]
 
     def _resolve_turn(self, question: str, focus: list[str], last_question: str | None,
@@ -313,14 +313,14 @@ def _find(folded: str, forms: list[tuple[str, str]]) -> list[tuple[int, str]]:
         if match is None or any(name == n for _, n in found):
             continue
         if any(a <= match.start() < b for a, b in taken):
-            continue  # a shorter form inside a longer name already found ("Nanjing" in "Nanjing University")
+            continue  # a shorter form inside a longer name already found ("Springfield" in "Springfield University")
         found.append((match.start(), name))
         taken.append((match.start(), match.end()))
     return found
 
 
 def _blank_names(text: str, names: list[str], forms: list[tuple[str, str]]) -> str:
-    """The text with the article's multi-word names blanked, so "Nanjing University" is not the entry Nanjing."""
+    """The text with the article's multi-word names blanked, so "Springfield University" is not the entry Springfield."""
     folded = fold(text)
     for form, name in forms:
         if name in names and " " in form:

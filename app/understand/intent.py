@@ -48,7 +48,7 @@ class AnswerType(StrEnum):
 
 @dataclass(frozen=True)
 class Focus:
-    """The thing the question asks for ("mayor", "share price", "users") and whose it is ("Beijing")."""
+    """The thing the question asks for ("mayor", "share price", "users") and whose it is ("Springfield")."""
 
     phrase: str
     head: str

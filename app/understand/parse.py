@@ -63,7 +63,7 @@ def _phrase(token: Any) -> str:
 
 
 def _owner(token: Any) -> str | None:
-    """Whose the focus is: a possessive ("Beijing's mayor") or an "of" phrase ("the mayor of Beijing")."""
+    """Whose the focus is: a possessive ("Springfield's mayor") or an "of" phrase ("the mayor of Springfield")."""
     for child in token.children:
         if child.dep_ == "poss":
             return " ".join(t.text for t in child.subtree if t.tag_ != "POS")

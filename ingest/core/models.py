@@ -15,7 +15,7 @@ class Citation(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     marker: int = Field(description="The number used for this citation in the answer text, e.g. 1 for [1].")
-    section: str = Field(description='Section title as in the article, e.g. "2. Hangzhou".')
+    section: str = Field(description='Section title as in the article, e.g. "2. Fedora".')
     topic: str | None = Field(default=None, description='Bullet topic label, e.g. "Policy Support".')
     quote: str = Field(description="Verbatim source text at start:end.")
     start: int = Field(ge=0, description="Start offset of the quote in the source text.")
@@ -25,7 +25,7 @@ class Citation(BaseModel):
 
     @property
     def label(self) -> str:
-        """Human label of where the quote comes from, e.g. "4. Shenzhen › Policy Support"."""
+        """Human label of where the quote comes from, e.g. "4. Fedora › Community"."""
         return f"{self.section} › {self.topic}" if self.topic else self.section
 
 

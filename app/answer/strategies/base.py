@@ -26,7 +26,7 @@ class Strategy(ABC):
 
     # -- shared phrasing ------------------------------------------------------------------------------
     def rank_line(self, entry: RankEntry) -> str:
-        """"Jinan is ranked 8th of the 10 cities." """
+        """"Fedora is ranked 3rd of the 10 distributions." """
         return f"{entry.name} is ranked {ordinal(entry.rank)} of {self.kb.count_phrase()}."
 
     def bullets(self, draft: Draft, entry: RankEntry, limit: int) -> None:

@@ -11,7 +11,7 @@ from ingest.core.lexicon import ordinal
 
 
 class Compare(Strategy):
-    """"Compare Shenzhen and Guangzhou", "How are Hangzhou and Shenzhen different in focus?"."""
+    """"Compare Fedora and Debian", "How are Arch and Mint different in focus?"."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         entries = [e for e in (self.kb.entry_for(n) for n in intent.entries) if e][:4]

@@ -1,4 +1,4 @@
-"""Entry strategies: an overview of an entry ("Tell me about Jinan") and why it ranks where it does."""
+"""Entry strategies: an overview of an entry ("Tell me about Fedora") and why it ranks where it does."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class Overview(Strategy):
 
 
 class Explain(Strategy):
-    """"Why is Beijing first?", "What makes Chengdu important for the west?": the rank (premise checked), then
+    """"Why is Debian first?", "What makes Mint good for beginners?": the rank (premise checked), then
     the entry's sentences that best answer the question."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:

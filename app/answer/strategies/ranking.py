@@ -12,7 +12,7 @@ from ingest.core.lexicon import ordinal
 
 
 class RankLookup(Strategy):
-    """"Which city is ranked 8th?" → the entry at that rank; "Who comes after Jinan?" → its neighbour."""
+    """"Which city is ranked 8th?" → the entry at that rank; "Who comes after Fedora?" → its neighbour."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         kb = self.kb
@@ -50,7 +50,7 @@ class RankLookup(Strategy):
 
 
 class EntryRank(Strategy):
-    """"Where does Jinan rank?", "Is Jinan in the top 5?", "Which ranks higher, X or Y?", "Why is X first?"
+    """"Where does Fedora rank?", "Is Fedora in the top 5?", "Which ranks higher, X or Y?", "Why is X first?"
     premises, and what sits between two entries."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:

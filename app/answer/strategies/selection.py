@@ -35,7 +35,7 @@ class _AcrossEntries(Strategy):
 
 
 class Filter(_AcrossEntries):
-    """"Which cities focus on energy?", "Which cities have Tencent?"."""
+    """"Which distributions focus on servers?", "Which ones mention Red Hat?"."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         kb = self.kb
@@ -97,7 +97,7 @@ class Recommend(_AcrossEntries):
 
 
 class ListEntities(Strategy):
-    """"List the companies the article mentions for Shenzhen", "Which universities are named?"."""
+    """"List the companies the article mentions for Fedora", "Which universities are named?"."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         kb = self.kb

@@ -11,7 +11,7 @@ from app.understand.intent import Intent
 
 
 class YesNo(Strategy):
-    """"Is Huawei in Shenzhen?", "Does Jinan focus on energy?", "Is Jinan in the top 5?"."""
+    """"Is Red Hat behind Fedora?", "Does Arch focus on servers?", "Is Mint in the top 5?"."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         ev = self.evidence
