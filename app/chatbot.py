@@ -24,6 +24,7 @@ from ingest.core.models import Answer, RetrievedSection
 from ingest.core.settings import Settings
 from ingest.embeddings import LocalEmbeddings
 from ingest.loader import load_source
+from ingest.multilingual import MultilingualEmbeddings, MultilingualIndex
 from ingest.pipeline import IngestReport, ingest_source
 from ingest.store import ArticleIndex, make_client
 
@@ -63,6 +64,7 @@ class Chatbot:
         self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path,
                                                         torch_threads=self.settings.torch_threads)
         self._client = client
+        self._multilingual = MultilingualEmbeddings() if self.settings.multilingual else None  # loads nothing
         self._chat_model = chat_model  # a LangChain chat model; built from settings.llm when None
         self._ready: Engine | None = None
         self._lock = threading.RLock()
@@ -72,6 +74,13 @@ class Chatbot:
         if self._client is None:
             self._client = make_client(self.settings)
         return ArticleIndex(self._client, self.settings.collection, self.embeddings)
+
+    def multilingual_index(self) -> MultilingualIndex | None:
+        """The `<collection>_ml` index for questions in other languages; None when settings turn it off."""
+        if self._multilingual is None:
+            return None
+        self._index()  # opens the client
+        return MultilingualIndex(self._client, self.settings.collection, self._multilingual)
 
     def _open_index(self) -> ArticleIndex:
         """Open the index; an embedded database that cannot be opened is set aside and rebuilt from the
@@ -98,7 +107,7 @@ class Chatbot:
         with self._lock:
             report = ingest_source(self._index(), self.embeddings, source or self.settings.source_path,
                                    rebuild=rebuild, max_bytes=self.settings.max_source_bytes,
-                                   show_progress=show_progress)
+                                   show_progress=show_progress, multilingual=self.multilingual_index())
             self._ready = None
             return report
 
@@ -110,14 +119,15 @@ class Chatbot:
             if self._ready is not None:
                 return
             index = self._open_index()
-            self.embeddings.warm_up()
+            self.embeddings.warm_up()  # the multilingual model loads on the first question that needs it
             self._ensure_index(index)
             stored = index.read()
             if stored is None:
                 raise StoreUnavailableError(
                     f"Vector store unavailable: collection {index.name!r} has no index. Run `ai-cities ingest`.")
             kb = KnowledgeBase(stored, self.embeddings)
-            self._ready = build_engine(kb, index, self.embeddings, self.settings, chat_model=self._chat_model)
+            self._ready = build_engine(kb, index, self.embeddings, self.settings, chat_model=self._chat_model,
+                                       multilingual=self.multilingual_index())
 
     def _ensure_index(self, index: ArticleIndex) -> None:
         manifest = index.manifest()
@@ -135,11 +145,14 @@ class Chatbot:
             logger.warning("Index %s is incomplete (%d of %d chunks): rebuilding it.", index.name, index.count(),
                            manifest.chunk_count)
             manifest = None
-        if manifest is None or manifest.source_hash != current.sha256 or \
-                manifest.embedding_model != self.embeddings.model_id:
+        stale = manifest is None or manifest.source_hash != current.sha256 or \
+            manifest.embedding_model != self.embeddings.model_id
+        multilingual = self.multilingual_index()
+        if stale:
             logger.info("Index %s is missing or stale: ingesting %s", index.name, source)
-            ingest_source(index, self.embeddings, source, rebuild=True,
-                          max_bytes=self.settings.max_source_bytes, show_progress=False)
+        if stale or (multilingual is not None and manifest is not None and not multilingual.is_current(manifest)):
+            ingest_source(index, self.embeddings, source, rebuild=stale, max_bytes=self.settings.max_source_bytes,
+                          show_progress=False, multilingual=multilingual)
 
     @property
     def _state(self) -> Engine:

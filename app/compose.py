@@ -70,8 +70,17 @@ def train_classifier(kb: KnowledgeBase, embeddings: Any, settings: Settings) -> 
 
 
 def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settings: Settings, *,
-                 chat_model: Any | None = None) -> Engine:
-    """Build the analyzer, retriever and answerer over a loaded knowledge base."""
+                 chat_model: Any | None = None, multilingual: Any | None = None) -> Engine:
+    """Build the analyzer, retriever and answerer over a loaded knowledge base.
+
+    Args:
+        kb: the knowledge base read from the index.
+        index: the Chroma index (dense search).
+        embeddings: the English embedder.
+        settings: the typed settings.
+        chat_model: a LangChain chat model for the optional LLM answerer (built from settings when None).
+        multilingual: the multilingual index, searched for questions in other languages (None: off).
+    """
     terms = article_terms(kb, settings)
     classifier = train_classifier(kb, embeddings, settings)
     parser = QuestionParser(kb.noun, kb.nouns)
@@ -81,7 +90,7 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
 
     analyzer = QuestionAnalyzer(terms, parser, classifier, embed_query,
                                 min_confidence=settings.intent_min_confidence)
-    retriever = HybridRetriever(kb, index, embeddings, terms.synonyms)
+    retriever = HybridRetriever(kb, index, embeddings, terms.synonyms, multilingual=multilingual)
     thresholds = Thresholds(abstain_similarity=settings.abstain_threshold, focus_similarity=settings.focus_similarity,
                             match_ratio=settings.match_ratio, yes_coverage=settings.yes_coverage,
                             max_sentences=settings.max_answer_sentences, top_k=settings.top_k)

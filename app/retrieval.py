@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -12,6 +13,7 @@ from langchain_core.embeddings import Embeddings
 from app.knowledge import ChunkRecord, KnowledgeBase
 from app.understand.intent import Intent
 from ingest.core.text import fold, stem
+from ingest.multilingual import contains_cjk
 from ingest.store import ArticleIndex
 
 RRF_K = 60
@@ -36,8 +38,9 @@ class HybridRetriever:
     """Dense (Chroma, cosine) + lexical (BM25) retrieval over the article's chunks."""
 
     def __init__(self, kb: KnowledgeBase, index: ArticleIndex, embeddings: Embeddings,
-                 synonyms: dict[str, list[str]]) -> None:
+                 synonyms: dict[str, list[str]], *, multilingual: Any | None = None) -> None:
         self._kb = kb
+        self._multilingual = multilingual
         self._index = index
         self._embeddings = embeddings
         self._synonyms = {stem(fold(k)): [stem(fold(v)) for v in vs] for k, vs in synonyms.items()}
@@ -63,8 +66,13 @@ class HybridRetriever:
         dense = dict(hits)
         expanded = self.expand(intent)
         lexical = self._kb.bm25_scores(expanded)
+        rankings = [dense, lexical]
+        if self._multilingual is not None and contains_cjk(intent.raw):
+            # English embeddings can't read Chinese: the multilingual index ranks too, and counts double
+            across = dict(self._multilingual.search(intent.raw, k=len(self._kb.chunks)))
+            rankings += [across, across]
         fused: dict[str, float] = {}
-        for scores in (dense, lexical):
+        for scores in rankings:
             ordered = sorted((cid for cid, s in scores.items() if s > 0), key=lambda c: -scores[c])
             for position, cid in enumerate(ordered):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + position + 1)

@@ -6,17 +6,20 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tqdm.auto import tqdm
 
 from ingest.annotate import annotate_chunks
-from ingest.chunker import CHUNKER_VERSION, INTRO_SECTION, METHODOLOGY_SECTION, chunk_article
+from ingest.chunker import CHUNKER_VERSION, INTRO_SECTION, METHODOLOGY_SECTION, Chunk, chunk_article
 from ingest.embeddings import LocalEmbeddings
 from ingest.loader import load_source
 from ingest.parser import parse_article
 from ingest.store import ArticleIndex, Manifest
 from ingest.structure import Article
+
+if TYPE_CHECKING:
+    from ingest.multilingual import MultilingualIndex
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +37,15 @@ class IngestReport:
     ranked_sections: int
     boilerplate_lines: int
     seconds: float
+    multilingual: IngestStatus | None = None  # the `<collection>_ml` index; None when it is turned off
 
     def summary(self) -> str:
         """One line for people."""
         verb = {"created": "Indexed", "rebuilt": "Rebuilt index of", "unchanged": "Index already up to date for"}
+        extra = "" if self.multilingual is None else f", multilingual index {self.multilingual}"
         return (f"{verb[self.status]} {self.source}: {self.chunks} chunks, {self.ranked_sections} ranked "
                 f"sections, {self.boilerplate_lines} boilerplate lines left out "
-                f"(collection {self.collection!r}, {self.seconds:.1f}s)")
+                f"(collection {self.collection!r}{extra}, {self.seconds:.1f}s)")
 
 
 def structure_of(article: Article) -> dict[str, Any]:
@@ -63,8 +68,26 @@ def structure_of(article: Article) -> dict[str, Any]:
     }
 
 
+def _build_multilingual(multilingual: MultilingualIndex | None, chunks: list[Chunk] | None, article: Article,
+                        wanted: Manifest, rebuild: bool, show_progress: bool | None) -> IngestStatus | None:
+    """Bring the `<collection>_ml` index in line with the main one (built beside, then swapped in)."""
+    if multilingual is None:
+        return None
+    existed = multilingual.manifest() is not None
+    if existed and not rebuild and multilingual.is_current(wanted):
+        return "unchanged"
+    from ingest.multilingual import indexable
+
+    chunks = indexable(chunks if chunks is not None else chunk_article(article))
+    with tqdm(total=len(chunks), desc="Multilingual vectors", unit="chunk", disable=show_progress is False
+              if show_progress is not None else None, leave=False) as bar:
+        multilingual.build(chunks, wanted, progress=bar.update)
+    return "rebuilt" if existed else "created"
+
+
 def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path, *, rebuild: bool = False,
-                  max_bytes: int = 5_000_000, show_progress: bool | None = None) -> IngestReport:
+                  max_bytes: int = 5_000_000, show_progress: bool | None = None,
+                  multilingual: MultilingualIndex | None = None) -> IngestReport:
     """Index `source` into `index` unless the index was already built from the same inputs.
 
     Args:
@@ -74,6 +97,8 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
         rebuild: rebuild even when the manifest matches.
         max_bytes: largest accepted source file.
         show_progress: progress bar on stderr; None shows it only on a terminal.
+        multilingual: also keep this `<collection>_ml` index of the same chunks up to date (built when it
+            is missing or stale, even when the main index is up to date).
 
     Returns:
         An `IngestReport`. A failed build raises and leaves the previous index in place.
@@ -87,8 +112,9 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
     ranked = len(article.ranked)
     if current is not None and current.same_inputs(wanted) and not rebuild:
         logger.info("Index %s is up to date (source %s)", index.name, loaded.sha256[:12])
+        ml_status = _build_multilingual(multilingual, None, article, wanted, False, show_progress)
         return IngestReport("unchanged", str(loaded.path), index.name, current.chunk_count, ranked,
-                            len(article.boilerplate), time.perf_counter() - started)
+                            len(article.boilerplate), time.perf_counter() - started, ml_status)
     if not article.has_ranking:
         logger.warning("%s has no recognisable ranking: indexed as plain chunks, ranking questions will "
                        "not be routed.", loaded.path)
@@ -102,9 +128,10 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
     with tqdm(total=len(chunks), desc="Embedding chunks", unit="chunk", disable=show_progress is False
               if show_progress is not None else None, leave=False) as bar:
         index.build(chunks, wanted, loaded.text, structure_of(article), progress=bar.update)
+    ml_status = _build_multilingual(multilingual, chunks, article, wanted, True, show_progress)
     status: IngestStatus = "created" if current is None else "rebuilt"
     if current is not None and not current.same_inputs(wanted):
         logger.info("Rebuilt %s: inputs changed (%s -> %s)", index.name, current.source_hash[:12],
                     wanted.source_hash[:12])
     return IngestReport(status, str(loaded.path), index.name, len(chunks), ranked, len(article.boilerplate),
-                        time.perf_counter() - started)
+                        time.perf_counter() - started, ml_status)

@@ -266,7 +266,7 @@ class QuestionAnalyzer:
         text, injection = strip_injection(self.translate(question))
         text = self.correct(text)
         if not text.strip():
-            return Intent(kind=IntentKind.OUT_OF_SCOPE, text="", injection=injection)
+            return Intent(kind=IntentKind.OUT_OF_SCOPE, text="", raw=question, injection=injection)
         names = self.find_names(text)
         entries = self.find_entries(_blank_names(text, names, self._name_forms))
         names = [n for n in names if n not in entries]
@@ -289,7 +289,7 @@ class QuestionAnalyzer:
         if answer_type is AnswerType.DESCRIPTION and kind in {IntentKind.RANK_LOOKUP, IntentKind.ENTRY_RANK}:
             answer_type = AnswerType.RANK
         return Intent(
-            kind=kind, text=text, confidence=confidence, entries=tuple(entries), names=tuple(names),
+            kind=kind, text=text, raw=question, confidence=confidence, entries=tuple(entries), names=tuple(names),
             unknown_names=tuple(dict.fromkeys(unknown_names)), unranked_places=tuple(dict.fromkeys(places)),
             ranks=tuple(ranks), top_n=top_n, bottom_n=bottom_n, relation=direction, answer_type=answer_type,
             focus=parsed.focus, polar=parsed.polar, negated=parsed.negated,

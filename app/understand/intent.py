@@ -64,6 +64,7 @@ class Intent:
         kind: what the question asks for.
         confidence: the classifier's probability for `kind`.
         text: the standalone question (follow-ups resolved, Chinese names mapped, injected instructions removed).
+        raw: the standalone question before translation (what the multilingual retriever embeds).
         entries: ranked entries named (or implied by a rank), in order of mention.
         names: other names from the article (organisations, products, places) that the question mentions.
         unknown_names: names the question mentions that the article never does.
@@ -82,6 +83,7 @@ class Intent:
 
     kind: IntentKind
     text: str
+    raw: str = ""
     confidence: float = 1.0
     entries: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
