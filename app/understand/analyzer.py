@@ -320,7 +320,7 @@ def _find(folded: str, forms: list[tuple[str, str]]) -> list[tuple[int, str]]:
 
 
 def _blank_names(text: str, names: list[str], forms: list[tuple[str, str]]) -> str:
-    """The text with the article's multi-word names blanked, so "Springfield University" is not the entry Springfield."""
+    """The text with the article's multi-word names blanked ("Springfield University" is not Springfield)."""
     folded = fold(text)
     for form, name in forms:
         if name in names and " " in form:

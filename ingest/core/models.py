@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-AnswerMode = Literal["extractive", "ranking", "abstain", "help", "fallback", "llm", "llm-partial", "extractive-fallback"]
+AnswerMode = Literal["extractive", "ranking", "abstain", "help", "fallback", "llm", "llm-partial",
+                     "extractive-fallback"]
 
 
 class Citation(BaseModel):

@@ -33,7 +33,8 @@ def unknown_subject(evidence: Evidence, intent: Intent) -> Draft | None:
 
 
 def misplaced(evidence: Evidence, intent: Intent) -> tuple[Draft, Intent] | None:
-    """A name put with the wrong entry ("Springfield-based Acme" when the article puts Acme elsewhere): the correction, and the intent re-aimed."""
+    """A name put with the wrong entry ("Springfield-based Acme" when the article puts Acme elsewhere): the
+    correction, and the intent re-aimed."""
     from dataclasses import replace
 
     for name in intent.names:
