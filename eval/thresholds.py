@@ -71,7 +71,8 @@ class ThresholdCheck:
         if self.value is None:
             return f"{self.scope} {self.metric}: not measured in this run (limit {self.kind} {self.limit:g})"
         op = {"min": (">=", "<"), "max": ("<=", ">")}[self.kind][0 if self.passed else 1]
-        return f"{self.scope} {self.metric} {self.value:.3f} {op} {self.kind} {self.limit:g}"
+        value = f"{self.value:g}" if self.metric in COUNT_METRICS else f"{self.value:.3f}"
+        return f"{self.scope} {self.metric} {value} {op} {self.kind} {self.limit:g}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of the check."""
