@@ -154,6 +154,7 @@ class NaiveBaseline:
         k: int = TOP_K,
         chunk_size: int = CHUNK_SIZE,
         chunk_overlap: int = CHUNK_OVERLAP,
+        headings: Sequence[str] = DEFAULT_HEADINGS,
     ) -> None:
         """Split the raw text and index it in a fresh Chroma collection (an existing one is replaced).
 
@@ -165,6 +166,8 @@ class NaiveBaseline:
             k: chunks returned by the similarity search.
             chunk_size: splitter chunk size, in characters.
             chunk_overlap: splitter overlap, in characters.
+            headings: titles of the article's unnumbered sections, to map chunks to sections (see
+                `section_spans`); the eval passes the ones the parser finds in the article it evaluates.
         """
         from langchain_chroma import Chroma
         from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -175,7 +178,7 @@ class NaiveBaseline:
         splitter = RecursiveCharacterTextSplitter(
             chunk_size=chunk_size, chunk_overlap=chunk_overlap, add_start_index=True
         )
-        spans = section_spans(source_text)
+        spans = section_spans(source_text, headings)
         self.chunks: list[_Chunk] = []
         for doc in splitter.create_documents([source_text]):
             start = int(doc.metadata["start_index"])

@@ -1,38 +1,57 @@
-"""The evaluation dataset: typed cases loaded from a versioned YAML file (`eval/cases.yaml`).
+"""The evaluation dataset: typed cases loaded from a versioned YAML file (`eval/cases.yaml`, or any cases file
+written for another ranking article).
 
 File shape::
 
-    version: 1
+    version: 1                    # optional (1 is the only version)
+    source: data/fixtures/x.txt   # optional: the article the cases were written from
+    thresholds: {min: {...}}      # optional: this file's own thresholds (shape of eval/thresholds.yaml)
     cases:
       - id: jinan-rank            # stable slug, unique
         category: ranking         # one of CATEGORIES
         question: "Where does Jinan rank?"   # or `turns: [...]` (the last turn is scored)
         expected_facts: [["8th", "eighth", "No. 8"]]   # every fact must appear; any of its forms will do
+        min_facts: 2                                    # optional: at least this many of the facts will do
+        expected_lead: ["Yes"]                          # optional: the answer must start with one of these
         expected_sections: ["8. Jinan"]                 # titles as they appear in citations
         must_abstain: false
         must_not: ['Jinan (is|ranks?) (ranked )?first']  # optional regexes, case-insensitive
 
-`load_cases` validates the whole file and reports every problem at once, each with the file, the case id
-and what is wrong, so a broken case is fixed in one pass.
+Section titles are checked against the article being evaluated: `source_sections` parses it with
+`ingest.parser` and lists the titles the app cites ("Introduction" and "Methodology" for the untitled intro and
+methodology note, the heading text of every other section). `load_cases_file` validates the whole file and
+reports every problem at once, each with the file, the case id and what is wrong, so a broken case is fixed in
+one pass.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ingest.core.errors import AICitiesError
+from ingest.core.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CASES_PATH = Path(__file__).resolve().parent / "cases.yaml"
 SUPPORTED_VERSIONS = (1,)
+TOP_LEVEL_KEYS = ("version", "source", "thresholds", "cases")
 
 Category = Literal[
     "fact",
@@ -44,23 +63,16 @@ Category = Literal[
     "robustness",
     "chinese",
     "injection",
+    "summary",
+    "recommend",
+    "list",
+    "yes_no",
+    "explain",
+    "trap",
 ]
 CATEGORIES: tuple[str, ...] = get_args(Category)
-
-RANKED_SECTIONS: tuple[str, ...] = (
-    "1. Beijing",
-    "2. Hangzhou",
-    "3. Shanghai",
-    "4. Shenzhen",
-    "5. Guangzhou",
-    "6. Nanjing",
-    "7. Chengdu",
-    "8. Jinan",
-    "9. Tianjin",
-    "10. Xiamen",
-)
-KNOWN_SECTIONS: tuple[str, ...] = ("Introduction", *RANKED_SECTIONS, "Trends & Observations", "Methodology")
-"""Section titles as the app cites them; `expected_sections` must use these exact strings."""
+ABSTAIN_CATEGORIES: tuple[str, ...] = ("unanswerable", "trap")
+"""Categories whose cases are all must_abstain (the article does not answer them)."""
 
 _ID = r"^[a-z0-9][a-z0-9_-]*[a-z0-9]$"
 
@@ -69,8 +81,39 @@ class DatasetError(AICitiesError, ValueError):
     """The cases file is missing, not valid YAML, or has invalid cases (every problem is listed)."""
 
 
+class EvalArgumentError(AICitiesError, ValueError):
+    """A bad option or input file of the eval (exit code 2): thresholds, an earlier run, a source."""
+
+
+def source_sections(source_text: str) -> tuple[str, ...]:
+    """The section titles the app cites for an article, in article order.
+
+    Args:
+        source_text: the article text as indexed (`ingest.loader.load_source(...).text`).
+
+    Returns:
+        "Introduction" when the article has an intro (or untitled prose before its first heading), the title
+        of every other section, and "Methodology" when it has a methodology note.
+    """
+    from ingest.chunker import INTRO_SECTION, METHODOLOGY_SECTION
+    from ingest.parser import parse_article
+
+    article = parse_article(source_text)
+    titles: list[str] = []
+    if article.intro is not None or any(not s.title.text for s in article.sections):
+        titles.append(INTRO_SECTION)
+    titles += [s.title.text for s in article.sections if s.title.text and s.title.text not in titles]
+    if article.methodology is not None:
+        titles.append(METHODOLOGY_SECTION)
+    return tuple(titles)
+
+
 class Case(BaseModel):
-    """One evaluation case: a question (or a conversation) and what a correct answer must contain."""
+    """One evaluation case: a question (or a conversation) and what a correct answer must contain.
+
+    Validated with `context={"sections": [...]}`, `expected_sections` must name sections of that article;
+    without a context the titles are not checked (the article is unknown).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -82,7 +125,16 @@ class Case(BaseModel):
         description="User turns asked in order; the last one is scored (exclusive with `question`).",
     )
     expected_facts: list[list[str]] = Field(
-        description="Facts that must all appear in the answer; each fact lists its acceptable surface forms."
+        description="Facts that must appear in the answer; each fact lists its acceptable surface forms."
+    )
+    min_facts: int | None = Field(
+        default=None,
+        ge=1,
+        description="When set, the answer needs only this many of the expected facts (lists, summaries).",
+    )
+    expected_lead: list[str] | None = Field(
+        default=None,
+        description='The answer must start with one of these forms (yes/no questions: ["Yes"], ["No"]).',
     )
     expected_sections: list[str] = Field(description="Sections that support the answer (citation titles).")
     must_abstain: bool = Field(description="True when the article does not answer the question.")
@@ -120,14 +172,29 @@ class Case(BaseModel):
                 raise ValueError(f"fact {i + 1} has an empty form")
         return value
 
+    @field_validator("expected_lead")
+    @classmethod
+    def _lead_well_formed(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError('expected_lead is an empty list (write e.g. ["Yes"], or leave it out)')
+        if any(not form.strip() for form in value):
+            raise ValueError("expected_lead has an empty form")
+        return value
+
     @field_validator("expected_sections")
     @classmethod
-    def _sections_known(cls, value: list[str]) -> list[str]:
-        unknown = [s for s in value if s not in KNOWN_SECTIONS]
-        if unknown:
-            raise ValueError(f"unknown section(s) {unknown}; use one of {list(KNOWN_SECTIONS)}")
+    def _sections_known(cls, value: list[str], info: ValidationInfo) -> list[str]:
         if len(set(value)) != len(value):
             raise ValueError("a section is listed twice")
+        known = (info.context or {}).get("sections")
+        if known is not None:
+            unknown = [s for s in value if s not in known]
+            if unknown:
+                where = (info.context or {}).get("source") or "the source"
+                raise ValueError(f"unknown section(s) {unknown} (not a section of {where}); "
+                                 f"use one of {list(known)}")
         return value
 
     @field_validator("must_not")
@@ -151,13 +218,18 @@ class Case(BaseModel):
         if self.must_abstain:
             if self.expected_facts or self.expected_sections:
                 raise ValueError("a must_abstain case has expected_facts: [] and expected_sections: []")
+            if self.min_facts is not None:
+                raise ValueError("a must_abstain case has no facts, so no min_facts")
         else:
             if not self.expected_facts:
                 raise ValueError("expected_facts is empty (only must_abstain cases have no facts)")
             if not self.expected_sections:
                 raise ValueError("expected_sections is empty (only must_abstain cases have no sections)")
-        if self.category == "unanswerable" and not self.must_abstain:
-            raise ValueError("an unanswerable case must have must_abstain: true")
+        if self.min_facts is not None and self.min_facts > len(self.expected_facts):
+            raise ValueError(f"min_facts {self.min_facts} is more than the {len(self.expected_facts)} "
+                             "expected_facts listed")
+        if self.category in ABSTAIN_CATEGORIES and not self.must_abstain:
+            raise ValueError(f"a {self.category} case must have must_abstain: true")
         return self
 
     @property
@@ -175,6 +247,23 @@ class Case(BaseModel):
         """Turns asked before the scored one, in order (empty for a single question)."""
         return self.questions[:-1]
 
+    @property
+    def required_facts(self) -> int:
+        """How many expected facts a correct answer needs (`min_facts`, or all of them)."""
+        return self.min_facts if self.min_facts is not None else len(self.expected_facts)
+
+
+@dataclass(frozen=True)
+class CasesFile:
+    """A loaded cases file: its cases, the article they were written from, and its own thresholds."""
+
+    path: Path
+    cases: list[Case]
+    source: Path | None
+    """The `source:` header resolved to a path (None when the file has none)."""
+    thresholds: dict[str, Any] | None
+    """The `thresholds:` section as written (checked by `eval.thresholds.parse_thresholds`), or None."""
+
 
 def _format_error(path: Path, index: int, case_id: str, err: dict[str, Any]) -> str:
     loc = ".".join(str(part) for part in err.get("loc", ()) if part != "__root__")
@@ -183,12 +272,42 @@ def _format_error(path: Path, index: int, case_id: str, err: dict[str, Any]) -> 
     return f"{path}: case {case_id!r} (#{index + 1}): {where}{msg}"
 
 
-def parse_cases(data: Any, path: Path | str = "<cases>") -> list[Case]:
+def _check_document(data: Any, path: Path) -> None:
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        raise DatasetError(f"{path}: expected a mapping with `version` and `cases`, got {kind}")
+    extra = sorted(set(data) - set(TOP_LEVEL_KEYS))
+    if extra:
+        raise DatasetError(f"{path}: unknown top-level key(s) {extra}; expected {', '.join(TOP_LEVEL_KEYS)}")
+    version = data.get("version", 1)
+    if version not in SUPPORTED_VERSIONS:
+        raise DatasetError(f"{path}: `version` must be one of {list(SUPPORTED_VERSIONS)}, got {version!r}")
+    raw_cases = data.get("cases")
+    if not isinstance(raw_cases, list) or not raw_cases:
+        raise DatasetError(f"{path}: `cases` must be a non-empty list")
+    source = data.get("source")
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        raise DatasetError(f"{path}: `source` must be a file path, got {source!r}")
+    thresholds = data.get("thresholds")
+    if thresholds is not None and not isinstance(thresholds, dict):
+        raise DatasetError(f"{path}: `thresholds` must be a mapping like eval/thresholds.yaml")
+
+
+def parse_cases(
+    data: Any,
+    path: Path | str = "<cases>",
+    *,
+    sections: Sequence[str] | None = None,
+    source_label: str | None = None,
+) -> list[Case]:
     """Validate already-loaded YAML data (`{"version": 1, "cases": [...]}`) into cases.
 
     Args:
         data: the parsed YAML document.
         path: where the data came from, used in error messages only.
+        sections: the section titles of the article being evaluated (see `source_sections`); every
+            `expected_sections` entry must be one of them. None skips that check.
+        source_label: how to name the article in messages (e.g. its path).
 
     Returns:
         The cases, in file order.
@@ -197,23 +316,12 @@ def parse_cases(data: Any, path: Path | str = "<cases>") -> list[Case]:
         DatasetError: listing every problem found (file, case id, what is wrong).
     """
     path = Path(path)
-    if not isinstance(data, dict):
-        kind = type(data).__name__
-        raise DatasetError(f"{path}: expected a mapping with `version` and `cases`, got {kind}")
-    extra = sorted(set(data) - {"version", "cases"})
-    if extra:
-        raise DatasetError(f"{path}: unknown top-level key(s) {extra}; expected `version` and `cases`")
-    version = data.get("version")
-    if version not in SUPPORTED_VERSIONS:
-        raise DatasetError(f"{path}: `version` must be one of {list(SUPPORTED_VERSIONS)}, got {version!r}")
-    raw_cases = data.get("cases")
-    if not isinstance(raw_cases, list) or not raw_cases:
-        raise DatasetError(f"{path}: `cases` must be a non-empty list")
-
+    _check_document(data, path)
+    context = {"sections": tuple(sections) if sections is not None else None, "source": source_label}
     problems: list[str] = []
     cases: list[Case] = []
     seen: dict[str, int] = {}
-    for index, raw in enumerate(raw_cases):
+    for index, raw in enumerate(data["cases"]):
         case_id = str(raw.get("id", "?")) if isinstance(raw, dict) else "?"
         if not isinstance(raw, dict):
             problems.append(f"{path}: case #{index + 1}: expected a mapping, got {type(raw).__name__}")
@@ -226,7 +334,7 @@ def parse_cases(data: Any, path: Path | str = "<cases>") -> list[Case]:
         else:
             seen[case_id] = index
         try:
-            cases.append(Case.model_validate(raw))
+            cases.append(Case.model_validate(raw, context=context))
         except ValidationError as exc:
             problems.extend(_format_error(path, index, case_id, err) for err in exc.errors())
     if problems:
@@ -235,18 +343,17 @@ def parse_cases(data: Any, path: Path | str = "<cases>") -> list[Case]:
     return cases
 
 
-def load_cases(path: Path | str = DEFAULT_CASES_PATH) -> list[Case]:
-    """Load and validate the cases file.
+def read_cases_document(path: Path | str) -> dict[str, Any]:
+    """Read a cases file as YAML and check its top-level shape (not the cases themselves).
 
     Args:
-        path: the YAML file (defaults to `eval/cases.yaml`).
+        path: the YAML file.
 
     Returns:
-        The cases, in file order.
+        The parsed document.
 
     Raises:
-        DatasetError: the file is missing or unreadable, is not valid YAML, or has invalid cases; the message
-            names the file, the case id and what is wrong, for every problem found.
+        DatasetError: the file is missing or unreadable, is not valid YAML, or has a bad top level.
     """
     path = Path(path)
     try:
@@ -259,7 +366,101 @@ def load_cases(path: Path | str = DEFAULT_CASES_PATH) -> list[Case]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise DatasetError(f"{path}: not valid YAML: {exc}") from exc
-    return parse_cases(data, path)
+    _check_document(data, path)
+    return data
+
+
+def resolve_source(declared: str, cases_path: Path) -> Path:
+    """Where a cases file's `source:` points: absolute as written, else relative to the project root (the
+    convention, e.g. `data/fixtures/x.txt`), else relative to the cases file's folder.
+
+    Args:
+        declared: the `source:` value.
+        cases_path: the cases file.
+
+    Returns:
+        The path (the project-root reading when neither exists, so the error names the expected place).
+    """
+    path = Path(declared).expanduser()
+    if path.is_absolute():
+        return path
+    for base in (PROJECT_ROOT, cases_path.resolve().parent):
+        if (base / path).exists():
+            return base / path
+    return PROJECT_ROOT / path
+
+
+def read_source_sections(source: Path | str, max_bytes: int = 5_000_000) -> tuple[str, ...]:
+    """Load an article the way ingest does and list the section titles the app cites for it.
+
+    Args:
+        source: a .txt, .md or .html article.
+        max_bytes: largest accepted file (AICITIES_MAX_SOURCE_BYTES).
+
+    Returns:
+        The titles (see `source_sections`).
+
+    Raises:
+        SourceError: the article cannot be loaded (the message says why).
+    """
+    from ingest.loader import load_source
+
+    return source_sections(load_source(source, max_bytes=max_bytes).text)
+
+
+def load_cases_file(
+    path: Path | str = DEFAULT_CASES_PATH,
+    *,
+    source: Path | str | None = None,
+    default_source: Path | str | None = None,
+    max_bytes: int = 5_000_000,
+) -> CasesFile:
+    """Load and validate a cases file against the sections of the article it is evaluated on.
+
+    The article is `source` when given (e.g. `--source`), else the file's `source:` header, else
+    `default_source` (the product's configured article); with none of them, titles are not checked.
+
+    Args:
+        path: the YAML file (defaults to `eval/cases.yaml`).
+        source: the article to evaluate, overriding the file's header.
+        default_source: the article when neither `source` nor the header names one.
+        max_bytes: largest accepted article file.
+
+    Returns:
+        The loaded file; its `source` is the file's own (resolved) header, not the override.
+
+    Raises:
+        DatasetError: the file or one of its cases is invalid (every problem is listed).
+        SourceError: the article cannot be loaded.
+    """
+    path = Path(path)
+    data = read_cases_document(path)
+    declared = resolve_source(data["source"], path) if data.get("source") else None
+    article = source if source is not None else declared if declared is not None else default_source
+    sections = read_source_sections(article, max_bytes) if article is not None else None
+    cases = parse_cases(data, path, sections=sections, source_label=str(article) if article else None)
+    return CasesFile(path=path, cases=cases, source=declared, thresholds=data.get("thresholds"))
+
+
+def load_cases(
+    path: Path | str = DEFAULT_CASES_PATH, *, source: Path | str | None = None
+) -> list[Case]:
+    """Load and validate the cases of a file.
+
+    Args:
+        path: the YAML file (defaults to `eval/cases.yaml`).
+        source: the article whose section titles `expected_sections` must use (default: the file's
+            `source:` header; without one, titles are not checked).
+
+    Returns:
+        The cases, in file order.
+
+    Raises:
+        DatasetError: the file is missing or unreadable, is not valid YAML, or has invalid cases; the message
+            names the file, the case id and what is wrong, for every problem found.
+        SourceError: the article cannot be loaded.
+    """
+    return load_cases_file(path, source=source).cases
 
 
 def select_categories(cases: Iterable[Case], categories: Iterable[str] | None) -> list[Case]:

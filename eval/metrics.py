@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
@@ -163,6 +163,29 @@ def facts_correct(answer_text: str, expected_facts: Sequence[Sequence[str]]) -> 
         if not (normalized and any(_contains(normalized, form) for form in forms))
     ]
     return not missing, missing
+
+
+def lead_matches(answer_text: str, forms: Sequence[str]) -> bool:
+    """Whether the answer starts with one of the forms (after normalisation, as whole tokens).
+
+    Leading punctuation and markup are ignored ("**Yes**, it does" starts with "Yes"); "Yesterday" does not
+    start with "Yes".
+
+    Args:
+        answer_text: the answer text.
+        forms: acceptable openings, e.g. ["Yes"] or ["The article doesn't say", "The article does not say"].
+
+    Returns:
+        True when at least one form opens the answer; False for an empty answer or no forms.
+    """
+    normalized = normalize_text(answer_text)
+    if not normalized:
+        return False
+    for form in forms:
+        needle = normalize_text(form)
+        if needle and f"{normalized} ".startswith(f"{needle} "):
+            return True
+    return False
 
 
 def _light_normalize(text: str) -> str:
@@ -425,8 +448,15 @@ class CaseResult(BaseModel):
     verdict: Verdict
     score: int = Field(description="+1 correct, 0 abstained, -1 wrong.")
     why: str = Field(description="Human-readable reason for the verdict.")
-    facts_ok: bool | None = Field(description="All expected facts in the answer text; None for must_abstain.")
+    facts_ok: bool | None = Field(
+        description="The answer holds the required expected facts (all, or `min_facts`); None for must_abstain."
+    )
     missing_facts: list[list[str]] = Field(default_factory=list)
+    facts_found: int | None = Field(default=None, description="Expected facts present; None for must_abstain.")
+    facts_required: int | None = Field(default=None, description="Expected facts needed (all, or min_facts).")
+    lead_ok: bool | None = Field(default=None, description="Answer opens with an expected_lead form; None: unset.")
+    crashed: bool = Field(default=False, description="Asking the case raised an unexpected exception.")
+    error: str | None = Field(default=None, description="The exception, when the case crashed.")
     violations: list[str] = Field(default_factory=list, description="must_not patterns that matched.")
     n_citations: int = 0
     invalid_quote_markers: list[int] = Field(
@@ -445,37 +475,63 @@ def _fact_label(forms: Sequence[str]) -> str:
 
 
 def verdict_for(
-    must_abstain: bool, abstained: bool, missing: Sequence[Sequence[str]], violations: Sequence[str]
+    must_abstain: bool,
+    abstained: bool,
+    missing: Sequence[Sequence[str]],
+    violations: Sequence[str],
+    *,
+    n_facts: int | None = None,
+    min_facts: int | None = None,
+    wrong_lead: Sequence[str] | None = None,
+    error: str | None = None,
 ) -> tuple[Verdict, str]:
     """Decide the verdict of one case and explain it.
 
-    Rules: a must_not violation is always wrong. A must_abstain case is correct only when the answer
-    abstained (answering it is wrong). An answerable case that abstained is "abstained"; otherwise it is
-    correct when no expected fact is missing, else wrong.
+    Rules, in order: a crash (`error`) is wrong; a must_not violation is wrong; an answer that takes the
+    expected course (answers, or refuses a must_abstain case) but does not open with an `expected_lead` form
+    is wrong. A must_abstain case is correct only when the answer abstained
+    (answering it is wrong). An answerable case that abstained is "abstained"; otherwise it is correct when
+    enough expected facts are present (all of them, or `min_facts` of the `n_facts` listed), else wrong.
 
     Args:
         must_abstain: the case expects an abstention.
         abstained: the answer abstained.
         missing: expected facts missing from the answer (each a list of forms).
         violations: must_not patterns that matched the answer.
+        n_facts: how many facts the case lists (needed with `min_facts`).
+        min_facts: how many facts are enough (None: all of them).
+        wrong_lead: the case's expected_lead forms when the answer opens with none of them (else None).
+        error: the exception raised while asking the case, if any.
 
     Returns:
         (verdict, why).
     """
+    if error is not None:
+        return "wrong", f"crashed: {error}"
     if violations:
         return "wrong", "forbidden text in answer: " + "; ".join(repr(v) for v in violations)
+    # The opening is judged only when the answer took the expected course (answered an answerable case, or
+    # refused a must-abstain one); otherwise the refusal / answer itself is what decides the verdict.
+    if wrong_lead is not None and abstained == must_abstain:
+        return "wrong", "answer does not start with " + " / ".join(repr(f) for f in wrong_lead)
     if must_abstain:
         if abstained:
             return "correct", "abstained as expected"
         return "wrong", "answered a question the article does not answer (should abstain)"
     if abstained:
         return "abstained", "abstained on an answerable question"
+    if min_facts is not None and n_facts is not None:
+        found = n_facts - len(missing)
+        if found < min_facts:
+            return "wrong", (f"only {found} of the {min_facts} facts needed ({n_facts} listed); missing: "
+                             + "; ".join(_fact_label(m) for m in missing))
+        return "correct", f"{found} of the {n_facts} listed facts present ({min_facts} needed)"
     if missing:
         return "wrong", "missing fact(s): " + "; ".join(_fact_label(m) for m in missing)
     return "correct", "all expected facts present"
 
 
-def evaluate_case(case: Case, answer: Answer, source_text: str) -> CaseResult:
+def evaluate_case(case: Case, answer: Answer, source_text: str, *, error: str | None = None) -> CaseResult:
     """Score one answer against its case.
 
     Citation metrics are computed only for answered (not abstained), answerable cases; retrieval metrics for
@@ -485,6 +541,8 @@ def evaluate_case(case: Case, answer: Answer, source_text: str) -> CaseResult:
         case: the dataset case.
         answer: the product's answer to the case's last turn.
         source_text: the indexed article text (for quote validity).
+        error: the unexpected exception raised while asking the case (any turn), if any: the case is then
+            wrong and counted as a crash.
 
     Returns:
         The case's result with verdict, score, reason and metrics.
@@ -493,9 +551,17 @@ def evaluate_case(case: Case, answer: Answer, source_text: str) -> CaseResult:
     if case.must_abstain:
         facts_ok: bool | None = None
         missing: list[list[str]] = []
+        found: int | None = None
     else:
-        facts_ok, missing = facts_correct(answer.text, case.expected_facts)
-    verdict, why = verdict_for(case.must_abstain, answer.abstained, missing, violations)
+        _, missing = facts_correct(answer.text, case.expected_facts)
+        found = len(case.expected_facts) - len(missing)
+        facts_ok = found >= case.required_facts
+    lead_ok = lead_matches(answer.text, case.expected_lead) if case.expected_lead is not None else None
+    verdict, why = verdict_for(
+        case.must_abstain, answer.abstained, missing, violations,
+        n_facts=len(case.expected_facts), min_facts=case.min_facts,
+        wrong_lead=case.expected_lead if lead_ok is False else None, error=error,
+    )
     bad_quotes = invalid_quotes(answer.citations, source_text)
     if bad_quotes:
         why += f" (non-verbatim quote at marker(s) {[c.marker for c in bad_quotes]})"
@@ -512,6 +578,11 @@ def evaluate_case(case: Case, answer: Answer, source_text: str) -> CaseResult:
         why=why,
         facts_ok=facts_ok,
         missing_facts=missing,
+        facts_found=found,
+        facts_required=None if case.must_abstain else case.required_facts,
+        lead_ok=lead_ok,
+        crashed=error is not None,
+        error=error,
         violations=violations,
         n_citations=len(answer.citations),
         invalid_quote_markers=[c.marker for c in bad_quotes],
@@ -652,6 +723,12 @@ class GroupSummary(BaseModel):
     hit_at_3: float | None
     mrr: float | None
     abstention: AbstentionStats
+    crashes: int = Field(default=0, description="Cases that raised an unexpected exception (scored wrong).")
+
+    @property
+    def trap_refusal_rate(self) -> float | None:
+        """Share of must_abstain cases refused (the abstention recall); None without such cases."""
+        return self.abstention.recall
 
 
 class RunSummary(BaseModel):
@@ -696,6 +773,7 @@ def summarize_group(results: Sequence[CaseResult]) -> GroupSummary:
         hit_at_3=_mean(r.hit_at_3 for r in results),
         mrr=_mean(r.reciprocal_rank for r in results),
         abstention=abstention_stats((r.must_abstain, r.abstained) for r in results),
+        crashes=sum(r.crashed for r in results),
     )
 
 
@@ -716,3 +794,46 @@ def summarize(results: Sequence[CaseResult]) -> RunSummary:
         by_category={cat: summarize_group(rs) for cat, rs in groups.items()},
         latency_ms=latency_stats(r.timings_ms for r in results),
     )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Metrics by name (thresholds, tables and comparisons refer to them this way)
+# --------------------------------------------------------------------------------------------------------
+
+MetricGetter = Callable[[GroupSummary, "dict[str, LatencyStats] | None"], "float | None"]
+
+
+def _latency(stage: str, stat: str) -> MetricGetter:
+    def get(_: GroupSummary, latency: dict[str, LatencyStats] | None) -> float | None:
+        if latency is None or stage not in latency:
+            return None
+        return getattr(latency[stage], stat)
+
+    return get
+
+
+METRICS: dict[str, MetricGetter] = {
+    "accuracy": lambda g, _: g.accuracy,
+    "crag_score": lambda g, _: g.crag_score,
+    "fact_accuracy": lambda g, _: g.fact_accuracy,
+    "citation_accuracy": lambda g, _: g.citation_accuracy,
+    "citation_precision": lambda g, _: g.citation_precision,
+    "quote_validity": lambda g, _: g.quote_validity,
+    "hit_at_1": lambda g, _: g.hit_at_1,
+    "hit_at_3": lambda g, _: g.hit_at_3,
+    "mrr": lambda g, _: g.mrr,
+    "abstention_precision": lambda g, _: g.abstention.precision,
+    "abstention_recall": lambda g, _: g.abstention.recall,
+    "trap_refusal_rate": lambda g, _: g.trap_refusal_rate,
+    "false_refusal_rate": lambda g, _: g.abstention.false_refusal_rate,
+    "crashes": lambda g, _: float(g.crashes) if g.n else None,
+    **{
+        f"latency_{stage}_{stat}_ms": _latency(stage, stat)
+        for stage in LATENCY_STAGES
+        for stat in ("p50", "p95")
+    },
+}
+"""Metric name -> getter over (group summary, latency stats). Latency exists only for the whole run.
+`trap_refusal_rate` is the abstention recall under the name the team uses (must-abstain cases refused);
+`crashes` is a count, the rest are rates in [0, 1] except `crag_score` ([-1, 1]) and latency (ms)."""
+COUNT_METRICS: frozenset[str] = frozenset({"crashes"})

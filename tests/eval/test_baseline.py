@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from eval.baseline import SectionSpan, section_spans, sections_for_chunk
-from eval.dataset import KNOWN_SECTIONS
+from eval.dataset import source_sections
 
 SOURCE = (Path(__file__).resolve().parents[2] / "data" / "china-ai-cities-2025.txt").read_text(
     encoding="utf-8"
 )
+KNOWN_SECTIONS = source_sections(SOURCE)  # the titles the app cites, as the parser finds them
 
 
 def test_section_spans_of_the_article() -> None:
@@ -25,6 +26,12 @@ def test_section_spans_of_the_article() -> None:
     assert "Tianjin" not in by_title["8. Jinan"]
     assert by_title["Methodology"].startswith("For methodology details")
     assert "Here’s an expanded analysis" in by_title["Introduction"]
+
+
+def test_section_spans_take_the_unnumbered_headings_they_are_given() -> None:
+    text = "Intro.\n\n1. Alpha\nbody\n\nOutlook\nmore\n"
+    assert [s.title for s in section_spans(text, headings=())] == ["Introduction", "1. Alpha"]
+    assert [s.title for s in section_spans(text, headings=("Outlook",))] == ["Introduction", "1. Alpha", "Outlook"]
 
 
 def test_section_spans_without_headings() -> None:

@@ -14,19 +14,25 @@ from eval.baseline import section_spans
 from eval.dataset import (
     CATEGORIES,
     DEFAULT_CASES_PATH,
-    RANKED_SECTIONS,
     Case,
     DatasetError,
     load_cases,
+    load_cases_file,
     parse_cases,
     select_categories,
+    source_sections,
 )
 from eval.metrics import fact_hit
+from ingest.core.errors import SourceError
+from ingest.core.settings import DEFAULT_SOURCE
+from ingest.parser import parse_article
 
 SOURCE = (Path(__file__).resolve().parents[2] / "data" / "china-ai-cities-2025.txt").read_text(
     encoding="utf-8"
 )
-CASES = load_cases(DEFAULT_CASES_PATH)
+CASES = load_cases(DEFAULT_CASES_PATH, source=DEFAULT_SOURCE)
+SECTIONS = source_sections(SOURCE)
+RANKED_SECTIONS = tuple(s.title.text for s in parse_article(SOURCE).ranked)
 ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -40,6 +46,12 @@ MINIMUMS = {
     "robustness": 6,
     "chinese": 5,
     "injection": 4,
+    "summary": 8,
+    "recommend": 8,
+    "list": 8,
+    "yes_no": 8,
+    "explain": 8,
+    "trap": 8,
 }
 
 
@@ -82,6 +94,18 @@ def test_unanswerable_mix() -> None:
     ):
         assert outside in questions, outside
     assert all(c.must_abstain for c in CASES if c.category == "unanswerable")
+
+
+def test_open_question_categories_use_their_fields() -> None:
+    yes_no = [c for c in CASES if c.category == "yes_no"]
+    assert all(c.expected_lead for c in yes_no)
+    assert {lead for c in yes_no for lead in c.expected_lead or []} >= {"Yes", "No"}
+    assert all(c.must_abstain for c in CASES if c.category == "trap")
+    assert any(c.min_facts for c in CASES if c.category == "list")
+    assert any(c.min_facts for c in CASES if c.category == "summary")
+    traps = " ".join(c.scored_question for c in CASES if c.category == "trap").lower()
+    for kind in ("founded", "chairman", "cost", "population", "how many people", "year"):
+        assert kind in traps, kind
 
 
 def test_ids_are_unique_slugs() -> None:
@@ -219,7 +243,7 @@ def test_good_case_parses() -> None:
 )
 def test_invalid_case_is_reported_with_file_and_id(case: dict, message: str) -> None:
     with pytest.raises(DatasetError) as err:
-        parse_cases(doc(case), "cases-x.yaml")
+        parse_cases(doc(case), "cases-x.yaml", sections=SECTIONS)
     text = str(err.value)
     assert "cases-x.yaml" in text
     assert "#1" in text
@@ -240,7 +264,8 @@ def test_duplicate_ids_and_all_problems_listed() -> None:
     [
         ([], "expected a mapping"),
         ({"version": 2, "cases": [GOOD]}, "`version`"),
-        ({"cases": [GOOD]}, "`version`"),
+        ({"version": 1, "cases": [GOOD], "source": 3}, "`source` must be a file path"),
+        ({"version": 1, "cases": [GOOD], "thresholds": [1]}, "`thresholds` must be a mapping"),
         ({"version": 1, "cases": []}, "non-empty list"),
         ({"version": 1}, "non-empty list"),
         ({"version": 1, "cases": [GOOD], "extra": 1}, "unknown top-level"),
@@ -268,3 +293,94 @@ def test_load_cases_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "cases.yaml"
     path.write_text(yaml.safe_dump(doc(GOOD), allow_unicode=True), encoding="utf-8")
     assert [c.id for c in load_cases(path)] == ["jinan-rank"]
+
+
+# -- any article: sections come from the source being evaluated -------------------------------------------
+
+TINY_ARTICLE = """Top 3 Robot Towns in 2030: The Short Ranking
+
+This short ranking looks at three towns that build robots, judged on factories, research and local support.
+
+1. Alphaville
+
+Key Strengths:
+
+  \u2022 Factories: Alphaville makes 40% of the country's warehouse robots.
+
+2. Betatown
+
+Key Strengths:
+
+  \u2022 Ports: Betatown's harbour robots unload container ships in half the usual time.
+
+Outlook
+
+  \u2022 Consolidation: Smaller towns are expected to merge their robot programmes by 2032.
+"""
+
+
+def test_source_sections_of_the_shipped_article() -> None:
+    assert ("Introduction", *RANKED_SECTIONS, "Trends & Observations", "Methodology") == SECTIONS
+
+
+def test_source_sections_of_another_article() -> None:
+    assert source_sections(TINY_ARTICLE) == ("Introduction", "1. Alphaville", "2. Betatown", "Outlook")
+    with_note = TINY_ARTICLE + "\nFor methodology details, refer to the Robot Census 2030.\n"
+    assert source_sections(with_note)[-1] == "Methodology"
+
+
+def tiny_cases(tmp_path: Path, sections: list[str], *, header: str = "") -> Path:
+    path = tmp_path / "cases.yaml"
+    case = {**GOOD, "question": "What share of warehouse robots come from Alphaville?",
+            "expected_facts": [["40%"]], "expected_sections": sections}
+    path.write_text(header + yaml.safe_dump({"version": 1, "cases": [case]}), encoding="utf-8")
+    return path
+
+
+def test_cases_are_checked_against_the_sections_of_the_evaluated_source(tmp_path: Path) -> None:
+    article = tmp_path / "robots.txt"
+    article.write_text(TINY_ARTICLE, encoding="utf-8")
+    ok = load_cases_file(tiny_cases(tmp_path, ["1. Alphaville", "Introduction"]), source=article)
+    assert [c.expected_sections for c in ok.cases] == [["1. Alphaville", "Introduction"]]
+
+    with pytest.raises(DatasetError) as err:  # this article's cases against the shipped article
+        load_cases_file(tiny_cases(tmp_path, ["1. Alphaville"]), default_source=DEFAULT_SOURCE)
+    assert "unknown section(s) ['1. Alphaville']" in str(err.value) and str(DEFAULT_SOURCE) in str(err.value)
+    assert "'1. Beijing'" in str(err.value)  # the valid titles are listed
+
+    with pytest.raises(DatasetError, match=re.escape("unknown section(s) ['8. Jinan', 'Methodology']")):
+        load_cases_file(tiny_cases(tmp_path, ["8. Jinan", "Methodology"]), source=article)
+
+
+def test_the_source_header_names_the_article(tmp_path: Path) -> None:
+    (tmp_path / "robots.txt").write_text(TINY_ARTICLE, encoding="utf-8")
+    loaded = load_cases_file(tiny_cases(tmp_path, ["2. Betatown"], header="source: robots.txt\n"),
+                             default_source=DEFAULT_SOURCE)  # the header wins over the default article
+    assert loaded.source == tmp_path / "robots.txt" and loaded.thresholds is None
+    with pytest.raises(DatasetError, match="unknown section"):  # --source wins over the header
+        load_cases_file(tmp_path / "cases.yaml", source=DEFAULT_SOURCE)
+    with pytest.raises(SourceError, match="Source not found"):
+        load_cases_file(tiny_cases(tmp_path, ["2. Betatown"], header="source: data/fixtures/nope.txt\n"))
+
+
+def test_sections_are_not_checked_without_an_article() -> None:
+    (case,) = parse_cases(doc({**GOOD, "expected_sections": ["Anything"]}), "x.yaml")
+    assert case.expected_sections == ["Anything"]
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        (bad(category="trap"), "a trap case must have must_abstain: true"),
+        (bad(min_facts=2), "min_facts 2 is more than the 1 expected_facts"),
+        (bad(expected_lead=[]), "expected_lead is an empty list"),
+    ],
+)
+def test_open_question_fields_are_validated(case: dict, message: str) -> None:
+    with pytest.raises(DatasetError, match=re.escape(message)):
+        parse_cases(doc(case), "x.yaml")
+
+
+def test_version_is_optional_and_thresholds_section_is_kept() -> None:
+    data = {"cases": [GOOD], "thresholds": {"min": {"accuracy": 0.5}}}
+    assert [c.id for c in parse_cases(data, "x.yaml")] == ["jinan-rank"]

@@ -1,4 +1,5 @@
-"""Unit tests of eval.metrics: normalisation, facts, must_not, citations, retrieval, verdicts, aggregation."""
+"""Unit tests of eval.metrics: normalisation, facts, must_not, citations, retrieval, verdicts (min_facts,
+expected_lead, crashes), aggregation (false refusals, trap refusals, crashes)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from eval.dataset import Case
 from eval.metrics import (
+    METRICS,
     CaseResult,
     abstention_stats,
     citation_accuracy,
@@ -21,6 +23,7 @@ from eval.metrics import (
     hit_at_k,
     invalid_quotes,
     latency_stats,
+    lead_matches,
     marker_sentences,
     must_not_violations,
     normalize_text,
@@ -511,3 +514,131 @@ def test_summarize_by_category_and_overall() -> None:
 def test_summarize_empty() -> None:
     summary = summarize([])
     assert summary.overall.n == 0 and summary.overall.accuracy is None and summary.by_category == {}
+
+
+# -- open questions: min_facts, expected_lead, crashes, trap refusals -------------------------------------
+
+LIST_FACTS = [["Huawei"], ["DJI"], ["UBTech"], ["Moonshot"], ["ZhiPu"]]
+
+
+def list_case(**overrides: object) -> Case:
+    values: dict[str, object] = {
+        "id": "t-list", "category": "list", "question": "Which Shenzhen companies are named?",
+        "expected_facts": LIST_FACTS, "min_facts": 3, "expected_sections": ["4. Shenzhen"], "must_abstain": False,
+    }
+    values.update(overrides)
+    return case(**values)
+
+
+def test_min_facts_any_n_of_the_listed_facts_is_enough() -> None:
+    enough = evaluate_case(list_case(), Answer(text="Huawei, DJI and Moonshot AI."), SOURCE)
+    assert (enough.verdict, enough.facts_ok, enough.facts_found, enough.facts_required) == ("correct", True, 3, 3)
+    assert "3 of the 5 listed facts present (3 needed)" in enough.why
+    short = evaluate_case(list_case(), Answer(text="Huawei and ZhiPu."), SOURCE)
+    assert (short.verdict, short.facts_ok, short.facts_found) == ("wrong", False, 2)
+    assert short.why.startswith("only 2 of the 3 facts needed (5 listed)") and "'DJI'" in short.why
+    every = evaluate_case(list_case(min_facts=None), Answer(text="Huawei, DJI, UBTech and Moonshot."), SOURCE)
+    assert every.verdict == "wrong" and every.facts_required == 5 and every.missing_facts == [["ZhiPu"]]
+
+
+def test_min_facts_is_checked_against_the_facts_listed() -> None:
+    with pytest.raises(ValueError, match="min_facts 6 is more than the 5 expected_facts"):
+        list_case(min_facts=6)
+    with pytest.raises(ValueError, match="greater than or equal to 1"):
+        list_case(min_facts=0)
+    with pytest.raises(ValueError, match="no min_facts"):
+        list_case(category="trap", expected_facts=[], expected_sections=[], must_abstain=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "forms", "expected"),
+    [
+        ("Yes. Shenzhen is 4th, Guangzhou 5th.", ["Yes"], True),
+        ("**Yes**, it ranks higher.", ["Yes"], True),
+        ("  yes - 4th vs 5th", ["Yes"], True),
+        ("Yesterday the ranking said...", ["Yes"], False),
+        ("Shenzhen ranks higher: yes.", ["Yes"], False),
+        ("No, Xiamen is 10th.", ["Yes"], False),
+        ("No, Xiamen is 10th.", ["Yes", "No"], True),
+        ("The article doesn\u2019t say who runs it.", ["The article doesn't say"], True),
+        ("The article does not say.", ["The article doesn't say"], False),
+        ("", ["Yes"], False),
+    ],
+)
+def test_lead_matches(text: str, forms: list[str], expected: bool) -> None:
+    assert lead_matches(text, forms) is expected
+
+
+def yes_no_case(**overrides: object) -> Case:
+    values: dict[str, object] = {
+        "id": "t-yn", "category": "yes_no", "question": "Can a breakthrough earn a $5M subsidy in Shenzhen?",
+        "expected_lead": ["No"], "expected_facts": [["$2.8M"]], "expected_sections": ["4. Shenzhen"],
+        "must_abstain": False,
+    }
+    values.update(overrides)
+    return case(**values)
+
+
+def test_expected_lead_decides_yes_no_answers() -> None:
+    good = evaluate_case(yes_no_case(), Answer(text="No: subsidies go up to $2.8M [1]."), SOURCE)
+    assert (good.verdict, good.lead_ok) == ("correct", True)
+    no_lead = evaluate_case(yes_no_case(), Answer(text="Subsidies go up to $2.8M [1]."), SOURCE)
+    assert (no_lead.verdict, no_lead.lead_ok, no_lead.facts_ok) == ("wrong", False, True)
+    assert no_lead.why == "answer does not start with 'No'"
+    refused = evaluate_case(yes_no_case(), Answer(text="Not in the article.", abstained=True), SOURCE)
+    assert refused.verdict == "abstained"  # a refusal is a false refusal, whatever its opening
+    missing = evaluate_case(yes_no_case(), Answer(text="No."), SOURCE)
+    assert missing.verdict == "wrong" and "missing fact" in missing.why
+    plain = evaluate_case(case(), Answer(text="Up to $2.8M."), SOURCE)
+    assert plain.lead_ok is None and plain.verdict == "correct"
+
+
+def test_expected_lead_on_a_must_abstain_case_checks_the_refusal_wording() -> None:
+    trap = yes_no_case(expected_facts=[], expected_sections=[], must_abstain=True,
+                       expected_lead=["The article doesn't say"], question="Does the article name Inspur's CEO?")
+    worded = evaluate_case(trap, Answer(text="The article doesn't say.", abstained=True), SOURCE)
+    other = evaluate_case(trap, Answer(text="I can't tell.", abstained=True), SOURCE)
+    answered = evaluate_case(trap, Answer(text="The article doesn't say, but it is Mr X."), SOURCE)
+    assert (worded.verdict, other.verdict, answered.verdict) == ("correct", "wrong", "wrong")
+    assert "should abstain" in answered.why
+
+
+def test_expected_lead_validation() -> None:
+    with pytest.raises(ValueError, match="expected_lead is an empty list"):
+        yes_no_case(expected_lead=[])
+    with pytest.raises(ValueError, match="expected_lead has an empty form"):
+        yes_no_case(expected_lead=["Yes", " "])
+
+
+def test_a_crash_is_wrong_and_counted() -> None:
+    crashed = evaluate_case(case(), Answer(text=""), SOURCE, error="raised TypeError: boom")
+    assert (crashed.verdict, crashed.crashed, crashed.error) == ("wrong", True, "raised TypeError: boom")
+    assert crashed.why == "crashed: raised TypeError: boom"
+    trap = case(category="trap", question="Who founded DeepSeek?", expected_facts=[], expected_sections=[],
+                must_abstain=True)
+    crashed_trap = evaluate_case(trap, Answer(text="", abstained=True), SOURCE, error="raised KeyError: 'x'")
+    assert crashed_trap.verdict == "wrong" and crashed_trap.crashed  # even a "refusal" that crashed is wrong
+    assert not evaluate_case(case(), Answer(text="$2.8M"), SOURCE).crashed
+
+
+def test_summary_reports_false_refusals_trap_refusals_and_crashes_per_category() -> None:
+    results = [
+        result("trap", "correct", must_abstain=True, abstained=True, facts_ok=None),
+        result("trap", "correct", must_abstain=True, abstained=True, facts_ok=None),
+        result("trap", "wrong", must_abstain=True, abstained=False, facts_ok=None),
+        result("trap", "wrong", must_abstain=True, abstained=False, facts_ok=None, crashed=True, error="boom"),
+        result("list", "correct"),
+        result("list", "abstained"),
+        result("list", "wrong", crashed=True, error="boom"),
+        result("list", "correct"),
+    ]
+    summary = summarize(results)
+    trap, lst, overall = summary.by_category["trap"], summary.by_category["list"], summary.overall
+    assert (trap.trap_refusal_rate, trap.abstention.false_refusal_rate, trap.crashes) == (0.5, None, 1)
+    assert (lst.trap_refusal_rate, lst.abstention.false_refusal_rate, lst.crashes) == (None, 0.25, 1)
+    assert (overall.accuracy, overall.crashes) == (0.5, 2)
+    assert METRICS["trap_refusal_rate"](trap, None) == 0.5
+    assert METRICS["false_refusal_rate"](lst, None) == 0.25
+    assert METRICS["crashes"](overall, None) == 2.0
+    assert METRICS["crashes"](summarize([]).overall, None) is None  # nothing ran: not measured
+    assert summary.model_dump(mode="json")["by_category"]["trap"]["crashes"] == 1

@@ -1,4 +1,4 @@
-"""Tests of the eval runner (eval/run.py, eval/__main__.py).
+"""Tests of the eval runner (eval/run.py, eval/thresholds.py, eval/compare.py, eval/report.py, eval/__main__.py).
 
 Thresholds, comparison and case handling run on a fake bot (fast); smoke runs, exit codes and `ai-cities eval`
 run on the real bot (session fixture `bot`).
@@ -20,22 +20,12 @@ import yaml
 from rich.console import Console
 
 import eval.run as run_module
-from eval.dataset import CATEGORIES, DEFAULT_CASES_PATH, Case
-from eval.run import (
-    CHART_FILE,
-    REPORT_FILE,
-    RESULTS_FILE,
-    EvalArgumentError,
-    add_arguments,
-    ask_case,
-    compare_runs,
-    default_out_dir,
-    format_metric,
-    load_previous_run,
-    load_thresholds,
-    run_eval,
-    run_from_args,
-)
+from eval.compare import compare_runs, load_previous_run
+from eval.dataset import CATEGORIES, DEFAULT_CASES_PATH, Case, EvalArgumentError
+from eval.fixtures import DEFAULT_FIXTURE_THRESHOLDS
+from eval.report import CHART_FILE, REPORT_FILE, RESULTS_FILE, format_metric
+from eval.run import add_arguments, ask_case, default_out_dir, run_eval, run_from_args
+from eval.thresholds import load_thresholds, parse_thresholds, resolve_thresholds
 from ingest.core.errors import InvalidQuestionError
 from ingest.core.models import Answer, Citation
 
@@ -131,6 +121,17 @@ def test_rejected_question_counts_as_abstention_and_a_crash_fails_the_run(tmp_pa
     run = run_eval([make_case()], bot, baseline=False, show_progress=False)
     assert run.product[0].result.verdict == "wrong" and "RuntimeError: boom" in run.product[0].result.why
     assert run.errors == ["jinan-rank: raised RuntimeError: boom"] and run.exit_code == 1
+    assert run.summary.overall.crashes == 1 and run.summary.by_category["ranking"].crashes == 1
+    assert run.product[0].result.crashed and run.to_json()["cases"][0]["product"]["metrics"]["crashed"] is True
+
+
+def test_a_crash_in_an_earlier_turn_counts_too() -> None:
+    case = make_case(id="fu", category="follow_up", question=None, turns=["Which city is eighth?", "Its rank?"])
+    bot = FakeBot({"Which city is eighth?": KeyError("kb"),
+                   "Its rank?": Answer(text="It ranks 8th [1].", citations=[jinan_citation()])})
+    record = ask_case(bot, case, SOURCE)
+    assert record.result.verdict == "wrong" and record.result.crashed
+    assert record.result.why == "crashed: turn 1 raised KeyError: 'kb'"
 
 
 def test_thresholds_checks_and_validation(tmp_path: Path) -> None:
@@ -168,6 +169,49 @@ def test_thresholds_checks_and_validation(tmp_path: Path) -> None:
         assert str(tmp_path / "bad.yaml") in str(raised.value)
     with pytest.raises(EvalArgumentError, match="thresholds file not found"):
         load_thresholds(tmp_path / "missing.yaml")
+
+
+def test_category_gates_when_present_and_enforce(tmp_path: Path) -> None:
+    cases = [make_case()]
+    bot = FakeBot({"Where does Jinan rank?": Answer(text="Jinan ranks 8th [1].", citations=[jinan_citation()])})
+    gated = load_thresholds(write(tmp_path / "t.yaml", "min: {accuracy: 0.9}\nmax: {crashes: 0}\n"
+                                  "category_min: {trap: {trap_refusal_rate: 0.95}, yes_no: {accuracy: 0.9},"
+                                  " ranking: {accuracy: 1.0}}\n"
+                                  "category_gate: {trap: enforce, ranking: enforce}\n"))
+    assert (gated.gate("trap"), gated.gate("yes_no"), gated.gate("fact")) == ("enforce", "when_present",
+                                                                            "when_present")
+    full = run_eval(cases, bot, baseline=False, thresholds=gated, show_progress=False)
+    by_scope = {c.scope: c for c in full.checks}
+    assert by_scope["yes_no"].passed is None  # when_present: no cases, not measured, not a failure
+    assert by_scope["trap"].passed is False and "no cases of this enforced category" in by_scope["trap"].describe()
+    assert by_scope["ranking"].passed is True and full.exit_code == 1
+    filtered = run_eval(cases, bot, baseline=False, thresholds=gated, show_progress=False, categories=["ranking"])
+    assert {c.scope: c.passed for c in filtered.checks}["trap"] is None and filtered.exit_code == 0
+    limited = run_eval(cases, bot, baseline=False, thresholds=gated, show_progress=False, limit=1)
+    assert limited.exit_code == 0
+    written = {c["scope"]: c for c in full.to_json()["thresholds"]["checks"]}
+    assert written["trap"]["note"].startswith("no cases") and written["trap"]["passed"] is False
+
+    for text, message in [
+        ("category_gate: {trap: always}\n", "'always' is not one of ['when_present', 'enforce']"),
+        ("category_gate: {poetry: enforce}\n", "unknown category 'poetry'"),
+        ("max: {crashes: -1}\n", "outside [0, inf]"),
+    ]:
+        with pytest.raises(EvalArgumentError, match=re.escape(message)):
+            load_thresholds(write(tmp_path / "bad.yaml", text))
+    assert load_thresholds(write(tmp_path / "n.yaml", "max: {crashes: 3}\n")).maximums == {"crashes": 3.0}
+
+
+def test_thresholds_come_from_the_option_then_the_cases_file_then_the_default(tmp_path: Path) -> None:
+    explicit = write(tmp_path / "x.yaml", "min: {accuracy: 0.1}\n")
+    section = {"min": {"accuracy": 0.2}}
+    assert resolve_thresholds(explicit, section, "c.yaml").minimums == {"accuracy": 0.1}
+    from_file = resolve_thresholds(None, section, "c.yaml")
+    assert from_file.minimums == {"accuracy": 0.2} and from_file.path == "c.yaml: thresholds"
+    assert resolve_thresholds(None, None, "c.yaml").path.endswith("eval/thresholds.yaml")
+    assert resolve_thresholds(None, None, "c.yaml", DEFAULT_FIXTURE_THRESHOLDS) is DEFAULT_FIXTURE_THRESHOLDS
+    with pytest.raises(EvalArgumentError, match=re.escape("c.yaml: thresholds: min: unknown metric 'acc'")):
+        parse_thresholds({"min": {"acc": 0.5}}, "c.yaml: thresholds")
 
 
 def test_compare_runs_lists_better_and_worse() -> None:
@@ -337,7 +381,7 @@ def test_eval_command_exit_codes(entry: str, bot, small_cases: Path, tmp_path: P
     from app.cli import main as cli_main
     from eval.__main__ import main as module_main
 
-    monkeypatch.setattr(run_module, "build_bot", lambda: bot)
+    monkeypatch.setattr(run_module, "build_bot", lambda *args, **kwargs: bot)
     permissive = write(tmp_path / "ok.yaml", PERMISSIVE)
     impossible = write(tmp_path / "no.yaml", IMPOSSIBLE)
 
