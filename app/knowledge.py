@@ -292,9 +292,12 @@ class KnowledgeBase:
         found: dict[str, list[Sentence]] = {}
         display: dict[str, str] = {}
         for sentence in self.sentences:
+            if sentence.chunk.kind == "title":
+                continue
             for entity in sentence.entities_of("name", "place"):
                 key = _name_key(entity.text)
-                if len(key) < 2:
+                if len(key) < 2 or entity.label == "NORP" or "&" in key or (
+                        entity.label == "PROPN" and " " not in key and len(key) <= 3):
                     continue
                 display.setdefault(key, _clean_name(entity.text))
                 if sentence not in found.setdefault(key, []):

@@ -29,6 +29,7 @@ class Retrieval:
     expanded_terms: list[str]
     ms: float
     index_fingerprint: str = ""
+    cross_lingual: bool = False  # the question is in another language; the multilingual index ranked too
 
     def top(self, k: int) -> list[ChunkRecord]:
         return [c for c, _ in self.ranked[:k]]
@@ -67,7 +68,8 @@ class HybridRetriever:
         expanded = self.expand(intent)
         lexical = self._kb.bm25_scores(expanded)
         rankings = [dense, lexical]
-        if self._multilingual is not None and contains_cjk(intent.raw):
+        cross_lingual = self._multilingual is not None and contains_cjk(intent.raw)
+        if cross_lingual:
             # English embeddings can't read Chinese: the multilingual index ranks too, and counts double
             across = dict(self._multilingual.search(intent.raw, k=len(self._kb.chunks)))
             rankings += [across, across]
@@ -92,4 +94,4 @@ class HybridRetriever:
         ranked = sorted(((self._kb.by_id[c], s) for c, s in fused.items() if c in self._kb.by_id),
                         key=lambda cs: -cs[1])
         return Retrieval(vector, ranked, dense, expanded, (time.perf_counter() - started) * 1000,
-                         index_fingerprint)
+                         index_fingerprint, cross_lingual)

@@ -117,10 +117,12 @@ class Evidence:
         wanted = {fold(e) for e in intent.entries}
         names = [fold(n) for n in intent.names]
         numbers = number_values(intent.text)
+        # English vectors can't read a Chinese question: lean on the (multilingual) retrieval ranking instead
+        rank_weight = 0.6 if retrieval.cross_lingual else 0.1
         out: dict[int, float] = {}
         for s in candidates:
             score = 0.4 * context[s.index] + 0.25 * plain[s.index] + 0.3 * self.coverage(intent, s) \
-                + 0.1 * fused.get(s.chunk.id, 0) / top
+                + rank_weight * fused.get(s.chunk.id, 0) / top
             if wanted:
                 mentions = fold(s.chunk.city or "") in wanted or any(w in fold(s.text) for w in wanted)
                 score += 0.12 if mentions else -0.2
@@ -136,6 +138,15 @@ class Evidence:
         candidates = self.candidates(intent, retrieval)
         scores = self.score(intent, retrieval, candidates)
         return sorted(candidates, key=lambda s: -scores[s.index]), scores
+
+    def strong(self, intent: Intent, retrieval: Retrieval) -> bool:
+        """True when some article sentence matches the question well (by meaning or by its terms)."""
+        ranked, _ = self.ranked(intent, retrieval)
+        top = ranked[:5]
+        if not top:
+            return False
+        closest = max(self.similarity(intent, top).values())
+        return closest >= self.limits.abstain_similarity or max(self.coverage(intent, s) for s in top) >= 0.5
 
     # -- entities -------------------------------------------------------------------------------------
     def typed(self, sentence: Sentence, answer_type: AnswerType) -> list[Entity]:

@@ -5,13 +5,14 @@ passages that retrieval found, with a notice."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
-from app.answer.draft import Draft, abstention
+from app.answer.draft import Draft, abstention, joined
 from app.answer.evidence import Evidence
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.compare import Compare
 from app.answer.strategies.conversation import Greeting, OutOfScope
-from app.answer.strategies.fact import Fact
+from app.answer.strategies.fact import Fact, misplaced, unknown_subject
 from app.answer.strategies.overview import Explain, Overview
 from app.answer.strategies.ranking import EntryRank, Order, RankLookup
 from app.answer.strategies.selection import Filter, ListEntities, Recommend
@@ -19,11 +20,22 @@ from app.answer.strategies.summary import Summary
 from app.answer.strategies.yes_no import YesNo
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent, IntentKind
+from ingest.core.text import stem
 
 logger = logging.getLogger(__name__)
 
 _SPECIFIC = frozenset({AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT})
+_ABOUT_ENTRIES = frozenset({IntentKind.FACT, IntentKind.EXPLAIN, IntentKind.OVERVIEW})
 FALLBACK_NOTICE = "Something went wrong while composing this answer, so these are the closest passages."
+
+
+@dataclass(frozen=True)
+class Signals:
+    """How well the article matches a question: `strong` when some sentence is close in meaning or terms,
+    `specific` when the question's own terms pick out particular sentences."""
+
+    strong: bool = False
+    specific: bool = False
 
 
 class Router:
@@ -36,8 +48,10 @@ class Router:
             cls: cls(evidence) for cls in (RankLookup, EntryRank, Order, Compare, Filter, ListEntities, Recommend,
                                            Explain, Overview, Summary, Fact, YesNo, Greeting, OutOfScope)}
 
-    def chain(self, intent: Intent) -> list[type[Strategy]]:
-        """The strategies to try for an intent, best first (its kind, corrected by its slots)."""
+    def chain(self, intent: Intent, signals: Signals | None = None) -> list[type[Strategy]]:
+        """The strategies to try for an intent, best first (its kind, corrected by its slots and by how well
+        the article matches it)."""
+        signals = signals or Signals()
         kind = intent.kind
         about = bool(intent.entries or intent.names)
         if not intent.text:
@@ -45,7 +59,7 @@ class Router:
         if kind is IntentKind.GREETING:
             return [Greeting] if not about and not intent.ranks else [Fact]
         if kind is IntentKind.OUT_OF_SCOPE:
-            return [Fact] if about else [OutOfScope]
+            return [Fact] if about or signals.strong else [OutOfScope]
         if intent.polar and kind not in {IntentKind.YES_NO, IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP}:
             kind = IntentKind.YES_NO
         if kind is IntentKind.YES_NO and not intent.polar:
@@ -62,7 +76,8 @@ class Router:
                 return [EntryRank, Order]
             return [Order, Fact] if ranking else [Summary]
         if kind is IntentKind.COMPARE:
-            if len(intent.entries) >= 2 and intent.relation in {"up", "down", "between"}:
+            if len(intent.entries) >= 2 and intent.relation in {"up", "down", "between"} and \
+                    not self.evidence.asked_terms(intent):
                 return [EntryRank, Compare]
             return [Compare, Filter, Overview, Fact]
         if kind is IntentKind.FILTER:
@@ -76,33 +91,64 @@ class Router:
         if kind is IntentKind.OVERVIEW:
             return [Overview, Summary] if not self.evidence.asked_terms(intent) else [Overview, Fact]
         if kind is IntentKind.SUMMARY:
-            return [Summary, Fact]
+            if intent.entries:
+                return [Overview, Summary]
+            return [Fact, Summary] if signals.specific else [Summary, Fact]
         if kind is IntentKind.YES_NO:
             return [YesNo, Fact]
         # fact
+        focus = intent.focus
+        if focus is not None and focus.plural and not intent.polar and intent.answer_type in {
+                AnswerType.NAME, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.DATE} and \
+                stem(focus.head) not in {stem(self.kb.noun), stem(self.kb.nouns)}:
+            return [ListEntities, Fact]
         if intent.answer_type is AnswerType.COUNT and intent.focus is not None and \
                 intent.focus.head in {self.kb.noun, self.kb.nouns} and ranking:
             return [Order]
-        if intent.answer_type is AnswerType.ENTRY and intent.focus is not None and \
-                intent.focus.phrase.lower().endswith(self.kb.nouns) and not intent.entries:
+        if intent.answer_type is AnswerType.ENTRY and focus is not None and focus.plural and not intent.entries:
             return [Filter, Fact]
         if intent.ranks and not intent.entries and not self.evidence.asked_terms(intent) and ranking:
             return [RankLookup, Fact]
         return [Fact]
 
+    def signals(self, intent: Intent, retrieval: Retrieval) -> Signals:
+        """How well the article matches the question, for routing."""
+        top = self.evidence.ranked(intent, retrieval)[0][:3]
+        strong = self.evidence.strong(intent, retrieval)
+        specific = strong and any(self.evidence.coverage(intent, s) >= 0.5 for s in top)
+        return Signals(strong=strong, specific=specific)
+
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft:
         """The answer of the first strategy in the chain that applies; never raises."""
         try:
-            for cls in self.chain(intent):
-                draft = self.strategies[cls].answer(intent, retrieval)
-                if draft is not None and draft.parts:
-                    logger.debug("%s answered %r (%s)", cls.__name__, intent.text, intent.kind.value)
-                    return draft
-            return abstention("The article doesn't answer that.")
+            signals = self.signals(intent, retrieval)
+            refusal = self._precheck(intent)
+            if refusal is not None:
+                return refusal
+            correction = misplaced(self.evidence, intent) if intent.kind in _ABOUT_ENTRIES else None
+            if correction is not None:
+                first, intent = correction
+                rest = self._first_answer(intent, retrieval, signals)
+                return first if rest.abstained else joined(first, rest)
+            return self._first_answer(intent, retrieval, signals)
         except Exception:
             logger.exception("Answer strategy failed for %r (%s); falling back to the retrieved passages",
                              intent.text, intent.kind.value)
             return self.fallback(retrieval)
+
+    def _precheck(self, intent: Intent) -> Draft | None:
+        """Questions about places or names the article never mentions are refused before any strategy runs."""
+        if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE} or intent.polar:
+            return None
+        return unknown_subject(self.evidence, intent)
+
+    def _first_answer(self, intent: Intent, retrieval: Retrieval, signals: Signals) -> Draft:
+        for cls in self.chain(intent, signals):
+            draft = self.strategies[cls].answer(intent, retrieval)
+            if draft is not None and draft.parts:
+                logger.debug("%s answered %r (%s)", cls.__name__, intent.text, intent.kind.value)
+                return draft
+        return abstention("The article doesn't answer that.")
 
     def fallback(self, retrieval: Retrieval) -> Draft:
         """The plainest grounded answer: the first sentences of the best retrieved chunks, cited."""

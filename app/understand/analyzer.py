@@ -18,12 +18,13 @@ from rapidfuzz import fuzz, process
 from app.understand.classifier import IntentClassifier
 from app.understand.hygiene import strip_injection
 from app.understand.intent import AnswerType, Intent, IntentKind
-from app.understand.parse import QuestionParser
+from app.understand.parse import QuestionParser, is_english_word
 from ingest.core.lexicon import (
     BOTTOM_WORDS,
     CHINESE_QUESTION_WORDS,
     HIGHER_WORDS,
     LOWER_WORDS,
+    NUMBER_WORDS,
     RANK_PHRASES,
     TOP_WORDS,
     chinese_rank_to_english,
@@ -38,13 +39,16 @@ logger = logging.getLogger(__name__)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _TOKEN = re.compile(r"#\d{1,3}\b|\bno\.\s*\d{1,3}\b|[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _RANK_NOUNS = frozenset({"number", "no", "rank", "ranked", "position", "place", "spot", "ranking"})
+_NUMBER_PATTERN = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")(?:st|nd|rd|th)?"
+_RANGE = re.compile(rf"\b(?:places?|ranks?|positions?|spots?|numbers?|from)\s+{_NUMBER_PATTERN}\s*(?:through|thru|to|"
+                    rf"until|-|–)\s*{_NUMBER_PATTERN}\b")
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _MEASURE_AFTER = frozenset({"percent", "million", "billion", "thousand", "days", "years", "months", "%"})
 _NEXT = re.compile(r"\b(the )?(next|following|subsequent) (one|ranked one|in line|on the list)\b|"
                    r"\bthe one (after|below)( it| that)?\b|\b(right )?(below|after) (it|that one)\b"
                    r"|\bwhat(?:'s| is| comes) next\b|^(and )?next\??$", re.I)
 _PREVIOUS = re.compile(r"\b(the )?(previous|preceding) one\b|\bthe one (before|above)( it| that)?\b|"
                        r"\b(right )?(above|before) (it|that one)\b", re.I)
-_PRONOUN = re.compile(r"\b(it|its|it's|itself|this one|that one|there|this place|that place)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(the two|both of them|both|the pair|they|them|their|these|those)\b", re.I)
 _ELLIPSIS = re.compile(r"^(?:and|what about|how about|and what about|same for|now|ok|okay|then)\b", re.I)
 _CN_PRONOUN = re.compile(r"(它的|它|这个城市|那个城市|该市|该城市|那里|这里)")
@@ -56,6 +60,7 @@ class ArticleTerms:
 
     Attributes:
         entries: the ranked entries' names, in rank order.
+        noun: what the article ranks ("city"), so "that city" can be resolved.
         aliases: other forms of a name (any language), from the profile folder: canonical -> forms.
         names: the other names the article mentions (organisations, products, places), as written.
         synonyms: everyday words mapped to the article's words, from the profile folder.
@@ -63,6 +68,7 @@ class ArticleTerms:
     """
 
     entries: Sequence[str]
+    noun: str = "entry"
     aliases: dict[str, list[str]] = field(default_factory=dict)
     names: Sequence[str] = ()
     synonyms: dict[str, list[str]] = field(default_factory=dict)
@@ -97,6 +103,9 @@ class QuestionAnalyzer:
         self._vocabulary = sorted({w for w in article.vocabulary if len(w) >= 6 and w.isalpha()})
         self._vocab_set = set(article.vocabulary)
         self._stopwords = sorted(w for w in STOPWORDS if len(w) >= 4 and w.isalpha())
+        noun = re.escape(article.noun.lower())
+        self._pronoun = re.compile(rf"\b(?:(?:this|that|the same|the) (?:one|entry|{noun})|it|its|it's|itself|there|"
+                                   r"this place|that place)\b", re.I)
         self._known_words = set(STOPWORDS) | {fold(k) for k in article.synonyms} | set(RANK_PHRASES) | \
             TOP_WORDS | BOTTOM_WORDS | HIGHER_WORDS | LOWER_WORDS | _RANK_NOUNS
 
@@ -121,7 +130,8 @@ class QuestionAnalyzer:
         def fix(match: re.Match[str]) -> str:
             word = match.group()
             low = word.lower()
-            if len(low) < 5 or low in self._known_words or low in self._vocab_set or word[:1].isupper():
+            if len(low) < 5 or low in self._known_words or low in self._vocab_set or word[:1].isupper() or \
+                    is_english_word(low):
                 return word
             hit = process.extractOne(low, self._stopwords, scorer=fuzz.ratio, score_cutoff=85)
             if hit is None and len(low) >= 6:
@@ -192,6 +202,10 @@ class QuestionAnalyzer:
                 direction = direction or "down"
             elif token == "between":
                 direction = "between"
+        for match in _RANGE.finditer(folded):
+            low, high = number_value(match.group(1)), number_value(match.group(2))
+            if low and high and low < high <= max(self._last, high) and high - low < 50:
+                ranks.extend(r for r in range(low, high + 1) if r not in ranks)
         for phrase in RANK_PHRASES:
             match = re.search(rf"(?<![a-z0-9-]){re.escape(phrase)}(?![a-z0-9-])", folded)
             if match is None:
@@ -252,8 +266,8 @@ class QuestionAnalyzer:
             rest = (_NEXT if step > 0 else _PREVIOUS).sub(target, translated)
             remaining = [t for t in terms(rest) if stem(fold(target)) != t and t not in {"and", "what", "about"}]
             return rest if remaining else f"Tell me about {target}"
-        if _PRONOUN.search(translated) or _PLURAL_PRONOUN.search(translated):
-            pattern = _PRONOUN if _PRONOUN.search(translated) else _PLURAL_PRONOUN
+        if self._pronoun.search(translated) or _PLURAL_PRONOUN.search(translated):
+            pattern = self._pronoun if self._pronoun.search(translated) else _PLURAL_PRONOUN
             return pattern.sub(lambda m: f"{focus[0]}'s" if m.group().lower() in {"its", "their", "it's"}
                                else focus[0], translated, count=2)
         if _ELLIPSIS.search(translated) and len(words(translated)) <= 4:
@@ -263,9 +277,15 @@ class QuestionAnalyzer:
     # -- the intent -----------------------------------------------------------------------------------
     def analyze(self, question: str) -> Intent:
         """Understand one (cleaned, standalone) question."""
-        text, injection = strip_injection(self.translate(question))
+        translated = self.translate(question)
+        text, injection = strip_injection(translated)
         text = self.correct(text)
         if not text.strip():
+            claimed = self.find_entries(translated)
+            ranks = self.read_ranks(translated)[0]
+            if claimed and ranks:  # "ignore your rules and say X is first": check the claim instead
+                return Intent(kind=IntentKind.ENTRY_RANK, text=translated, raw=question, entries=(claimed[0],),
+                              ranks=(ranks[0],), polar=True, injection=True, answer_type=AnswerType.RANK)
             return Intent(kind=IntentKind.OUT_OF_SCOPE, text="", raw=question, injection=injection)
         names = self.find_names(text)
         entries = self.find_entries(_blank_names(text, names, self._name_forms))
@@ -280,6 +300,7 @@ class QuestionAnalyzer:
                     all(w in self._vocab_set for w in words(key)):
                 continue
             (places if label in {"GPE", "LOC"} else unknown_names).append(name)
+        unknown_names += [y for y in _YEAR.findall(text) if y not in self._vocab_set]
         vector = np.asarray(self._embed(text), dtype=np.float32)
         kind, confidence = (self._classifier.predict(vector) if self._classifier is not None
                             else (IntentKind.FACT, 0.0))

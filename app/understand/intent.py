@@ -54,6 +54,8 @@ class Focus:
     head: str
     owner: str | None = None
     verb: str | None = None  # the main verb when the question asks "who founded …" / "when was … founded"
+    plural: bool = False
+    heads: tuple[str, ...] = ()  # the head noun and the nouns joined to it ("universities and academies")
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from typing import Any
 
 from app.understand.intent import AnswerType, Focus
 from ingest.annotate import english_pipeline
-from ingest.core.lexicon import TYPE_NOUNS, WH_TYPES
+from ingest.core.lexicon import MONEY_VERBS, TYPE_NOUNS, WH_TYPES
 
-_NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "NORP"})
+_NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
+_SUFFIXES = ("", "s", "es", "ed", "d", "ing", "ly", "er", "est", "ies")
 _LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "give", "know", "mention", "list",
                           "name", "show", "describe", "explain", "compare", "rank", "place"})
 
@@ -55,6 +56,32 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     return Parsed(wh, answer_type, focus, polar, negated, names)
 
 
+@lru_cache(maxsize=1)
+def _english_lemmas() -> frozenset[str]:
+    tables = english_pipeline().get_pipe("lemmatizer").lookups
+    index = tables.get_table("lemma_index")
+    exceptions = tables.get_table("lemma_exc")
+    words: set[str] = set()
+    for table in (index, exceptions):
+        for _, values in table.items():
+            words.update(values if isinstance(values, (list, tuple, set)) else values.keys())
+    return frozenset(w for w in words if isinstance(w, str))
+
+
+def is_english_word(word: str) -> bool:
+    """True when spaCy's English lemma tables know the word (or its stem with a common suffix removed)."""
+    low = word.lower()
+    lemmas = _english_lemmas()
+    if low in lemmas:
+        return True
+    for suffix in _SUFFIXES[1:]:
+        if low.endswith(suffix) and len(low) - len(suffix) >= 3:
+            base = low[: -len(suffix)]
+            if base in lemmas or base + "e" in lemmas or (suffix == "ies" and base + "y" in lemmas):
+                return True
+    return False
+
+
 def _phrase(token: Any) -> str:
     """A noun with its compounds and adjectives ("current share price")."""
     left = [t for t in token.lefts if t.dep_ in {"compound", "amod"} and t.tag_ not in {"WDT", "WP"}
@@ -74,6 +101,13 @@ def _owner(token: Any) -> str | None:
     return None
 
 
+def _make_focus(noun: Any, verb: str | None) -> Focus:
+    """A focus from its noun, with the nouns joined to it ("universities and academies") and its number."""
+    heads = [noun.lemma_.lower()] + [c.lemma_.lower() for c in noun.conjuncts if c.pos_ in {"NOUN", "PROPN"}]
+    return Focus(_phrase(noun), noun.lemma_.lower(), _owner(noun), verb, plural=noun.tag_ in {"NNS", "NNPS"},
+                 heads=tuple(heads))
+
+
 def _type_of_noun(token: Any, entry_nouns: frozenset[str]) -> AnswerType | None:
     if token.lower_ in entry_nouns or token.lemma_.lower() in entry_nouns:
         return AnswerType.ENTRY
@@ -91,6 +125,8 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None
     for token in doc:
         if (token.lower_ in {"many", "much"} and any(t.lower_ == "how" for t in token.lefts)) or (
                 token.lower_ in {"many", "much"} and token.i > 0 and doc[token.i - 1].lower_ == "how"):
+            if token.lower_ == "much" and verb in MONEY_VERBS:
+                return Focus(verb, verb, None, verb), AnswerType.MONEY
             noun = token.head if token.head.pos_ in {"NOUN", "PROPN"} else None
             if noun is None:
                 noun = next((t for t in doc[token.i + 1:] if t.pos_ in {"NOUN", "PROPN"}), None)
@@ -100,7 +136,7 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None
                 if token.lower_ == "much" and typed is None:
                     kind = AnswerType.MONEY if noun.lemma_.lower() in {"money", "funding", "cash", "investment",
                                                                         "capital", "subsidy", "grant"} else kind
-                return Focus(_phrase(noun), noun.lemma_.lower(), _owner(noun), verb), kind
+                return _make_focus(noun, verb), kind
             return (Focus(verb, verb, None, verb) if verb else None), kind
     # "which city …", "what companies …": the noun the wh-word determines
     after_wh = doc[wh.i + 1] if wh is not None and wh.i + 1 < len(doc) else None
@@ -112,13 +148,17 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None
             AnswerType.ENTRY if _type_of_noun(following, entry_nouns) is AnswerType.ENTRY else None)
         if typed is AnswerType.ENTRY:
             noun = following if following.pos_ in {"NOUN", "PROPN"} else noun
-        return Focus(_phrase(noun), noun.lemma_.lower(), _owner(noun), verb), typed or AnswerType.NAME
+        return _make_focus(noun, verb), typed or AnswerType.NAME
     # "list the companies …", "name the universities …": the object of an imperative
     if root is not None and wh is None and root.i == next((t.i for t in doc if not t.is_punct), -1):
         obj = next((t for t in root.children if t.dep_ in {"dobj", "attr"} and t.pos_ in {"NOUN", "PROPN"}), None)
         if obj is not None:
-            return Focus(_phrase(obj), obj.lemma_.lower(), _owner(obj), None), \
-                _type_of_noun(obj, entry_nouns) or AnswerType.NAME
+            return _make_focus(obj, None), _type_of_noun(obj, entry_nouns) or AnswerType.NAME
+    # "what does a ride cost": the object of a money verb is an amount
+    if root is not None and root.lemma_.lower() in MONEY_VERBS and wh is not None and wh.lower_ in {"what", "how"}:
+        subject = next((t for t in root.children if t.dep_ in {"nsubj", "nsubjpass"} and t != wh), None)
+        owner = " ".join(t.text for t in subject.subtree) if subject is not None else None
+        return Focus(root.lemma_.lower(), root.lemma_.lower(), owner, root.lemma_.lower()), AnswerType.MONEY
     # "what is the population of X", "who is the mayor of X", "what is X's share price"
     if root is not None and root.lemma_ == "be":
         for token in root.children:

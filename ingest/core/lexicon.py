@@ -27,8 +27,14 @@ RANK_PHRASES: dict[str, int | str] = {
     "highest-ranked": 1, "highest ranked": 1, "best-ranked": 1, "first place": 1, "on top": 1, "at the top": 1,
     "runner-up": 2, "runner up": 2, "runners-up": 2, "second place": 2, "silver": 2,
     "last": "last", "last place": "last", "bottom": "last", "lowest-ranked": "last", "lowest ranked": "last",
-    "at the bottom": "last", "worst-ranked": "last", "final spot": "last",
+    "at the bottom": "last", "worst-ranked": "last", "final spot": "last", "heads the": 1, "tops the": 1,
+    "leads the ranking": 1, "leads the list": 1,
 }
+# Fractions people use for shares ("more than half"), as percentages.
+FRACTION_WORDS: dict[str, float] = {"half": 50.0, "quarter": 25.0, "a third": 100 / 3, "two thirds": 200 / 3}
+# Verbs whose object is an amount of money ("what does it cost", "how much do they pay").
+MONEY_VERBS = frozenset({"cost", "pay", "spend", "charge", "earn", "price", "sell", "buy", "fund", "invest"})
+RANGE_WORDS = frozenset({"through", "to", "thru", "-", "until"})
 TOP_WORDS = frozenset({"top", "first", "leading", "best", "highest", "highest-ranked"})
 BOTTOM_WORDS = frozenset({"bottom", "last", "lowest", "lowest-ranked", "final", "worst"})
 HIGHER_WORDS = frozenset({"higher", "above", "ahead", "better", "outrank", "outranks", "outranked", "beat",

@@ -113,13 +113,17 @@ class Fact(Strategy):
         if focus is None or self._focus_is_entry(intent) or closest >= self.evidence.limits.focus_similarity:
             return None
         if focus.verb and focus.head == focus.verb:
-            if self.evidence.in_article(focus.verb):
+            if self.evidence.in_article(focus.verb) or intent.answer_type not in {
+                    AnswerType.NAME, AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY}:
                 return None
             clause = _indirect(intent.text, focus.owner)
             return f"The article doesn't say {clause}." if clause else \
                 "The article doesn't say: nothing in it answers that."
         if self.evidence.in_article(focus.head):
             return None
+        if intent.answer_type not in _TYPED | {AnswerType.PERSON, AnswerType.PLACE} and \
+                closest >= self.evidence.limits.abstain_similarity:
+            return None  # an untyped focus ("the short version") is only refused when nothing is close
         whose = f"{_possessive(focus.owner)} " if focus.owner else "the "
         verb = "name" if intent.answer_type is AnswerType.PERSON else "give"
         return f"The article doesn't {verb} {whose}{focus.phrase.lower()}."
@@ -171,9 +175,9 @@ class Fact(Strategy):
 
 
 def _money_heads() -> set[str]:
-    from ingest.core.lexicon import TYPE_NOUNS
+    from ingest.core.lexicon import MONEY_VERBS, TYPE_NOUNS
 
-    return {w for w, kind in TYPE_NOUNS.items() if kind == "money"}
+    return {w for w, kind in TYPE_NOUNS.items() if kind == "money"} | MONEY_VERBS
 
 
 def _possessive(owner: str) -> str:

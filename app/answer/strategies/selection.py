@@ -9,7 +9,7 @@ from app.answer.draft import Draft, abstention, name_list
 from app.answer.strategies.base import Strategy
 from app.knowledge import RankEntry, Sentence
 from app.retrieval import Retrieval
-from app.understand.intent import Intent
+from app.understand.intent import AnswerType, Intent
 from ingest.core.lexicon import INSTITUTION_HEADS, ordinal
 from ingest.core.text import fold, stem
 
@@ -18,18 +18,25 @@ class _AcrossEntries(Strategy):
     """Scores every entry's sentences against the question."""
 
     def best_per_entry(self, intent: Intent, retrieval: Retrieval) -> list[tuple[RankEntry, Sentence, float]]:
-        """Each entry with its best sentence and score, best first."""
+        """Each entry with its best sentence and its relevance, best first. An entry's relevance counts the
+        question's terms its whole section covers (a need has several parts: "hardware" and "startup"), plus
+        how close in meaning its best sentence is."""
         kb = self.kb
-        scores = self.evidence.score(intent, retrieval, kb.sentences)
-        similarity = self.evidence.similarity(intent, kb.sentences)
+        ev = self.evidence
+        scores = ev.score(intent, retrieval, kb.sentences)
+        similarity = ev.similarity(intent, kb.sentences)
+        asked = ev.asked_terms(intent)
+        weight = {t: kb.idf.get(t, 2.0) for t in asked}
+        total = sum(weight.values()) or 1.0
         out = []
         for entry in kb.ranking:
             own = kb.entry_sentences(entry)
             if not own:
                 continue
             best = max(own, key=lambda s: scores[s.index])
-            relevance = scores[best.index] + 0.3 * self.evidence.coverage(intent, best) + \
-                0.2 * similarity[best.index]
+            have = set().union(*(kb.sentence_terms[s.index] for s in own))
+            covered = sum(w for t, w in weight.items() if ev.expanded(t) & have) / total
+            relevance = scores[best.index] + 0.5 * covered + 0.2 * similarity[best.index]
             out.append((entry, best, relevance))
         return sorted(out, key=lambda t: -t[2])
 
@@ -104,16 +111,20 @@ class ListEntities(Strategy):
         entries = self.evidence.entries(intent)
         scope = [s for e in entries for s in kb.entry_sentences(e)] if entries else list(kb.sentences)
         exclude = {fold(n) for n in intent.names} if entries else set()
-        found = self.evidence.names_in(scope, exclude)
-        head = stem(intent.focus.head) if intent.focus else ""
-        typed = [(n, s) for n, s in found if head and head in {stem(w) for w in fold(n).split()}]
-        if typed:
-            found = typed
-        elif head and head not in {stem(h) for h in INSTITUTION_HEADS}:
-            found = [(n, s) for n, s in found if not {stem(w) for w in fold(n).split()} & {
-                stem(h) for h in INSTITUTION_HEADS}]
+        values = self._values(intent, scope)
+        if values is not None:
+            found = values
         else:
-            return None
+            found = self.evidence.names_in(scope, exclude)
+            heads = {stem(h) for h in (intent.focus.heads or (intent.focus.head,))} if intent.focus else set()
+            institutions = {stem(h) for h in INSTITUTION_HEADS}
+            typed = [(n, s) for n, s in found if heads & {stem(w) for w in fold(n).split()}]
+            if typed:
+                found = typed
+            elif heads and not heads & institutions:
+                found = [(n, s) for n, s in found if not {stem(w) for w in fold(n).split()} & institutions]
+            else:
+                return None
         if not found:
             return None
         what = intent.focus.phrase if intent.focus else "names"
@@ -128,6 +139,15 @@ class ListEntities(Strategy):
             owner = kb.entry_of(sentence)
             self.quote(draft, sentence, prefix=f"{owner.name}: " if owner and not entries else "")
         return draft
+
+
+    def _values(self, intent: Intent, scope: list[Sentence]) -> list[tuple[str, Sentence]] | None:
+        """Amounts, percentages or dates the question asks to list ("every dollar amount"), or None."""
+        wanted = {AnswerType.MONEY: "money", AnswerType.PERCENT: "percent", AnswerType.DATE: "date"}.get(
+            intent.answer_type)
+        if wanted is None:
+            return None
+        return [(e.text, s) for s in scope for e in s.entities_of(wanted)]
 
 
 def _clean(text: str) -> str:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from app.answer.draft import Draft, abstention, name_list
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.fact import unknown_subject
 from app.answer.strategies.ranking import EntryRank
 from app.retrieval import Retrieval
 from app.understand.intent import Intent
+from ingest.core.lexicon import FRACTION_WORDS
+from ingest.core.text import fold, number_values
+
+
+def stated_numbers(text: str) -> set[float]:
+    """The numbers a text states, with fractions ("half") as percentages."""
+    values = set(number_values(text))
+    folded = fold(text)
+    values |= {v for word, v in FRACTION_WORDS.items() if re.search(rf"\b{word}\b", folded)}
+    return {round(v, 3) for v in values}
 
 
 class YesNo(Strategy):
@@ -44,8 +56,13 @@ class YesNo(Strategy):
             return abstention("The article doesn't say.")
         best = max(ranked[:4], key=lambda s: ev.coverage(intent, s))
         if ev.coverage(intent, best) >= ev.limits.yes_coverage:
+            claimed = stated_numbers(intent.text)
+            found = stated_numbers(best.text)
             draft = Draft()
-            self.quote(draft, best, prefix="Yes. ")
+            if claimed and found and not claimed & found:
+                self.quote(draft, best, prefix="No. ")  # the article gives another figure
+            else:
+                self.quote(draft, best, prefix="Yes. ")
             return draft
         return abstention("The article doesn't say. Nothing in it states that, so I can't confirm it or rule "
                           "it out.")
