@@ -107,7 +107,8 @@ class Chatbot:
         with self._lock:
             report = ingest_source(self._index(), self.embeddings, source or self.settings.source_path,
                                    rebuild=rebuild, max_bytes=self.settings.max_source_bytes,
-                                   show_progress=show_progress, multilingual=self.multilingual_index())
+                                   show_progress=show_progress, multilingual=self.multilingual_index(),
+                                   profile_dir=self.settings.profile_dir)
             self._ready = None
             return report
 
@@ -152,7 +153,7 @@ class Chatbot:
             logger.info("Index %s is missing or stale: ingesting %s", index.name, source)
         if stale or (multilingual is not None and manifest is not None and not multilingual.is_current(manifest)):
             ingest_source(index, self.embeddings, source, rebuild=stale, max_bytes=self.settings.max_source_bytes,
-                          show_progress=False, multilingual=multilingual)
+                          show_progress=False, multilingual=multilingual, profile_dir=self.settings.profile_dir)
 
     @property
     def _state(self) -> Engine:

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from app.answer.evidence import Evidence, Thresholds
 from app.answer.router import Router
@@ -19,13 +17,11 @@ from app.retrieval import HybridRetriever
 from app.understand.analyzer import ArticleTerms, QuestionAnalyzer
 from app.understand.classifier import Fillers, IntentClassifier
 from app.understand.parse import QuestionParser
-from ingest.core.errors import ConfigurationError
 from ingest.core.settings import Settings
 from ingest.store import ArticleIndex
 
 logger = logging.getLogger(__name__)
 
-_LEGACY_ALIASES = Path(__file__).with_name("aliases.yaml")
 
 
 @dataclass(frozen=True)
@@ -39,20 +35,17 @@ class Engine:
     terms: ArticleTerms
 
 
-def article_terms(kb: KnowledgeBase, settings: Settings) -> ArticleTerms:
-    """The article's names, aliases and synonyms: derived from the index, plus the profile folder's data."""
+def article_terms(kb: KnowledgeBase) -> ArticleTerms:
+    """The article's names, aliases and synonyms: derived at ingest (the profile's entries and their aliases,
+    the entities found), plus what the article's profile folder adds (other spellings, Chinese names,
+    everyday synonyms)."""
     aliases: dict[str, list[str]] = {}
-    synonyms: dict[str, list[str]] = {}
-    source = _LEGACY_ALIASES
-    if source.is_file():
-        try:
-            data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigurationError(f"Invalid alias file {source}: {exc}") from exc
-        for table in ("cities", "names"):
-            for name, forms in (data.get(table) or {}).items():
-                aliases.setdefault(str(name), []).extend(str(f) for f in forms or [])
-        synonyms = {str(k): [str(v) for v in vs or []] for k, vs in (data.get("synonyms") or {}).items()}
+    for entry in kb.profile.get("entries") or []:
+        aliases.setdefault(str(entry["name"]), []).extend(str(a) for a in entry.get("aliases") or [])
+    data = kb.profile_data
+    for name, forms in (data.get("aliases") or {}).items():
+        aliases.setdefault(str(name), []).extend(str(f) for f in forms or [])
+    synonyms = {str(k): [str(v) for v in vs or []] for k, vs in (data.get("synonyms") or {}).items()}
     names = [kb.display_name(key) for key in kb.names]
     return ArticleTerms(entries=[e.name for e in kb.ranking], noun=kb.noun, aliases=aliases, names=names,
                         synonyms=synonyms, vocabulary=kb.vocabulary)
@@ -81,7 +74,7 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
         chat_model: a LangChain chat model for the optional LLM answerer (built from settings when None).
         multilingual: the multilingual index, searched for questions in other languages (None: off).
     """
-    terms = article_terms(kb, settings)
+    terms = article_terms(kb)
     classifier = train_classifier(kb, embeddings, settings)
     parser = QuestionParser(kb.noun, kb.nouns)
 

@@ -118,6 +118,7 @@ class KnowledgeBase:
         self.ranking = self._ranking(structure)
         self.sections = self._sections(structure)
         self.profile: dict = structure.get("profile") or {}
+        self.structure_extra: dict = {k: structure.get(k) for k in ("profile_data",)}
         self.sentences = self._sentences({cid: str(m.get("annotations") or "")
                                           for cid, m in zip(stored.ids, stored.metadatas, strict=True)})
         self._embeddings = embeddings
@@ -256,8 +257,8 @@ class KnowledgeBase:
         """Title of the section that sums up the ranking (trends, observations, conclusion), if any: the profile's
         "trends" role, or else the first titled section after the last ranked entry."""
         for role in self.profile.get("sections") or []:
-            if role.get("role") in {"trends", "summary"} and role.get("title"):
-                return str(role["title"])
+            if role.get("role") in {"trends", "summary"} and role.get("section"):
+                return str(role["section"])
         if not self.ranking:
             return None
         after = self.ranking[-1].section_end
@@ -305,6 +306,11 @@ class KnowledgeBase:
         limit = max(3, len(self.sentences) // 6)
         self.name_display = display
         return {k: v for k, v in found.items() if len(v) <= limit}
+
+    @property
+    def profile_data(self) -> dict:
+        """What the article's profile folder adds: {"aliases": {name: [forms]}, "synonyms": {word: [words]}}."""
+        return self.structure_extra.get("profile_data") or {}
 
     def display_name(self, key: str) -> str:
         """A name as the article writes it."""

@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.structure import Article, Span
+from ingest.structure import Article, Section, Span
 
-CHUNKER_VERSION = "4"  # 4: sentences and named entities stored with each chunk
+CHUNKER_VERSION = "5"  # 4: the article's profile stored with the index; 5: sentences and entities per chunk
 INTRO_SECTION = "Introduction"
+NOTES_SECTION = "Notes"
 METHODOLOGY_SECTION = "Methodology"
 TITLE_SECTION = "Title"
 _MAX_CHARS = 1200
@@ -39,13 +40,15 @@ class Chunk:
     annotations: str = ""
 
     def metadata(self, source_hash: str) -> dict[str, Any]:
-        """Chroma metadata (no None values allowed there: empty string and 0 stand for none)."""
+        """Chroma metadata (no None values allowed there: empty string and 0 stand for none). "name" is the
+        entry's name; "city" is its former key, kept while the app moves over."""
         return {
             "kind": self.kind,
             "section": self.section,
             "topic": self.topic or "",
             "rank": self.rank or 0,
             "city": self.city or "",
+            "name": self.city or "",
             "start": self.start,
             "end": self.end,
             "section_start": self.section_start,
@@ -81,6 +84,15 @@ def _pieces(span: Span) -> list[Span]:
     return out
 
 
+def section_label(article: Article, section: Section) -> str:
+    """The name a section is cited by: its title, or for untitled prose "Introduction" before the first
+    entry and "Notes" after it (e.g. a remark under a ranking table)."""
+    if section.title.text:
+        return section.title.text
+    first_entry = min((s.start for s in article.sections if s.rank is not None), default=None)
+    return NOTES_SECTION if first_entry is not None and section.start > first_entry else INTRO_SECTION
+
+
 def chunk_article(article: Article) -> list[Chunk]:
     """Build the chunks of an article, in document order.
 
@@ -107,11 +119,11 @@ def chunk_article(article: Article) -> list[Chunk]:
     if article.intro:
         add("intro", article.intro, INTRO_SECTION, f"{title} › Introduction" if title else "Introduction")
     for section in article.sections:
-        name = section.title.text or INTRO_SECTION
+        name = section_label(article, section)
         context = f"{name} (rank {section.rank})" if section.rank else name
         bounds = (section.start, section.end)
         for bullet in section.bullets:
-            add("bullet", bullet.body, name, context, bullet.topic, section.rank, section.city, bounds)
+            add("bullet", bullet.body, name, context, bullet.topic, section.rank, section.name, bounds)
     if article.methodology:
         add("methodology", article.methodology, METHODOLOGY_SECTION, "Methodology")
     return chunks

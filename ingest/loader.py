@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, NavigableString, Tag
 
 from ingest.core.errors import SourceError
 
@@ -14,8 +15,10 @@ SUPPORTED_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".mark
                       ".html": "html", ".htm": "html"}
 _DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "form", "aside", "figcaption",
               "figure", "iframe", "svg", "button", "template"]
-_BLOCK_PREFIX = {"h1": "# ", "h2": "## ", "h3": "### ", "h4": "#### ", "h5": "##### ", "h6": "###### ",
-                 "li": "• "}
+_BLOCK_PREFIX = {"h1": "# ", "h2": "## ", "h3": "### ", "h4": "#### ", "h5": "##### ", "h6": "###### "}
+_BLOCK_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote"]
+_ITEM_BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "pre", "blockquote", "div"}
+_RANK_MARKER = re.compile(r"^(?:#?\d{1,3}[.):]\s|#\d{1,3}\s|No\.\s*\d)")
 
 
 @dataclass(frozen=True)
@@ -33,24 +36,104 @@ class LoadedSource:
 
 
 def html_to_text(html: str) -> str:
-    """Turn an HTML page into markdown-like text: headings keep `#` markers, list items become bullets.
+    """Turn an HTML page into markdown-like text that keeps the ranking visible to the parser.
 
-    Scripts, styles, navigation, forms, figure captions and other page furniture are dropped.
+    Headings keep `#` markers; items of an ordered list become "N. text" lines (honouring `start`,
+    `reversed` and `value`), other list items bullets, nested items indented; tables become pipe rows
+    ("| 1 | Name | ... |") with a rule under the header row. Scripts, styles, navigation, forms, figure
+    captions and other page furniture are dropped.
     """
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(_DROP_TAGS):
         tag.decompose()
     root = soup.body or soup
     blocks: list[str] = []
-    for element in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td"]):
-        if element.find_parent(["li", "p", "blockquote", "pre"]) is not None and element.name != "li":
+    for element in root.find_all([*_BLOCK_TAGS, "table"]):
+        if element.name != "table" and element.find_parent("table") is not None:
             continue
-        text = " ".join(element.get_text(" ", strip=True).split())
+        if element.name == "table":
+            if element.find_parent("table") is None:
+                blocks.append(_table_text(element))
+            continue
+        if element.name == "li":
+            blocks.extend(_list_item_blocks(element))
+            continue
+        if element.find_parent(["li", "p", "blockquote", "pre"]) is not None:
+            continue
+        text = _text(element)
         if text:
             blocks.append(_BLOCK_PREFIX.get(element.name, "") + text)
+    blocks = [b for b in blocks if b.strip()]
     if not blocks:
         blocks = [line.strip() for line in root.get_text("\n").splitlines() if line.strip()]
     return "\n\n".join(blocks) + "\n"
+
+
+def _text(element: Tag | NavigableString) -> str:
+    if isinstance(element, NavigableString):
+        return " ".join(str(element).split())
+    return " ".join(element.get_text(" ", strip=True).split())
+
+
+def _list_item_blocks(item: Tag) -> list[str]:
+    """A list item's own text (not its nested lists) with its marker; block children after the first become
+    paragraphs of their own, so "<li><h3>Name</h3><p>Text</p></li>" keeps the name on the marker line."""
+    parts: list[str] = []
+    inline: list[str] = []
+    for child in item.children:
+        if isinstance(child, Tag) and child.name in ("ul", "ol"):
+            continue  # nested items are found on their own, right after this one
+        if isinstance(child, Tag) and child.name in _ITEM_BLOCKS:
+            parts.append(" ".join("".join(inline).split()))
+            inline = []
+            parts.append(_text(child))
+            continue
+        inline.append(str(child) if isinstance(child, NavigableString) else child.get_text())
+    parts.append(" ".join("".join(inline).split()))
+    parts = [p for p in parts if p]
+    if not parts:
+        return []
+    depth = len(item.find_parents("li"))
+    indent = "  " * depth
+    first = parts[0]
+    if not _RANK_MARKER.match(first):
+        first = f"{_marker(item)}{first}"
+    return [indent + first, *parts[1:]]
+
+
+def _marker(item: Tag) -> str:
+    """ "N. " for an item of an ordered list, "• " otherwise."""
+    parent = item.parent
+    if not isinstance(parent, Tag) or parent.name != "ol":
+        return "• "
+    items = parent.find_all("li", recursive=False)
+    if item.get("value") and str(item["value"]).strip().lstrip("-").isdigit():
+        return f"{int(str(item['value']))}. "
+    position = items.index(item)
+    if parent.has_attr("reversed"):
+        start = _int_attr(parent, "start", len(items))
+        return f"{start - position}. "
+    return f"{_int_attr(parent, 'start', 1) + position}. "
+
+
+def _int_attr(tag: Tag, name: str, default: int) -> int:
+    value = str(tag.get(name) or "").strip()
+    return int(value) if value.lstrip("-").isdigit() else default
+
+
+def _table_text(table: Tag) -> str:
+    """A table as pipe rows, with a rule under the first row when it is a header row."""
+    rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+    lines: list[str] = []
+    for n, row in enumerate(rows):
+        cells = [_text(c).replace("|", "/") for c in row.find_all(["th", "td"], recursive=False)]
+        if not any(cells):
+            continue
+        lines.append("| " + " | ".join(cells) + " |")
+        header = row.find_parent("thead") is not None or (row.find("td") is None and row.find("th") is not None)
+        if n == 0 and header:
+            lines.append("|" + "|".join(" --- " for _ in cells) + "|")
+    return "\n".join(lines)
 
 
 def load_source(path: Path | str, max_bytes: int = 5_000_000) -> LoadedSource:

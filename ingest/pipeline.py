@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from tqdm.auto import tqdm
 
 from ingest.annotate import annotate_chunks
-from ingest.chunker import CHUNKER_VERSION, INTRO_SECTION, METHODOLOGY_SECTION, Chunk, chunk_article
+from ingest.chunker import CHUNKER_VERSION, INTRO_SECTION, METHODOLOGY_SECTION, Chunk, chunk_article, section_label
+from ingest.core.settings import resolve_profile_dir
 from ingest.embeddings import LocalEmbeddings
 from ingest.loader import load_source
 from ingest.parser import parse_article
+from ingest.profile import ArticleProfile, ProfileData, build_profile, load_profile_dir, profile_hash
 from ingest.store import ArticleIndex, Manifest
 from ingest.structure import Article
 
@@ -48,8 +50,14 @@ class IngestReport:
                 f"(collection {self.collection!r}{extra}, {self.seconds:.1f}s)")
 
 
-def structure_of(article: Article) -> dict[str, Any]:
-    """A JSON-able outline of the article (title, intro, sections with offsets and topics, methodology)."""
+def structure_of(article: Article, profile: ArticleProfile | None = None,
+                 profile_data: ProfileData | None = None) -> dict[str, Any]:
+    """A JSON-able outline of the article (title, intro, sections with offsets and topics, methodology), with
+    its derived profile under "profile" and its profile folder's data under "profile_data" (None if absent).
+
+    Each section has "name" (the entry's name; None for unranked sections) and "city", the same value under
+    its former key; "section" is the name the section is cited by.
+    """
 
     def span(s: Any) -> dict[str, Any] | None:
         return None if s is None else {"text": s.text, "start": s.start, "end": s.end}
@@ -60,11 +68,13 @@ def structure_of(article: Article) -> dict[str, Any]:
         "methodology": span(article.methodology) | {"section": METHODOLOGY_SECTION}
         if article.methodology else None,
         "sections": [
-            {"title": span(s.title), "rank": s.rank, "city": s.city, "start": s.start, "end": s.end,
-             "topics": [b.topic for b in s.bullets if b.topic]}
+            {"title": span(s.title), "section": section_label(article, s), "rank": s.rank, "name": s.name,
+             "city": s.name, "start": s.start, "end": s.end, "topics": [b.topic for b in s.bullets if b.topic]}
             for s in article.sections
         ],
         "boilerplate": [asdict(b) for b in article.boilerplate],
+        "profile": profile.to_dict() if profile else None,
+        "profile_data": profile_data.to_dict() if profile_data else None,
     }
 
 
@@ -87,8 +97,11 @@ def _build_multilingual(multilingual: MultilingualIndex | None, chunks: list[Chu
 
 def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path, *, rebuild: bool = False,
                   max_bytes: int = 5_000_000, show_progress: bool | None = None,
-                  multilingual: MultilingualIndex | None = None) -> IngestReport:
+                  multilingual: MultilingualIndex | None = None, profile_dir: Path | None = None) -> IngestReport:
     """Index `source` into `index` unless the index was already built from the same inputs.
+
+    The article's profile is derived and stored with the index; its profile folder (`profile_dir`, else
+    `<source stem>.profile/` beside the source when it exists) is validated and stored too.
 
     Args:
         index: the Chroma collection to fill.
@@ -99,14 +112,22 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
         show_progress: progress bar on stderr; None shows it only on a terminal.
         multilingual: also keep this `<collection>_ml` index of the same chunks up to date (built when it
             is missing or stale, even when the main index is up to date).
+        profile_dir: the article's profile folder (`Settings.profile_dir`); None looks beside the source.
 
     Returns:
         An `IngestReport`. A failed build raises and leaves the previous index in place.
+
+    Raises:
+        SourceError: the source cannot be loaded or has no text.
+        ConfigurationError: the profile folder is missing (when given) or invalid.
     """
     started = time.perf_counter()
     loaded = load_source(source, max_bytes=max_bytes)
+    folder = resolve_profile_dir(loaded.path, profile_dir)
+    profile_data = load_profile_dir(folder) if folder is not None else None
     wanted = Manifest(source_hash=loaded.sha256, source_name=loaded.path.name,
-                      embedding_model=embeddings.model_id, chunker_version=CHUNKER_VERSION)
+                      embedding_model=embeddings.model_id, chunker_version=CHUNKER_VERSION,
+                      profile_hash=profile_hash(folder))
     current = index.manifest()
     article = parse_article(loaded.text)
     ranked = len(article.ranked)
@@ -118,6 +139,9 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
     if not article.has_ranking:
         logger.warning("%s has no recognisable ranking: indexed as plain chunks, ranking questions will "
                        "not be routed.", loaded.path)
+    profile = build_profile(article)
+    logger.info("Profile of %s: %d %s, order %s", loaded.path.name, profile.count, profile.noun_plural,
+                profile.order)
     chunks = chunk_article(article)
     if not chunks:
         from ingest.core.errors import SourceError
@@ -127,7 +151,7 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
     embeddings.warm_up()
     with tqdm(total=len(chunks), desc="Embedding chunks", unit="chunk", disable=show_progress is False
               if show_progress is not None else None, leave=False) as bar:
-        index.build(chunks, wanted, loaded.text, structure_of(article), progress=bar.update)
+        index.build(chunks, wanted, loaded.text, structure_of(article, profile, profile_data), progress=bar.update)
     ml_status = _build_multilingual(multilingual, chunks, article, wanted, True, show_progress)
     status: IngestStatus = "created" if current is None else "rebuilt"
     if current is not None and not current.same_inputs(wanted):

@@ -1,8 +1,9 @@
 """The Chroma index of the article: client creation (embedded or client-server), a manifest that says
 what the index was built from, atomic rebuilds, and reading everything back for the app.
 
-The manifest (source hash, embedding model, chunker version) and the parsed structure live in the
-collection's metadata, so an index is self-contained: the app can answer from a Chroma server without
+The manifest (source hash, embedding model, chunker version, profile hash) and the parsed structure (with
+the article profile and the profile folder's data) live in the collection's metadata, so an index is
+self-contained: the app can answer from a Chroma server without
 the source file on its own disk.
 """
 
@@ -24,6 +25,7 @@ from pydantic import BaseModel
 from ingest.chunker import Chunk
 from ingest.core.errors import StoreUnavailableError
 from ingest.core.settings import Settings
+from ingest.profile import ArticleProfile, ProfileData
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
@@ -43,14 +45,16 @@ class Manifest(BaseModel):
     source_name: str
     embedding_model: str
     chunker_version: str
+    profile_hash: str = ""
     chunk_count: int = 0
     built_at: str = ""
 
     def same_inputs(self, other: Manifest) -> bool:
-        return (self.source_hash, self.embedding_model, self.chunker_version) == (
+        return (self.source_hash, self.embedding_model, self.chunker_version, self.profile_hash) == (
             other.source_hash,
             other.embedding_model,
             other.chunker_version,
+            other.profile_hash,
         )
 
 
@@ -64,6 +68,18 @@ class StoredIndex:
     ids: list[str]
     documents: list[str]
     metadatas: list[dict[str, Any]]
+
+    @property
+    def profile(self) -> ArticleProfile | None:
+        """The article profile derived at ingest (None for an index built before profiles existed)."""
+        data = self.structure.get("profile")
+        return ArticleProfile.from_dict(data) if data else None
+
+    @property
+    def profile_data(self) -> ProfileData | None:
+        """The article's profile folder as it was at ingest (None when the article has none)."""
+        data = self.structure.get("profile_data")
+        return ProfileData.from_dict(data) if data else None
 
 
 def make_client(settings: Settings) -> Any:

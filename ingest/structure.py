@@ -16,7 +16,7 @@ class Span:
 
 @dataclass(frozen=True)
 class Bullet:
-    """One bullet (or paragraph) of a section: an optional topic label and its body text."""
+    """One bullet (or paragraph, or table cell) of a section: an optional topic label and its body text."""
 
     topic: str | None
     body: Span
@@ -32,17 +32,26 @@ class Bullet:
 
 @dataclass(frozen=True)
 class Section:
-    """A titled part of the article; ranked sections carry their rank and city."""
+    """A titled part of the article; ranked sections (entries) carry their rank and entry name.
+
+    `title` is the heading as written (without markdown `#` markers), e.g. "1. Beijing"; `name` is the
+    entry's name: the heading without its rank marker, subtitle, parenthesis and trailing punctuation.
+    """
 
     title: Span
     bullets: list[Bullet]
     rank: int | None = None
-    city: str | None = None
+    name: str | None = None
     end: int = 0
 
     @property
     def start(self) -> int:
         return self.title.start
+
+    @property
+    def city(self) -> str | None:
+        """Former name of `name`, kept while callers move over."""
+        return self.name
 
 
 @dataclass
@@ -58,9 +67,22 @@ class Article:
 
     @property
     def ranked(self) -> list[Section]:
-        """Ranked sections, in rank order."""
+        """Ranked sections, in rank order (whatever their order in the document)."""
         return sorted((s for s in self.sections if s.rank is not None), key=lambda s: s.rank or 0)
 
     @property
     def has_ranking(self) -> bool:
         return bool(self.ranked)
+
+    @property
+    def order(self) -> str:
+        """How the document lists its entries: "ascending" (1 first), "descending" (a countdown), "mixed" or
+        "none" (no ranking)."""
+        ranks = [s.rank for s in self.sections if s.rank is not None]
+        if len(ranks) < 2:
+            return "ascending" if ranks else "none"
+        if ranks == sorted(ranks):
+            return "ascending"
+        if ranks == sorted(ranks, reverse=True):
+            return "descending"
+        return "mixed"

@@ -1,4 +1,4 @@
-"""One lexicon of the language of rankings: number words, ordinals and rank phrases.
+"""One lexicon of the language of rankings: number words, ordinals, place labels, rank phrases and ranking cues.
 
 Question analysis, the answerer, the LLM verifier and the parser all read ranks and small numbers through this
 module, so they agree on what "third", "No. 3", "#3", "runner-up" and "第三" mean. It holds language, not
@@ -19,6 +19,44 @@ ORDINAL_WORDS: dict[str, int] = {
     "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
     "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
 }
+ORDINAL_SUFFIXED: dict[str, int] = {
+    f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}": n
+    for n in range(1, 21)
+}
+"""'1st' .. '20th'."""
+
+PLACE_LABELS: dict[str, int] = {
+    "winner": 1, "overall winner": 1, "champion": 1, "gold": 1, "gold medal": 1,
+    "runner up": 2, "runner-up": 2, "first runner up": 2, "first runner-up": 2, "silver": 2,
+    "second runner up": 3, "second runner-up": 3, "bronze": 3,
+}
+"""Labels that name a place without a number word."""
+
+PLACE_NOUNS: tuple[str, ...] = ("place", "position", "spot", "rank", "ranked", "pick")
+"""Words that may follow an ordinal in a label: "Second place", "3rd spot"."""
+
+ENTRY_MARKER_WORDS: tuple[str, ...] = ("top", "no.", "no", "number", "nr.", "rank", "#")
+"""Words that may come before a number in a label: "Top ten:", "No. 3:", "Rank 4 -"."""
+
+RANKING_CUES: frozenset[str] = frozenset(
+    """top best worst leading greatest biggest largest smallest most least highest lowest fastest richest
+    finest favourite favorite favourites favorites ranking rankings ranked rank ranks countdown""".split()
+)
+"""Title words that say the article is a ranking (with numbers and superlatives)."""
+
+GENERIC_SECTION_NAMES: frozenset[str] = frozenset(
+    """abstract introduction overview background summary conclusion conclusions discussion results
+    methods method methodology references bibliography appendix acknowledgements acknowledgments faq
+    contents preface foreword notes""".split()
+)
+"""Names of document sections: a numbered list of these is an outline, not a ranking."""
+
+NON_ENTRY_NOUNS: frozenset[str] = frozenset(
+    """ranking rankings list lists guide guides review reviews edition update overview analysis report
+    year years time times world roundup countdown pick picks thing things option options results standings""".split()
+)
+"""Nouns a title uses about itself, never the ranked thing ("The Complete Ranking", "Our 2025 List")."""
+
 CHINESE_DIGITS: dict[str, int] = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
                                   "九": 9, "十": 10}
 # Phrases that name a rank without a number. "last" is resolved against the ranking's length.
@@ -129,3 +167,23 @@ CHINESE_QUESTION_WORDS: dict[str, str] = {
 # "university" list keeps only names with that head.
 INSTITUTION_HEADS = frozenset({"university", "academy", "institute", "college", "school", "district", "area",
                                "province", "zone", "corridor", "government", "ministry", "council"})
+
+
+_SUFFIXED = re.compile(r"^(\d{1,3})(?:st|nd|rd|th)$")
+
+
+def rank_value(word: str) -> int | None:
+    """The number a rank word stands for: '3', 'three', 'third', '3rd', 'winner' -> 3, 3, 3, 3, 1.
+
+    Returns None for anything else. Case and surrounding spaces are ignored.
+    """
+    key = " ".join(word.lower().replace("’", "'").split())
+    if key.isdigit():
+        return int(key)
+    suffixed = _SUFFIXED.match(key)
+    if suffixed:
+        return int(suffixed.group(1))
+    for table in (NUMBER_WORDS, ORDINAL_WORDS, PLACE_LABELS):
+        if key in table:
+            return table[key]
+    return None

@@ -20,6 +20,11 @@ class Settings(BaseSettings):
         default=DEFAULT_SOURCE,
         description="Article to index (.txt, .md or .html). Defaults to the project's copy of the article.",
     )
+    profile_dir: Path | None = Field(
+        default=None,
+        description="Profile folder of the article (profile.yaml: other names of entries and organisations, "
+        "synonyms). Unset means `<source stem>.profile/` next to the source if it exists, else no profile.",
+    )
     chroma_path: Path = Field(
         default=PROJECT_ROOT / "data" / "chroma",
         description="Folder of the embedded (persistent) Chroma database; used when chroma_host is unset.",
@@ -133,6 +138,11 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="WARNING", description="Logging level of the CLI and UI (DEBUG, INFO, ...).")
 
+    @field_validator("profile_dir", mode="before")
+    @classmethod
+    def _blank_profile_is_none(cls, value: object) -> object:
+        return value or None
+
     @field_validator("chroma_host")
     @classmethod
     def _blank_host_is_none(cls, value: str | None) -> str | None:
@@ -142,3 +152,21 @@ class Settings(BaseSettings):
     def client_server(self) -> bool:
         """True when the app talks to a Chroma server instead of an embedded database."""
         return self.chroma_host is not None
+
+
+def resolve_profile_dir(source_path: Path, settings_value: Path | None) -> Path | None:
+    """The profile folder to use for `source_path`.
+
+    Args:
+        source_path: the article.
+        settings_value: `Settings.profile_dir`; when set it wins (and must exist: loading it reports a
+            missing folder).
+
+    Returns:
+        `settings_value` when set; else `<source stem>.profile/` beside the source when that folder exists;
+        else None (the article has no profile, which is fine).
+    """
+    if settings_value is not None:
+        return Path(settings_value).expanduser()
+    beside = Path(source_path).expanduser().with_name(f"{Path(source_path).stem}.profile")
+    return beside if beside.is_dir() else None
