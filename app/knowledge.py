@@ -297,8 +297,7 @@ class KnowledgeBase:
                 continue
             for entity in sentence.entities_of("name", "place"):
                 key = _name_key(entity.text)
-                if len(key) < 2 or entity.label == "NORP" or "&" in key or (
-                        entity.label == "PROPN" and " " not in key and len(key) <= 3):
+                if len(key) < 2 or entity.label == "NORP" or "&" in key:
                     continue
                 display.setdefault(key, _clean_name(entity.text))
                 if sentence not in found.setdefault(key, []):

@@ -143,12 +143,17 @@ class Router:
         return unknown_subject(self.evidence, intent)
 
     def _first_answer(self, intent: Intent, retrieval: Retrieval, signals: Signals) -> Draft:
+        """The first answer in the chain; an abstention only when no later strategy answers instead."""
+        refusal: Draft | None = None
         for cls in self.chain(intent, signals):
             draft = self.strategies[cls].answer(intent, retrieval)
-            if draft is not None and draft.parts:
-                logger.debug("%s answered %r (%s)", cls.__name__, intent.text, intent.kind.value)
+            if draft is None or not draft.parts:
+                continue
+            logger.debug("%s answered %r (%s)", cls.__name__, intent.text, intent.kind.value)
+            if not draft.abstained:
                 return draft
-        return abstention("The article doesn't answer that.")
+            refusal = refusal or draft
+        return refusal or abstention("The article doesn't answer that.")
 
     def fallback(self, retrieval: Retrieval) -> Draft:
         """The plainest grounded answer: the first sentences of the best retrieved chunks, cited."""

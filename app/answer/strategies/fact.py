@@ -166,7 +166,7 @@ class Fact(Strategy):
             return name_list(found) if found else None
         if intent.answer_type in {AnswerType.NAME, AnswerType.PERSON}:
             names = [n for n, _ in ev.names_in([sentence], asked)]
-            return names[0] if names else None
+            return name_list(names[:3]) if names else None
         if intent.answer_type in _TYPED:
             kinds = ("money", "percent", "count", "quantity", "date")
             entity = ev.nearest(sentence.entities_of(*kinds), sentence, intent)
