@@ -35,8 +35,6 @@ STOPWORDS = frozenset(
     links tie tied ties connect connected connection connects associate associated relate related relation
     cite cited cites name named feature featured features bring brings hold holds round question""".split()
 )
-_GENERIC_WORDS = """ai artificial intelligence city cities china chinese china's top ten 10 rank ranked ranking
-    rankings hub hubs 2025 key strength strengths"""
 
 
 def fold(text: str) -> str:
@@ -125,6 +123,3 @@ def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
-
-GENERIC_TERMS = frozenset(stem(w) for w in _GENERIC_WORDS.split())
-"""Stems too common in this article to say anything about what a question asks."""

@@ -27,12 +27,8 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field, SecretStr
 
 from app.chatbot import Chatbot
-from app.llm import (
-    build_chat_model,
-    number_facts,
-    parse_llm_spec,
-    split_claims,
-)
+from app.llm import build_chat_model, parse_llm_spec
+from app.llm.verifier import number_facts, split_claims
 from app.prompts import PromptError, load_prompts
 from ingest.core.errors import ConfigurationError
 from ingest.core.models import Answer
@@ -221,6 +217,19 @@ def test_rank_claims_are_checked(llm, source_text: str) -> None:
     a = verbatim(llm(reply).ask("What is Shenzhen's policy support?"), source_text)
     assert a.mode == "llm-partial" and a.text.startswith("Shenzhen is ranked 4th.") and "2nd" not in a.text
     assert a.citations[0].quote == "4. Shenzhen"  # the heading that states the rank
+
+
+@pytest.mark.parametrize(("claim", "kept"), [("Hangzhou is ranked 12th", False), ("Hangzhou is ranked twelfth", False),
+                                           ("Hangzhou is the runner-up in the ranking", True),
+                                           ("Hangzhou comes last in the ranking", False),
+                                           ("Hangzhou is first", False), ("Hangzhou is second", True)])
+def test_rank_claims_are_read_through_the_shared_lexicon(llm, source_text: str, claim: str, kept: bool) -> None:
+    reply = f"DeepSeek's chatbot reached 10 million users in 20 days [@10 million users]. {claim} [@10 million users]."
+    a = verbatim(llm(reply).ask("How fast did DeepSeek's chatbot grow in Hangzhou?"), source_text)
+    assert (claim in a.text) is kept and "10 million users" in a.text
+    assert a.mode == ("llm" if kept else "llm-partial") and a.dropped_sentences == (0 if kept else 1)
+    if kept:
+        assert "2. Hangzhou" in [c.quote for c in a.citations]  # the heading that states the rank
 
 
 # -- routing --------------------------------------------------------------------------------------------
