@@ -33,7 +33,8 @@ STOPWORDS = frozenset(
     various different certain specific type sort among within across else other another etc put together
     role part stuff generally basically quite still even already ever best-known well-known link linked
     links tie tied ties connect connected connection connects associate associated relate related relation
-    cite cited cites name named feature featured features bring brings hold holds round question""".split()
+    cite cited cites name named feature featured features bring brings hold holds round question
+    if i'm im i've i'd i'll you're we're they're that's what's who's whether unless whereas yet""".split()
 )
 
 

@@ -33,7 +33,8 @@ class Explain(Strategy):
             return None
         entry = entries[0]
         named = bool(intent.entries)
-        if named and intent.ranks and intent.ranks[0] != entry.rank:
+        corrected = named and bool(intent.ranks) and intent.ranks[0] != entry.rank
+        if corrected:
             draft = EntryRank(self.evidence).premise(entry, intent.ranks[0], intent)
         else:
             draft = Draft()
@@ -48,5 +49,5 @@ class Explain(Strategy):
             [s for s in own if s.first_in_chunk][: self.evidence.limits.max_sentences]
         for sentence in sorted(picks, key=lambda s: s.start):
             self.quote(draft, sentence, label=True)
-        draft.mode = "extractive"
+        draft.mode = "ranking" if corrected else "extractive"  # a corrected premise is never handed to an LLM
         return draft

@@ -36,7 +36,7 @@ class _AcrossEntries(Strategy):
             best = max(own, key=lambda s: scores[s.index])
             have = set().union(*(kb.sentence_terms[s.index] for s in own))
             covered = sum(w for t, w in weight.items() if ev.expanded(t) & have) / total
-            relevance = scores[best.index] + 0.5 * covered + 0.2 * similarity[best.index]
+            relevance = scores[best.index] + covered + 0.2 * similarity[best.index]
             out.append((entry, best, relevance))
         return sorted(out, key=lambda t: -t[2])
 
