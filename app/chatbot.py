@@ -19,6 +19,7 @@ from app.retrieval import Retrieval
 from app.understand.hygiene import clean_question
 from app.understand.intent import Intent, IntentKind
 from app.verify import verify
+from ingest.chunker import CHUNKER_VERSION
 from ingest.core.errors import AICitiesError, InvalidHistoryError, SourceError, StoreUnavailableError
 from ingest.core.models import Answer, RetrievedSection
 from ingest.core.settings import Settings
@@ -105,7 +106,8 @@ class Chatbot:
                show_progress: bool | None = None) -> IngestReport:
         """Index a source (default: the configured one) and make the bot answer from it."""
         with self._lock:
-            report = ingest_source(self._index(), self.embeddings, source or self.settings.source_path,
+            index = self._index()
+            report = ingest_source(index, self.embeddings, source or self.source_for(index.manifest()),
                                    rebuild=rebuild, max_bytes=self.settings.max_source_bytes,
                                    show_progress=show_progress, multilingual=self.multilingual_index(),
                                    profile_dir=self.settings.profile_dir)
@@ -130,9 +132,19 @@ class Chatbot:
             self._ready = build_engine(kb, index, self.embeddings, self.settings, chat_model=self._chat_model,
                                        multilingual=self.multilingual_index())
 
+    def source_for(self, manifest: object | None) -> Path:
+        """The article to answer from: the one the settings name explicitly (AICITIES_SOURCE_PATH), else the one
+        the index was last built from (`ai-cities ingest notes.md` sticks), else the shipped article."""
+        if "source_path" in self.settings.model_fields_set:
+            return self.settings.source_path
+        recorded = getattr(manifest, "source_path", "") if manifest is not None else ""
+        if recorded and Path(recorded).is_file():
+            return Path(recorded)
+        return self.settings.source_path
+
     def _ensure_index(self, index: ArticleIndex) -> None:
         manifest = index.manifest()
-        source = self.settings.source_path
+        source = self.source_for(manifest)
         if manifest is not None and self.settings.client_server and not source.exists():
             return  # a server's index is usable without the source on this machine
         try:
@@ -147,7 +159,7 @@ class Chatbot:
                            manifest.chunk_count)
             manifest = None
         stale = manifest is None or manifest.source_hash != current.sha256 or \
-            manifest.embedding_model != self.embeddings.model_id
+            manifest.embedding_model != self.embeddings.model_id or manifest.chunker_version != CHUNKER_VERSION
         multilingual = self.multilingual_index()
         if stale:
             logger.info("Index %s is missing or stale: ingesting %s", index.name, source)
@@ -262,6 +274,7 @@ class Chatbot:
             seen.setdefault(chunk.section, RetrievedSection(section=chunk.section, topic=chunk.topic,
                                                             score=round(score, 5)))
         return Answer(
+            article=engine.kb.title if engine is not None else "",
             text=draft.text,
             citations=draft.citations,
             abstained=draft.abstained,

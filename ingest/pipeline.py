@@ -125,7 +125,7 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
     loaded = load_source(source, max_bytes=max_bytes)
     folder = resolve_profile_dir(loaded.path, profile_dir)
     profile_data = load_profile_dir(folder) if folder is not None else None
-    wanted = Manifest(source_hash=loaded.sha256, source_name=loaded.path.name,
+    wanted = Manifest(source_hash=loaded.sha256, source_name=loaded.path.name, source_path=str(loaded.path.resolve()),
                       embedding_model=embeddings.model_id, chunker_version=CHUNKER_VERSION,
                       profile_hash=profile_hash(folder))
     current = index.manifest()

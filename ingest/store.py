@@ -43,6 +43,7 @@ class Manifest(BaseModel):
 
     source_hash: str
     source_name: str
+    source_path: str = ""  # where the article was read from: the app keeps answering from it
     embedding_model: str
     chunker_version: str
     profile_hash: str = ""

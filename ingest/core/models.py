@@ -49,6 +49,7 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list, description="Citations in marker order.")
     abstained: bool = Field(default=False, description="True when the article does not answer.")
     question: str = Field(default="", description="The question as asked.")
+    article: str = Field(default="", description="Title of the article the answer comes from.")
     standalone_question: str = Field(
         default="", description="The question after follow-up resolution (what was actually answered)."
     )
