@@ -3,6 +3,7 @@ per-user state, so one instance serves every user (the UI, the CLI and the Pytho
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import shutil
@@ -255,6 +256,8 @@ class Chatbot:
         if intent.injection:
             notice = "Instructions inside the question were ignored; I only answer from the article."
         retrieval = state.retriever.retrieve(intent)
+        if intent.vector is None:
+            intent = dataclasses.replace(intent, vector=retrieval.query_vector)
         if retrieval.index_fingerprint and retrieval.index_fingerprint != state.kb.fingerprint:
             logger.info("The index was rebuilt from other inputs; reloading the knowledge base.")
             with self._lock:

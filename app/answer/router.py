@@ -20,11 +20,17 @@ from app.answer.strategies.summary import Summary
 from app.answer.strategies.yes_no import YesNo
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent, IntentKind
+from ingest.core.lexicon import NAME_NOUNS
 from ingest.core.text import stem
 
 logger = logging.getLogger(__name__)
 
 _SPECIFIC = frozenset({AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT})
+_VALUE_TYPES = frozenset({AnswerType.MONEY, AnswerType.PERCENT, AnswerType.DATE})
+# Refusals these strategies make are decisions about the question, not "this strategy doesn't fit": they stand.
+_FINAL_REFUSALS = frozenset({Fact, YesNo, RankLookup, EntryRank, OutOfScope})
+_ASKS_FOR_VALUE = frozenset({AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY, AnswerType.COUNT,
+                             AnswerType.PERCENT})
 _ABOUT_ENTRIES = frozenset({IntentKind.FACT, IntentKind.EXPLAIN, IntentKind.OVERVIEW})
 FALLBACK_NOTICE = "Something went wrong while composing this answer, so these are the closest passages."
 
@@ -36,6 +42,7 @@ class Signals:
 
     strong: bool = False
     specific: bool = False
+    typed: bool = False  # the question asks for a type of value (an amount, a date …) that the article has
 
 
 class Router:
@@ -59,7 +66,7 @@ class Router:
         if kind is IntentKind.GREETING:
             return [Greeting] if not about and not intent.ranks else [Fact]
         if kind is IntentKind.OUT_OF_SCOPE:
-            return [Fact] if about or signals.strong else [OutOfScope]
+            return [Fact] if about or signals.strong or signals.typed else [OutOfScope]
         if intent.polar and kind not in {IntentKind.YES_NO, IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP}:
             kind = IntentKind.YES_NO
         if kind is IntentKind.YES_NO and not intent.polar:
@@ -67,6 +74,17 @@ class Router:
         if kind in {IntentKind.OVERVIEW, IntentKind.EXPLAIN} and intent.answer_type in _SPECIFIC:
             kind = IntentKind.FACT
         ranking = bool(self.kb.ranking)
+        focus = intent.focus
+        entry_noun = focus is not None and stem(focus.head) in {stem(self.kb.noun), stem(self.kb.nouns)}
+        listable = focus is not None and focus.plural and not intent.polar and not entry_noun and (
+            focus.head in NAME_NOUNS or intent.answer_type in {AnswerType.MONEY, AnswerType.PERCENT, AnswerType.DATE})
+        if listable and kind in {IntentKind.FACT, IntentKind.FILTER, IntentKind.LIST_ENTITIES, IntentKind.SUMMARY,
+                                 IntentKind.OVERVIEW, IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP}:
+            return [ListEntities, Fact]
+        if entry_noun and focus is not None and focus.plural and not intent.entries and ranking and kind in {
+                IntentKind.FACT, IntentKind.FILTER, IntentKind.LIST_ENTITIES, IntentKind.ENTRY_RANK,
+                IntentKind.EXPLAIN, IntentKind.OVERVIEW, IntentKind.SUMMARY} and not intent.ranks:
+            return [Filter, Fact]
         if kind is IntentKind.RANK_LOOKUP:
             return [RankLookup, EntryRank, Fact] if ranking else [Fact]
         if kind is IntentKind.ENTRY_RANK:
@@ -97,16 +115,9 @@ class Router:
         if kind is IntentKind.YES_NO:
             return [YesNo, Fact]
         # fact
-        focus = intent.focus
-        if focus is not None and focus.plural and not intent.polar and intent.answer_type in {
-                AnswerType.NAME, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.DATE} and \
-                stem(focus.head) not in {stem(self.kb.noun), stem(self.kb.nouns)}:
-            return [ListEntities, Fact]
         if intent.answer_type is AnswerType.COUNT and intent.focus is not None and \
                 intent.focus.head in {self.kb.noun, self.kb.nouns} and ranking:
             return [Order]
-        if intent.answer_type is AnswerType.ENTRY and focus is not None and focus.plural and not intent.entries:
-            return [Filter, Fact]
         if intent.ranks and not intent.entries and not self.evidence.asked_terms(intent) and ranking:
             return [RankLookup, Fact]
         return [Fact]
@@ -116,7 +127,9 @@ class Router:
         top = self.evidence.ranked(intent, retrieval)[0][:3]
         strong = self.evidence.strong(intent, retrieval)
         specific = strong and any(self.evidence.coverage(intent, s) >= 0.5 for s in top)
-        return Signals(strong=strong, specific=specific)
+        typed = intent.answer_type in _VALUE_TYPES and any(
+            self.evidence.typed(s, intent.answer_type) for s in self.kb.sentences)
+        return Signals(strong=strong, specific=specific, typed=typed)
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft:
         """The answer of the first strategy in the chain that applies; never raises."""
@@ -140,7 +153,16 @@ class Router:
         """Questions about places or names the article never mentions are refused before any strategy runs."""
         if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE} or intent.polar:
             return None
-        return unknown_subject(self.evidence, intent)
+        refusal = unknown_subject(self.evidence, intent)
+        if refusal is None and intent.answer_type in _ASKS_FOR_VALUE:
+            fact = self.strategies[Fact]
+            assert isinstance(fact, Fact)
+            missing = fact.missing_focus(intent, self._closest(intent))
+            refusal = abstention(missing) if missing else None
+        return refusal
+
+    def _closest(self, intent: Intent) -> float:
+        return max(self.evidence.similarity(intent, self.kb.sentences).values(), default=0.0)
 
     def _first_answer(self, intent: Intent, retrieval: Retrieval, signals: Signals) -> Draft:
         """The first answer in the chain; an abstention only when no later strategy answers instead."""
@@ -150,7 +172,7 @@ class Router:
             if draft is None or not draft.parts:
                 continue
             logger.debug("%s answered %r (%s)", cls.__name__, intent.text, intent.kind.value)
-            if not draft.abstained:
+            if not draft.abstained or cls in _FINAL_REFUSALS:
                 return draft
             refusal = refusal or draft
         return refusal or abstention("The article doesn't answer that.")

@@ -45,9 +45,14 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     doc = english_pipeline()(text)
     wh_token = next((t for t in doc if t.tag_ in {"WDT", "WP", "WP$", "WRB"}), None)
     wh = wh_token.lower_ if wh_token is not None else None
-    first = next((t for t in doc if not t.is_punct and not t.is_space), None)
-    polar = wh is None and first is not None and first.pos_ in {"AUX", "VERB"} and first.lower_ not in {
-        "tell", "list", "name", "give", "show", "compare", "describe", "explain", "summarize", "summarise"}
+    words = [t for t in doc if not t.is_punct and not t.is_space]
+    first = words[0] if words else None
+    second = words[1] if len(words) > 1 else None
+    # a question that opens with an auxiliary is yes/no even with a wh-clause inside ("Does it say where …?"),
+    # except a request ("Can you sum it up?")
+    request = first is not None and first.tag_ == "MD" and second is not None and second.lower_ == "you"
+    polar = first is not None and first.pos_ == "AUX" and first.i == 0 and not request and (
+        wh_token is None or wh_token.i > first.i + 1)
     negated = any(t.dep_ == "neg" for t in doc)
     focus, answer_type = _focus(doc, wh_token, entry_nouns)
     if polar:
@@ -172,8 +177,8 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None
     wh_type = WH_TYPES.get(wh.lower_) if wh is not None else None
     if wh_type:
         kind = AnswerType(wh_type)
-        if kind is AnswerType.NAME and verb and wh.dep_ in {"nsubj", "nsubjpass"}:
-            kind = AnswerType.NAME
+        if kind is AnswerType.NAME and verb and wh.lower_ == "who" and wh.dep_ in {"nsubj", "nsubjpass"}:
+            kind = AnswerType.PERSON  # "who founded X?" asks for the person who did it
         subject = next((t for t in (root.children if root is not None else []) if t.dep_ in {"nsubj", "nsubjpass"}
                         and t != wh), None)
         owner = " ".join(t.text for t in subject.subtree) if subject is not None else None

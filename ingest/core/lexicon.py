@@ -136,7 +136,8 @@ def rank_phrase_value(phrase: str, last: int) -> int | None:
 # checked against the entity types of the evidence. General English, kept small.
 TYPE_NOUNS: dict[str, str] = {
     **dict.fromkeys("year years date dates month day decade century".split(), "date"),
-    **dict.fromkeys("price prices cost costs revenue revenues valuation salary salaries budget budgets worth "
+    **dict.fromkeys("amount amounts dollar dollars "
+                    "price prices cost costs revenue revenues valuation salary salaries budget budgets worth "
                     "profit profits income turnover wage wages fee fees".split(), "money"),
     **dict.fromkeys("percentage percent proportion fraction".split(), "percent"),
     **dict.fromkeys("mayor mayors ceo ceos founder founders president presidents chairman chairwoman chair "
@@ -187,3 +188,12 @@ def rank_value(word: str) -> int | None:
         if key in table:
             return table[key]
     return None
+
+
+# Nouns that ask for names (of organisations, people, products): "which companies", "list the universities".
+NAME_NOUNS = frozenset("""company companies firm firms startup startups organisation organisations organization
+    organizations university universities academy academies institute institutes institution institutions lab labs
+    laboratory laboratories brand brands group groups giant giants unicorn unicorns business businesses
+    corporation corporations player players team teams people person persons name names partner partners
+    employer employers vendor vendors maker makers manufacturer manufacturers school schools college colleges
+    product products project projects model models""".split())

@@ -114,7 +114,7 @@ class Fact(Strategy):
             return None
         if focus.verb and focus.head == focus.verb:
             if self.evidence.in_article(focus.verb) or intent.answer_type not in {
-                    AnswerType.NAME, AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY}:
+                    AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY}:
                 return None
             clause = _indirect(intent.text, focus.owner)
             return f"The article doesn't say {clause}." if clause else \

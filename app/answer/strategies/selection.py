@@ -65,13 +65,41 @@ class Filter(_AcrossEntries):
         top = ranked[0][2]
         matches = [(e, s) for e, s, score in ranked if score >= self.evidence.limits.match_ratio * top and
                    self.evidence.coverage(intent, s) > 0][:5]
+        matches += self._named_outside_entries(intent, retrieval, {e.name for e, _ in matches})
         if not matches:
             return None
         draft = Draft()
-        draft.note(f"{name_list([e.name for e, _ in matches])}.")
-        for entry, sentence in sorted(matches, key=lambda m: m[0].rank):
-            self.quote(draft, sentence, prefix=f"{entry.name} ({ordinal(entry.rank)}): ")
+        ordered = sorted(matches, key=lambda m: m[0].rank)
+        draft.note(f"{name_list([e.name for e, _ in ordered])}.")
+        by_sentence: dict[int, tuple[Sentence, list[RankEntry]]] = {}
+        for entry, sentence in ordered:
+            by_sentence.setdefault(sentence.index, (sentence, []))[1].append(entry)
+        for sentence, entries in by_sentence.values():
+            who = name_list([f"{e.name} ({ordinal(e.rank)})" for e in entries])
+            self.quote(draft, sentence, prefix=f"{who}: ")
         return draft
+
+
+    def _named_outside_entries(self, intent: Intent, retrieval: Retrieval,
+                               found: set[str]) -> list[tuple[RankEntry, Sentence]]:
+        """Entries that a sentence outside their own sections names as matching (a trends line such as "Cities
+        like A and B reflect …"), when that sentence answers as well as the best entry sentence."""
+        ev = self.evidence
+        others = [s for s in self.kb.sentences if s.city is None and s.chunk.kind not in {"title"}]
+        if not others:
+            return []
+        scores = ev.score(intent, retrieval, others)
+        best_entry = max((ev.score(intent, retrieval, [s])[s.index] for s in self.kb.sentences if s.city),
+                         default=0.0)
+        out: list[tuple[RankEntry, Sentence]] = []
+        for sentence in sorted(others, key=lambda s: -scores[s.index])[:2]:
+            if scores[sentence.index] < ev.limits.match_ratio * best_entry or ev.coverage(intent, sentence) == 0:
+                continue
+            for entry in ev.entries_in(sentence):
+                if entry.name not in found:
+                    found.add(entry.name)
+                    out.append((entry, sentence))
+        return out
 
 
 class Recommend(_AcrossEntries):

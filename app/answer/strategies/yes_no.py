@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from app.answer.draft import Draft, abstention, name_list
@@ -10,8 +11,12 @@ from app.answer.strategies.fact import unknown_subject
 from app.answer.strategies.ranking import EntryRank
 from app.retrieval import Retrieval
 from app.understand.intent import Intent
-from ingest.core.lexicon import FRACTION_WORDS
-from ingest.core.text import fold, number_values
+from ingest.core.lexicon import FRACTION_WORDS, number_value
+from ingest.core.text import SCALE, fold, number_values
+
+
+def _numeric(term: str) -> bool:
+    return term[:1].isdigit() or term in SCALE or term in FRACTION_WORDS or number_value(term) is not None
 
 
 def stated_numbers(text: str) -> set[float]:
@@ -54,8 +59,10 @@ class YesNo(Strategy):
             ranked = named or ranked
         if not ranked:
             return abstention("The article doesn't say.")
-        best = max(ranked[:4], key=lambda s: ev.coverage(intent, s))
-        if ev.coverage(intent, best) >= ev.limits.yes_coverage:
+        # numbers are compared, not matched as words: "$5 million" against "$2.8M" is a "No"
+        claim = dataclasses.replace(intent, terms=tuple(t for t in intent.terms if not _numeric(t)))
+        best = max(ranked[:4], key=lambda s: ev.coverage(claim, s))
+        if ev.coverage(claim, best) >= ev.limits.yes_coverage:
             claimed = stated_numbers(intent.text)
             found = stated_numbers(best.text)
             draft = Draft()
