@@ -304,7 +304,8 @@ class KnowledgeBase:
                     found[key].append(sentence)
         limit = max(3, len(self.sentences) // 6)
         self.name_display = display
-        in_title = {w.removesuffix("'s") for w in words(self.title)}  # the article's own subject ("China" in "China's Top 10 …") is no name
+        # the article's own subject (a country in "<Country>'s Top 10 …") is not one of its names
+        in_title = {w.removesuffix("'s") for w in words(self.title)}
         return {k: v for k, v in found.items() if len(v) <= limit and not set(words(k)) <= in_title}
 
     @property

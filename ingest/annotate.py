@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from ingest.chunker import Chunk
@@ -43,6 +44,36 @@ def english_pipeline() -> Any:
     return _nlp
 
 
+_SUFFIXES = ("", "s", "es", "ed", "d", "ing", "ly", "er", "est", "ies")
+
+
+@lru_cache(maxsize=1)
+def _english_lemmas() -> frozenset[str]:
+    tables = english_pipeline().get_pipe("lemmatizer").lookups
+    index = tables.get_table("lemma_index")
+    exceptions = tables.get_table("lemma_exc")
+    words: set[str] = set()
+    for table in (index, exceptions):
+        for _, values in table.items():
+            words.update(values if isinstance(values, (list, tuple, set)) else values.keys())
+    return frozenset(w for w in words if isinstance(w, str))
+
+
+def is_english_word(word: str) -> bool:
+    """True when spaCy's English lemma tables know the word (or its stem with a common suffix removed)."""
+    low = word.lower()
+    lemmas = _english_lemmas()
+    if low in lemmas:
+        return True
+    for suffix in _SUFFIXES[1:]:
+        if low.endswith(suffix) and len(low) - len(suffix) >= 3:
+            base = low[: -len(suffix)]
+            if base in lemmas or base + "e" in lemmas or (suffix == "ies" and base + "y" in lemmas):
+                return True
+    return False
+
+
+
 @dataclass(frozen=True)
 class Entity:
     """A named entity inside a sentence: verbatim text at start:end of the source, its spaCy label and type."""
@@ -63,6 +94,10 @@ def _trimmed(span: Any) -> tuple[int, int] | None:
     ("Visits Springfield University" -> "Springfield University"; "Acme’s" -> "Acme")."""
     tokens = list(span)
     while tokens and (tokens[0].pos_ in _EDGE_POS or tokens[0].is_space):
+        tokens = tokens[1:]
+    # a capitalised sentence opener that is an ordinary English word ("Hosts Acme University")
+    if len(tokens) > 1 and tokens[0].is_sent_start and is_english_word(tokens[0].text) and \
+            not is_english_word(tokens[1].text):
         tokens = tokens[1:]
     while tokens and (tokens[-1].pos_ in _EDGE_POS or tokens[-1].is_space or tokens[-1].tag_ == "POS"):
         tokens = tokens[:-1]

@@ -65,19 +65,25 @@ class Router:
             return [OutOfScope]
         if kind is IntentKind.GREETING:
             return [Greeting] if not about and not intent.ranks else [Fact]
-        if kind is IntentKind.OUT_OF_SCOPE:
-            return [Fact] if about or signals.strong or signals.typed else [OutOfScope]
         if intent.polar and kind not in {IntentKind.YES_NO, IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP}:
             kind = IntentKind.YES_NO
         if kind is IntentKind.YES_NO and not intent.polar:
             kind = IntentKind.FACT
+        if kind is IntentKind.RECOMMEND and intent.answer_type is AnswerType.NAME and intent.focus is not None \
+                and not self.evidence.in_article(intent.focus.head):
+            kind = IntentKind.FACT  # "recommend three hotels": a thing the article doesn't have
         if kind in {IntentKind.OVERVIEW, IntentKind.EXPLAIN} and intent.answer_type in _SPECIFIC:
             kind = IntentKind.FACT
         ranking = bool(self.kb.ranking)
         focus = intent.focus
         entry_noun = focus is not None and stem(focus.head) in {stem(self.kb.noun), stem(self.kb.nouns)}
-        listable = focus is not None and focus.plural and not intent.polar and not entry_noun and (
-            focus.head in NAME_NOUNS or intent.answer_type in {AnswerType.MONEY, AnswerType.PERCENT, AnswerType.DATE})
+        listable = focus is not None and focus.plural and not intent.polar and not entry_noun and \
+            intent.answer_type is not AnswerType.COUNT and (
+                bool(set(focus.heads or (focus.head,)) & NAME_NOUNS) or intent.answer_type in _VALUE_TYPES)
+        if kind is IntentKind.OUT_OF_SCOPE:
+            if listable and signals.typed:
+                return [ListEntities]
+            return [Fact] if about or signals.strong or signals.typed else [OutOfScope]
         if listable and kind in {IntentKind.FACT, IntentKind.FILTER, IntentKind.LIST_ENTITIES, IntentKind.SUMMARY,
                                  IntentKind.OVERVIEW, IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP}:
             return [ListEntities, Fact]
@@ -105,7 +111,7 @@ class Router:
         if kind is IntentKind.RECOMMEND:
             return [Recommend, Fact]
         if kind is IntentKind.EXPLAIN:
-            return [Explain, Fact]
+            return [Compare, Explain, Fact] if len(intent.entries) >= 2 else [Explain, Fact]
         if kind is IntentKind.OVERVIEW:
             return [Overview, Summary] if not self.evidence.asked_terms(intent) else [Overview, Fact]
         if kind is IntentKind.SUMMARY:
@@ -115,6 +121,8 @@ class Router:
         if kind is IntentKind.YES_NO:
             return [YesNo, Fact]
         # fact
+        if len(intent.entries) >= 2 and not intent.ranks and ranking:
+            return [Compare, Fact]
         if intent.answer_type is AnswerType.COUNT and intent.focus is not None and \
                 intent.focus.head in {self.kb.noun, self.kb.nouns} and ranking:
             return [Order]
@@ -154,7 +162,8 @@ class Router:
         if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE} or intent.polar:
             return None
         refusal = unknown_subject(self.evidence, intent)
-        if refusal is None and intent.answer_type in _ASKS_FOR_VALUE:
+        if refusal is None and (intent.answer_type in _ASKS_FOR_VALUE or (
+                intent.answer_type is AnswerType.NAME and intent.focus is not None and not intent.focus.verb)):
             fact = self.strategies[Fact]
             assert isinstance(fact, Fact)
             missing = fact.missing_focus(intent, self._closest(intent))

@@ -18,7 +18,8 @@ from rapidfuzz import fuzz, process
 from app.understand.classifier import IntentClassifier
 from app.understand.hygiene import strip_injection
 from app.understand.intent import AnswerType, Intent, IntentKind
-from app.understand.parse import QuestionParser, is_english_word
+from app.understand.parse import QuestionParser
+from ingest.annotate import is_english_word
 from ingest.core.lexicon import (
     BOTTOM_WORDS,
     CHINESE_QUESTION_WORDS,
@@ -297,8 +298,8 @@ class QuestionAnalyzer:
         for name, label in parsed.names:
             key = fold(re.sub(r"['’]s$", "", name))
             if key in known or any(key in k or k in key for k in known if len(k) >= 4) or \
-                    all(w in self._vocab_set for w in words(key)):
-                continue
+                    any(w in self._vocab_set for w in words(key)):
+                continue  # a name sharing words with the article ("American AI") may be what it calls otherwise
             (places if label in {"GPE", "LOC"} else unknown_names).append(name)
         unknown_names += [y for y in _YEAR.findall(text) if y not in self._vocab_set]
         vector = np.asarray(self._embed(text), dtype=np.float32)

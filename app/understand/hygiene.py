@@ -64,5 +64,6 @@ def strip_injection(text: str) -> tuple[str, bool]:
     if not kept:
         # One sentence with an instruction inside: keep any question that follows a comma or "and".
         parts = re.split(r",|\band\b|\bthen\b|;", text)
-        kept = [p.strip() for p in parts if p.strip() and not _INJECTION.search(p) and _QUESTION_WORD.search(p)]
+        kept = [p.strip() for p in parts
+                if p.strip() and not _INJECTION.search(p.strip()) and _QUESTION_WORD.search(p)]
     return " ".join(kept), True

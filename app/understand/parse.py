@@ -12,7 +12,6 @@ from ingest.annotate import english_pipeline
 from ingest.core.lexicon import MONEY_VERBS, TYPE_NOUNS, WH_TYPES
 
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
-_SUFFIXES = ("", "s", "es", "ed", "d", "ing", "ly", "er", "est", "ies")
 _LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "give", "know", "mention", "list",
                           "name", "show", "describe", "explain", "compare", "rank", "place"})
 
@@ -55,36 +54,14 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
         wh_token is None or wh_token.i > first.i + 1)
     negated = any(t.dep_ == "neg" for t in doc)
     focus, answer_type = _focus(doc, wh_token, entry_nouns)
+    if focus is None and wh_token is None and text[:1].isupper() and len(text) > 1:
+        # the small parser often reads a capitalised imperative ("List …") as a noun: read it once more
+        retry = english_pipeline()(text[0].lower() + text[1:])
+        focus, answer_type = _focus(retry, None, entry_nouns)
     if polar:
         answer_type = AnswerType.YES_NO
     names = tuple((e.text, e.label_) for e in doc.ents if e.label_ in _NAME_LABELS)
     return Parsed(wh, answer_type, focus, polar, negated, names)
-
-
-@lru_cache(maxsize=1)
-def _english_lemmas() -> frozenset[str]:
-    tables = english_pipeline().get_pipe("lemmatizer").lookups
-    index = tables.get_table("lemma_index")
-    exceptions = tables.get_table("lemma_exc")
-    words: set[str] = set()
-    for table in (index, exceptions):
-        for _, values in table.items():
-            words.update(values if isinstance(values, (list, tuple, set)) else values.keys())
-    return frozenset(w for w in words if isinstance(w, str))
-
-
-def is_english_word(word: str) -> bool:
-    """True when spaCy's English lemma tables know the word (or its stem with a common suffix removed)."""
-    low = word.lower()
-    lemmas = _english_lemmas()
-    if low in lemmas:
-        return True
-    for suffix in _SUFFIXES[1:]:
-        if low.endswith(suffix) and len(low) - len(suffix) >= 3:
-            base = low[: -len(suffix)]
-            if base in lemmas or base + "e" in lemmas or (suffix == "ies" and base + "y" in lemmas):
-                return True
-    return False
 
 
 def _phrase(token: Any) -> str:
@@ -109,8 +86,10 @@ def _owner(token: Any) -> str | None:
 def _make_focus(noun: Any, verb: str | None) -> Focus:
     """A focus from its noun, with the nouns joined to it ("universities and academies") and its number."""
     heads = [noun.lemma_.lower()] + [c.lemma_.lower() for c in noun.conjuncts if c.pos_ in {"NOUN", "PROPN"}]
-    return Focus(_phrase(noun), noun.lemma_.lower(), _owner(noun), verb, plural=noun.tag_ in {"NNS", "NNPS"},
-                 heads=tuple(heads))
+    every = any(t.lower_ in {"every", "all", "each", "any"} for t in noun.lefts)
+    phrase = " and ".join(_phrase(n) for n in [noun, *[c for c in noun.conjuncts if c.pos_ in {"NOUN", "PROPN"}]])
+    return Focus(phrase, noun.lemma_.lower(), _owner(noun), verb,
+                 plural=noun.tag_ in {"NNS", "NNPS"} or every, heads=tuple(heads))
 
 
 def _type_of_noun(token: Any, entry_nouns: frozenset[str]) -> AnswerType | None:
@@ -146,8 +125,8 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None
     # "which city …", "what companies …": the noun the wh-word determines
     after_wh = doc[wh.i + 1] if wh is not None and wh.i + 1 < len(doc) else None
     if wh is not None and (wh.dep_ == "det" or (wh.lower_ in {"which", "what"} and after_wh is not None
-                                                 and after_wh.lower_ in entry_nouns)):
-        noun = wh.head
+                                                 and after_wh.pos_ in {"NOUN", "PROPN"})):
+        noun = wh.head if wh.dep_ == "det" else after_wh
         following = doc[wh.i + 1] if wh.i + 1 < len(doc) else noun
         typed = _type_of_noun(noun, entry_nouns) or (
             AnswerType.ENTRY if _type_of_noun(following, entry_nouns) is AnswerType.ENTRY else None)
@@ -183,4 +162,8 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None
                         and t != wh), None)
         owner = " ".join(t.text for t in subject.subtree) if subject is not None else None
         return (Focus(verb, verb, owner, verb) if verb else None), kind
+    # a noun that names a type of value anywhere in the question ("what does a ride cost")
+    typed = next((t for t in doc if t.pos_ == "NOUN" and t.lemma_.lower() in TYPE_NOUNS), None)
+    if typed is not None and wh is not None:
+        return _make_focus(typed, verb), AnswerType(TYPE_NOUNS[typed.lemma_.lower()])
     return None, AnswerType.DESCRIPTION

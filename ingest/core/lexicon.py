@@ -197,3 +197,8 @@ NAME_NOUNS = frozenset("""company companies firm firms startup startups organisa
     corporation corporations player players team teams people person persons name names partner partners
     employer employers vendor vendors maker makers manufacturer manufacturers school schools college colleges
     product products project projects model models""".split())
+
+# Words that ask for a kind of value rather than an attribute ("every dollar amount", "which percentages"): the
+# article need not use the word, only hold values of that kind.
+VALUE_WORDS = frozenset("""amount amounts dollar dollars figure figures number numbers percentage percentages
+    percent date dates year years value values sum sums statistic statistics""".split())

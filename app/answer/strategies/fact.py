@@ -12,6 +12,7 @@ from app.answer.strategies.base import Strategy
 from app.knowledge import Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent
+from ingest.core.lexicon import VALUE_WORDS
 from ingest.core.text import fold, stem
 
 _TYPED = {AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT}
@@ -74,6 +75,10 @@ class Fact(Strategy):
         if missing:
             return abstention(missing)
         pool = ranked[:4]
+        subjects = [fold(x) for x in intent.entries + intent.names]
+        if subjects:  # the value must be about what the question names
+            pool = [s for s in ranked if fold(s.chunk.city or "") in subjects or
+                    any(x in fold(s.text) for x in subjects)][:4]
         if intent.answer_type in _TYPED and not self._focus_is_entry(intent):
             holding = [s for s in pool if self._holds_type(s, intent)]
             if not holding:
@@ -119,11 +124,14 @@ class Fact(Strategy):
             clause = _indirect(intent.text, focus.owner)
             return f"The article doesn't say {clause}." if clause else \
                 "The article doesn't say: nothing in it answers that."
-        if self.evidence.in_article(focus.head):
+        if self.evidence.in_article(focus.head) or focus.head in VALUE_WORDS:
             return None
         if intent.answer_type not in _TYPED | {AnswerType.PERSON, AnswerType.PLACE} and \
                 closest >= self.evidence.limits.abstain_similarity:
             return None  # an untyped focus ("the short version") is only refused when nothing is close
+        if intent.answer_type is AnswerType.NAME:
+            where = f" in {focus.owner}" if focus.owner else ""
+            return f"The article doesn't name any {focus.phrase.lower()}{where}."
         whose = f"{_possessive(focus.owner)} " if focus.owner else "the "
         verb = "name" if intent.answer_type is AnswerType.PERSON else "give"
         return f"The article doesn't {verb} {whose}{focus.phrase.lower()}."
@@ -145,7 +153,7 @@ class Fact(Strategy):
 
     def _type_message(self, intent: Intent) -> str:
         focus = intent.focus
-        if intent.answer_type is AnswerType.COUNT and focus is not None and not focus.verb:
+        if intent.answer_type is AnswerType.COUNT and focus is not None and focus.head != focus.verb:
             return f"The article doesn't give a number of {focus.phrase.lower()}."
         if intent.answer_type is AnswerType.DATE:
             clause = _indirect(intent.text, focus.owner if focus else None)

@@ -10,7 +10,7 @@ from app.answer.strategies.base import Strategy
 from app.knowledge import RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent
-from ingest.core.lexicon import INSTITUTION_HEADS, ordinal
+from ingest.core.lexicon import INSTITUTION_HEADS, NAME_NOUNS, ordinal
 from ingest.core.text import fold, stem
 
 
@@ -142,6 +142,8 @@ class ListEntities(Strategy):
         values = self._values(intent, scope)
         if values is not None:
             found = values
+        elif intent.focus is None or not set(intent.focus.heads or (intent.focus.head,)) & NAME_NOUNS:
+            return None  # "which specialisations": not names; another strategy answers
         else:
             found = self.evidence.names_in(scope, exclude)
             heads = {stem(h) for h in (intent.focus.heads or (intent.focus.head,))} if intent.focus else set()
