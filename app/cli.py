@@ -122,7 +122,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from app.server import serve
 
-    serve(_settings(), host=args.host, port=args.port)
+    settings = _settings()
+    base = f"http://{args.host or settings.api_host}:{args.port or settings.api_port}"
+    print(f"starting: the UI at {base}/ and the OpenAI-compatible API at {base}/v1 (Ctrl+C stops)",
+          file=sys.stderr, flush=True)
+    serve(settings, host=args.host, port=args.port)
     return 0
 
 

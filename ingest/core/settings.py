@@ -94,8 +94,9 @@ class Settings(BaseSettings):
         ge=0,
         le=256,
         description="Questions the HTTP API answers at once, each in a worker thread; more wait their turn. "
-        "0: one per CPU core (extractive answering is CPU-bound, more threads only queue inside the CPU), or "
-        "8 per core with an LLM backend (those threads mostly wait on the network).",
+        "0: 8 per CPU core. More questions in flight than cores let concurrent questions share one embedding "
+        "pass (measured: 26 ms of CPU per request with 2 threads, 11 ms with 16, at 20 clients on 2 cores), "
+        "and cover an LLM backend's network waits.",
     )
     api_max_body_bytes: int = Field(
         default=1_000_000,

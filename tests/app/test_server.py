@@ -428,8 +428,13 @@ def test_llm_stream_that_verification_changes_ends_with_the_verified_answer(
 
             client = OpenAI(base_url=f"{running.url}/v1", api_key="unused", max_retries=0)
             assert [m.id for m in client.models.list()] == ["ai-cities-openai:stub-model", "ai-cities-extractive"]
-            chunks = list(client.chat.completions.create(model="ai-cities-openai:stub-model", stream=True, messages=[
-                {"role": "user", "content": "How much can breakthroughs earn in subsidies in Shenzhen?"}]))
+            question = [{"role": "user", "content": "How much can breakthroughs earn in subsidies in Shenzhen?"}]
+            chunks = list(client.chat.completions.create(model="ai-cities-openai:stub-model", stream=True,
+                                                         messages=question))
+            # A slow LLM: its words reach the client as the LLM sends them, not all at the end.
+            stub.reset(reply, mode="drip", delay=0.15)
+            arrivals = [(time.monotonic(), c) for c in client.chat.completions.create(
+                model="m", stream=True, messages=question)]
     content = "".join(c.choices[0].delta.content or "" for c in chunks)
     last = chunks[-1].model_extra
     assert chunks[-1].model == "ai-cities-openai:stub-model"
@@ -438,6 +443,8 @@ def test_llm_stream_that_verification_changes_ends_with_the_verified_answer(
     assert content.endswith(server.CORRECTION + last["final_content"])  # ... then the verified answer
     assert "$5M" not in last["final_content"] and "$2.8M" in last["final_content"]
     check_verbatim(last["citations"], source_text)
+    words = [t for t, c in arrivals if c.choices and c.choices[0].delta.content]
+    assert len(words) >= 10 and words[-1] - words[0] > 0.8  # ~20 words, 0.15 s apart
 
 
 # -- scale-out: two `ai-cities serve` processes over one `chroma run` ------------------------------------
