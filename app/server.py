@@ -255,7 +255,7 @@ def chunk_payload(completion_id: str, created: int, model: str, delta: dict[str,
 def sse(payload: dict[str, Any] | str) -> bytes:
     """One server-sent event: `data: <json>` and a blank line."""
     data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return f"data: {data}\n\n".encode()
+    return f"data: {data}\n\n".encode("utf-8", "replace")
 
 
 def error_payload(path: str, status: int, message: str, *, type: str = "invalid_request_error",
@@ -293,6 +293,15 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     param = ".".join(loc) or None
     message = first.get("msg", "invalid value")
     return (f"{param}: {message}" if param else f"The request body is invalid: {message}"), param
+
+
+class SafeJSONResponse(JSONResponse):
+    """JSON in UTF-8 that survives text no UTF-8 can hold: a lone surrogate sent as `\\ud800` (valid JSON)
+    and echoed back (e.g. the question in `/api/ask`) becomes "?", as in the question cleaner, not a 500."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8",
+                                                                                                    "replace")
 
 
 # -- metrics ----------------------------------------------------------------------------------------------
@@ -552,7 +561,7 @@ def build_app(bot: Any, settings: Settings | None = None, *, ui: bool = True) ->
             except Exception as exc:
                 raise failed("chat_completions", exc) from None
             answered("chat_completions", answer)
-            return JSONResponse(completion_payload(answer, models[0], completion_id, created))
+            return SafeJSONResponse(completion_payload(answer, models[0], completion_id, created))
         relay = _Relay(bot.stream(question, history), limiter)
         try:  # the first item carries every input error: answer it with a status, before the stream starts
             first = await relay.next()
@@ -581,17 +590,17 @@ def build_app(bot: Any, settings: Settings | None = None, *, ui: bool = True) ->
         except Exception as exc:
             raise failed("ask", exc) from None
         answered("ask", answer)
-        return JSONResponse(answer.to_dict())
+        return SafeJSONResponse(answer.to_dict())
 
     @router.get("/healthz", summary="Ready when the index is loaded and the store answers (else 503)")
     async def healthz() -> Response:
         try:  # the default thread pool, not the answering one: a busy server is still a healthy one
-            return JSONResponse(await anyio.to_thread.run_sync(health.check))
+            return SafeJSONResponse(await anyio.to_thread.run_sync(health.check))
         except Exception as exc:
             if not isinstance(exc, AICitiesError):
                 logger.warning("Health check failed", exc_info=exc)
             metrics.errors.labels("healthz", "unhealthy").inc()
-            return JSONResponse({"status": "unavailable", "detail": str(exc) or type(exc).__name__},
+            return SafeJSONResponse({"status": "unavailable", "detail": str(exc) or type(exc).__name__},
                                 status_code=503, headers={"Retry-After": RETRY_AFTER_SECONDS})
 
     @router.get("/metrics", summary="Prometheus metrics")
@@ -612,28 +621,29 @@ def build_app(bot: Any, settings: Settings | None = None, *, ui: bool = True) ->
         raise ApiError(404, f"No endpoint {request.url.path}.", code="not_found")
 
     app = FastAPI(title="ai-cities-chat", version="0.1.0", docs_url="/docs", redoc_url=None,
+                  default_response_class=SafeJSONResponse,
                   description="Grounded, cited answers about one article, over an OpenAI-compatible API.")
     app.include_router(router)
 
     @app.exception_handler(ApiError)
-    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+    async def api_error(request: Request, exc: ApiError) -> SafeJSONResponse:
         metrics.errors.labels(ENDPOINTS.get(request.url.path, "ui"), exc.code or "error").inc()
-        return JSONResponse(error_payload(request.url.path, exc.status, exc.message, type=exc.type, code=exc.code,
+        return SafeJSONResponse(error_payload(request.url.path, exc.status, exc.message, type=exc.type, code=exc.code,
                                           param=exc.param), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> SafeJSONResponse:
         message, param = _validation_message(exc)
         endpoint = ENDPOINTS.get(request.url.path, "ui")
         metrics.errors.labels(endpoint, "invalid_request").inc()
-        return JSONResponse(error_payload(request.url.path, 400, message, code="invalid_request", param=param),
+        return SafeJSONResponse(error_payload(request.url.path, 400, message, code="invalid_request", param=param),
                             status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> SafeJSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
-        return JSONResponse(error_payload(request.url.path, exc.status_code, message, type=kind),
+        return SafeJSONResponse(error_payload(request.url.path, exc.status_code, message, type=kind),
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     key = settings.api_key.get_secret_value().strip().encode() if settings.api_key else None

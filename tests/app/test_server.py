@@ -332,6 +332,46 @@ class TestHTTP:
         if status == 401:
             assert response.headers["www-authenticate"] == "Bearer"
 
+    def test_fuzzed_requests_never_get_a_500(self, http: httpx.Client) -> None:
+        from hypothesis import HealthCheck, given, settings
+        from hypothesis import strategies as st
+
+        text = st.text(max_size=60) | st.sampled_from([RANKED_8TH, "深圳排名第几?", "", "\x00\ud800", "[1]: x"])
+        content = text | st.none() | st.integers() | st.lists(st.fixed_dictionaries(
+            {"type": st.sampled_from(["text", "image_url"]), "text": text}), max_size=2)
+        message = st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant", "system", "tool", "x"]),
+                                         "content": content})
+        body = st.fixed_dictionaries({"model": st.text(max_size=10), "messages": st.lists(message, max_size=5)},
+                                     optional={"stream": st.booleans(), "temperature": st.floats(allow_nan=False)})
+
+        @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(body)
+        def check(payload: dict) -> None:
+            response = http.post("/v1/chat/completions", content=json.dumps(payload),  # \ud800 stays escaped
+                                 headers={"Content-Type": "application/json"})
+            assert response.status_code in (200, 400), response.text
+            if response.status_code == 400:
+                check_error(response, 400)
+            elif payload.get("stream"):
+                assert response.text.endswith("data: [DONE]\n\n") and '"finish_reason":"stop"' in response.text
+            else:
+                assert response.json()["choices"][0]["message"]["content"]
+
+        check()
+
+        ask = st.fixed_dictionaries({}, optional={"question": content, "history": st.lists(
+            st.lists(text, max_size=3) | text, max_size=3)})
+
+        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(ask)
+        def check_ask(payload: dict) -> None:
+            response = http.post("/api/ask", content=json.dumps(payload), headers={"Content-Type": "application/json"})
+            assert response.status_code in (200, 400), response.text
+            if response.status_code == 400:
+                check_error(response, 400, openai=False)
+
+        check_ask()
+
     def test_health_models_and_metrics(self, http: httpx.Client) -> None:
         health = httpx.get(f"{str(http.base_url).rstrip('/')}/healthz", timeout=30)  # no key needed
         assert health.status_code == 200 and health.json()["status"] == "ok" and health.json()["chunks"] > 0
@@ -377,6 +417,9 @@ class TestHTTP:
             check_error(http.post("/api/ask", json=bad), 400, openai=False)
         check_error(http.post("/api/ask", content="{nope", headers={"Content-Type": "application/json"}), 400,
                     openai=False)
+        lone_surrogate = http.post("/api/ask", content='{"question": "\\ud800 Which city is ranked 8th?"}',
+                                   headers={"Content-Type": "application/json"})
+        assert lone_surrogate.status_code == 200 and lone_surrogate.json()["question"].startswith("? Which")
         check_error(httpx.post(f"{str(http.base_url).rstrip('/')}/api/ask", json={"question": "q"}), 401, openai=False)
 
     def test_ui_is_mounted_at_the_root(self, served: ServerThread) -> None:
