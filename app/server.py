@@ -592,7 +592,8 @@ def build_app(bot: Any, settings: Settings | None = None, *, ui: bool = True) ->
         answered("ask", answer)
         return SafeJSONResponse(answer.to_dict())
 
-    @router.get("/healthz", summary="Ready when the index is loaded and the store answers (else 503)")
+    @router.api_route("/healthz", methods=["GET", "HEAD"],
+                      summary="Ready when the index is loaded and the store answers (else 503)")
     async def healthz() -> Response:
         try:  # the default thread pool, not the answering one: a busy server is still a healthy one
             return SafeJSONResponse(await anyio.to_thread.run_sync(health.check))

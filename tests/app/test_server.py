@@ -375,6 +375,7 @@ class TestHTTP:
     def test_health_models_and_metrics(self, http: httpx.Client) -> None:
         health = httpx.get(f"{str(http.base_url).rstrip('/')}/healthz", timeout=30)  # no key needed
         assert health.status_code == 200 and health.json()["status"] == "ok" and health.json()["chunks"] > 0
+        assert httpx.head(f"{str(http.base_url).rstrip('/')}/healthz", timeout=30).status_code == 200
         models = http.get("/v1/models").json()
         assert models["object"] == "list" and models["data"][0]["id"] == "ai-cities-extractive"
 
