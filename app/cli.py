@@ -1,4 +1,5 @@
-"""The `ai-cities` command line: a thin shell over the Python API (`ingest`, `ask`, `bench`, `ui`, `eval`)."""
+"""The `ai-cities` command line: a thin shell over the Python API (`ingest`, `ask`, `bench`, `ui`, `serve`,
+`eval`)."""
 
 from __future__ import annotations
 
@@ -118,6 +119,17 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app.server import serve
+
+    settings = _settings()
+    base = f"http://{args.host or settings.api_host}:{args.port or settings.api_port}"
+    print(f"starting: the UI at {base}/ and the OpenAI-compatible API at {base}/v1 (Ctrl+C stops)",
+          file=sys.stderr, flush=True)
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from eval.run import run_from_args
 
@@ -155,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help="port (default: AICITIES_UI_PORT, 7860)")
     p.add_argument("--share", action="store_true", help="create a public Gradio share link (off by default)")
     p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("serve", help="serve the HTTP API (OpenAI-compatible /v1, /api/ask, /healthz, /metrics) "
+                       "with the UI at /")
+    p.add_argument("--host", default=None, help="address to bind (default: AICITIES_API_HOST, 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default: AICITIES_API_PORT, 8080)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="run the evaluation benchmark")
     try:

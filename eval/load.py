@@ -1,9 +1,12 @@
-"""Load benchmark: start the UI server on loopback and drive its `/ask` API with concurrent clients.
+"""Load benchmark: start `ai-cities serve` on loopback and drive both its OpenAI endpoint and the UI's `/ask`.
 
-    python -m eval.load --clients 20 --questions 10      # or: ai-cities load
+    python -m eval.load --clients 20 --questions 25      # or: ai-cities load
 
-Prints throughput, latency percentiles, the error count and the server's peak RSS. Traffic goes only to
-127.0.0.1, bounded in count (clients x questions) and in time (--timeout).
+One run starts one server, then drives `POST /v1/chat/completions` (non-streaming, plain HTTP) and the Gradio
+UI's `/ask` API of that same server with the same concurrent clients, one endpoint after the other, and prints
+throughput, latency percentiles and errors side by side, with the server's peak RSS and the load average.
+Traffic goes only to 127.0.0.1 (or the --url you give), bounded in count (clients x questions) and in time
+(--timeout).
 """
 
 from __future__ import annotations
@@ -111,6 +114,24 @@ def _http_asker(url: str) -> Callable[[str], dict]:
     return ask
 
 
+def _openai_asker(url: str, api_key: str | None = None) -> Callable[[str], dict]:
+    """Ask through the OpenAI endpoint (POST /v1/chat/completions, not streamed) with plain HTTP."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    client = httpx.Client(base_url=url, timeout=120, headers=headers)
+
+    def ask(question: str) -> dict:
+        response = client.post("/v1/chat/completions", json={
+            "model": "ai-cities-extractive", "messages": [{"role": "user", "content": question}]})
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
+        body = response.json()
+        return {"text": body["choices"][0]["message"]["content"], "abstained": body.get("abstained")}
+
+    return ask
+
+
 def _gradio_client_asker(url: str) -> Callable[[str], dict]:
     """Ask through `gradio_client` (heavier on the client side: it is the load generator that saturates)."""
     from gradio_client import Client
@@ -119,13 +140,28 @@ def _gradio_client_asker(url: str) -> Callable[[str], dict]:
     return lambda question: client.predict(question, [], api_name="/ask")
 
 
-def drive(url: str, clients: int, questions: int, timeout: float, via: str = "http") -> LoadResult:
-    """Run `clients` threads, each asking `questions` questions of the `/ask` endpoint, in parallel."""
+VIAS = {
+    "openai": "OpenAI /v1/chat/completions",
+    "http": "Gradio /ask (REST)",
+    "gradio_client": "Gradio /ask (gradio_client)",
+}
+"""How `drive` reaches the server: the OpenAI endpoint, or the UI's `/ask` by plain HTTP or gradio_client."""
+
+
+def drive(url: str, clients: int, questions: int, timeout: float, via: str = "http",
+          api_key: str | None = None) -> LoadResult:
+    """Run `clients` threads, each asking `questions` questions in parallel, through `via` (see VIAS)."""
     result = LoadResult(clients, questions)
     lock = threading.Lock()
     deadline = time.monotonic() + timeout
     start = threading.Barrier(clients)
-    make = _http_asker if via == "http" else _gradio_client_asker
+    if via not in VIAS:
+        raise ValueError(f"via must be one of {sorted(VIAS)}")
+    if via == "openai":
+        def make(base: str) -> Callable[[str], dict]:
+            return _openai_asker(base, api_key)
+    else:
+        make = _http_asker if via == "http" else _gradio_client_asker
 
     def worker(n: int) -> None:
         try:
@@ -166,52 +202,98 @@ def drive(url: str, clients: int, questions: int, timeout: float, via: str = "ht
 
 
 def start_server(port: int, env: dict[str, str] | None = None, ready_timeout: float = 180) -> subprocess.Popen:
-    """Start `python -m app ui` on 127.0.0.1:port and wait until it serves."""
+    """Start `python -m app serve` (API + UI) on 127.0.0.1:port and wait until /healthz says it is ready."""
     import urllib.request
 
-    proc = subprocess.Popen([sys.executable, "-m", "app", "ui", "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + ready_timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"UI server exited early: {proc.stderr.read()[-2000:] if proc.stderr else ''}")
+            raise RuntimeError(f"server exited early: {proc.stderr.read()[-2000:] if proc.stderr else ''}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
                 return proc
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    raise RuntimeError("UI server did not start in time")
+    raise RuntimeError("server did not start in time")
+
+
+def side_by_side(results: dict[str, LoadResult]) -> str:
+    """A table with one column per endpoint: requests, errors, req/s and latency percentiles."""
+    rows: list[tuple[str, Callable[[LoadResult], str]]] = [
+        ("requests", lambda r: str(r.clients * r.questions)),
+        ("completed", lambda r: str(len(r.latencies_ms))),
+        ("errors", lambda r: str(len(r.errors))),
+        ("wall s", lambda r: f"{r.wall_s:.1f}"),
+        ("throughput req/s", lambda r: f"{len(r.latencies_ms) / r.wall_s:.1f}" if r.wall_s else "-"),
+        ("latency p50 ms", lambda r: f"{r.percentile(50):.0f}"),
+        ("latency p95 ms", lambda r: f"{r.percentile(95):.0f}"),
+        ("latency p99 ms", lambda r: f"{r.percentile(99):.0f}"),
+        ("latency mean ms", lambda r: f"{statistics.mean(r.latencies_ms):.0f}" if r.latencies_ms else "-"),
+    ]
+    names = [VIAS[v] for v in results]
+    width = max(18, *(len(n) for n in names)) + 2
+    lines = ["".ljust(18) + "".join(n.rjust(width) for n in names)]
+    lines += [label.ljust(18) + "".join(fmt(r).rjust(width) for r in results.values()) for label, fmt in rows]
+    for via, r in results.items():
+        lines += [f"error ({via}): {e}" for e in r.errors[:5]]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the load benchmark; exits 1 when any request failed."""
-    parser = argparse.ArgumentParser(prog="python -m eval.load", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="ai-cities load", description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
-    parser.add_argument("--questions", type=int, default=10, help="questions per client (default 10)")
+    parser.add_argument("--questions", type=int, default=25, help="questions per client and endpoint (default 25)")
     parser.add_argument("--port", type=int, default=0, help="port for the server (default: a free one)")
-    parser.add_argument("--timeout", type=float, default=300, help="time budget in seconds (default 300)")
-    parser.add_argument("--via", choices=["http", "gradio_client"], default="http",
-                        help="client: plain HTTP to the REST API (default) or gradio_client")
+    parser.add_argument("--url", default=None,
+                        help="drive an already running `ai-cities serve` at this URL instead of starting one")
+    parser.add_argument("--timeout", type=float, default=300, help="time budget per endpoint in s (default 300)")
+    parser.add_argument("--endpoints", default="openai,http",
+                        help=f"comma-separated, in order, from {', '.join(VIAS)} (default openai,http)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed questions per client first (default 2)")
     args = parser.parse_args(argv)
+    vias = [v.strip() for v in args.endpoints.split(",") if v.strip()]
     if args.clients < 1 or args.questions < 1:
         parser.error("--clients and --questions must be at least 1")
-    port = args.port or _free_port()
+    if not vias or any(v not in VIAS for v in vias):
+        parser.error(f"--endpoints takes {', '.join(VIAS)}")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    print(f"starting the UI server on 127.0.0.1:{port} ...", flush=True)
-    proc = start_server(port)
+    api_key = os.environ.get("AICITIES_API_KEY") or None
+    proc = None
+    if args.url:
+        url = args.url.rstrip("/") + "/"
+    else:
+        port = args.port or _free_port()
+        url = f"http://127.0.0.1:{port}/"
+        print(f"starting `ai-cities serve` on 127.0.0.1:{port} ...", flush=True)
+        proc = start_server(port)
+    results: dict[str, LoadResult] = {}
     try:
-        result = drive(f"http://127.0.0.1:{port}/", args.clients, args.questions, args.timeout, via=args.via)
-        result.peak_rss_mb = peak_rss_mb(proc.pid)
+        for via in vias:
+            if args.warmup:
+                drive(url, args.clients, args.warmup, args.timeout, via=via, api_key=api_key)
+            print(f"driving {VIAS[via]}: {args.clients} clients x {args.questions} questions ...", flush=True)
+            results[via] = drive(url, args.clients, args.questions, args.timeout, via=via, api_key=api_key)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    print(result.report())
-    return 1 if result.errors else 0
+        rss = peak_rss_mb(proc.pid) if proc is not None else None
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    print(side_by_side(results))
+    if rss is not None:
+        print(f"server peak RSS: {rss:.0f} MB")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    if load:
+        print(f"load average after the run (1/5/15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+              f"on {os.cpu_count()} cores")
+    return 1 if any(r.errors for r in results.values()) else 0
 
 
 def _free_port() -> int:
