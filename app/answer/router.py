@@ -162,8 +162,10 @@ class Router:
         if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE} or intent.polar:
             return None
         refusal = unknown_subject(self.evidence, intent)
-        if refusal is None and (intent.answer_type in _ASKS_FOR_VALUE or (
-                intent.answer_type is AnswerType.NAME and intent.focus is not None and not intent.focus.verb)):
+        names_wanted = intent.answer_type is AnswerType.NAME and intent.focus is not None and \
+            not intent.focus.verb and (intent.kind in {IntentKind.RECOMMEND, IntentKind.LIST_ENTITIES} or (
+                intent.focus.owner is not None and intent.kind in {IntentKind.FACT, IntentKind.FILTER}))
+        if refusal is None and (intent.answer_type in _ASKS_FOR_VALUE or names_wanted):
             fact = self.strategies[Fact]
             assert isinstance(fact, Fact)
             missing = fact.missing_focus(intent, self._closest(intent))

@@ -202,3 +202,5 @@ NAME_NOUNS = frozenset("""company companies firm firms startup startups organisa
 # article need not use the word, only hold values of that kind.
 VALUE_WORDS = frozenset("""amount amounts dollar dollars figure figures number numbers percentage percentages
     percent date dates year years value values sum sums statistic statistics""".split())
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")

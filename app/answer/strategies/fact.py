@@ -12,9 +12,10 @@ from app.answer.strategies.base import Strategy
 from app.knowledge import Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent
-from ingest.core.lexicon import VALUE_WORDS
+from ingest.core.lexicon import MONTHS, VALUE_WORDS
 from ingest.core.text import fold, stem
 
+_POINT_IN_TIME = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b(" + "|".join(MONTHS) + r")\b", re.I)
 _TYPED = {AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT}
 _ACCEPTED = {AnswerType.MONEY: AnswerType.MONEY, AnswerType.DATE: AnswerType.DATE,
              AnswerType.PERCENT: AnswerType.PERCENT, AnswerType.COUNT: AnswerType.COUNT}
@@ -117,6 +118,11 @@ class Fact(Strategy):
         focus = intent.focus
         if focus is None or self._focus_is_entry(intent) or closest >= self.evidence.limits.focus_similarity:
             return None
+        if focus.verb and focus.head != focus.verb and intent.answer_type in {AnswerType.DATE, AnswerType.PERSON} \
+                and not self.evidence.in_article(focus.verb):
+            clause = _indirect(intent.text, focus.owner)
+            return f"The article doesn't say {clause}." if clause else "The article doesn't say: nothing in it " \
+                "answers that."
         if focus.verb and focus.head == focus.verb:
             if self.evidence.in_article(focus.verb) or intent.answer_type not in {
                     AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY}:
@@ -144,6 +150,8 @@ class Fact(Strategy):
             kinds = {AnswerType.DATE: ("date",), AnswerType.MONEY: ("money",), AnswerType.PERCENT: ("percent",),
                      AnswerType.COUNT: ("count", "quantity")}[wanted]
         found = sentence.entities_of(*kinds)
+        if wanted is AnswerType.DATE:  # a point in time, not a duration ("in 20 days")
+            found = [e for e in found if _POINT_IN_TIME.search(e.text)]
         if not found:
             return False
         if wanted is AnswerType.COUNT and intent.focus is not None:
