@@ -1,4 +1,4 @@
-"""ai-cities-chat: grounded, cited answers about "China's Top 10 AI Cities in 2025: The Complete Ranking".
+"""ai-cities-chat: grounded, cited answers about a ranking article (by default the shipped one).
 
     from app import ask
     answer = ask("Which city hosts Alibaba's DAMO Academy?")

@@ -292,6 +292,12 @@ class Chatbot:
             dropped_sentences=draft.dropped,
         )
 
+    def example_questions(self) -> list[str]:
+        """Example questions built from the indexed article's structure (for the UI and help)."""
+        from app.answer.strategies.conversation import example_questions
+
+        return example_questions(self._state.kb)
+
     @property
     def engine(self) -> Engine:
         """The analyzer, retriever and answerer over the current index (built on first use)."""

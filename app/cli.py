@@ -138,8 +138,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `ai-cities` (also used by `python -m app` and `python -m ingest`)."""
-    parser = argparse.ArgumentParser(prog="ai-cities", description="Grounded, cited Q&A about the article "
-                                     "\"China's Top 10 AI Cities in 2025: The Complete Ranking\".")
+    parser = argparse.ArgumentParser(prog="ai-cities", description="Grounded, cited Q&A about a ranking "
+                                     "article: by default the shipped one, or the last one you ingested.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
     sub = parser.add_subparsers(dest="command", required=True)
 

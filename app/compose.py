@@ -15,7 +15,7 @@ from app.answer.router import Router
 from app.knowledge import KnowledgeBase
 from app.retrieval import HybridRetriever
 from app.understand.analyzer import ArticleTerms, QuestionAnalyzer
-from app.understand.classifier import Fillers, IntentClassifier
+from app.understand.classifier import Fillers, IntentClassifier, load_training_set, question_words
 from app.understand.parse import QuestionParser
 from ingest.core.settings import Settings
 from ingest.store import ArticleIndex
@@ -87,7 +87,7 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
     thresholds = Thresholds(abstain_similarity=settings.abstain_threshold, focus_similarity=settings.focus_similarity,
                             match_ratio=settings.match_ratio, yes_coverage=settings.yes_coverage,
                             max_sentences=settings.max_answer_sentences, top_k=settings.top_k)
-    answerer: Any = Router(Evidence(kb, terms.synonyms, thresholds))
+    answerer: Any = Router(Evidence(kb, terms.synonyms, thresholds, question_words(load_training_set())))
     if settings.llm:
         from app.llm import build_llm_answerer
 

@@ -5,7 +5,7 @@
 - `POST /v1/chat/completions`: the OpenAI chat schema, so the `openai` SDK, LangChain's `ChatOpenAI` and any
   OpenAI-compatible chat client work with `base_url=http://HOST:PORT/v1`. The last user message is the
   question, earlier user/assistant pairs are the history, system messages are ignored. The reply's content is
-  the answer with `[n]` markers and a footnote list (`[1]: 8. Jinan — “quote”`); `citations`, `abstained`,
+  the answer with `[n]` markers and a footnote list (`[1]: 8. Fedora — “quote”`); `citations`, `abstained`,
   `notice` and `mode` sit beside `choices` (and on the last chunk of a stream). `"stream": true` sends
   `chat.completion.chunk` server-sent events ending with `data: [DONE]`.
 - `GET /v1/models`: the model ids this server answers as.
@@ -188,7 +188,7 @@ def conversation(messages: Sequence[ChatMessage]) -> tuple[str, list[tuple[str, 
 
 def message_content(answer: Answer) -> str:
     """The chat message of an answer: its text with [n] markers, then one footnote line per citation
-    (`[1]: 4. Shenzhen › Policy Support — “quote”`, or `[1]: 8. Jinan (section heading)`)."""
+    (`[1]: 4. Fedora › Community — “quote”`, or `[1]: 8. Fedora (section heading)`)."""
     if answer.abstained or not answer.citations:
         return answer.text
     notes = "\n".join(f"[{c.marker}]: {c.label} (section heading)" if c.quote.strip() == c.section.strip()

@@ -43,15 +43,6 @@ from ingest.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-EXAMPLES: tuple[str, ...] = (
-    "Which city is ranked 8th?",
-    "Which city hosts Alibaba's DAMO Academy?",
-    "Compare Shenzhen and Guangzhou",
-    "What is the population of Hangzhou?",
-    "深圳排名第几?",
-)
-"""Example questions: the ranking, a fact, a comparison, one the article cannot answer, one in Chinese."""
-
 STREAM_DELAY = 0.03
 """Seconds between two streamed drafts of an extractive answer."""
 MAX_STREAM_STEPS = 24
@@ -377,6 +368,14 @@ class ChatHandlers:
         self.bot = bot
         self.settings = settings
         self.stream_delay = stream_delay
+        self._examples: list[str] | None = None
+
+    @property
+    def examples(self) -> list[str]:
+        """Example questions built from the article's structure (a rank, an entry, a comparison …)."""
+        if self._examples is None:
+            self._examples = list(self.bot.example_questions())
+        return self._examples
 
     # answers -------------------------------------------------------------------------------------------
     def answer_stream(self, question: str, history: list[tuple[str, str]]) -> Iterator[str | Answer]:
@@ -438,7 +437,8 @@ class ChatHandlers:
 
     def ask_example(self, example: Any, messages: list | None, turns: list[Turn] | None):
         """Ask one of the example questions (the Dataset passes its index)."""
-        yield from self.respond(EXAMPLES[_index(example, len(EXAMPLES))], messages, turns)
+        examples = self.examples
+        yield from self.respond(examples[_index(example, len(examples))], messages, turns)
 
     def ask_city(self, evt: gr.SelectData, messages: list | None, turns: list[Turn] | None):
         """Ask about the city on the clicked row of the ranking table."""
@@ -509,7 +509,7 @@ class ChatHandlers:
         if history is not None and not (isinstance(history, list) and all(
                 isinstance(pair, list | tuple) and len(pair) == 2 for pair in history)):
             raise gr.Error("history must be a list of [question, answer] pairs, e.g. "
-                           '[["Tell me about Jinan.", "Jinan is ranked 8th ..."]].', print_exception=False)
+                           '[["Which one is first?", "… is ranked 1st …"]].', print_exception=False)
         try:
             pairs = None if history is None else [(pair[0], pair[1]) for pair in history]
             answer = self.bot.ask(question, history=pairs)
@@ -540,7 +540,7 @@ def build_ui(bot: Any, settings: Settings | None = None, *, stream_delay: float 
     settings = settings or bot.settings
     handlers = ChatHandlers(bot, settings, stream_delay=stream_delay)
     ranking = bot.ranking()
-    with gr.Blocks(title="AI Cities · grounded Q&A", analytics_enabled=False) as demo:
+    with gr.Blocks(title="Ranking Q&A · grounded answers", analytics_enabled=False) as demo:
         turns = gr.State([])
         gr.HTML(f'<div class="aic-header"><h1>{escape_text(bot.title)}</h1><p>Ask about the article. Every '
                 "answer quotes it and cites its sources; click a footnote to read it in context.</p></div>")
@@ -558,7 +558,8 @@ def build_ui(bot: Any, settings: Settings | None = None, *, stream_delay: float 
                     ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
                     clear_button = gr.Button("Clear", scale=1, min_width=80, elem_id="clear")
                 examples = gr.Dataset(label="Examples", components=["textbox"],
-                                      samples=[[q] for q in EXAMPLES], type="index", elem_id="examples")
+                                      samples=[[q] for q in handlers.examples], type="index",
+                                      elem_id="examples")
             with gr.Column(scale=2, min_width=320):
                 gr.HTML('<div class="aic-panel-title">Sources</div>')
                 source_choice = gr.Radio(choices=[], label="Citations of the answer", interactive=True,

@@ -35,8 +35,9 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from eval.dataset import KNOWN_SECTIONS
+from eval.dataset import source_sections
 from eval.metrics import hit_at_k, reciprocal_rank
+from ingest.core.settings import DEFAULT_SOURCE
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +65,10 @@ class Question(BaseModel):
     @field_validator("expected_sections")
     @classmethod
     def _known(cls, value: list[str]) -> list[str]:
-        unknown = [s for s in value if s not in KNOWN_SECTIONS]
+        known = source_sections(DEFAULT_SOURCE.read_text(encoding="utf-8"))
+        unknown = [s for s in value if s not in known]
         if unknown:
-            raise ValueError(f"unknown sections {unknown}; use one of {list(KNOWN_SECTIONS)}")
+            raise ValueError(f"unknown sections {unknown}; use one of {list(known)}")
         return value
 
 

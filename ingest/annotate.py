@@ -26,7 +26,7 @@ ENTITY_TYPES: dict[str, str] = {
     "LAW": "name", "NORP": "name", "PROPN": "name", "GPE": "place", "LOC": "place", "MONEY": "money",
     "PERCENT": "percent", "DATE": "date", "TIME": "date", "CARDINAL": "count", "QUANTITY": "quantity",
 }
-_EDGE_POS = frozenset({"DET", "PUNCT", "VERB", "AUX", "ADP", "CCONJ", "PART", "SPACE", "SYM"})
+_EDGE_POS = frozenset({"DET", "PUNCT", "VERB", "AUX", "ADP", "CCONJ", "PART", "SPACE"})
 
 _nlp: Any = None
 _nlp_lock = threading.Lock()
@@ -95,7 +95,7 @@ def _trimmed(span: Any) -> tuple[int, int] | None:
     tokens = list(span)
     while tokens and (tokens[0].pos_ in _EDGE_POS or tokens[0].is_space):
         tokens = tokens[1:]
-    # a capitalised sentence opener that is an ordinary English word ("Hosts Acme University")
+    # a capitalised sentence opener that is an ordinary English word ("Visits Acme University")
     if len(tokens) > 1 and tokens[0].is_sent_start and is_english_word(tokens[0].text) and \
             not is_english_word(tokens[1].text):
         tokens = tokens[1:]

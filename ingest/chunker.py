@@ -13,7 +13,7 @@ from typing import Any
 
 from ingest.structure import Article, Section, Span
 
-CHUNKER_VERSION = "5"  # 4: the article's profile stored with the index; 5: sentences and entities per chunk
+CHUNKER_VERSION = "6"  # 4: the profile stored with the index; 5: sentences and entities per chunk; 6: "$" kept
 INTRO_SECTION = "Introduction"
 NOTES_SECTION = "Notes"
 METHODOLOGY_SECTION = "Methodology"

@@ -227,8 +227,8 @@ def _unwrap(source: str, start: int, end: int) -> tuple[int, int]:
 
 
 def entry_name(heading: str) -> str:
-    """The name of an entry from its heading text without the rank marker: "Beijing – AI capital (BJ)." ->
-    "Beijing". Subtitles, parentheses, emphasis, quotes and trailing punctuation are dropped."""
+    """The name of an entry from its heading text without the rank marker: "Lisbon – sun and fibre (LIS)." ->
+    "Lisbon". Subtitles, parentheses, emphasis, quotes and trailing punctuation are dropped."""
     name = _SUBTITLE.split(heading.strip(_NAME_TRIM), maxsplit=1)[0]
     return name.strip(_NAME_TRIM) or heading.strip(_NAME_TRIM)
 

@@ -39,7 +39,7 @@ FALLBACK_NOUN = ("entry", "entries")
 
 Role = Literal["intro", "entry", "trends", "methodology", "boilerplate", "other"]
 
-_TITLE_WORD = re.compile(r"\b[A-Z][a-z’']+\b")  # "Cities" but not "AI" or "iPhone"
+_TITLE_WORD = re.compile(r"\b[A-Z][a-z’']+\b")  # "Towns" but not "AI" or "iPhone"
 _QUESTION = re.compile(r"[^.!?\n]{2,150}\?")  # a bullet that opens with a question: an FAQ, not a summary
 _PAREN = re.compile(r"\(([^()]{1,60})\)")
 _ALIAS_PREFIX = re.compile(r"^(?:a\.?k\.?a\.?|also(?: known as| called)?|formerly|or|née)\s+", re.I)
@@ -152,7 +152,7 @@ def build_profile(article: Article, nlp: Language | None = None) -> ArticleProfi
 
 
 def ranked_noun(title: str, nlp: Language | None = None) -> tuple[str, str]:
-    """What a ranking title ranks, singular and plural, lower case: "China's Top 10 AI Cities in 2025" ->
+    """What a ranking title ranks, singular and plural, lower case: "Portugal's Top 10 Tech Towns in 2025" ->
     ("city", "cities"). The head of the noun phrase that carries the ranking cue ("Top 10", "best",
     a superlative) wins, else the first plural noun phrase; ("entry", "entries") when nothing fits.
 
@@ -197,7 +197,7 @@ def _forms(token: Token) -> tuple[str, str]:
 
 
 def derive_aliases(section: Section) -> tuple[str, ...]:
-    """Other names an entry's heading gives it: "Foo Bar (FB)" -> ("FB",), "Xiamen (厦门)" -> ("厦门",),
+    """Other names an entry's heading gives it: "Foo Bar (FB)" -> ("FB",), "Lisbon (里斯本)" -> ("里斯本",),
     "Nothing Phone (2a)" -> ("Nothing Phone (2a)",), the name as written when the parenthesis is part of it."""
     aliases: list[str] = []
     for match in _PAREN.finditer(section.title.text):

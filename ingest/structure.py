@@ -34,7 +34,7 @@ class Bullet:
 class Section:
     """A titled part of the article; ranked sections (entries) carry their rank and entry name.
 
-    `title` is the heading as written (without markdown `#` markers), e.g. "1. Beijing"; `name` is the
+    `title` is the heading as written (without markdown `#` markers), e.g. "1. Lisbon"; `name` is the
     entry's name: the heading without its rank marker, subtitle, parenthesis and trailing punctuation.
     """
 

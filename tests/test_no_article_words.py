@@ -14,6 +14,8 @@ from ingest.parser import parse_article
 
 CODE_DIRS = ("app", "ingest")
 CODE_SUFFIXES = {".py", ".yaml", ".yml", ".json", ".txt", ".md"}
+# Names that code uses for another reason: the OpenAI-compatible protocol the LLM backend and the API speak.
+PROTOCOL_NAMES = {"OpenAI"}
 
 
 def article_words() -> set[str]:
@@ -37,7 +39,7 @@ def article_words() -> set[str]:
 
 
 def test_code_holds_no_words_of_the_shipped_article() -> None:
-    words = article_words()
+    words = article_words() - PROTOCOL_NAMES
     assert {"Jinan", "Inspur Group", "Anchored"} <= words or "Jinan" in words  # the scan found the article
     offenders: list[str] = []
     for folder in CODE_DIRS:

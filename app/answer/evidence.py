@@ -39,9 +39,11 @@ class Thresholds:
 class Evidence:
     """Scores and looks up article sentences for an intent."""
 
-    def __init__(self, kb: KnowledgeBase, synonyms: dict[str, list[str]], thresholds: Thresholds) -> None:
+    def __init__(self, kb: KnowledgeBase, synonyms: dict[str, list[str]], thresholds: Thresholds,
+                 question_words: frozenset[str] = frozenset()) -> None:
         self.kb = kb
         self.limits = thresholds
+        self.question_words = question_words
         self._synonyms = {stem(fold(k)): {stem(fold(v)) for v in vs} for k, vs in synonyms.items()}
 
     # -- vocabulary -----------------------------------------------------------------------------------

@@ -162,10 +162,13 @@ class Router:
         if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE} or intent.polar:
             return None
         refusal = unknown_subject(self.evidence, intent)
-        names_wanted = intent.answer_type is AnswerType.NAME and intent.focus is not None and \
-            not intent.focus.verb and (intent.kind in {IntentKind.RECOMMEND, IntentKind.LIST_ENTITIES} or (
-                intent.focus.owner is not None and intent.kind in {IntentKind.FACT, IntentKind.FILTER}))
-        if refusal is None and (intent.answer_type in _ASKS_FOR_VALUE or names_wanted):
+        focus = intent.focus
+        # a focus in the language of questions ("overview", "gist", "criteria") is no topic to look for
+        topical = focus is not None and not focus.verb and stem(focus.head) not in self.evidence.question_words \
+            and intent.answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION} and intent.kind not in {
+                IntentKind.SUMMARY, IntentKind.COMPARE, IntentKind.ORDER, IntentKind.RANK_LOOKUP,
+                IntentKind.ENTRY_RANK}
+        if refusal is None and (intent.answer_type in _ASKS_FOR_VALUE or topical):
             fact = self.strategies[Fact]
             assert isinstance(fact, Fact)
             missing = fact.missing_focus(intent, self._closest(intent))

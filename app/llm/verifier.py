@@ -68,7 +68,7 @@ _PREDICATE_ORDINAL = re.compile(
     rf"\b(?:is|was|are|were|ranks|comes|came|sits|sat|finishes|finished)\s+(?:the\s+)?"
     rf"(?:{_alternation(list(ORDINAL_WORDS))}|\d{{1,3}}(?:st|nd|rd|th))"
     r"(?=\s*(?:[.,;:!?)\]]|$)|\s+(?:in|on|among|overall|place)\b)", re.I)
-"""An ordinal said of something ("Xiamen is first.", "comes 3rd overall"): a rank claim without "rank"."""
+"""An ordinal said of something ("Fedora is first.", "comes 3rd overall"): a rank claim without "rank"."""
 _RANK_VALUE = re.compile(rf"\b\d{{1,3}}(?:st|nd|rd|th)\b|\b(?:{_alternation(list(ORDINAL_WORDS))})\b|"
                          rf"(?:\bno\.\s?|\bnumber\s+|#)(?:\d{{1,3}}|{_NUMBER_WORD_ALT})\b", re.I)
 _RANK_PHRASE = re.compile(rf"(?<![\w-])(?:{_alternation(list(RANK_PHRASES))})(?![\w-]){_NOT_TIME}", re.I)
@@ -126,7 +126,7 @@ class Passage:
 
     @property
     def heading(self) -> str:
-        """Section title (and rank) and topic, e.g. "4. Shenzhen (ranked 4th) › Policy Support"."""
+        """Section title (and rank) and topic, e.g. "4. Fedora (ranked 4th) › Community"."""
         head = self.chunk.section
         if self.entry is not None:
             head += f" (ranked {ordinal(self.entry.rank)})"
@@ -181,7 +181,7 @@ class _Facts:
 
 def number_facts(text: str) -> frozenset[tuple[str, float]]:
     """Numbers a text states, as (kind, value): "$2.8M" and "2.8 million" are ("n", 2.8e6); "24%" and
-    "24 percent" are ("%", 24.0). Ordinals ("8th"), names ("GPT-4" counts 4, "R1" and "6G" don't) aside."""
+    "24 percent" are ("%", 24.0). Ordinals ("8th"), names ("X-4" counts 4, "R1" and "6G" don't) aside."""
     folded = _NUMBER_WORD.sub(lambda m: str(number_value(m.group(1))), fold(MARKER.sub(" ", text)))
     out: set[tuple[str, float]] = set()
     for match in _NUMBER.finditer(folded):
@@ -226,8 +226,8 @@ def tidy(text: str) -> str:
 def split_claims(output: str) -> list[Claim]:
     """Split the model's output into sentences with their [n] markers.
 
-    Markers-only fragments join the sentence before them. Markers that open a line ("[2] DeepSeek's ...")
-    or an echoed passage heading ("[2] 2. Hangzhou (ranked 2nd) › Rapid Growth", in the layout of the
+    Markers-only fragments join the sentence before them. Markers that open a line ("[2] Acme's ...")
+    or an echoed passage heading ("[2] 2. Debian (ranked 2nd) › Stability", in the layout of the
     evidence) cite the sentences below them that have no markers of their own, up to the next heading or
     blank line; echoed headings and "Question: ..." lines are not sentences. Bullets, markdown emphasis
     and "Answer:" lead-ins are removed.
@@ -301,7 +301,7 @@ class Verifier:
         self._title_numbers = number_facts(kb.title)
         self.generic = generic_terms(kb)
         """Stems that hold for every passage (see `generic_terms`)."""
-        # title words that may name one ranked entry ("city" for "... AI Cities ..."): neither rank words
+        # title words that may name one ranked entry ("town" for "... Best Towns ..."): neither rank words
         # nor words of most sentences ("AI")
         self._title_nouns = frozenset(t for t in terms(kb.title) if not t.isdigit()) - \
             {stem(w) for w in _RANK_WORDS} - _frequent_terms(kb)
@@ -358,7 +358,7 @@ class Verifier:
 
     def _names_one_entry(self, word: str) -> bool:
         """A noun that, after "top" or "first", means the first place: a place in a ranking ("spot"), what
-        the article ranks ("city"), or a title word in the singular ("city" for "... AI Cities ...")."""
+        the article ranks ("city"), or a title word in the singular ("town" for "... Best Towns ...")."""
         word = fold(word)
         if word in _PLACE_WORDS or word == fold(self._kb.noun):
             return True

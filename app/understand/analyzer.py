@@ -214,9 +214,9 @@ class QuestionAnalyzer:
             tail = folded[match.end():match.end() + 12]
             if phrase == "last" and re.match(r"\s+(year|month|week|decade|time|one|\d)", tail):
                 continue
-            if phrase in {"last", "bottom"} and bottom_n:
-                continue
             value = rank_phrase_value(phrase, self._last)
+            if (bottom_n and value == self._last) or (top_n and value == 1):
+                continue  # "the three lowest ranked" is a bottom-3, not the last rank
             if value is not None and value not in ranks:
                 ranks.append(value)
         return list(dict.fromkeys(ranks)), top_n, bottom_n, direction

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,6 +54,21 @@ class TrainingSet(BaseModel):
                     if name not in _PLACEHOLDERS:
                         raise ValueError(f"{kind.value}: unknown placeholder {{{name}}} in {question!r}")
         return value
+
+
+def question_words(training: TrainingSet) -> frozenset[str]:
+    """Stems of the words people use to ask about an article ("overview", "gist", "criteria", "rank"): every
+    word of the training questions except those about other things (out of scope). A focus made of these words
+    is the question's language, not a topic the article must contain."""
+    from ingest.core.text import stem, words
+
+    found: set[str] = set()
+    for kind, questions in training.intents.items():
+        if kind is IntentKind.OUT_OF_SCOPE:
+            continue
+        for question in questions:
+            found.update(stem(w) for w in words(re.sub(r"\{\w+\}", " ", question)))
+    return frozenset(found)
 
 
 def _placeholder_names(text: str) -> list[str]:

@@ -3,6 +3,7 @@ expected answer type, whether it is a yes/no question or negated, and the names 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -120,7 +121,8 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None
                 if token.lower_ == "much" and typed is None:
                     kind = AnswerType.MONEY if noun.lemma_.lower() in {"money", "funding", "cash", "investment",
                                                                         "capital", "subsidy", "grant"} else kind
-                return _make_focus(noun, verb), kind
+                # "how much …" asks for one quantity, never for a list
+                return dataclasses.replace(_make_focus(noun, verb), plural=False), kind
             return (Focus(verb, verb, None, verb) if verb else None), kind
     # "which city …", "what companies …": the noun the wh-word determines
     after_wh = doc[wh.i + 1] if wh is not None and wh.i + 1 < len(doc) else None

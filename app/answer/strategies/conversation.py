@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.answer.draft import Draft, abstention
 from app.answer.strategies.base import Strategy
+from app.knowledge import KnowledgeBase
 from app.retrieval import Retrieval
 from app.understand.intent import Intent
 from ingest.core.lexicon import ordinal
@@ -23,19 +24,24 @@ class Greeting(Strategy):
 
     def examples(self) -> list[str]:
         """Example questions built from the article's ranking and topics."""
-        kb = self.kb
-        out = []
-        if kb.ranking:
-            last = kb.ranking[-1]
-            out.append(f"Which {kb.noun} is ranked {ordinal(min(3, last.rank))}?")
-            out.append(f"Tell me about {last.name}.")
-            if len(kb.ranking) >= 2:
-                out.append(f"Compare {kb.ranking[0].name} and {kb.ranking[1].name}.")
-            topics = [t for e in kb.ranking for t in e.topics]
-            if topics:
-                out.append(f"Which {kb.nouns} are strong in {topics[len(topics) // 2].lower()}?")
-        out.append("Summarize the article.")
-        return out
+        return example_questions(self.kb)
+
+
+def example_questions(kb: KnowledgeBase) -> list[str]:
+    """Example questions built from an article's structure: a rank, an entry, a comparison, a topic filter, a
+    summary."""
+    out = []
+    if kb.ranking:
+        last = kb.ranking[-1]
+        out.append(f"Which {kb.noun} is ranked {ordinal(min(3, last.rank))}?")
+        out.append(f"Tell me about {last.name}.")
+        if len(kb.ranking) >= 2:
+            out.append(f"Compare {kb.ranking[0].name} and {kb.ranking[1].name}.")
+        topics = [t for e in kb.ranking for t in e.topics]
+        if topics:
+            out.append(f"Which {kb.nouns} are strong in {topics[len(topics) // 2].lower()}?")
+    out.append("Summarize the article.")
+    return out
 
 
 class OutOfScope(Strategy):

@@ -24,8 +24,10 @@ class RankLookup(Strategy):
             return None
         beyond = [r for r in intent.ranks if not kb.entry_at(r)]
         if beyond and len(beyond) == len(intent.ranks):
-            return abstention(f"The article ranks only {len(kb.ranking)} {kb.nouns}, so it has no "
-                              f"{ordinal(beyond[0])}.")
+            nth = ordinal(beyond[0])
+            article = "an" if nth.startswith(("8", "11", "18")) else "a"
+            return abstention(f"The article doesn't name {article} {nth} {kb.noun}: it ranks only "
+                              f"{len(kb.ranking)} {kb.nouns}.")
         draft = Draft(mode="ranking")
         for rank in intent.ranks:
             entry = kb.entry_at(rank)

@@ -82,7 +82,7 @@ class Filter(_AcrossEntries):
 
     def _named_outside_entries(self, intent: Intent, retrieval: Retrieval,
                                found: set[str]) -> list[tuple[RankEntry, Sentence]]:
-        """Entries that a sentence outside their own sections names as matching (a trends line such as "Cities
+        """Entries that a sentence outside their own sections names as matching (a trends line such as "Places
         like A and B reflect …"), when that sentence answers as well as the best entry sentence."""
         ev = self.evidence
         others = [s for s in self.kb.sentences if s.city is None and s.chunk.kind not in {"title"}]
