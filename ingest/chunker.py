@@ -88,6 +88,8 @@ def section_label(article: Article, section: Section) -> str:
     """The name a section is cited by: its title, or for untitled prose "Introduction" before the first
     entry and "Notes" after it (e.g. a remark under a ranking table)."""
     if section.title.text:
+        if section.rank is not None and section.name and "|" in section.title.text:
+            return f"{section.rank}. {section.name}"  # a table row is cited by its rank and name, not its cells
         return section.title.text
     first_entry = min((s.start for s in article.sections if s.rank is not None), default=None)
     return NOTES_SECTION if first_entry is not None and section.start > first_entry else INTRO_SECTION
