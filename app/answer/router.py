@@ -95,6 +95,9 @@ class Router:
             return [RankLookup, EntryRank, Fact] if ranking else [Fact]
         if kind is IntentKind.ENTRY_RANK:
             return [EntryRank, RankLookup, Fact] if ranking else [Fact]
+        if kind is IntentKind.ORDER and intent.wh in {"how", "why"} and intent.answer_type is not AnswerType.COUNT \
+                and not (intent.top_n or intent.bottom_n):
+            return [Fact, Summary]  # "how was the order decided?" asks about the method, not for the order
         if kind is IntentKind.ORDER:
             if intent.entries and not (intent.top_n or intent.bottom_n):
                 return [EntryRank, Order]

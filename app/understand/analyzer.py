@@ -314,7 +314,7 @@ class QuestionAnalyzer:
             kind=kind, text=text, raw=question, confidence=confidence, entries=tuple(entries), names=tuple(names),
             unknown_names=tuple(dict.fromkeys(unknown_names)), unranked_places=tuple(dict.fromkeys(places)),
             ranks=tuple(ranks), top_n=top_n, bottom_n=bottom_n, relation=direction, answer_type=answer_type,
-            focus=parsed.focus, polar=parsed.polar, negated=parsed.negated,
+            wh=parsed.wh, focus=parsed.focus, polar=parsed.polar, negated=parsed.negated,
             terms=tuple(t for t in terms(text) if t not in {stem(fold(e)) for e in entries}),
             injection=injection, vector=vector,
         )

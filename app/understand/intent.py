@@ -75,6 +75,7 @@ class Intent:
         top_n / bottom_n: a top-N or bottom-N request.
         relation: "higher", "lower", "between", "after" or "before" between entries or ranks.
         answer_type: what a correct answer must contain.
+        wh: the question word ("which", "how", "why" …), if any.
         focus: the thing asked for, when the question names one.
         polar: True for a yes/no question.
         negated: True when the question is negated ("isn't", "not").
@@ -96,6 +97,7 @@ class Intent:
     bottom_n: int | None = None
     relation: str | None = None
     answer_type: AnswerType = AnswerType.DESCRIPTION
+    wh: str | None = None
     focus: Focus | None = None
     polar: bool = False
     negated: bool = False

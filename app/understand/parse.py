@@ -166,6 +166,6 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None
         return (Focus(verb, verb, owner, verb) if verb else None), kind
     # a noun that names a type of value anywhere in the question ("what does a ride cost")
     typed = next((t for t in doc if t.pos_ == "NOUN" and t.lemma_.lower() in TYPE_NOUNS), None)
-    if typed is not None and wh is not None:
+    if typed is not None and wh is not None and wh.lower_ in {"what", "which"}:
         return _make_focus(typed, verb), AnswerType(TYPE_NOUNS[typed.lemma_.lower()])
     return None, AnswerType.DESCRIPTION
