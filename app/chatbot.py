@@ -23,11 +23,12 @@ from app.verify import verify
 from ingest.chunker import CHUNKER_VERSION
 from ingest.core.errors import AICitiesError, InvalidHistoryError, SourceError, StoreUnavailableError
 from ingest.core.models import Answer, RetrievedSection
-from ingest.core.settings import Settings
+from ingest.core.settings import Settings, resolve_profile_dir
 from ingest.embeddings import LocalEmbeddings
 from ingest.loader import load_source
 from ingest.multilingual import MultilingualEmbeddings, MultilingualIndex
 from ingest.pipeline import IngestReport, ingest_source
+from ingest.profile import profile_hash
 from ingest.store import ArticleIndex, make_client
 
 logger = logging.getLogger(__name__)
@@ -159,8 +160,10 @@ class Chatbot:
             logger.warning("Index %s is incomplete (%d of %d chunks): rebuilding it.", index.name, index.count(),
                            manifest.chunk_count)
             manifest = None
+        folder = resolve_profile_dir(current.path, self.settings.profile_dir)
         stale = manifest is None or manifest.source_hash != current.sha256 or \
-            manifest.embedding_model != self.embeddings.model_id or manifest.chunker_version != CHUNKER_VERSION
+            manifest.embedding_model != self.embeddings.model_id or manifest.chunker_version != CHUNKER_VERSION \
+            or manifest.profile_hash != profile_hash(folder)
         multilingual = self.multilingual_index()
         if stale:
             logger.info("Index %s is missing or stale: ingesting %s", index.name, source)

@@ -46,9 +46,10 @@ def article_terms(kb: KnowledgeBase) -> ArticleTerms:
     for name, forms in (data.get("aliases") or {}).items():
         aliases.setdefault(str(name), []).extend(str(f) for f in forms or [])
     synonyms = {str(k): [str(v) for v in vs or []] for k, vs in (data.get("synonyms") or {}).items()}
+    translations = {str(k): str(v) for k, v in (data.get("terms") or {}).items()}
     names = [kb.display_name(key) for key in kb.names]
     return ArticleTerms(entries=[e.name for e in kb.ranking], noun=kb.noun, aliases=aliases, names=names,
-                        synonyms=synonyms, vocabulary=kb.vocabulary)
+                        synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary)
 
 
 def train_classifier(kb: KnowledgeBase, embeddings: Any, settings: Settings) -> IntentClassifier:

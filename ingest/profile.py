@@ -275,14 +275,17 @@ class ProfileData(BaseModel):
 
     aliases: canonical name as the article writes it -> other names for it (any language).
     synonyms: everyday word -> the article's words for it.
+    terms: a word of another language a reader may use -> the article's (English) words for it, so questions
+        in that language reach the article's vocabulary where the multilingual embedder alone does not.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     aliases: dict[str, tuple[str, ...]] = {}
     synonyms: dict[str, tuple[str, ...]] = {}
+    terms: dict[str, str] = {}
 
-    @field_validator("aliases", "synonyms", mode="before")
+    @field_validator("aliases", "synonyms", "terms", mode="before")
     @classmethod
     def _none_is_empty(cls, value: Any) -> Any:
         return {} if value is None else value
@@ -306,6 +309,9 @@ class ProfileData(BaseModel):
                         other = owner.setdefault(fold(value), key)
                         if other != key:
                             problems.append(f"aliases.{key}[{n}]: {value!r} is already an alias of {other!r}")
+        for key, value in self.terms.items():
+            if not key.strip() or not str(value).strip():
+                problems.append(f"terms.{key!r}: an empty word")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -65,6 +65,7 @@ class ArticleTerms:
         aliases: other forms of a name (any language), from the profile folder: canonical -> forms.
         names: the other names the article mentions (organisations, products, places), as written.
         synonyms: everyday words mapped to the article's words, from the profile folder.
+        translations: words of other languages mapped to the article's words, from the profile folder.
         vocabulary: folded words and stems the article uses.
     """
 
@@ -73,6 +74,7 @@ class ArticleTerms:
     aliases: dict[str, list[str]] = field(default_factory=dict)
     names: Sequence[str] = ()
     synonyms: dict[str, list[str]] = field(default_factory=dict)
+    translations: dict[str, str] = field(default_factory=dict)
     vocabulary: Iterable[str] = ()
 
 
@@ -120,7 +122,8 @@ class QuestionAnalyzer:
             if _CJK.search(form) and form in out:
                 out = out.replace(form, f" {name} ")
         out = chinese_rank_to_english(out)
-        for zh, en in sorted(CHINESE_QUESTION_WORDS.items(), key=lambda kv: -len(kv[0])):
+        for zh, en in sorted({**CHINESE_QUESTION_WORDS, **self._article.translations}.items(),
+                             key=lambda kv: -len(kv[0])):
             out = out.replace(zh, f" {en} ")
         out = _CN_PRONOUN.sub(" it ", out)
         out = re.sub(r"[，、；：？！。]", lambda m: {"？": "?", "！": "!", "。": "."}.get(m.group(), ","), out)
