@@ -7,6 +7,7 @@ article's own names, misspellings and Chinese forms included) → ranks (through
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -295,7 +296,10 @@ class QuestionAnalyzer:
         entries = self.find_entries(_blank_names(text, names, self._name_forms))
         names = [n for n in names if n not in entries]
         ranks, top_n, bottom_n, direction = self.read_ranks(text)
-        parsed = self._parser.parse(text)
+        # the English parser reads what is left in Chinese as noise: it reads the English words only
+        parsed = self._parser.parse(" ".join(_CJK.sub(" ", text).split()) if _CJK.search(text) else text)
+        if parsed.focus is not None and _CJK.search(parsed.focus.phrase):
+            parsed = dataclasses.replace(parsed, focus=None)
         known = {fold(x) for x in entries + names} | self._known_folded
         unknown_names, places = [], []
         for name, label in parsed.names:

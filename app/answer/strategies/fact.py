@@ -137,10 +137,10 @@ class Fact(Strategy):
             return None  # an untyped focus ("the short version") is only refused when nothing is close
         if intent.answer_type is AnswerType.NAME:
             where = f" in {focus.owner}" if focus.owner else ""
-            return f"The article doesn't name any {focus.phrase.lower()}{where}."
+            return f"The article doesn't name any {focus.phrase}{where}."
         whose = f"{_possessive(focus.owner)} " if focus.owner else "the "
         verb = "name" if intent.answer_type is AnswerType.PERSON else "give"
-        return f"The article doesn't {verb} {whose}{focus.phrase.lower()}."
+        return f"The article doesn't {verb} {whose}{focus.phrase}."
 
     def _holds_type(self, sentence: Sentence, intent: Intent) -> bool:
         wanted = intent.answer_type
@@ -162,7 +162,7 @@ class Fact(Strategy):
     def _type_message(self, intent: Intent) -> str:
         focus = intent.focus
         if intent.answer_type is AnswerType.COUNT and focus is not None and focus.head != focus.verb:
-            return f"The article doesn't give a number of {focus.phrase.lower()}."
+            return f"The article doesn't give a number of {focus.phrase}."
         if intent.answer_type is AnswerType.DATE:
             clause = _indirect(intent.text, focus.owner if focus else None)
             return f"The article doesn't say {clause}." if clause else "The article doesn't give a date for that."
