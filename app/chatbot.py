@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.answerer import Answerer, Draft, ExtractiveAnswerer
 from app.knowledge import KnowledgeBase, RankEntry
@@ -19,10 +19,11 @@ from app.retrieval import HybridRetriever, Retrieval
 from ingest.core.errors import InvalidHistoryError, SourceError, StoreUnavailableError
 from ingest.core.models import Answer, RetrievedSection
 from ingest.core.settings import Settings
-from ingest.embeddings import LocalEmbeddings
-from ingest.loader import load_source
-from ingest.pipeline import IngestReport, ingest_source
-from ingest.store import ArticleIndex, make_client
+from ingest.embeddings import CachedEmbeddings, LocalEmbeddings
+from ingest.store import ArticleIndex, Manifest, make_client
+
+if TYPE_CHECKING:  # indexing code loads only when an index is (re)built
+    from ingest.pipeline import IngestReport
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ class Chatbot:
                  chat_model: object | None = None) -> None:
         self.settings = settings or Settings()
         self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path,
-                                                        torch_threads=self.settings.torch_threads)
+                                                        torch_threads=self.settings.torch_threads,
+                                                        engine=self.settings.embedding_engine)
         self._client = client
         self._aliases = aliases
         self._chat_model = chat_model  # a LangChain chat model; built from settings.llm when None
@@ -86,6 +88,8 @@ class Chatbot:
     def _open_index(self) -> ArticleIndex:
         """Open the index; an embedded database that cannot be opened is set aside and rebuilt from the
         source (nothing is deleted), or the error stands when there is no source to rebuild from."""
+        import shutil
+
         try:
             index = self._index()
             index.manifest()
@@ -105,6 +109,8 @@ class Chatbot:
     def ingest(self, source: Path | None = None, *, rebuild: bool = False,
                show_progress: bool | None = None) -> IngestReport:
         """Index a source (default: the configured one) and make the bot answer from it."""
+        from ingest.pipeline import ingest_source
+
         with self._lock:
             report = ingest_source(self._index(), self.embeddings, source or self.settings.source_path,
                                    rebuild=rebuild, max_bytes=self.settings.max_source_bytes,
@@ -126,7 +132,8 @@ class Chatbot:
             if stored is None:
                 raise StoreUnavailableError(
                     f"Vector store unavailable: collection {index.name!r} has no index. Run `ai-cities ingest`.")
-            kb = KnowledgeBase(stored, self.embeddings)
+            # The knowledge base's sentence vectors come from where the index keeps them, when it does.
+            kb = KnowledgeBase(stored, CachedEmbeddings(self.embeddings, index))
             aliases = self._aliases or load_aliases()
             last = kb.ranking[-1].rank if kb.ranking else 0
             analyzer = QueryAnalyzer(aliases, [e.city for e in kb.ranking], last, kb.vocabulary)
@@ -142,10 +149,22 @@ class Chatbot:
             self._ready = _Ready(kb, analyzer, retriever, answerer)
 
     def _ensure_index(self, index: ArticleIndex) -> None:
+        from ingest.chunker import CHUNKER_VERSION
+
         manifest = index.manifest()
         source = self.settings.source_path
         if manifest is not None and self.settings.client_server and not source.exists():
             return  # a server's index is usable without the source on this machine
+        if manifest is not None and index.count() != manifest.chunk_count:
+            logger.warning("Index %s is incomplete (%d of %d chunks): rebuilding it.", index.name, index.count(),
+                           manifest.chunk_count)
+            manifest = None
+        same_code = manifest is not None and manifest.embedding_model == self.embeddings.model_id \
+            and manifest.chunker_version == CHUNKER_VERSION
+        if same_code and _source_unchanged(manifest, source):
+            return  # same file, size and mtime as when it was indexed: no need to read and hash it
+        from ingest.loader import load_source
+
         try:
             current = load_source(source, max_bytes=self.settings.max_source_bytes)
         except SourceError:
@@ -153,12 +172,9 @@ class Chatbot:
                 logger.warning("Source %s is unavailable; answering from the existing index.", source)
                 return
             raise
-        if manifest is not None and index.count() != manifest.chunk_count:
-            logger.warning("Index %s is incomplete (%d of %d chunks): rebuilding it.", index.name, index.count(),
-                           manifest.chunk_count)
-            manifest = None
-        if manifest is None or manifest.source_hash != current.sha256 or \
-                manifest.embedding_model != self.embeddings.model_id:
+        if not same_code or manifest is None or manifest.source_hash != current.sha256:
+            from ingest.pipeline import ingest_source
+
             logger.info("Index %s is missing or stale: ingesting %s", index.name, source)
             ingest_source(index, self.embeddings, source, rebuild=True,
                           max_bytes=self.settings.max_source_bytes, show_progress=False)
@@ -247,9 +263,9 @@ class Chatbot:
             standalone_question=turn.standalone,
             mode=draft.mode,
             retrieved=list(seen.values()),
-            timings_ms={"retrieval": round(turn.retrieval.ms, 2),
-                        "answer": round((done - answer_started) * 1000, 2),
-                        "total": round((done - turn.started) * 1000, 2)},
+            timings_ms={"retrieval_ms": round(turn.retrieval.ms, 2),
+                        "answer_ms": round((done - answer_started) * 1000, 2),
+                        "total_ms": round((done - turn.started) * 1000, 2)},
             notice=draft.notice or turn.notice,
             dropped_sentences=draft.dropped,
         )
@@ -291,6 +307,18 @@ def _validate_history(history: History | None) -> list[tuple[str, str]]:
         ) from exc
     return pairs
 
+
+
+def _source_unchanged(manifest: Manifest, source: Path) -> bool:
+    """True when the source still has the stat (path, identity, size, mtime) recorded when it was indexed."""
+    if not manifest.source_stat:
+        return False
+    from ingest.loader import file_stat
+
+    try:
+        return file_stat(source) == manifest.source_stat
+    except OSError:
+        return False
 
 
 def _forget_cached_clients() -> None:

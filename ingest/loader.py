@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
-
-from bs4 import BeautifulSoup
 
 from ingest.core.errors import SourceError
 
@@ -16,6 +16,9 @@ _DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "form", 
               "figure", "iframe", "svg", "button", "template"]
 _BLOCK_PREFIX = {"h1": "# ", "h2": "## ", "h3": "### ", "h4": "#### ", "h5": "##### ", "h6": "###### ",
                  "li": "• "}
+# A file whose mtime is this close to the moment it was read may still change within the same mtime tick
+# (coarse-timestamp filesystems): its size+mtime is not trusted to stand for its content ("racily clean").
+RACY_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class LoadedSource:
     path: Path
     kind: str
     text: str
+    stat: str = ""
+    """`file_stat(path)` as read, when it can stand for the content later (see `file_stat`); else empty."""
 
     @property
     def sha256(self) -> str:
@@ -32,11 +37,37 @@ class LoadedSource:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
+def file_stat(path: Path | str) -> str:
+    """Where the file is, which file it is (device, inode), its size and its mtime (ns), as one string.
+
+    While a file has the same stat string it has the same content, unless someone rewrote it in place to
+    the same size and then set its old mtime back: `ai-cities ingest` always hashes, so it catches even
+    that. Raises OSError when the file can't be stat'ed.
+    """
+    path = Path(path).expanduser()
+    st = path.stat()
+    return f"{path.resolve()}|{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def _trusted_stat(path: Path, before: os.stat_result) -> str:
+    """The stat string of a file just read, or "" when it changed while being read or is racily new."""
+    try:
+        after = path.stat()
+    except OSError:
+        return ""
+    same = (before.st_ino, before.st_size, before.st_mtime_ns) == (after.st_ino, after.st_size, after.st_mtime_ns)
+    if not same or time.time_ns() - after.st_mtime_ns < RACY_SECONDS * 1e9:
+        return ""
+    return file_stat(path)
+
+
 def html_to_text(html: str) -> str:
     """Turn an HTML page into markdown-like text: headings keep `#` markers, list items become bullets.
 
     Scripts, styles, navigation, forms, figure captions and other page furniture are dropped.
     """
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(_DROP_TAGS):
         tag.decompose()
@@ -79,7 +110,8 @@ def load_source(path: Path | str, max_bytes: int = 5_000_000) -> LoadedSource:
             f"Use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}."
         )
     try:
-        size = path.stat().st_size
+        before = path.stat()
+        size = before.st_size
         if size > max_bytes:
             raise SourceError(
                 f"Source is too large: {size:,} bytes > {max_bytes:,} (AICITIES_MAX_SOURCE_BYTES): {path}"
@@ -102,4 +134,4 @@ def load_source(path: Path | str, max_bytes: int = 5_000_000) -> LoadedSource:
         text = html_to_text(text)
     if not text.strip():
         raise SourceError(f"Source is empty: {path}")
-    return LoadedSource(path=path, kind=kind, text=text)
+    return LoadedSource(path=path, kind=kind, text=text, stat=_trusted_stat(path, before))

@@ -80,14 +80,18 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
     started = time.perf_counter()
     loaded = load_source(source, max_bytes=max_bytes)
     wanted = Manifest(source_hash=loaded.sha256, source_name=loaded.path.name,
-                      embedding_model=embeddings.model_id, chunker_version=CHUNKER_VERSION)
+                      embedding_model=embeddings.model_id, chunker_version=CHUNKER_VERSION,
+                      source_stat=loaded.stat)
     current = index.manifest()
-    article = parse_article(loaded.text)
-    ranked = len(article.ranked)
     if current is not None and current.same_inputs(wanted) and not rebuild:
         logger.info("Index %s is up to date (source %s)", index.name, loaded.sha256[:12])
-        return IngestReport("unchanged", str(loaded.path), index.name, current.chunk_count, ranked,
-                            len(article.boilerplate), time.perf_counter() - started)
+        stored = index.read()  # the counts come from the stored outline: no re-parse
+        outline = stored.structure if stored is not None else {}
+        ranked_count = sum(1 for s in outline.get("sections", []) if s.get("rank"))
+        return IngestReport("unchanged", str(loaded.path), index.name, current.chunk_count, ranked_count,
+                            len(outline.get("boilerplate", [])), time.perf_counter() - started)
+    article = parse_article(loaded.text)
+    ranked = len(article.ranked)
     if not article.has_ranking:
         logger.warning("%s has no recognisable ranking: indexed as plain chunks, ranking questions will "
                        "not be routed.", loaded.path)
