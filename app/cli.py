@@ -1,63 +1,70 @@
-"""The `ai-cities` command line: a thin shell over the Python API (`ingest`, `ask`, `bench`, `ui`, `serve`,
-`eval`)."""
+"""The `ai-cities` command line: a thin shell over the Python API (`ingest`, `ask`, `chat`, `bench`, `ui`,
+`serve`, `eval`). Imports are lazy: `ai-cities ask` loads what one answer needs, nothing of the UI or the eval."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
 import statistics
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
-
+from ingest.core.cli import load_settings, quiet_environment, run_guarded
 from ingest.core.errors import AICitiesError
 
-logger = logging.getLogger("app.cli")
-
-
-
-def _quiet_environment() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-
-def _settings():
-    from ingest.core.settings import Settings
-
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise AICitiesError(f"invalid setting AICITIES_{field.upper()}: {first['msg']}") from exc
+HISTORY_SHAPE = '[["question", "answer"], ...]'
 
 
 def _chatbot():
     from app.chatbot import Chatbot
 
-    return Chatbot(_settings())
+    return Chatbot(load_settings())
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     bot = _chatbot()
     source = Path(args.source) if args.source else None
     report = bot.ingest(source, rebuild=args.rebuild, show_progress=None)
+    bot.warm_up()  # builds the knowledge base once, so its sentence vectors are kept for the next fresh process
     print(report.summary())
     return 0
 
 
-def _render(answer, as_json: bool) -> str:
+def read_history(path: str) -> list[tuple[str, str]]:
+    """The --history file: a JSON list of [question, answer] string pairs.
+
+    Raises:
+        AICitiesError: unreadable, not JSON, or not that shape; one line saying which, and the shape.
+    """
+
+    def bad(problem: str) -> AICitiesError:
+        return AICitiesError(f"--history must be a JSON file of {HISTORY_SHAPE} pairs: {problem}")
+
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise bad(f"cannot read {path} ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise bad(f"{path} is not UTF-8 text") from exc
+    except ValueError as exc:
+        raise bad(f"{path} is not valid JSON ({exc})") from exc
+    if not isinstance(raw, list):
+        raise bad(f"{path} holds a JSON {type(raw).__name__}, not a list")
+    pairs = []
+    for n, item in enumerate(raw, start=1):
+        if not isinstance(item, list) or len(item) != 2:
+            what = f"a list of {len(item)}" if isinstance(item, list) else f"a {type(item).__name__}"
+            raise bad(f"item {n} is {what}, not a [question, answer] pair")
+        if not all(isinstance(part, str) for part in item):
+            raise bad(f"item {n} has a part that is not a string")
+        pairs.append((item[0], item[1]))
+    return pairs
+
+
+def render(answer, as_json: bool = False) -> str:
+    """An answer as the CLI prints it: text, then numbered sources with their quotes (or JSON)."""
     if as_json:
         return json.dumps(answer.to_dict(), ensure_ascii=False, indent=2)
     lines = [answer.text]
@@ -72,21 +79,23 @@ def _render(answer, as_json: bool) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    history = read_history(args.history) if args.history else []
     bot = _chatbot()
-    history: list[tuple[str, str]] = []
-    if args.history:
-        try:
-            raw = json.loads(Path(args.history).read_text(encoding="utf-8"))
-            history = [(str(q), str(a)) for q, a in raw]
-        except (OSError, ValueError, TypeError) as exc:
-            raise AICitiesError(f"--history must be a JSON file of [question, answer] pairs: {exc}") from exc
     answer = bot.ask(args.question, history=history)
-    print(_render(answer, args.json))
+    print(render(answer, args.json))
     return 0
 
 
+def cmd_chat(args: argparse.Namespace) -> int:
+    from app.repl import run_repl
+
+    return run_repl(_chatbot())
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Latency benchmark of warm questions (model loaded, index built)."""
+    """Latency benchmark of warm questions (model loaded, index built), or of fresh processes (--cold)."""
+    if args.cold:
+        return _bench_cold(args.runs)
     from eval.load import QUESTIONS
 
     bot = _chatbot()
@@ -99,9 +108,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     for _ in range(args.rounds):
         for question in QUESTIONS:
             answer = bot.ask(question)
-            totals.append(answer.timings_ms["total"])
-            retrieval.append(answer.timings_ms["retrieval"])
-            answering.append(answer.timings_ms["answer"])
+            totals.append(answer.timings_ms["total_ms"])
+            retrieval.append(answer.timings_ms["retrieval_ms"])
+            answering.append(answer.timings_ms["answer_ms"])
+
     def q(values: list[float], p: float) -> float:
         return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
 
@@ -109,6 +119,46 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print(f"total ms      median {statistics.median(totals):7.1f}   p95 {q(totals, 95):7.1f}")
     print(f"retrieval ms  median {statistics.median(retrieval):7.1f}   p95 {q(retrieval, 95):7.1f}")
     print(f"answer ms     median {statistics.median(answering):7.1f}   p95 {q(answering, 95):7.1f}")
+    return 0
+
+
+COLD_GOAL = 1.2
+
+
+def _timed_run(command: list[str]) -> float:
+    import subprocess
+
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0 or (command[-2:-1] == ["ask"] and not done.stdout.strip()):
+        tail = " | ".join(done.stderr.strip().splitlines()[-3:])
+        raise AICitiesError(f"`{' '.join(command[1:])}` failed with exit code {done.returncode}: {tail}")
+    return seconds
+
+
+def _bench_cold(runs: int) -> int:
+    """Fresh `ai-cities ask` processes against fresh `python -c "import sentence_transformers"` ones."""
+    from eval.load import QUESTIONS
+
+    ask = [sys.executable, "-m", "app", "ask", QUESTIONS[0]]
+    reference = [sys.executable, "-c", "import sentence_transformers"]
+    print(f"cold start: {runs} fresh processes each, alternating; a first untimed pair builds the index if "
+          "needed and warms the file cache", flush=True)
+    _timed_run(ask)
+    _timed_run(reference)
+    ask_s: list[float] = []
+    reference_s: list[float] = []
+    for _ in range(runs):
+        ask_s.append(_timed_run(ask))
+        reference_s.append(_timed_run(reference))
+    ask_median, reference_median = statistics.median(ask_s), statistics.median(reference_s)
+    ratio = ask_median / reference_median
+    print(f"ai-cities ask {QUESTIONS[0]!r}:  median {ask_median:6.2f}s  "
+          f"(runs {' '.join(f'{s:.2f}' for s in ask_s)})")
+    print(f"python -c 'import sentence_transformers':  median {reference_median:6.2f}s  "
+          f"(runs {' '.join(f'{s:.2f}' for s in reference_s)})")
+    print(f"ratio ask / import: {ratio:.2f}  (goal <= {COLD_GOAL})")
     return 0
 
 
@@ -122,7 +172,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from app.server import serve
 
-    settings = _settings()
+    settings = load_settings()
     base = f"http://{args.host or settings.api_host}:{args.port or settings.api_port}"
     print(f"starting: the UI at {base}/ and the OpenAI-compatible API at {base}/v1 (Ctrl+C stops)",
           file=sys.stderr, flush=True)
@@ -136,11 +186,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run_from_args(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of `ai-cities` (also used by `python -m app` and `python -m ingest`)."""
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
+def build_parser(with_eval_options: bool = True) -> argparse.ArgumentParser:
+    """The argument parser of `ai-cities` (also used by `python -m app`).
+
+    Args:
+        with_eval_options: add the options of `eval` (imports the eval package); `main` does so only when
+            the command is `eval`.
+    """
     parser = argparse.ArgumentParser(prog="ai-cities", description="Grounded, cited Q&A about a ranking "
                                      "article: by default the shipped one, or the last one you ingested.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log progress (INFO) and our own debug details, such as an internal error's traceback")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="index a source article into Chroma (skipped when already up to date)")
@@ -151,11 +214,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="ask one question")
     p.add_argument("question", help="the question, in quotes")
     p.add_argument("--json", action="store_true", help="print the full answer as JSON")
-    p.add_argument("--history", metavar="FILE", help="JSON file of earlier [question, answer] pairs")
+    p.add_argument("--history", metavar="FILE", help=f"JSON file of earlier turns: {HISTORY_SHAPE}")
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("bench", help="measure warm question latency (prints medians)")
-    p.add_argument("--rounds", type=int, default=5, help="how many times to ask each benchmark question")
+    p = sub.add_parser("chat", help="chat in the terminal (follow-ups use the conversation; /help inside)")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("bench", help="measure warm question latency, or cold start with --cold (prints medians)")
+    p.add_argument("--rounds", type=_positive, default=5, help="how many times to ask each benchmark question")
+    p.add_argument("--cold", action="store_true", help="time fresh `ai-cities ask` processes against fresh "
+                   "`python -c 'import sentence_transformers'` ones; print both medians and their ratio")
+    p.add_argument("--runs", type=_positive, default=3, help="fresh processes of each kind for --cold")
     p.set_defaults(func=cmd_bench)
 
     # `ai-cities load ...` hands all its arguments to `python -m eval.load` (see main()).
@@ -175,38 +244,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="run the evaluation benchmark")
-    try:
-        from eval.run import add_arguments
-    except ImportError:  # the eval package is optional at run time
-        add_arguments = None
-    if add_arguments is not None:
-        add_arguments(p)
+    if with_eval_options:
+        try:
+            from eval.run import add_arguments
+        except ImportError:  # the eval package is optional at run time
+            add_arguments = None
+        if add_arguments is not None:
+            add_arguments(p)
     p.set_defaults(func=cmd_eval)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 1 a user-facing error, 2 bad arguments)."""
-    _quiet_environment()
+    """Run the CLI; returns the exit code (0 ok, 1 an error, 2 bad arguments, 130 interrupted).
+
+    No traceback ever reaches the user: errors are one line on stderr (`error: ...`); an unexpected one
+    says "internal error" and its traceback is logged at DEBUG (shown with -v).
+    """
+    quiet_environment()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["load"]:
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command == "load":
         from eval.load import main as load_main
 
-        return load_main(argv[1:])
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    level = logging.INFO if args.verbose else None
-    try:
-        if level is None:
-            level = getattr(logging, _settings().log_level.upper(), logging.WARNING)
-        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-        return int(args.func(args) or 0)
-    except AICitiesError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        rest = argv[argv.index("load") + 1:]
+        return run_guarded(lambda: load_main(rest), verbose="-v" in argv or "--verbose" in argv)
+    args = build_parser(with_eval_options=command == "eval").parse_args(argv)
+    return run_guarded(lambda: args.func(args), verbose=args.verbose)
 
 
 if __name__ == "__main__":

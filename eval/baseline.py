@@ -234,9 +234,9 @@ class NaiveBaseline:
             mode="extractive",
             retrieved=retrieved,
             timings_ms={
-                "retrieval": (t1 - t0) * 1000,
-                "answer": (t2 - t1) * 1000,
-                "total": (t2 - t0) * 1000,
+                "retrieval_ms": (t1 - t0) * 1000,
+                "answer_ms": (t2 - t1) * 1000,
+                "total_ms": (t2 - t0) * 1000,
             },
             notice="naive baseline: top chunk of a 1000/200 character split, no citations",
         )

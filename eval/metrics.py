@@ -683,7 +683,8 @@ def latency_stats(timings: Iterable[dict[str, float]]) -> dict[str, LatencyStats
     """p50/p95/mean per stage ("retrieval", "answer", "total").
 
     Args:
-        timings: `Answer.timings_ms` of each case; a missing stage key is skipped for that case.
+        timings: `Answer.timings_ms` of each case (keys "retrieval_ms", "answer_ms", "total_ms"); a missing
+            stage key is skipped for that case.
 
     Returns:
         Stats for each of LATENCY_STAGES (n=0 and None values when no case reported the stage).
@@ -691,8 +692,9 @@ def latency_stats(timings: Iterable[dict[str, float]]) -> dict[str, LatencyStats
     samples: dict[str, list[float]] = {stage: [] for stage in LATENCY_STAGES}
     for t in timings:
         for stage in LATENCY_STAGES:
-            if stage in t and t[stage] is not None:
-                samples[stage].append(float(t[stage]))
+            value = t.get(f"{stage}_ms")
+            if value is not None:
+                samples[stage].append(float(value))
     return {
         stage: LatencyStats(
             n=len(v),

@@ -1,7 +1,7 @@
-"""`python -m ingest [SOURCE] [--rebuild]` is `ai-cities ingest`."""
+"""`python -m ingest [SOURCE] [--rebuild]`: index an article (see `ingest.cli`); never imports the app."""
 
 import sys
 
-from app.cli import main
+from ingest.cli import main
 
-sys.exit(main(["ingest", *sys.argv[1:]]))
+sys.exit(main())

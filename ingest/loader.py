@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,9 @@ _BLOCK_PREFIX = {"h1": "# ", "h2": "## ", "h3": "### ", "h4": "#### ", "h5": "##
 _BLOCK_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote"]
 _ITEM_BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "pre", "blockquote", "div"}
 _RANK_MARKER = re.compile(r"^(?:#?\d{1,3}[.):]\s|#\d{1,3}\s|No\.\s*\d)")
+# A file whose mtime is this close to the moment it was read may still change within the same mtime tick
+# (coarse-timestamp filesystems): its size+mtime is not trusted to stand for its content ("racily clean").
+RACY_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -28,11 +33,37 @@ class LoadedSource:
     path: Path
     kind: str
     text: str
+    stat: str = ""
+    """`file_stat(path)` as read, when it can stand for the content later (see `file_stat`); else empty."""
 
     @property
     def sha256(self) -> str:
         """Content hash of the text; a changed hash means the index must be rebuilt."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def file_stat(path: Path | str) -> str:
+    """Where the file is, which file it is (device, inode), its size and its mtime (ns), as one string.
+
+    While a file has the same stat string it has the same content, unless someone rewrote it in place to
+    the same size and then set its old mtime back: `ai-cities ingest` always hashes, so it catches even
+    that. Raises OSError when the file can't be stat'ed.
+    """
+    path = Path(path).expanduser()
+    st = path.stat()
+    return f"{path.resolve()}|{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def _trusted_stat(path: Path, before: os.stat_result) -> str:
+    """The stat string of a file just read, or "" when it changed while being read or is racily new."""
+    try:
+        after = path.stat()
+    except OSError:
+        return ""
+    same = (before.st_ino, before.st_size, before.st_mtime_ns) == (after.st_ino, after.st_size, after.st_mtime_ns)
+    if not same or time.time_ns() - after.st_mtime_ns < RACY_SECONDS * 1e9:
+        return ""
+    return file_stat(path)
 
 
 def html_to_text(html: str) -> str:
@@ -43,6 +74,7 @@ def html_to_text(html: str) -> str:
     ("| 1 | Name | ... |") with a rule under the header row. Scripts, styles, navigation, forms, figure
     captions and other page furniture are dropped.
     """
+
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(_DROP_TAGS):
         tag.decompose()
@@ -162,7 +194,8 @@ def load_source(path: Path | str, max_bytes: int = 5_000_000) -> LoadedSource:
             f"Use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}."
         )
     try:
-        size = path.stat().st_size
+        before = path.stat()
+        size = before.st_size
         if size > max_bytes:
             raise SourceError(
                 f"Source is too large: {size:,} bytes > {max_bytes:,} (AICITIES_MAX_SOURCE_BYTES): {path}"
@@ -185,4 +218,4 @@ def load_source(path: Path | str, max_bytes: int = 5_000_000) -> LoadedSource:
         text = html_to_text(text)
     if not text.strip():
         raise SourceError(f"Source is empty: {path}")
-    return LoadedSource(path=path, kind=kind, text=text)
+    return LoadedSource(path=path, kind=kind, text=text, stat=_trusted_stat(path, before))

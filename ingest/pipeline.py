@@ -127,15 +127,21 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
     profile_data = load_profile_dir(folder) if folder is not None else None
     wanted = Manifest(source_hash=loaded.sha256, source_name=loaded.path.name, source_path=str(loaded.path.resolve()),
                       embedding_model=embeddings.model_id, chunker_version=CHUNKER_VERSION,
-                      profile_hash=profile_hash(folder))
+                      profile_hash=profile_hash(folder), source_stat=loaded.stat)
     current = index.manifest()
-    article = parse_article(loaded.text)
-    ranked = len(article.ranked)
     if current is not None and current.same_inputs(wanted) and not rebuild:
         logger.info("Index %s is up to date (source %s)", index.name, loaded.sha256[:12])
-        ml_status = _build_multilingual(multilingual, None, article, wanted, False, show_progress)
-        return IngestReport("unchanged", str(loaded.path), index.name, current.chunk_count, ranked,
-                            len(article.boilerplate), time.perf_counter() - started, ml_status)
+        stored = index.read()  # the counts come from the stored outline: no re-parse
+        outline = stored.structure if stored is not None else {}
+        ranked_count = sum(1 for s in outline.get("sections", []) if s.get("rank"))
+        ml_status: IngestStatus | None = None
+        if multilingual is not None:
+            ml_status = "unchanged" if multilingual.manifest() is not None and multilingual.is_current(wanted) \
+                else _build_multilingual(multilingual, None, parse_article(loaded.text), wanted, False, show_progress)
+        return IngestReport("unchanged", str(loaded.path), index.name, current.chunk_count, ranked_count,
+                            len(outline.get("boilerplate", [])), time.perf_counter() - started, ml_status)
+    article = parse_article(loaded.text)
+    ranked = len(article.ranked)
     if not article.has_ranking:
         logger.warning("%s has no recognisable ranking: indexed as plain chunks, ranking questions will "
                        "not be routed.", loaded.path)

@@ -5,10 +5,15 @@ The manifest (source hash, embedding model, chunker version, profile hash) and t
 the article profile and the profile folder's data) live in the collection's metadata, so an index is
 self-contained: the app can answer from a Chroma server without
 the source file on its own disk.
+
+Beside it, a second collection (`<name>-vectors`) keeps vectors the app computed from the index (the
+sentence vectors of its knowledge base), keyed by model and text, so a fresh process reads them instead
+of running the model over every sentence again (`load_vectors` / `save_vectors`, or `CachedEmbeddings`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -49,6 +54,9 @@ class Manifest(BaseModel):
     profile_hash: str = ""
     chunk_count: int = 0
     built_at: str = ""
+    source_stat: str = ""
+    """Path, file identity, size and mtime of the source when it was read (`LoadedSource.stat`); when the
+    file still has them, the app skips reading and hashing it. Empty: always hash."""
 
     def same_inputs(self, other: Manifest) -> bool:
         return (self.source_hash, self.embedding_model, self.chunker_version, self.profile_hash) == (
@@ -198,6 +206,7 @@ class ArticleIndex:
                 if progress:
                     progress(len(part))
             self._swap(building)
+            self.drop_vectors()
         except BaseException:
             try:
                 self._client.delete_collection(building)
@@ -235,6 +244,55 @@ class ArticleIndex:
             documents=list(got["documents"] or []),
             metadatas=[dict(m) for m in got["metadatas"] or []],
         )
+
+    # -- vectors computed from the index, kept for the next process ---------------------------------------
+    @property
+    def vectors_name(self) -> str:
+        """Name of the collection that keeps computed vectors beside the index."""
+        return f"{self._name}-vectors"
+
+    @staticmethod
+    def _vector_id(model_id: str, text: str) -> str:
+        return hashlib.sha256(f"{model_id}\0{text}".encode()).hexdigest()
+
+    def load_vectors(self, model_id: str, texts: Sequence[str]) -> dict[str, list[float]]:
+        """Vectors saved earlier for these texts under this embedding model (text -> vector); texts never
+        saved are missing. An unreadable cache is an empty one."""
+        ids = {self._vector_id(model_id, t): t for t in texts}
+        if not ids:
+            return {}
+        try:
+            collection = self._client.get_collection(self.vectors_name)
+            got = collection.get(ids=list(ids), include=["embeddings"])
+        except Exception as exc:
+            if not _is_not_found(exc):
+                logger.debug("Could not read cached vectors from %s", self.vectors_name, exc_info=True)
+            return {}
+        vectors = got.get("embeddings")
+        if vectors is None:
+            return {}
+        return {ids[i]: [float(x) for x in v] for i, v in zip(got["ids"], vectors, strict=True) if i in ids}
+
+    def save_vectors(self, model_id: str, texts: Sequence[str], vectors: Sequence[Sequence[float]]) -> None:
+        """Keep these vectors for `load_vectors`; best effort (a read-only store just doesn't keep them)."""
+        if not texts:
+            return
+        try:
+            collection = self._client.get_or_create_collection(
+                self.vectors_name, metadata={"aicities_role": "vector cache of " + self._name},
+                embedding_function=None)
+            collection.upsert(ids=[self._vector_id(model_id, t) for t in texts],
+                              embeddings=[[float(x) for x in v] for v in vectors])
+        except Exception:
+            logger.debug("Could not save vectors to %s", self.vectors_name, exc_info=True)
+
+    def drop_vectors(self) -> None:
+        """Forget every kept vector (after a rebuild they may be for texts the index no longer has)."""
+        try:
+            self._client.delete_collection(self.vectors_name)
+        except Exception as exc:
+            if not _is_not_found(exc):
+                logger.debug("Could not delete %s", self.vectors_name, exc_info=True)
 
     def count(self) -> int:
         """Number of chunks in the current index (0 when there is none)."""

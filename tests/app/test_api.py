@@ -32,7 +32,7 @@ def test_answer_contract(bot: Chatbot, source_text: str) -> None:
     assert [x.marker for x in a.citations] == list(range(1, len(a.citations) + 1))
     data = a.to_dict()
     assert json.loads(json.dumps(data))["citations"][0]["section"] == "2. Hangzhou"
-    assert set(a.timings_ms) == {"retrieval", "answer", "total"}
+    assert set(a.timings_ms) == {"retrieval_ms", "answer_ms", "total_ms"}
 
 
 def test_follow_up_uses_history(bot: Chatbot) -> None:

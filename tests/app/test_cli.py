@@ -30,6 +30,7 @@ def test_ingest_then_ask_json(cli_env: Path, capsys: pytest.CaptureFixture[str])
     data = json.loads(capsys.readouterr().out)
     assert "Jinan" in data["text"] and data["citations"][0]["section"] == "8. Jinan"
     assert data["abstained"] is False
+    assert set(data["timings_ms"]) == {"retrieval_ms", "answer_ms", "total_ms"}
 
 
 def test_ask_prints_sources(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,6 +64,74 @@ def test_errors_are_one_line_and_exit_1(cli_env: Path, capsys: pytest.CaptureFix
     assert err.startswith("error: ") and message in err and "\n" not in err
 
 
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('[["Tell me about it."]]', "item 1 is a list of 1, not a [question, answer] pair"),
+        ('[["q", "a"], "q2"]', "item 2 is a str, not a [question, answer] pair"),
+        ('{"q": "a"}', "holds a JSON dict, not a list"),
+        ('[["q", 3]]', "item 1 has a part that is not a string"),
+        ("[[\"q\", \"a\"", "is not valid JSON"),
+    ],
+)
+def test_malformed_history_says_what_shape_is_expected(cli_env: Path, capsys: pytest.CaptureFixture[str],
+                                                       content: str, problem: str) -> None:
+    history = cli_env / "history.json"
+    history.write_text(content, encoding="utf-8")
+    assert main(["ask", "What rank does it have?", "--history", str(history)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: --history must be a JSON file of ")
+    assert '[["question", "answer"], ...]' in err and problem in err and "unpack" not in err
+
+
+def test_internal_error_is_one_line_and_verbose_shows_the_traceback(cli_env: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from app.chatbot import Chatbot
+
+    def broken(self, question, history=None):
+        raise RuntimeError("index exploded\n  on two lines")
+
+    monkeypatch.setattr(Chatbot, "ask", broken)
+    assert main(["ask", "Which city is ranked 8th?"]) == 1
+    err = capsys.readouterr().err
+    assert err == ("error: internal error: RuntimeError: index exploded on two lines; "
+                   "rerun with -v for details\n")
+    # -v in a real process (logging is configured once per process): the traceback is logged first.
+    code = ("import sys, app.chatbot\n"
+            "def broken(self, question, history=None):\n"
+            "    raise RuntimeError('index exploded')\n"
+            "app.chatbot.Chatbot.ask = broken\n"
+            "from app.cli import main\n"
+            "sys.exit(main(['-v', 'ask', 'Which city is ranked 8th?']))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "AICITIES_CHROMA_PATH": str(cli_env / "chroma")})
+    assert done.returncode == 1
+    assert "Traceback (most recent call last)" in done.stderr and "in broken" in done.stderr
+    assert done.stderr.rstrip().splitlines()[-1] == ("error: internal error: RuntimeError: index exploded; "
+                                                     "rerun with -v for details")
+
+
+def _modules_after(code: str, env: dict[str, str]) -> list[str]:
+    """Run `code` in a fresh interpreter, then list the top-level packages it imported."""
+    script = code + "\nimport sys\nprint(sorted({m.split('.')[0] for m in sys.modules} | " \
+                    "{m for m in sys.modules if m.startswith(('app.', 'eval.'))}))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
+
+
+@pytest.mark.slow
+def test_ask_and_ingest_import_only_what_they_need(cli_env: Path) -> None:
+    env = {**os.environ, "AICITIES_CHROMA_PATH": str(cli_env / "chroma")}
+    ingest = _modules_after("from ingest.cli import main; assert main([]) == 0", env)
+    assert "app" not in ingest  # python -m ingest never imports the app
+    ask = _modules_after("from app.cli import main; assert main(['ask', 'Which city is ranked 8th?']) == 0", env)
+    for heavy in ("gradio", "fastapi", "langchain_huggingface", "langchain_openai", "torch", "sentence_transformers",
+                  "transformers", "eval.run", "app.ui", "app.llm"):
+        assert heavy not in ask, heavy
+    assert "chromadb" in ask and "app.chatbot" in ask  # (the check itself works)
+
+
 def test_unreachable_server_is_exit_1(cli_env: Path, monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("AICITIES_CHROMA_HOST", "127.0.0.1")
@@ -94,3 +163,17 @@ def test_console_script_and_module_entry_points(cli_env: Path) -> None:
     assert done.returncode == 1 and done.stderr.startswith("error: The question is empty")
     done = subprocess.run([sys.executable, "-m", "app", "nonsense"], capture_output=True, text=True, env=env)
     assert done.returncode == 2
+
+
+@pytest.mark.slow
+def test_bench_cold_prints_both_medians_and_their_ratio(cli_env: Path) -> None:
+    env = {**os.environ, "AICITIES_CHROMA_PATH": str(cli_env / "chroma")}
+    done = subprocess.run([sys.executable, "-m", "app", "bench", "--cold", "--runs", "1"], capture_output=True,
+                          text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    ask, reference, ratio = done.stdout.strip().splitlines()[-3:]
+    assert ask.startswith("ai-cities ask") and "median" in ask
+    assert reference.startswith("python -c 'import sentence_transformers'") and "median" in reference
+    medians = [float(line.split("median")[1].split("s")[0]) for line in (ask, reference)]
+    assert ratio.startswith("ratio ask / import: ")
+    assert float(ratio.split(":")[1].split()[0]) == pytest.approx(medians[0] / medians[1], abs=0.02)

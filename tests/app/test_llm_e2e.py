@@ -6,8 +6,9 @@ carries citation markers, and the numbers and names it states are in the quotes 
 its citations, checked here independently of the answerer's own verifier. Otherwise the answer must be the
 extractive one (a fallback), never the model's unverified text.
 
-Needs `pip install -e .[llm-e2e]` (llama.cpp builds from source, about 6 minutes on 2 cores); skipped with
-the reason when it is not installed.
+Needs `pip install -e .[llm-e2e]` (llama.cpp builds from source, about 6 minutes on 2 cores; `make test` builds
+it portably, see the Makefile); skipped with the reason when it is not installed. If the server dies (for
+instance SIGILL from a llama.cpp built for another CPU), the test fails saying so, with the server's log.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -59,9 +61,37 @@ def smollm2_gguf() -> Path | None:
     return None
 
 
+@dataclass(frozen=True)
+class LlamaServer:
+    """The running `llama_cpp.server`: its URL, and a check that it is still alive."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def assert_alive(self) -> None:
+        """Fail with the server's exit code and log tail if it died (e.g. SIGILL: a CPU-specific build)."""
+        if self.process.poll() is not None:
+            pytest.fail(f"llama_cpp.server died (exit code {self.process.returncode}, "
+                        f"{_signal_name(self.process.returncode)}); its log ends with:\n"
+                        f"{self.log.read_text(errors='replace')[-3000:]}", pytrace=False)
+
+
+def _signal_name(code: int | None) -> str:
+    import signal
+
+    if code is not None and code < 0:
+        try:
+            return signal.Signals(-code).name + ("; a CPU-specific llama.cpp build? see the Makefile"
+                                                 if -code == signal.SIGILL else "")
+        except ValueError:
+            pass
+    return "not a signal"
+
+
 @pytest.fixture(scope="module")
-def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`python -m llama_cpp.server` with SmolLM2-135M-Instruct on a free loopback port; yields its URL."""
+def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """`python -m llama_cpp.server` with SmolLM2-135M-Instruct on a free loopback port."""
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama_cpp is not importable: pip install -e .[llm-e2e] (builds llama.cpp, ~6 min)")
     model = smollm2_gguf()
@@ -79,10 +109,9 @@ def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         try:
             base_url = f"http://127.0.0.1:{port}/v1"
             deadline = time.monotonic() + 180
+            server = LlamaServer(base_url, process, log)
             while True:
-                if process.poll() is not None:
-                    pytest.fail(f"llama_cpp.server exited with {process.returncode}:\n"
-                                f"{log.read_text()[-3000:]}")
+                server.assert_alive()
                 try:
                     with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
                         if response.status == 200:
@@ -92,7 +121,7 @@ def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     pytest.fail(f"llama_cpp.server did not start in 180 s:\n{log.read_text()[-3000:]}")
                 time.sleep(0.5)
-            yield base_url
+            yield server
         finally:
             process.terminate()
             try:
@@ -103,13 +132,13 @@ def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def smol_bot(smollm2_server: str, bot: Chatbot, embeddings: LocalEmbeddings,
+def smol_bot(smollm2_server: LlamaServer, bot: Chatbot, embeddings: LocalEmbeddings,
              tmp_path_factory: pytest.TempPathFactory) -> Chatbot:
     from ingest.core.settings import Settings
 
     root = tmp_path_factory.mktemp("smol")
     settings = Settings(chroma_path=bot.settings.chroma_path, feedback_path=root / "f.jsonl",
-                        llm="openai:smollm2", llm_base_url=smollm2_server, llm_api_key="none",
+                        llm="openai:smollm2", llm_base_url=smollm2_server.url, llm_api_key="none",
                         llm_timeout=120, llm_max_retries=0)
     chatbot = Chatbot(settings, embeddings=embeddings)
     chatbot.warm_up()
@@ -149,11 +178,20 @@ def assert_shown_sentences_are_verified(answer: Answer, extractive: Answer, sour
                     f"name {word!r} of {sentence!r} is not in its citations {evidence!r}"
 
 
-def test_smollm2_answers_are_verified_or_fall_back(smol_bot: Chatbot, bot: Chatbot,
+def ask_checked(smol_bot: Chatbot, server: LlamaServer, question: str,
+                history: list[tuple[str, str]] | None = None) -> Answer:
+    """Ask through the LLM, then make sure the server survived it (a dead server would otherwise only show
+    as an "unreachable" fallback notice)."""
+    answer = smol_bot.ask(question, history=history)
+    server.assert_alive()
+    return answer
+
+
+def test_smollm2_answers_are_verified_or_fall_back(smol_bot: Chatbot, smollm2_server: LlamaServer, bot: Chatbot,
                                                    source_text: str) -> None:
     modes = []
     for question in QUESTIONS:
-        answer = smol_bot.ask(question)
+        answer = ask_checked(smol_bot, smollm2_server, question)
         logger.info("SmolLM2 %s (dropped %d): %s -> %r", answer.mode, answer.dropped_sentences, question,
                     answer.text)
         assert "unreachable" not in (answer.notice or ""), answer.notice
@@ -162,16 +200,19 @@ def test_smollm2_answers_are_verified_or_fall_back(smol_bot: Chatbot, bot: Chatb
     logger.info("SmolLM2 modes: %s", modes)
 
 
-def test_smollm2_streaming_ends_verified(smol_bot: Chatbot, bot: Chatbot, source_text: str) -> None:
+def test_smollm2_streaming_ends_verified(smol_bot: Chatbot, smollm2_server: LlamaServer, bot: Chatbot,
+                                         source_text: str) -> None:
     question = QUESTIONS[0]
     items = list(smol_bot.stream(question))
+    smollm2_server.assert_alive()
     final = items[-1]
     assert isinstance(final, Answer) and all(isinstance(i, str) for i in items[:-1])
     assert_shown_sentences_are_verified(final, bot.ask(question), source_text, bot.title)
 
 
-def test_smollm2_follow_up_is_standalone(smol_bot: Chatbot) -> None:
-    first = smol_bot.ask("Tell me about Jinan.")
-    answer = smol_bot.ask("What rank does it have?", history=[("Tell me about Jinan.", first.text)])
+def test_smollm2_follow_up_is_standalone(smol_bot: Chatbot, smollm2_server: LlamaServer) -> None:
+    first = ask_checked(smol_bot, smollm2_server, "Tell me about Jinan.")
+    answer = ask_checked(smol_bot, smollm2_server, "What rank does it have?",
+                         history=[("Tell me about Jinan.", first.text)])
     assert "Jinan" in answer.standalone_question  # the LLM's rewrite, or the rule-based one when it's off
     assert "8th" in answer.text and answer.mode == "ranking"

@@ -69,7 +69,7 @@ def test_naive_baseline_answers_with_the_top_chunk() -> None:
         assert answer.abstained is False and answer.citations == []
         assert answer.text in {c.text for c in baseline.chunks}
         assert answer.retrieved and {r.section for r in answer.retrieved} <= set(KNOWN_SECTIONS)
-        assert set(answer.timings_ms) == {"retrieval", "answer", "total"}
+        assert set(answer.timings_ms) == {"retrieval_ms", "answer_ms", "total_ms"}
         again = NaiveBaseline(
             SOURCE, DeterministicFakeEmbedding(size=32), baseline.client, collection_name="t-naive"
         )  # replaces the collection, no duplicates

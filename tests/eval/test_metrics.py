@@ -327,7 +327,7 @@ def test_evaluate_case_correct_with_citation() -> None:
         text=f"Shenzhen offers {SUBSIDY} [1].",
         citations=[citation],
         retrieved=rs("4. Shenzhen", "1. Beijing"),
-        timings_ms={"retrieval": 5.0, "answer": 2.0, "total": 7.0},
+        timings_ms={"retrieval_ms": 5.0, "answer_ms": 2.0, "total_ms": 7.0},
     )
     result = evaluate_case(case(), answer, SOURCE)
     assert (result.verdict, result.score, result.facts_ok) == ("correct", 1, True)
@@ -335,7 +335,7 @@ def test_evaluate_case_correct_with_citation() -> None:
     assert result.citation_precision == 1.0
     assert result.invalid_quote_markers == []
     assert (result.hit_at_1, result.hit_at_3, result.reciprocal_rank) == (True, True, 1.0)
-    assert result.timings_ms["total"] == 7.0
+    assert result.timings_ms["total_ms"] == 7.0
     assert result.model_dump(mode="json")["verdict"] == "correct"
 
 
@@ -444,7 +444,7 @@ def test_percentile() -> None:
 
 def test_latency_stats_skips_missing_stages() -> None:
     stats = latency_stats(
-        [{"retrieval": 10.0, "total": 20.0}, {"retrieval": 30.0, "answer": 5.0, "total": 40.0}, {}]
+        [{"retrieval_ms": 10.0, "total_ms": 20.0}, {"retrieval_ms": 30.0, "answer_ms": 5.0, "total_ms": 40.0}, {}]
     )
     assert stats["retrieval"].n == 2 and stats["retrieval"].p50 == 20.0
     assert stats["answer"].n == 1 and stats["answer"].p95 == 5.0
@@ -476,7 +476,7 @@ def test_summarize_by_category_and_overall() -> None:
             n_citations=2,
             hit_at_1=True,
             reciprocal_rank=1.0,
-            timings_ms={"total": 10.0},
+            timings_ms={"total_ms": 10.0},
         ),
         result(
             "fact",
@@ -486,7 +486,7 @@ def test_summarize_by_category_and_overall() -> None:
             invalid_quote_markers=[1],
             hit_at_1=False,
             reciprocal_rank=0.5,
-            timings_ms={"total": 30.0},
+            timings_ms={"total_ms": 30.0},
         ),
         result("unanswerable", "correct", must_abstain=True, abstained=True, facts_ok=None),
         result("fact", "abstained"),

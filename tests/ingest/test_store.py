@@ -3,6 +3,7 @@ and client-server mode against a real `chroma run` on 127.0.0.1."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 from app.chatbot import Chatbot
 from ingest.core.errors import SourceError, StoreUnavailableError
+from ingest.loader import file_stat, load_source
 from ingest.pipeline import ingest_source
 from ingest.store import ArticleIndex, make_client
 from tests.conftest import ARTICLE, free_port
@@ -125,3 +127,59 @@ def test_unreachable_server_is_a_clear_error(make_settings, embeddings) -> None:
     settings = make_settings(chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(StoreUnavailableError, match="Vector store unavailable"):
         Chatbot(settings, embeddings=embeddings).ask("Which city is ranked 8th?")
+
+
+def _aged(path: Path, seconds: float = 3600) -> None:
+    """Set the file's mtime in the past, as for an article that was not just written."""
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+
+
+def test_source_stat_is_recorded_only_when_it_can_stand_for_the_content(tmp_path: Path) -> None:
+    source = tmp_path / "article.txt"
+    shutil.copy(ARTICLE, source)
+    assert load_source(source).stat == ""  # just written: it may still change within the same mtime tick
+    _aged(source)
+    assert load_source(source).stat == file_stat(source) != ""
+
+
+def test_unchanged_source_is_not_read_again_and_a_changed_one_is(make_settings, embeddings, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import ingest.loader
+
+    source = tmp_path / "article.txt"
+    shutil.copy(ARTICLE, source)
+    _aged(source)
+    settings = make_settings(source_path=source)
+    Chatbot(settings, embeddings=embeddings).warm_up()
+    index = _index(settings, embeddings)
+    built = index.manifest()
+    assert built is not None and built.source_stat == file_stat(source)
+
+    reads: list[Path] = []
+    real_load = ingest.loader.load_source
+
+    def counting_load(path, *args, **kwargs):
+        reads.append(Path(path))
+        return real_load(path, *args, **kwargs)
+
+    monkeypatch.setattr(ingest.loader, "load_source", counting_load)
+    assert "Jinan" in Chatbot(settings, embeddings=embeddings).ask("Which city is ranked 8th?").text
+    assert reads == []  # same path, file, size and mtime: neither read nor hashed
+
+    _aged(source, seconds=60)  # touched, content unchanged: read and hashed, not rebuilt
+    assert "Jinan" in Chatbot(settings, embeddings=embeddings).ask("Which city is ranked 8th?").text
+    assert reads == [source] and index.manifest() == built
+
+    # Same size, new content (and so a new mtime): rebuilt.
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("8. Jinan", "8. Jinam").replace("Jinan’s", "Jinam’s"), encoding="utf-8")
+    assert source.stat().st_size == built_size(built)
+    answer = Chatbot(settings, embeddings=embeddings).ask("Which city is ranked 8th?")
+    assert "Jinam" in answer.text
+    assert index.manifest().source_hash != built.source_hash
+
+
+def built_size(manifest) -> int:
+    """The size recorded in a manifest's source stat."""
+    return int(manifest.source_stat.split("|")[-2])

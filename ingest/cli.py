@@ -1,0 +1,54 @@
+"""`python -m ingest [SOURCE] [--rebuild]`: index a source article into Chroma, without the app.
+
+The same job as `ai-cities ingest`, built from ingest's own pieces (settings, embedder, store, pipeline), so
+indexing never imports the question-answering app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ingest.core.cli import load_settings, quiet_environment, run_guarded
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `python -m ingest`."""
+    parser = argparse.ArgumentParser(prog="python -m ingest", description="Index a source article into Chroma "
+                                     "(skipped when the index was already built from the same inputs).")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO; DEBUG for ours)")
+    parser.add_argument("source", nargs="?", help="path to a .txt, .md or .html file (default: AICITIES_SOURCE_PATH)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the index even if it is up to date")
+    return parser
+
+
+def ingest(source: Path | None = None, *, rebuild: bool = False, show_progress: bool | None = None):
+    """Index `source` (default: the configured one) with the configured embedder and store.
+
+    Returns:
+        The pipeline's `IngestReport`.
+    """
+    from ingest.embeddings import LocalEmbeddings
+    from ingest.pipeline import ingest_source
+    from ingest.store import ArticleIndex, make_client
+
+    settings = load_settings()
+    embeddings = LocalEmbeddings(settings.embedding_model_path, torch_threads=settings.torch_threads)
+    index = ArticleIndex(make_client(settings), settings.collection, embeddings)
+    return ingest_source(index, embeddings, source or settings.source_path, rebuild=rebuild,
+                         max_bytes=settings.max_source_bytes, show_progress=show_progress)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `python -m ingest`; returns the exit code (0 ok, 1 an error, 2 bad arguments)."""
+    quiet_environment()
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
+
+    def run() -> int:
+        report = ingest(Path(args.source) if args.source else None, rebuild=args.rebuild)
+        print(report.summary())
+        return 0
+
+    return run_guarded(run, verbose=args.verbose)
