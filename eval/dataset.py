@@ -17,9 +17,10 @@ File shape::
         must_abstain: false
         must_not: ['Jinan (is|ranks?) (ranked )?first']  # optional regexes, case-insensitive
 
-Section titles are checked against the article being evaluated: `source_sections` parses it with
-`ingest.parser` and lists the titles the app cites ("Introduction" and "Methodology" for the untitled intro and
-methodology note, the heading text of every other section). `load_cases_file` validates the whole file and
+Section names are checked against the article being evaluated: `source_sections` parses it with
+`ingest.parser` and lists the names the app cites, by `ingest.chunker.section_label` ("Introduction" and
+"Methodology" for the untitled intro and methodology note, "<rank>. <name>" for a table row, the heading text of
+every other section). `load_cases_file` validates the whole file and
 reports every problem at once, each with the file, the case id and what is wrong, so a broken case is fixed in
 one pass.
 """
@@ -86,26 +87,28 @@ class EvalArgumentError(AICitiesError, ValueError):
 
 
 def source_sections(source_text: str) -> tuple[str, ...]:
-    """The section titles the app cites for an article, in article order.
+    """The section names the app cites for an article, in article order.
 
     Args:
         source_text: the article text as indexed (`ingest.loader.load_source(...).text`).
 
     Returns:
-        "Introduction" when the article has an intro (or untitled prose before its first heading), the title
-        of every other section, and "Methodology" when it has a methodology note.
+        "Introduction" when the article has an intro, the name of every section as `ingest.chunker.section_label`
+        cites it (a heading as written, a table row as "<rank>. <name>", untitled prose as "Introduction" or
+        "Notes"), and "Methodology" when the article has a methodology note.
     """
-    from ingest.chunker import INTRO_SECTION, METHODOLOGY_SECTION
+    from ingest.chunker import INTRO_SECTION, METHODOLOGY_SECTION, section_label
     from ingest.parser import parse_article
 
     article = parse_article(source_text)
-    titles: list[str] = []
-    if article.intro is not None or any(not s.title.text for s in article.sections):
-        titles.append(INTRO_SECTION)
-    titles += [s.title.text for s in article.sections if s.title.text and s.title.text not in titles]
-    if article.methodology is not None:
-        titles.append(METHODOLOGY_SECTION)
-    return tuple(titles)
+    names: list[str] = [INTRO_SECTION] if article.intro is not None else []
+    for section in article.sections:
+        label = section_label(article, section)
+        if label not in names:
+            names.append(label)
+    if article.methodology is not None and METHODOLOGY_SECTION not in names:
+        names.append(METHODOLOGY_SECTION)
+    return tuple(names)
 
 
 class Case(BaseModel):

@@ -11,9 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ingest.parser import entry_name
 from ingest.structure import Article, Section, Span
 
-CHUNKER_VERSION = "6"  # 4: the profile stored with the index; 5: sentences and entities per chunk; 6: "$" kept
+# 4: profile stored with the index; 5: sentences and entities per chunk; 6: "$" kept; 7: table rows cited by their
+# name cell as written, letter-coded entries ("A01:2021 – …"), titles of HTML list items on their own line
+CHUNKER_VERSION = "7"
 INTRO_SECTION = "Introduction"
 NOTES_SECTION = "Notes"
 METHODOLOGY_SECTION = "Methodology"
@@ -85,14 +88,24 @@ def _pieces(span: Span) -> list[Span]:
 
 
 def section_label(article: Article, section: Section) -> str:
-    """The name a section is cited by: its title, or for untitled prose "Introduction" before the first
-    entry and "Notes" after it (e.g. a remark under a ranking table)."""
+    """The name a section is cited by: its title, a table row's rank and name cell ("9. Mamma Mia!"), or for
+    untitled prose "Introduction" before the first entry and "Notes" after it (e.g. a remark under a table)."""
     if section.title.text:
         if section.rank is not None and section.name and "|" in section.title.text:
-            return f"{section.rank}. {section.name}"  # a table row is cited by its rank and name, not its cells
+            return f"{section.rank}. {_name_cell(section)}"  # a table row is cited by rank and name, not its cells
         return section.title.text
     first_entry = min((s.start for s in article.sections if s.rank is not None), default=None)
     return NOTES_SECTION if first_entry is not None and section.start > first_entry else INTRO_SECTION
+
+
+def _name_cell(section: Section) -> str:
+    """The cell of a table row its entry name was read from, as written less emphasis: the name keeps what
+    a heading's name would lose ("Mamma Mia!", not "Mamma Mia"), since a cell holds a name, not a sentence."""
+    for cell in section.title.text.split("|"):
+        cell = cell.strip().strip("*_").strip()
+        if cell and entry_name(cell) == section.name:
+            return cell
+    return section.name or ""
 
 
 def chunk_article(article: Article) -> list[Chunk]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import CData, PreformattedString
 
 from ingest.core.errors import SourceError
 
@@ -20,6 +21,9 @@ _DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "form", 
 _BLOCK_PREFIX = {"h1": "# ", "h2": "## ", "h3": "### ", "h4": "#### ", "h5": "##### ", "h6": "###### "}
 _BLOCK_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote"]
 _ITEM_BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "pre", "blockquote", "div"}
+_TITLE_TAGS = ("a", "strong", "b")
+_SPACED_TAGS = {*_ITEM_BLOCKS, *_BLOCK_TAGS, "br", "hr", "ul", "ol", "table", "tr", "td", "th", "section", "article",
+                "header", "footer", "dt", "dd"}
 _RANK_MARKER = re.compile(r"^(?:#?\d{1,3}[.):]\s|#\d{1,3}\s|No\.\s*\d)")
 # A file whose mtime is this close to the moment it was read may still change within the same mtime tick
 # (coarse-timestamp filesystems): its size+mtime is not trusted to stand for its content ("racily clean").
@@ -70,7 +74,8 @@ def html_to_text(html: str) -> str:
     """Turn an HTML page into markdown-like text that keeps the ranking visible to the parser.
 
     Headings keep `#` markers; items of an ordered list become "N. text" lines (honouring `start`,
-    `reversed` and `value`), other list items bullets, nested items indented; tables become pipe rows
+    `reversed` and `value`; a title the item opens with as a link or bold text, with only markup after it, is
+    that line alone and the rest a paragraph), other list items bullets, nested items indented; tables become pipe rows
     ("| 1 | Name | ... |") with a rule under the header row. Scripts, styles, navigation, forms, figure
     captions and other page furniture are dropped.
     """
@@ -102,9 +107,23 @@ def html_to_text(html: str) -> str:
 
 
 def _text(element: Tag | NavigableString) -> str:
-    if isinstance(element, NavigableString):
-        return " ".join(str(element).split())
-    return " ".join(element.get_text(" ", strip=True).split())
+    """An element's text on one line, spaces collapsed."""
+    return " ".join(_raw_text(element).split())
+
+
+def _raw_text(node: Tag | NavigableString) -> str:
+    """The text of a node as a reader sees it: inline markup adds nothing ("“<a>Title</a>”" is "“Title”", not
+    "“ Title ”"); a line break or a block inside it separates words. Comments and other markup are skipped."""
+    if isinstance(node, NavigableString):
+        return "" if isinstance(node, PreformattedString) and not isinstance(node, CData) else str(node)
+    pieces: list[str] = []
+    for child in node.descendants:
+        if isinstance(child, Tag):
+            if child.name in _SPACED_TAGS:
+                pieces.append(" ")
+        elif not isinstance(child, PreformattedString) or isinstance(child, CData):
+            pieces.append(str(child))
+    return "".join(pieces)
 
 
 def _list_item_blocks(item: Tag) -> list[str]:
@@ -112,15 +131,16 @@ def _list_item_blocks(item: Tag) -> list[str]:
     paragraphs of their own, so "<li><h3>Name</h3><p>Text</p></li>" keeps the name on the marker line."""
     parts: list[str] = []
     inline: list[str] = []
+    lead = _title_lead(item)
     for child in item.children:
         if isinstance(child, Tag) and child.name in ("ul", "ol"):
             continue  # nested items are found on their own, right after this one
-        if isinstance(child, Tag) and child.name in _ITEM_BLOCKS:
+        if (isinstance(child, Tag) and child.name in _ITEM_BLOCKS) or child is lead:
             parts.append(" ".join("".join(inline).split()))
             inline = []
             parts.append(_text(child))
             continue
-        inline.append(str(child) if isinstance(child, NavigableString) else child.get_text())
+        inline.append(_raw_text(child))
     parts.append(" ".join("".join(inline).split()))
     parts = [p for p in parts if p]
     if not parts:
@@ -131,6 +151,25 @@ def _list_item_blocks(item: Tag) -> list[str]:
     if not _RANK_MARKER.match(first):
         first = f"{_marker(item)}{first}"
     return [indent + first, *parts[1:]]
+
+
+def _title_lead(item: Tag) -> Tag | None:
+    """The link or bold text an ordered item opens with, when nothing but markup separates it from the sentence
+    after it ("<li><a>Health Literacy Online</a> This webinar covered…</li>"): it is the item's title, so it
+    goes on the marker line alone, as a heading inside the item would. None when a separator already shows
+    where the title ends ("<strong>Heat</strong>: the diner scene…") or the text after it goes on the same
+    sentence ("<a>Krita</a> is free")."""
+    if not isinstance(item.parent, Tag) or item.parent.name != "ol":
+        return None
+    children = [c for c in item.children if not (isinstance(c, NavigableString) and not c.strip())]
+    if len(children) < 2 or not isinstance(children[0], Tag) or children[0].name not in _TITLE_TAGS:
+        return None
+    rest: list[str] = []
+    for child in children[1:]:
+        if isinstance(child, Tag) and child.name in (*_ITEM_BLOCKS, "ul", "ol"):
+            break
+        rest.append(_raw_text(child))
+    return children[0] if _text(children[0]) and "".join(rest).lstrip()[:1].isupper() else None
 
 
 def _marker(item: Tag) -> str:

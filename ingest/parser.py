@@ -6,7 +6,10 @@ Ranked entries are recognised in the shapes ranking articles use:
 - numbered lines or markdown headings of any level: "3. Name", "3) Name", "3: Name", "3 - Name", "#3 Name",
   "No. 3: Name", "Top 3: Name", "## 3. Name", "### 3) Name"; in any order (countdowns included);
 - ordinal labels: "First: Name", "Winner: Name", "Runner-up: Name", "Third place – Name", "Top ten: Name";
-- list items that carry their text inline: "3. Name: what the article says about it";
+- codes of a short capital-letter prefix and a number: "A01:2021 – Name", "P1. Name", "Rank A3: Name", only when
+  the lines of one prefix and level number consecutively from 1 (a stray "A4: paper sizes" is no ranking);
+- list items that carry their text inline: "3. Name: what the article says about it", or after a title-case name
+  that ends as a sentence does: "3. Name of the Entry. What the article says about it";
 - tables (markdown pipes, tabs, or aligned columns) with a rank column: "| 3 | Name | ... |".
 
 Under an entry sit bullets ("• Label: text", optionally grouped under a label such as "Key Strengths:"),
@@ -82,8 +85,12 @@ _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("label", re.compile(rf"(?:Top|Number|Rank)\s*(?P<num>\d{{1,3}}|{_NUMBER_WORD})\b{_SEP}\s*(?=\S)", re.I)),
     ("ordinal", re.compile(rf"(?:The\s+)?(?P<num>(?:{_ORDINAL})(?:\s+(?:{'|'.join(PLACE_NOUNS)}))?|{_PLACE_LABEL})"
                            rf"\b{_SEP}\s*(?=\S)", re.I)),
+    # "A01:2021 – Name": a letter prefix and a number, optionally qualified by an edition (":2021")
+    ("code", re.compile(r"(?:Rank\s+)?(?P<prefix>[A-Z]{1,2})(?P<num>\d{1,3})(?::\d{2,4})?\b" + _SEP + r"\s*(?=\S)")),
 ]
 _INLINE_SEP = re.compile(r"(?:\*\*|__)?(?:\s+[-–—|]\s+|:(?:\*\*|__)?\s+)")
+_SENTENCE_END = re.compile(r"\.\s+(?=[\"“‘'(]?[A-Z])")
+_TITLE_SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to vs with &".split())
 _SUBTITLE = re.compile(r"\s+[-–—:|(]\s*|[(:]")
 _NAME_TRIM = " \t*_#\"'“”‘’`.,;:!?-–—"
 _HEADING_WORDS = 10
@@ -272,10 +279,17 @@ def _entry_at(source: str, line: _Line, index: int) -> _Entry | None:
         rest_start = match.end()
         rest = source[rest_start:end]
         words = len(rest.split())
-        key = (style, line.level, line.indent > 0, -1)
+        # codes of different prefixes are different lists ("A1, A2" and "B1, B2")
+        marker = f"code:{match.group('prefix')}" if style == "code" else style
+        key = (marker, line.level, line.indent > 0, -1)
         if words <= _HEADING_WORDS and (not _TERMINAL.search(rest) or words <= 4):
             return _Entry(index, key, rank, (start, end), entry_name(rest), True)
         sep = _INLINE_SEP.search(rest)
+        full_stop = _SENTENCE_END.search(rest)
+        if full_stop and (sep is None or full_stop.start() < sep.start()) and _title_name(rest[: full_stop.start()]):
+            body = _strip_emphasis(source, rest_start + full_stop.end(), end)
+            name_end = rest_start + full_stop.start()
+            return _Entry(index, key, rank, (start, name_end), entry_name(rest[: full_stop.start()]), False, body)
         if sep and 0 < len(rest[: sep.start()].split()) <= _INLINE_NAME_WORDS:
             name_end = rest_start + sep.start()
             if source[name_end:name_end + 2] in ("**", "__"):
@@ -284,6 +298,16 @@ def _entry_at(source: str, line: _Line, index: int) -> _Entry | None:
             return _Entry(index, key, rank, (start, name_end), entry_name(rest[: sep.start()]), False, body)
         return None
     return None
+
+
+def _title_name(text: str) -> bool:
+    """Whether the words before a full stop are a name in title case ("FedRAMP Results of the High Baseline
+    Pilot"), not a sentence ("Use strong passwords") or an abbreviation ("Dr")."""
+    words = text.strip(" *_").split()
+    if not 2 <= len(words) <= _HEADING_WORDS or len(words[-1].strip("*_\"”’')")) < 3:
+        return False
+    return all(w[0].isupper() or not w[0].isalpha() or w.lower() in _TITLE_SMALL_WORDS for w in words[1:]) \
+        and not words[0][0].islower()
 
 
 def _rank_word(word: str) -> str:
@@ -406,6 +430,12 @@ def _is_ranking(ranks: list[int]) -> bool:
             and min(ranks) <= len(ranks))
 
 
+def _is_code_ranking(ranks: list[int]) -> bool:
+    """Codes ("A01", "P1") rank only when they number consecutively from 1, in order or counting down: a code
+    such as "A4" is too often something else (a paper size, a grid cell) to trust on its own."""
+    return len(ranks) >= 2 and ranks in (list(range(1, len(ranks) + 1)), list(range(len(ranks), 0, -1)))
+
+
 def _runs(entries: list[_Entry]) -> list[list[_Entry]]:
     """Split a style's entries into runs wherever a rank repeats (a second list in the same style)."""
     runs: list[list[_Entry]] = [[]]
@@ -443,13 +473,15 @@ def _choose_ranking(source: str, lines: list[_Line], tables: list[_Table]) -> di
         run = max(_runs(entries), key=len)
         if not _is_ranking([e.rank for e in run]):
             continue
+        if style[0].startswith("code:") and not _is_code_ranking([e.rank for e in run]):
+            continue
         names = [e.name.lower() for e in run]
         if sum(n in GENERIC_SECTION_NAMES for n in names) * 2 >= len(names):
             continue  # "1. Introduction, 2. Methods": an outline, not a ranking
         stops = [e.line for e in run[1:]] + [len(lines)]
         headed = sum(_has_content_below(lines, e, stop) for e, stop in zip(run, stops, strict=True)) * 2 >= len(run)
         countdown = [e.rank for e in run] == sorted((e.rank for e in run), reverse=True)
-        intrinsic = style[0] in ("ordinal", "label", "hash", "no", "table")
+        intrinsic = style[0] in ("ordinal", "label", "hash", "no", "table") or style[0].startswith("code:")
         cued = _cued(lines[: run[0].line])
         if len(run) == 1 and not (headed and cued):
             continue

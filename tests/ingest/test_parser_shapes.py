@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.chunker import chunk_article
+from eval.dataset import source_sections
+from ingest.chunker import chunk_article, section_label
 from ingest.loader import load_source
 from ingest.parser import entry_name, parse_article
 from ingest.structure import Article
@@ -127,6 +128,70 @@ def test_no_colon_marker_plain_text() -> None:
                                 (3, "Hello, Kristof", "No. 3: Hello, Kristof")]
 
 
+CODES = """# Top 5 Cloud Security Risks 2024
+
+The risks we saw most in last year's audits, each with a short code for tickets.
+
+## A01:2024 – Exposed Storage Buckets
+
+Buckets readable by anyone, found in most audits.
+
+## A02:2024 – Overprivileged Roles (IAM)
+
+Service roles that can do far more than their job needs.
+
+## A03:2024 – Missing Logs
+
+Nobody can tell what happened after a breach.
+
+## A04:2024 – Unpatched Images
+
+Base images months behind their security fixes.
+
+## A05:2024 – Leaked Keys
+
+Access keys committed to public repositories.
+"""
+
+
+def test_letter_coded_headings_numbered_from_one_are_a_ranking() -> None:
+    article = verbatim(parse_article(CODES))
+    assert ranking(article) == [(1, "Exposed Storage Buckets", "A01:2024 – Exposed Storage Buckets"),
+                                (2, "Overprivileged Roles", "A02:2024 – Overprivileged Roles (IAM)"),
+                                (3, "Missing Logs", "A03:2024 – Missing Logs"),
+                                (4, "Unpatched Images", "A04:2024 – Unpatched Images"),
+                                (5, "Leaked Keys", "A05:2024 – Leaked Keys")]
+    assert [section_label(article, s) for s in article.ranked][:2] == [
+        "A01:2024 – Exposed Storage Buckets", "A02:2024 – Overprivileged Roles (IAM)"]  # cited by the heading
+    assert [b.body.text for b in article.ranked[2].bullets] == ["Nobody can tell what happened after a breach."]
+
+
+@pytest.mark.parametrize(("first", "second", "third"), [
+    ("P1. Fix the login page", "P2. Rotate the keys", "P3. Archive old tickets"),
+    ("Rank A1: Fix the login page", "Rank A2: Rotate the keys", "Rank A3: Archive old tickets"),
+    ("### B1 – Fix the login page", "### B2 – Rotate the keys", "### B3 – Archive old tickets"),
+])
+def test_letter_code_marker_styles(first: str, second: str, third: str) -> None:
+    text = (f"Our Top 3 Priorities for the Quarter\n\nWhat the team works on first, in order.\n\n{first}\n\n"
+            f"The page times out for one user in ten.\n\n{second}\n\nTwo keys are older than a year.\n\n"
+            f"{third}\n\nThe board is too full to read.\n")
+    article = verbatim(parse_article(text))
+    assert [(s.rank, s.name) for s in article.ranked] == [(1, "Fix the login page"), (2, "Rotate the keys"),
+                                                         (3, "Archive old tickets")]
+
+
+def test_letter_codes_that_do_not_count_from_one_are_not_a_ranking(caplog: pytest.LogCaptureFixture) -> None:
+    stray = ("Office Supplies Guide\n\nWhat to order for the new office, and why we chose it.\n\n"
+             "A4: Paper for the printers\n\nWe buy recycled paper by the box.\n\n"
+             "A5: Paper for the notebooks\n\nSmaller sheets for meeting notes.\n")
+    with caplog.at_level("WARNING"):
+        article = verbatim(parse_article(stray))
+    assert not article.has_ranking
+    assert "No ranked sections found" in caplog.text
+    mixed = CODES.replace("## A03:2024", "## B03:2024")  # one list per prefix: A01, A02, A04, A05 is no run from 1
+    assert not verbatim(parse_article(mixed)).has_ranking
+
+
 @pytest.mark.parametrize("marker", ["##", "###", "####"])
 def test_numbered_markdown_headings_of_any_level(marker: str) -> None:
     text = (f"# Top Three Text Editors\n\nWe used each one for a month of real work before ranking them.\n\n"
@@ -225,6 +290,26 @@ Desta held on for the podium despite cramping in the last 5 km.
 """
 
 
+def test_inline_item_with_a_title_case_name_ending_in_a_full_stop() -> None:
+    text = ("The Top 3 Webinars of the Year\n\nRanked by how many people joined them live.\n\n"
+            "1. Results of the High Baseline Pilot. The team captured large audiences with updates and tips.\n\n"
+            "2. Open Data for Cities. An overview of the upcoming pilot for city data teams, with examples.\n\n"
+            "3. Plain Language in Practice. How to write pages that people read to the end, with examples.\n")
+    article = verbatim(parse_article(text))
+    assert ranking(article) == [(1, "Results of the High Baseline Pilot", "1. Results of the High Baseline Pilot"),
+                                (2, "Open Data for Cities", "2. Open Data for Cities"),
+                                (3, "Plain Language in Practice", "3. Plain Language in Practice")]
+    assert article.ranked[0].bullets[0].body.text == "The team captured large audiences with updates and tips."
+
+
+def test_numbered_sentences_are_not_names() -> None:
+    text = ("How to Secure Your Account\n\nA few habits that keep most attacks away from your inbox.\n\n"
+            "1. Use strong passwords. They take longer to guess than anyone is willing to try.\n"
+            "2. Turn on two-factor login. A stolen password is then not enough on its own.\n"
+            "3. Dr. Lee checks the logs. She looks at them every Monday morning before standup.\n")
+    assert not verbatim(parse_article(text)).has_ranking
+
+
 def test_winner_runner_up_and_place_labels() -> None:
     article = verbatim(parse_article(MARATHON))
     assert ranking(article) == [(1, "Eliud Kamau", "Winner: Eliud Kamau"), (2, "Tomas Berg", "Runner up: Tomas Berg"),
@@ -293,6 +378,21 @@ def test_markdown_table_rows_become_entries_with_column_topics() -> None:
     assert {c.section for c in chunk_article(article) if "Prices are" in c.text} == {"Notes"}
 
 
+def test_table_row_is_cited_by_rank_and_name_cell_as_written() -> None:
+    text = ("# Longest-Running Shows\n\nShows by number of performances.\n\n| # | Title | Performances |\n"
+            "|---|---|---|\n| 1. | The Phantom of the Opera | 10,887 |\n| 2. | **Mamma Mia!** | 5,151 |\n"
+            "| 3. | Oh! Calcutta! | 5,959 |\n")
+    article = verbatim(parse_article(text))
+    assert [(s.rank, s.name) for s in article.ranked] == [(1, "The Phantom of the Opera"), (2, "Mamma Mia"),
+                                                         (3, "Oh! Calcutta")]
+    assert [section_label(article, s) for s in article.ranked] == [
+        "1. The Phantom of the Opera", "2. Mamma Mia!", "3. Oh! Calcutta!"]  # a cell is a name, not a sentence
+    assert {c.section for c in chunk_article(article) if c.rank} == {
+        "1. The Phantom of the Opera", "2. Mamma Mia!", "3. Oh! Calcutta!"}
+    assert source_sections(text) == ("Introduction", "1. The Phantom of the Opera", "2. Mamma Mia!",
+                                      "3. Oh! Calcutta!")  # the eval checks cases against what is cited
+
+
 def test_table_with_name_before_rank_and_hash_header() -> None:
     text = ("Most Visited Museums\n\nVisitors in 2023, in millions.\n\n| Museum | # | Visitors |\n| --- | --- | --- |\n"
             "| Louvre | 1 | 8.9 |\n| Vatican Museums | 2 | 6.8 |\n| British Museum | 3 | 5.8 |\n")
@@ -347,6 +447,50 @@ def test_html_reversed_list_and_inline_items(tmp_path: Path) -> None:
     article = verbatim(parse_article(load_source(page).text))
     assert [(s.rank, s.name) for s in article.ranked] == [(1, "Ocean's Eleven"), (2, "Rififi"), (3, "Heat")]
     assert article.order == "descending"
+
+
+def test_html_ordered_items_opening_with_a_linked_title(tmp_path: Path) -> None:
+    page = tmp_path / "webinars.html"
+    page.write_text(
+        "<h1>Our Year in Webinars</h1><p>The webinars most people joined this year, by attendance.</p>"
+        "<h2>Top 3 Webinars:</h2><ol>"
+        "<li>Results of the High Baseline Pilot. The team captured large audiences with updates and tips.</li>"
+        "<li><a href='https://example.org/1'>Open Data for Cities</a> This webinar gave an overview of the pilot</li>"
+        "<li><a href='https://example.org/2'>Learning Series: Measuring User Behavior</a> This webinar covered "
+        "funnels and behavior flow.</li></ol>", encoding="utf-8")
+    loaded = load_source(page)
+    assert "2. Open Data for Cities\n\nThis webinar gave an overview of the pilot\n" in loaded.text
+    article = verbatim(parse_article(loaded.text))
+    assert ranking(article) == [
+        (1, "Results of the High Baseline Pilot", "1. Results of the High Baseline Pilot"),
+        (2, "Open Data for Cities", "2. Open Data for Cities"),
+        (3, "Learning Series", "3. Learning Series: Measuring User Behavior")]
+    assert [b.body.text for b in article.ranked[2].bullets] == ["This webinar covered funnels and behavior flow."]
+
+
+def test_html_item_link_inside_a_sentence_stays_on_its_line(tmp_path: Path) -> None:
+    page = tmp_path / "apps.html"
+    page.write_text(
+        "<p>Apps we use.</p><ol><li><a href='https://example.org/k'>Krita</a> is free and we <b>Love</b> it.</li>"
+        "<li><strong>Heat</strong>: the diner scene.</li></ol>"
+        "<ul><li><a href='https://example.org/g'>GIMP</a> Another free editor.</li></ul>", encoding="utf-8")
+    text = load_source(page).text
+    assert "1. Krita is free and we Love it.\n" in text  # the sentence goes on: the link is not a title
+    assert "2. Heat: the diner scene.\n" in text  # a separator already shows where the title ends
+    assert "• GIMP Another free editor.\n" in text  # only ordered items are entries with titles
+
+
+def test_html_inline_markup_adds_no_spaces(tmp_path: Path) -> None:
+    page = tmp_path / "quotes.html"
+    page.write_text(
+        "<h1>Notes</h1><p>The talk \u201c<a href='https://example.org/t'>Listening First</a>\u201d was popular; "
+        "see the <a href='https://example.org/l'>event library</a>.<!-- an editor's note --></p>"
+        "<table><tr><th>Rank</th><th>Name</th></tr><tr><td>1</td><td>Line one<br>line two</td></tr>"
+        "<tr><td>2</td><td><p>First</p><p>Second</p></td></tr></table>", encoding="utf-8")
+    text = load_source(page).text
+    assert "The talk \u201cListening First\u201d was popular; see the event library.\n" in text
+    assert "| 1 | Line one line two |" in text and "| 2 | First Second |" in text
+    assert "editor" not in text
 
 
 def test_html_table_becomes_rows_with_rank(tmp_path: Path) -> None:
@@ -421,6 +565,7 @@ def test_sub_labels_repeated_in_the_last_entry_stay_inside_it_and_a_new_heading_
     "- plain bullet", "Key Strengths:", "A paragraph that is long enough to be prose, with a full stop at the end.",
     "Short caption", "Leave a Comment", "Related Posts", "### Pros", "1\tNile\t6650 km", "Rank  Port  TEU",
     "For methodology details, refer to reports by someone.", "**Bold: text**", "(FB)", "10 - Omega", "  • indented",
+    "## A01:2021 – Lambda", "## A02:2021 – Mu", "P1. Nu", "3. Title Case Name. Then a sentence follows here.",
 ]), max_size=25))
 def test_any_mix_of_shapes_parses_verbatim(lines: list[str]) -> None:
     article = verbatim(parse_article("\n".join(lines) + "\n"))
