@@ -58,6 +58,9 @@ class FakeBot:
             raise self.error
         return self.answer
 
+    def example_questions(self) -> list[str]:
+        return ["Which one is first?", "Tell me about Alpha.", "Compare Alpha and Beta.", "Summarize the article."]
+
     def ranking(self) -> list[RankEntry]:
         start = SOURCE.index("1. Alpha")
         return [RankEntry(rank=1, city="Alpha", section="1. Alpha <b>City</b>", start=start,
@@ -273,7 +276,7 @@ def test_ask_city_and_examples(make_settings) -> None:
     event = gr.SelectData(None, {"index": [0, 1], "value": "Alpha", "row_value": [1, "Alpha", "Labs"]})
     run(handlers.ask_city(event, [], []))
     run(handlers.ask_example(3, [], []))
-    assert [q for q, _ in bot.calls] == ["Tell me about Alpha.", ui.EXAMPLES[3]]
+    assert [q for q, _ in bot.calls] == ["Tell me about Alpha.", "Summarize the article."]
 
 
 def test_api_ask_returns_json_and_clean_errors(make_settings) -> None:

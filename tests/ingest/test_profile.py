@@ -126,7 +126,8 @@ def test_shipped_profile_folder_is_valid_and_clean() -> None:
     assert "Wuhan" not in data.aliases  # other cities are handled generically, not listed per article
     assert "illustrate" not in data.synonyms and "money" in data.synonyms
     raw = yaml.safe_load((SHIPPED_PROFILE / "profile.yaml").read_text(encoding="utf-8"))
-    assert set(raw) == {"aliases", "synonyms"}
+    assert set(raw) == {"aliases", "synonyms", "terms"}
+    assert data.terms["补贴"] == "subsidies"
     assert all(values for values in data.aliases.values())
 
 
