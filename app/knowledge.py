@@ -292,6 +292,7 @@ class KnowledgeBase:
         sentences that mention it; names in a large share of sentences (like "AI") are left out as generic."""
         found: dict[str, list[Sentence]] = {}
         display: dict[str, str] = {}
+        labels: dict[str, set[str]] = {}
         for sentence in self.sentences:
             if sentence.chunk.kind == "title":
                 continue
@@ -300,10 +301,12 @@ class KnowledgeBase:
                 if len(key) < 2 or entity.label == "NORP" or "&" in key:
                     continue
                 display.setdefault(key, _clean_name(entity.text))
+                labels.setdefault(key, set()).add(entity.label)
                 if sentence not in found.setdefault(key, []):
                     found[key].append(sentence)
         limit = max(3, len(self.sentences) // 6)
         self.name_display = display
+        self.name_labels = labels
         # the article's own subject (a country in "<Country>'s Top 10 …") is not one of its names
         in_title = {w.removesuffix("'s") for w in words(self.title)}
         return {k: v for k, v in found.items() if len(v) <= limit and not set(words(k)) <= in_title}
@@ -312,6 +315,14 @@ class KnowledgeBase:
     def profile_data(self) -> dict:
         """What the article's profile folder adds: {"aliases": {name: [forms]}, "synonyms": {word: [words]}}."""
         return self.structure_extra.get("profile_data") or {}
+
+    def is_proper_name(self, name: str) -> bool:
+        """True when the entity recogniser typed the name (an organisation, a person, a place …), not only the
+        tagger (a capitalised word such as a table header)."""
+        _ = self.names
+        labels = self.name_labels.get(fold(name), set())
+        topics = {fold(t) for e in self.ranking for t in e.topics}
+        return bool(labels - {"PROPN"}) and fold(name) not in topics
 
     def display_name(self, key: str) -> str:
         """A name as the article writes it."""

@@ -22,6 +22,7 @@ from app.understand.intent import AnswerType, Intent, IntentKind
 from app.understand.parse import QuestionParser
 from ingest.annotate import is_english_word
 from ingest.core.lexicon import (
+    BOTTOM_SUPERLATIVES,
     BOTTOM_WORDS,
     CHINESE_QUESTION_WORDS,
     HIGHER_WORDS,
@@ -301,6 +302,9 @@ class QuestionAnalyzer:
         if parsed.focus is not None and _CJK.search(parsed.focus.phrase):
             parsed = dataclasses.replace(parsed, focus=None)
         known = {fold(x) for x in entries + names} | self._known_folded
+        if parsed.superlative and not (ranks or top_n or bottom_n or entries) and self._last:
+            # "the biggest earthquake on the list" names an end of the ranking
+            ranks = [self._last if parsed.superlative in BOTTOM_SUPERLATIVES else 1]
         unknown_names, places = [], []
         for name, label in parsed.names:
             key = fold(re.sub(r"['’]s$", "", name))

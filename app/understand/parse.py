@@ -27,6 +27,7 @@ class Parsed:
     polar: bool
     negated: bool
     names: tuple[tuple[str, str], ...]  # (text, spaCy label)
+    superlative: str | None = None  # a superlative said of what the article ranks ("the biggest earthquake")
 
 
 class QuestionParser:
@@ -62,7 +63,9 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     if polar:
         answer_type = AnswerType.YES_NO
     names = tuple((e.text, e.label_) for e in doc.ents if e.label_ in _NAME_LABELS)
-    return Parsed(wh, answer_type, focus, polar, negated, names)
+    superlative = next((t.lemma_.lower() for t in doc if t.tag_ in {"JJS", "RBS"} and (
+        t.head.lemma_.lower() in entry_nouns or t.head.lower_ in entry_nouns)), None)
+    return Parsed(wh, answer_type, focus, polar, negated, names, superlative)
 
 
 def _phrase(token: Any) -> str:

@@ -204,3 +204,6 @@ VALUE_WORDS = frozenset("""amount amounts dollar dollars figure figures number n
     percent date dates year years value values sum sums statistic statistics""".split())
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
+# Superlatives that point at the bottom of a ranking ("the smallest earthquake on the list").
+BOTTOM_SUPERLATIVES = frozenset("""least lowest worst smallest fewest weakest shortest slowest poorest cheapest
+    bottom last""".split())

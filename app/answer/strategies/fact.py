@@ -40,6 +40,8 @@ def misplaced(evidence: Evidence, intent: Intent) -> tuple[Draft, Intent] | None
     from dataclasses import replace
 
     for name in intent.names:
+        if not evidence.kb.is_proper_name(name):
+            continue
         homes = evidence.home_of(name)
         if homes and not {e.name for e, _ in homes} & set(intent.entries) and intent.entries:
             claimed = " or ".join(intent.entries)
