@@ -18,7 +18,9 @@ def default_chatbot() -> Chatbot:
     if _default is None:
         with _lock:
             if _default is None:
-                _default = Chatbot(Settings())
+                from app.compose import build_chatbot
+
+                _default = build_chatbot(Settings())
     return _default
 
 

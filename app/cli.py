@@ -18,9 +18,9 @@ HISTORY_SHAPE = '[["question", "answer"], ...]'
 
 
 def _chatbot():
-    from app.chatbot import Chatbot
+    from app.compose import build_chatbot
 
-    return Chatbot(load_settings())
+    return build_chatbot(load_settings())
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

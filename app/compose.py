@@ -97,7 +97,8 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
 
 
 def build_chatbot(settings: Settings | None = None, **kwargs: Any) -> Any:
-    """The `Chatbot` service for these settings (models load and the index opens on first use)."""
+    """The `Chatbot` service for these settings (models load and the index opens on first use). Every shell
+    (the Python API, the CLI, the UI, the HTTP server) gets its bot here."""
     from app.chatbot import Chatbot
 
     return Chatbot(settings or Settings(), **kwargs)

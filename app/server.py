@@ -763,10 +763,10 @@ def serve(settings: Settings | None = None, *, host: str | None = None, port: in
     host = host or settings.api_host
     port = port or settings.api_port
     if bot is None:
-        from app.chatbot import Chatbot
+        from app.compose import build_chatbot
 
         embeddings = BatchingEmbeddings(settings.embedding_model_path, torch_threads=settings.torch_threads)
-        bot = Chatbot(settings, embeddings=embeddings)
+        bot = build_chatbot(settings, embeddings=embeddings)
     if not is_loopback(host):
         if settings.api_key is None:
             logger.warning("The API binds to %s without a key: anyone who can reach it can use it. Set "
