@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from ingest.chunker import Chunk
+from ingest.chunker import ROW_KIND, Chunk
 from ingest.core.text import split_sentences
 
 logger = logging.getLogger(__name__)
@@ -138,11 +139,26 @@ def _proper_noun_runs(doc: Any) -> list[tuple[int, int]]:
 
 def annotate_text(text: str, offset: int = 0) -> list[dict[str, Any]]:
     """Sentences of `text` with their entities, as JSON-able dicts with source offsets (shifted by `offset`)."""
-    nlp = english_pipeline()
     sentences = list(split_sentences(text, 0))
-    docs = nlp.pipe([text[s:e] for s, e in sentences])
-    out: list[dict[str, Any]] = []
-    for (start, end), doc in zip(sentences, docs, strict=True):
+    return [{"start": offset + start, "end": offset + end, "entities": entities}
+            for (start, end), entities in zip(sentences, _entities(text, sentences, offset), strict=True)]
+
+
+def annotate_row(text: str, offset: int = 0) -> list[dict[str, Any]]:
+    """A table row as one sentence (a row is quoted whole), its entities found cell by cell so that no entity
+    spans two cells."""
+    cells = [(m.start(), m.end()) for m in re.finditer(r"[^|]*[^|\s][^|]*", text)]
+    cells = [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - len(text[a:b]) + len(text[a:b].rstrip()))
+             for a, b in cells]
+    entities = [e for found in _entities(text, cells, offset) for e in found]
+    return [{"start": offset, "end": offset + len(text.rstrip()), "entities": sorted(entities)}]
+
+
+def _entities(text: str, pieces: list[tuple[int, int]], offset: int) -> list[list[list[Any]]]:
+    """The entities of each piece (start, end) of `text`, as [start, end, label] with source offsets."""
+    docs = english_pipeline().pipe([text[s:e] for s, e in pieces])
+    out = []
+    for (start, _), doc in zip(pieces, docs, strict=True):
         entities = []
         for ent in doc.ents:
             if ent.label_ not in ENTITY_TYPES:
@@ -155,7 +171,7 @@ def annotate_text(text: str, offset: int = 0) -> list[dict[str, Any]]:
         entities += [[offset + start + s, offset + start + e, "PROPN"] for s, e in _proper_noun_runs(doc)
                      if not any(a < offset + start + e and offset + start + s < b for a, b, _ in entities)]
         entities.sort()
-        out.append({"start": offset + start, "end": offset + end, "entities": entities})
+        out.append(entities)
     return out
 
 
@@ -163,7 +179,7 @@ def annotate_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
     """Each chunk with its sentences and entities attached (as compact JSON in its metadata)."""
     out = []
     for chunk in chunks:
-        sentences = annotate_text(chunk.text, chunk.start)
+        sentences = (annotate_row if chunk.kind == ROW_KIND else annotate_text)(chunk.text, chunk.start)
         out.append(replace(chunk, annotations=json.dumps(sentences, separators=(",", ":"))))
     logger.info("Annotated %d chunks with sentences and entities", len(out))
     return out

@@ -1,7 +1,9 @@
-"""Turn a parsed `Article` into chunks: one per bullet, plus title, intro and methodology.
+"""Turn a parsed `Article` into chunks: one per bullet, one per table row, plus title, intro and methodology.
 
 Each chunk is embedded with its heading path as context ("4. Fedora (rank 4) › Community: …"),
-which measured better than whole sections for MiniLM, and carries the metadata the app routes on.
+which measured better than whole sections for MiniLM, and carries the metadata the app routes on. A table row
+is one chunk, its text the row verbatim, embedded with its column headers ("… (rank 4): Magnitude: 9.1; …"),
+so a row is found and quoted whole rather than cell by cell.
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.parser import entry_name
-from ingest.structure import Article, Section, Span
+from ingest.structure import Article, Bullet, Section, Span
 
 # 4: profile stored with the index; 5: sentences and entities per chunk; 6: "$" kept; 7: table rows cited by their
-# name cell as written, letter-coded entries ("A01:2021 – …"), titles of HTML list items on their own line
-CHUNKER_VERSION = "7"
+# name cell as written, letter-coded entries ("A01:2021 – …"), titles of HTML list items on their own line;
+# 8: a table row is one "row" chunk, not one chunk per cell
+CHUNKER_VERSION = "8"
 INTRO_SECTION = "Introduction"
 NOTES_SECTION = "Notes"
 METHODOLOGY_SECTION = "Methodology"
 TITLE_SECTION = "Title"
+ROW_KIND = "row"
 _MAX_CHARS = 1200
 
 
@@ -108,6 +112,12 @@ def _name_cell(section: Section) -> str:
     return section.name or ""
 
 
+def _cells_text(cells: list[Bullet], piece: Span) -> str:
+    """What a table row's piece says, cell by cell with its column header: "Mag: 9.5; Date (UTC): 1960-05-22"."""
+    inside = [c for c in cells if piece.start <= c.start and c.end <= piece.end]
+    return "; ".join(f"{c.topic}: {c.body.text}" if c.topic else c.body.text for c in inside) or piece.text
+
+
 def chunk_article(article: Article) -> list[Chunk]:
     """Build the chunks of an article, in document order.
 
@@ -121,12 +131,14 @@ def chunk_article(article: Article) -> list[Chunk]:
     chunks: list[Chunk] = []
 
     def add(kind: str, span: Span, section: str, context: str, topic: str | None = None,
-            rank: int | None = None, city: str | None = None, bounds: tuple[int, int] | None = None) -> None:
+            rank: int | None = None, city: str | None = None, bounds: tuple[int, int] | None = None,
+            cells: list[Bullet] | None = None) -> None:
         lo, hi = bounds or (span.start, span.end)
         for piece in _pieces(span):
             label = f"{context} › {topic}: " if topic else f"{context}: "
+            body = _cells_text(cells, piece) if cells else piece.text
             chunks.append(Chunk(chunk_id(kind, piece.start, piece.end, piece.text), piece.text,
-                                label + piece.text, kind, section, topic, rank, city,
+                                label + body, kind, section, topic, rank, city,
                                 piece.start, piece.end, lo, hi))
 
     if article.title:
@@ -137,6 +149,9 @@ def chunk_article(article: Article) -> list[Chunk]:
         name = section_label(article, section)
         context = f"{name} (rank {section.rank})" if section.rank else name
         bounds = (section.start, section.end)
+        if section.row is not None:
+            add(ROW_KIND, section.row, name, context, None, section.rank, section.name, bounds, section.bullets)
+            continue
         for bullet in section.bullets:
             add("bullet", bullet.body, name, context, bullet.topic, section.rank, section.name, bounds)
     if article.methodology:

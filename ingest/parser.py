@@ -137,6 +137,7 @@ class _Entry:
     heading_like: bool
     inline_body: tuple[int, int] | None = None
     cells: tuple[tuple[str | None, int, int], ...] = ()  # table cells other than rank and name
+    row: tuple[int, int] | None = None  # a table row: from its first to its last non-empty cell
 
 
 @dataclass
@@ -418,8 +419,10 @@ def _table_entries(source: str, table: _Table) -> list[_Entry]:
         lo, hi = min(rank_col, name_col), max(rank_col, name_col)
         others = tuple((header[c] if c < len(header) and header[c] else None, *spans[c])
                        for c in range(len(spans)) if c not in (rank_col, name_col) and spans[c][0] < spans[c][1])
+        filled = [(a, b) for a, b in spans if a < b]
         entries.append(_Entry(r, ("table", 0, False, table.number), rank, (spans[lo][0], spans[hi][1]),
-                              entry_name(cell(r, name_col)), True, None, others))
+                              entry_name(cell(r, name_col)), True, None, others,
+                              (filled[0][0], filled[-1][1])))
     return entries
 
 
@@ -541,6 +544,7 @@ class _Open:
     bullets: list[Bullet] = field(default_factory=list)
     label: str | None = None
     label_kind: _Kind | None = None
+    row: Span | None = None
 
 
 def parse_article(source: str) -> Article:
@@ -574,7 +578,7 @@ def parse_article(source: str) -> Article:
         nonlocal current
         if current is not None and (current.bullets or current.rank is not None):
             article.sections.append(Section(current.title, current.bullets, current.rank, current.name,
-                                            end=current.end))
+                                            end=current.end, row=current.row))
         current = None
 
     for i in range(body_start, len(lines)):
@@ -597,6 +601,9 @@ def parse_article(source: str) -> Article:
             close()
             entry = entries[i]
             current = _Open(_span(source, *entry.title), entry.rank, entry.name, entry_level, entry.title[1])
+            if entry.row:
+                current.row = _span(source, *entry.row)
+                current.end = max(current.end, entry.row[1])
             if entry.inline_body and entry.inline_body[0] < entry.inline_body[1]:
                 current.bullets.append(Bullet(None, _span(source, *entry.inline_body)))
                 current.end = entry.inline_body[1]

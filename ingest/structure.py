@@ -36,6 +36,8 @@ class Section:
 
     `title` is the heading as written (without markdown `#` markers), e.g. "1. Lisbon"; `name` is the
     entry's name: the heading without its rank marker, subtitle, parenthesis and trailing punctuation.
+    `row` is set when the entry is a row of a table: the row verbatim, from its first to its last non-empty
+    cell (its other cells are also its bullets, topic = column header).
     """
 
     title: Span
@@ -43,6 +45,7 @@ class Section:
     rank: int | None = None
     name: str | None = None
     end: int = 0
+    row: Span | None = None
 
     @property
     def start(self) -> int:

@@ -18,6 +18,7 @@ from ingest.profile import (
     ArticleProfile,
     ProfileData,
     build_profile,
+    list_lead,
     load_profile_dir,
     ranked_noun,
 )
@@ -55,6 +56,62 @@ def nlp():
 ])
 def test_ranked_noun_of_titles(nlp, title: str, forms: tuple[str, str]) -> None:
     assert ranked_noun(title, nlp) == forms
+
+
+@pytest.mark.parametrize(("title", "lead", "count", "forms"), [
+    # the head of the phrase the cue governs; a proper-noun modifier is never the head
+    ("List of the longest-running Broadway shows", "", 15, ("show", "shows")),
+    ("List of the Longest-Running Broadway Shows", "", 15, ("show", "shows")),
+    ("The 50 Best-Selling Albums of All Time", "", 50, ("album", "albums")),
+    ("Top 10 Highest-Paid Athletes of 2024", "", 10, ("athlete", "athletes")),
+    ("The World's Tallest Buildings", "", 10, ("building", "buildings")),
+    ("The Most Widely Used Programming Languages", "", 10, ("language", "languages")),
+    ("Top 10 Shows", "", 10, ("show", "shows")),
+    ("The Best Team Wins", "", 5, ("team", "teams")),  # "wins" has its subject in the phrase: a verb
+    # no usable noun in the title: the line that introduces the list
+    ("OWASP Top 10:2021", "", 10, ("entry", "entries")),
+    ("OWASP Top 10:2021", "We selected eight of the ten categories from contributed data.", 10,
+     ("category", "categories")),
+    ("DigitalGov University in Review: 2016 Training Trends", "Top 5 Webinars", 5, ("webinar", "webinars")),
+    ("Our Year in Review", "Over 90 events were held. The five most popular talks", 5, ("talk", "talks")),
+    ("Our Year in Review", "Over 90 events were held this year.", 5, ("entry", "entries")),  # 90 is not the count
+    ("Premier League Table", "Final standings", 20, ("entry", "entries")),
+])
+def test_ranked_noun_with_the_line_that_introduces_the_list(nlp, title: str, lead: str, count: int,
+                                                            forms: tuple[str, str]) -> None:
+    assert ranked_noun(title, nlp, lead=lead, count=count) == forms
+
+
+def test_list_lead_is_the_line_above_the_first_entry_table_rows_skipped() -> None:
+    listed = parse_article("# Our Year in Review\n\nWe ran many events.\n\n## Top 3 Webinars:\n\n"
+                           "1. Alpha Talk\n\nAbout alpha.\n\n2. Beta Talk\n\nAbout beta.\n\n3. Gamma Talk\n\n"
+                           "About gamma.\n")
+    assert list_lead(listed) == "Top 3 Webinars"
+    tabled = parse_article("# Big Ports\n\nThe busiest ports of 2023.\n\n| Rank | Port | TEU |\n|---|---|---|\n"
+                           "| 1 | Shanghai | 49.2 |\n| 2 | Singapore | 39.0 |\n")
+    assert list_lead(tabled) == "The busiest ports of 2023."
+    assert list_lead(parse_article("Notes\n\nNothing ranked here at all, just prose.\n")) == ""
+
+
+def test_noun_comes_from_the_list_heading_when_the_title_has_none(nlp) -> None:
+    text = ("# DigitalGov in Review: 2016 Training Trends\n\nWe hosted over 90 events this year.\n\n"
+            "## Top 3 Webinars:\n\n1. Alpha Talk\n\nAbout alpha.\n\n2. Beta Talk\n\nAbout beta.\n\n"
+            "3. Gamma Talk\n\nAbout gamma.\n")
+    profile = build_profile(parse_article(text), nlp)
+    assert (profile.noun, profile.noun_plural, profile.count) == ("webinar", "webinars", 3)
+
+
+def test_a_bibliography_after_the_entries_is_references_not_trends(nlp) -> None:
+    text = ("# 3 Largest Earthquakes\n\n| # | Mag | Location |\n|---|---|---|\n| 1. | 9.5 | Chile |\n"
+            "| 2. | 9.2 | Alaska |\n| 3. | 9.1 | Sumatra |\n\n## References\n\n"
+            "- Kanamori, H. (1977). The energy release in great earthquakes. J. Geophys. Res., 82(20), 2981-2987.\n"
+            "- Duputel, Z., Rivera, L., & Hayes, G. (2012). W phase source inversion. GJI, 189(2), 1125-1147.\n"
+            "- Okal, E. A. (1992). Use of the mantle magnitude Mm. Pure Appl. Geophys., 139(1), 17-57.\n\n"
+            "## Looking Back\n\n- Since 2004: Three of the largest struck in the last twenty years.\n"
+            "- Where: All of them on the Pacific rim, said Smith, J. in an interview.\n")
+    profile = build_profile(parse_article(text), nlp)
+    assert profile.noun_plural == "earthquakes"
+    assert profile.role_of("References") == "references" and profile.role_of("Looking Back") == "trends"
 
 
 def test_profile_of_the_shipped_article(source_text: str, nlp) -> None:
