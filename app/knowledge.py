@@ -256,10 +256,11 @@ class KnowledgeBase:
     def trends_section(self) -> str | None:
         """Title of the section that sums up the ranking (trends, observations, conclusion), if any: the profile's
         "trends" role, or else the first titled section after the last ranked entry."""
-        for role in self.profile.get("sections") or []:
+        roles = self.profile.get("sections") or []
+        for role in roles:
             if role.get("role") in {"trends", "summary"} and role.get("section"):
                 return str(role["section"])
-        if not self.ranking:
+        if roles or not self.ranking:  # a profile that names no trends section means there is none
             return None
         after = self.ranking[-1].section_end
         titled = [c for c in self.chunks if c.rank is None and c.start >= after and c.kind not in
@@ -271,6 +272,12 @@ class KnowledgeBase:
         """The sentences that frame the article: its intro (or, lacking one, its title)."""
         intro = [s for s in self.sentences if s.chunk.kind == "intro"]
         return intro or [s for s in self.sentences if s.chunk.kind == "title"]
+
+    @cached_property
+    def section_roles(self) -> dict[str, str]:
+        """Section title -> its role in the article (intro, entry, trends, methodology, references …)."""
+        return {str(r["section"]): str(r.get("role") or "") for r in self.profile.get("sections") or []
+                if r.get("section")}
 
     @property
     def noun(self) -> str:

@@ -14,7 +14,15 @@ from app.knowledge import KnowledgeBase, RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent
 from ingest.annotate import Entity
-from ingest.core.lexicon import HIGHER_WORDS, LOWER_WORDS, RANK_PHRASES, TOP_WORDS
+from ingest.core.lexicon import (
+    HIGHER_WORDS,
+    LOWER_WORDS,
+    NUMBER_WORDS,
+    ORDINAL_WORDS,
+    PLACE_NOUNS,
+    RANK_PHRASES,
+    TOP_WORDS,
+)
 from ingest.core.text import fold, number_values, stem, terms, words
 
 _TYPE_ENTITIES: dict[AnswerType, tuple[str, ...]] = {
@@ -55,12 +63,14 @@ class Evidence:
         generic = {stem(fold(w)) for w in [kb.noun, kb.nouns, "rank", "ranked", "ranking", "list", "top"]}
         generic |= {stem(w) for w in HIGHER_WORDS | LOWER_WORDS | TOP_WORDS}
         generic |= {stem(p) for p in RANK_PHRASES if " " not in p}
+        generic |= {stem(w) for w in (*PLACE_NOUNS, *ORDINAL_WORDS, *NUMBER_WORDS, "standing", "list", "among")}
         n = len(kb.sentence_terms) or 1
         df: dict[str, int] = {}
         for term_set in kb.sentence_terms:
             for term in term_set:
                 df[term] = df.get(term, 0) + 1
         generic |= {t for t, d in df.items() if d > n / 2}
+        generic |= set(terms(kb.title))  # the article's own subject, in every question about it
         return frozenset(generic)
 
     def asked_terms(self, intent: Intent) -> list[str]:
@@ -132,6 +142,8 @@ class Evidence:
                 score += 0.1
             if numbers and numbers & number_values(s.text):
                 score += 0.1
+            if self.kb.section_roles.get(s.section) == "references":
+                score *= 0.8  # a bibliography answers only when nothing else does
             out[s.index] = float(score)
         return out
 

@@ -91,6 +91,11 @@ class Router:
                 IntentKind.FACT, IntentKind.FILTER, IntentKind.LIST_ENTITIES, IntentKind.ENTRY_RANK,
                 IntentKind.EXPLAIN, IntentKind.OVERVIEW, IntentKind.SUMMARY} and not intent.ranks:
             return [Filter, Fact]
+        about_more = bool(self.evidence.asked_terms(intent)) and intent.answer_type not in {
+            AnswerType.RANK, AnswerType.ENTRY, AnswerType.YES_NO} and not intent.relation and not intent.polar
+        if kind in {IntentKind.RANK_LOOKUP, IntentKind.ENTRY_RANK} and about_more and ranking and (
+                intent.entries or intent.ranks):
+            return [Fact, Overview]  # "what theatre is the 1st show in?": a fact about the entry, not its rank
         if kind is IntentKind.RANK_LOOKUP:
             return [RankLookup, EntryRank, Fact] if ranking else [Fact]
         if kind is IntentKind.ENTRY_RANK:
@@ -124,6 +129,9 @@ class Router:
         if kind is IntentKind.YES_NO:
             return [YesNo, Fact]
         # fact
+        if len(intent.entries) == 1 and intent.relation in {"up", "down"} and ranking and \
+                intent.answer_type in {AnswerType.ENTRY, AnswerType.NAME, AnswerType.DESCRIPTION}:
+            return [RankLookup, Fact]  # "which one comes right after X?"
         if len(intent.entries) >= 2 and not intent.ranks and ranking:
             return [Compare, Fact]
         if intent.answer_type is AnswerType.COUNT and intent.focus is not None and \

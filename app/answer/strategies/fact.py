@@ -134,6 +134,8 @@ class Fact(Strategy):
                 "The article doesn't say: nothing in it answers that."
         if self.evidence.in_article(focus.head) or focus.head in VALUE_WORDS:
             return None
+        if intent.answer_type not in _TYPED | {AnswerType.PERSON} and stem(focus.head) in self.evidence.question_words:
+            return None  # the language of questions ("which position", "the gist"), not a topic
         if intent.answer_type not in _TYPED | {AnswerType.PERSON, AnswerType.PLACE} and \
                 closest >= self.evidence.limits.abstain_similarity:
             return None  # an untyped focus ("the short version") is only refused when nothing is close
@@ -183,6 +185,8 @@ class Fact(Strategy):
             found = [e.name for e in ev.entries_in(sentence) if fold(e.name) not in asked]
             return name_list(found) if found else None
         if intent.answer_type in {AnswerType.NAME, AnswerType.PERSON}:
+            if sentence.chunk.kind == "row":
+                return None  # a table row's cells are no sentence to pick a name from
             names = [n for n, _ in ev.names_in([sentence], asked)]
             return name_list(names[:3]) if names else None
         if intent.answer_type in _TYPED:
