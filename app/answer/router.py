@@ -91,11 +91,6 @@ class Router:
                 IntentKind.FACT, IntentKind.FILTER, IntentKind.LIST_ENTITIES, IntentKind.ENTRY_RANK,
                 IntentKind.EXPLAIN, IntentKind.OVERVIEW, IntentKind.SUMMARY} and not intent.ranks:
             return [Filter, Fact]
-        about_more = bool(self.evidence.asked_terms(intent)) and intent.answer_type not in {
-            AnswerType.RANK, AnswerType.ENTRY, AnswerType.YES_NO} and not intent.relation and not intent.polar
-        if kind in {IntentKind.RANK_LOOKUP, IntentKind.ENTRY_RANK} and about_more and ranking and (
-                intent.entries or intent.ranks):
-            return [Fact, Overview]  # "what theatre is the 1st show in?": a fact about the entry, not its rank
         if kind is IntentKind.RANK_LOOKUP:
             return [RankLookup, EntryRank, Fact] if ranking else [Fact]
         if kind is IntentKind.ENTRY_RANK:

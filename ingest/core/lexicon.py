@@ -76,8 +76,8 @@ RANGE_WORDS = frozenset({"through", "to", "thru", "-", "until"})
 TOP_WORDS = frozenset({"top", "first", "leading", "best", "highest", "highest-ranked"})
 BOTTOM_WORDS = frozenset({"bottom", "last", "lowest", "lowest-ranked", "final", "worst"})
 HIGHER_WORDS = frozenset({"higher", "above", "ahead", "better", "outrank", "outranks", "outranked", "beat",
-                          "beats", "before", "over"})
-LOWER_WORDS = frozenset({"lower", "below", "behind", "worse", "after", "under"})
+                          "beats", "before"})
+LOWER_WORDS = frozenset({"lower", "below", "behind", "worse", "after"})
 
 _ORDINAL_SUFFIX = re.compile(r"^(\d{1,3})(?:st|nd|rd|th)$", re.I)
 _MARKED_NUMBER = re.compile(r"^(?:#|no\.?\s*|number\s+)(\d{1,3})$", re.I)

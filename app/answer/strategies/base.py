@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import replace
 
 from app.answer.draft import Draft
 from app.answer.evidence import Evidence
@@ -10,6 +11,7 @@ from app.knowledge import RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import Intent
 from ingest.core.lexicon import ordinal
+from ingest.core.text import terms
 
 
 class Strategy(ABC):
@@ -40,6 +42,19 @@ class Strategy(ABC):
                 picks.append(sentence)
         for sentence in sorted(picks, key=lambda s: s.start):
             self.quote(draft, sentence, label=True)
+
+    def and_what_was_asked(self, draft: Draft, entry: RankEntry, intent: Intent, retrieval: Retrieval) -> None:
+        """After an entry's rank, the entry's sentence that answers the rest of the question ("…and which
+        theatre?"), when one covers most of what else was asked."""
+        asked = [t for t in self.evidence.asked_terms(intent) if t not in set(terms(entry.name))]
+        own = self.kb.entry_sentences(entry)
+        if not asked or not own:
+            return
+        rest = replace(intent, terms=tuple(asked))
+        best = max(own, key=lambda s: self.evidence.coverage(rest, s))
+        if self.evidence.coverage(rest, best) >= 0.5:
+            self.quote(draft, best, label=True)
+            draft.mode = "extractive"
 
     def quote(self, draft: Draft, sentence: Sentence, *, label: bool = False, prefix: str = "") -> None:
         """Quote one article sentence, cited; optionally after its topic label or a short prefix."""

@@ -33,6 +33,8 @@ class RankLookup(Strategy):
             entry = kb.entry_at(rank)
             if entry is not None:
                 draft.say(self.rank_line(entry), entry)
+        if len(intent.ranks) == 1 and (entry := kb.entry_at(intent.ranks[0])) is not None:
+            self.and_what_was_asked(draft, entry, intent, retrieval)
         return draft
 
     def _neighbour(self, entry: RankEntry | None, direction: str) -> Draft | None:
@@ -79,6 +81,7 @@ class EntryRank(Strategy):
             return draft
         draft = Draft(mode="ranking")
         draft.say(self.rank_line(entry), entry)
+        self.and_what_was_asked(draft, entry, intent, retrieval)
         return draft
 
     def premise(self, entry: RankEntry, asserted: int, intent: Intent) -> Draft:
