@@ -37,7 +37,7 @@ def default_model_path() -> Path:
 
 
 class _SentenceTransformersEngine:
-    """sentence-transformers (torch) running the model folder."""
+    """sentence-transformers (torch) running the model folder, through langchain-huggingface."""
 
     name = "sentence-transformers"
 
@@ -50,14 +50,16 @@ class _SentenceTransformersEngine:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        from sentence_transformers import SentenceTransformer
+        from langchain_huggingface import HuggingFaceEmbeddings
 
-        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self._batch_size = batch_size
+        self._model = HuggingFaceEmbeddings(
+            model_name=str(path), model_kwargs={"device": "cpu", "local_files_only": True},
+            encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size})
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        return self._model.encode(texts, batch_size=self._batch_size, normalize_embeddings=True,
-                                  convert_to_numpy=True, show_progress_bar=False)
+        import numpy
+
+        return numpy.asarray(self._model.embed_documents(texts), dtype=numpy.float32)
 
 
 class _NumpyEngine:
