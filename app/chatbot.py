@@ -121,9 +121,16 @@ class Chatbot:
             self._ready = None
             return report
 
-    def warm_up(self) -> None:
-        """Load the model, open the store, index the source if the index is missing or stale."""
+    def warm_up(self, *, everything: bool = True) -> None:
+        """Load the models, open the store, index the source if the index is missing or stale.
+
+        Args:
+            everything: also load what only some questions need (the multilingual embedder for questions in
+                other languages), so no user waits for it. A one-shot CLI question passes False.
+        """
         if self._ready is not None:
+            if everything:
+                self._warm_rest()
             return
         with self._lock:
             if self._ready is not None:
@@ -137,8 +144,16 @@ class Chatbot:
                     f"Vector store unavailable: collection {index.name!r} has no index. Run `ai-cities ingest`.")
             # The knowledge base's sentence vectors come from where the index keeps them, when it does.
             kb = KnowledgeBase(stored, CachedEmbeddings(self.embeddings, index))
-            self._ready = build_engine(kb, index, self.embeddings, self.settings, chat_model=self._chat_model,
-                                       multilingual=self.multilingual_index())
+            engine = build_engine(kb, index, self.embeddings, self.settings, chat_model=self._chat_model,
+                                  multilingual=self.multilingual_index())
+            engine.analyzer.warm_up()
+            self._ready = engine
+        if everything:
+            self._warm_rest()
+
+    def _warm_rest(self) -> None:
+        if self._multilingual is not None:
+            self._multilingual.warm_up()
 
     def source_for(self, manifest: object | None) -> Path:
         """The article to answer from: the one the settings name explicitly (AICITIES_SOURCE_PATH), else the one
@@ -192,7 +207,7 @@ class Chatbot:
 
     @property
     def _state(self) -> Engine:
-        self.warm_up()
+        self.warm_up(everything=False)
         assert self._ready is not None
         return self._ready
 

@@ -114,6 +114,10 @@ class QuestionAnalyzer:
         self._known_words = set(STOPWORDS) | {fold(k) for k in article.synonyms} | set(RANK_PHRASES) | \
             TOP_WORDS | BOTTOM_WORDS | HIGHER_WORDS | LOWER_WORDS | _RANK_NOUNS
 
+    def warm_up(self) -> None:
+        """Load the parser's language model now rather than on the first question."""
+        self._parser.parse("Which one is ranked first?")
+
     # -- rewriting ------------------------------------------------------------------------------------
     def translate(self, text: str) -> str:
         """Map Chinese names, ordinals and question words to English so the rest of the pipeline applies."""
