@@ -327,6 +327,8 @@ class KnowledgeBase:
         """True when the entity recogniser typed the name (an organisation, a person, a place …), not only the
         tagger (a capitalised word such as a table header)."""
         _ = self.names
+        if name in (self.profile_data.get("aliases") or {}):
+            return True  # named in the article's profile folder: a curated name
         labels = self.name_labels.get(fold(name), set())
         topics = {fold(t) for e in self.ranking for t in e.topics}
         return bool(labels - {"PROPN"}) and fold(name) not in topics
