@@ -221,14 +221,17 @@ class Chatbot:
         """
         turn = self._prepare(question, history)
         answer_started = time.perf_counter()
+        return self._finish(turn, self._draft(turn), answer_started)
+
+    def _draft(self, turn: _Turn) -> Draft:
+        """The answerer's draft; a failure of ours is logged and the retrieved passages stand in for it."""
         try:
-            draft = turn.answerer.answer(turn.intent, turn.retrieval)  # type: ignore[attr-defined]
+            return turn.answerer.answer(turn.intent, turn.retrieval)  # type: ignore[attr-defined]
         except AICitiesError:
             raise
         except Exception:
             logger.exception("Answering %r failed; giving the retrieved passages instead", turn.standalone)
-            draft = self._state_fallback(turn)
-        return self._finish(turn, draft, answer_started)
+            return self._state_fallback(turn)
 
     def _state_fallback(self, turn: _Turn) -> Draft:
         engine = self._ready
@@ -248,13 +251,7 @@ class Chatbot:
         answer_started = time.perf_counter()
         streamer = getattr(turn.answerer, "stream", None)
         if streamer is None:
-            try:
-                draft = turn.answerer.answer(turn.intent, turn.retrieval)  # type: ignore[attr-defined]
-            except AICitiesError:
-                raise
-            except Exception:
-                logger.exception("Answering %r failed; giving the retrieved passages instead", turn.standalone)
-                draft = self._state_fallback(turn)
+            draft = self._draft(turn)
             shown = ""
             for piece in re.findall(r"\S+\s*", draft.text):
                 shown += piece
