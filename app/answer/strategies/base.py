@@ -53,8 +53,7 @@ class Strategy(ABC):
         rest = replace(intent, terms=tuple(asked))
         best = max(own, key=lambda s: self.evidence.coverage(rest, s))
         if self.evidence.coverage(rest, best) >= 0.5:
-            self.quote(draft, best, label=True)
-            draft.mode = "extractive"
+            self.quote(draft, best, label=True)  # the answer stays a ranking answer: no LLM rewrites a rank
 
     def quote(self, draft: Draft, sentence: Sentence, *, label: bool = False, prefix: str = "") -> None:
         """Quote one article sentence, cited; optionally after its topic label or a short prefix."""
