@@ -46,9 +46,10 @@ from app.llm.verifier import (
 from app.prompts import PromptSet, load_prompts
 from app.retrieval import Retrieval
 from app.understand.intent import Intent
+from ingest.core.lexicon import ordinal_value
 from ingest.core.models import Citation
 from ingest.core.settings import Settings
-from ingest.core.text import fold, terms
+from ingest.core.text import fold, number_values, terms, words
 
 logger = logging.getLogger(__name__)
 
@@ -297,6 +298,9 @@ class VerifiedLLMAnswerer:
         kept = set(terms(candidate))
         if asked and sum(t in kept for t in asked) / len(asked) < 0.5:
             return "drops the question's words"
+        claimed = {ordinal_value(w) for w in words(candidate)} - {ordinal_value(w) for w in words(context)} - {None}
+        if claimed or number_values(candidate) - number_values(context):
+            return "states a rank or a number the conversation does not"  # a rewrite asks; it never claims
         return None
 
 
