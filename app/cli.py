@@ -72,7 +72,7 @@ def render(answer, as_json: bool = False) -> str:
         lines.insert(0, f"({answer.notice})")
     if answer.citations:
         lines.append("")
-        lines.append("Sources:")
+        lines.append(f"Sources, from “{answer.article}”:" if answer.article else "Sources:")
         for c in answer.citations:
             lines.append(f"  [{c.marker}] {c.label} (chars {c.start}-{c.end}): \"{c.quote}\"")
     return "\n".join(lines)

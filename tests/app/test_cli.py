@@ -36,10 +36,11 @@ def test_ingest_then_ask_json(cli_env: Path, capsys: pytest.CaptureFixture[str])
 def test_ask_prints_sources(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "What is the population of Hangzhou?"]) == 0
     out = capsys.readouterr().out
-    assert "doesn't" in out and "Sources:" not in out
+    assert "doesn't" in out and "Sources" not in out
     assert main(["ask", "Which city hosts Alibaba's DAMO Academy?"]) == 0
     out = capsys.readouterr().out
-    assert "Sources:" in out and "2. Hangzhou › E-commerce & Open-Source Innovation" in out
+    assert "Sources, from “China’s Top 10 AI Cities in 2025: The Complete Ranking”:" in out
+    assert "2. Hangzhou › E-commerce & Open-Source Innovation" in out
 
 
 def test_follow_up_history_file(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
