@@ -23,7 +23,7 @@ from ingest.core.lexicon import (
     RANK_PHRASES,
     TOP_WORDS,
 )
-from ingest.core.text import fold, number_values, stem, terms, words
+from ingest.core.text import fold, number_values, stem, terms
 
 _TYPE_ENTITIES: dict[AnswerType, tuple[str, ...]] = {
     AnswerType.DATE: ("date",), AnswerType.MONEY: ("money",), AnswerType.PERCENT: ("percent",),
@@ -153,9 +153,9 @@ class Evidence:
         scores = self.score(intent, retrieval, candidates)
         return sorted(candidates, key=lambda s: -scores[s.index]), scores
 
-    def strong(self, intent: Intent, retrieval: Retrieval) -> bool:
-        """True when some article sentence matches the question well (by meaning or by its terms)."""
-        ranked, _ = self.ranked(intent, retrieval)
+    def strong(self, intent: Intent, ranked: list[Sentence]) -> bool:
+        """True when one of the best-ranked sentences (`ranked`, as `Evidence.ranked` orders them) matches the
+        question well, by meaning or by its terms."""
         top = ranked[:5]
         if not top:
             return False
@@ -215,18 +215,3 @@ class Evidence:
                 seen.add(key)
                 out.append((self.kb.display_name(key), s))
         return out
-
-
-def surface(text: str, stems: Iterable[str]) -> list[str]:
-    """The words of `text` whose stems are in `stems`, as the user wrote them."""
-    wanted = set(stems)
-    out: list[str] = []
-    for word in words(text):
-        if stem(word) in wanted and word not in out:
-            out.append(word)
-    return out
-
-
-def content_terms(text: str) -> list[str]:
-    """Stemmed content terms of a text."""
-    return terms(text)

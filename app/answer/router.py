@@ -138,9 +138,9 @@ class Router:
 
     def signals(self, intent: Intent, retrieval: Retrieval) -> Signals:
         """How well the article matches the question, for routing."""
-        top = self.evidence.ranked(intent, retrieval)[0][:3]
-        strong = self.evidence.strong(intent, retrieval)
-        specific = strong and any(self.evidence.coverage(intent, s) >= 0.5 for s in top)
+        ranked = self.evidence.ranked(intent, retrieval)[0]  # scored once for both signals
+        strong = self.evidence.strong(intent, ranked)
+        specific = strong and any(self.evidence.coverage(intent, s) >= 0.5 for s in ranked[:3])
         typed = intent.answer_type in _VALUE_TYPES and any(
             self.evidence.typed(s, intent.answer_type) for s in self.kb.sentences)
         return Signals(strong=strong, specific=specific, typed=typed)
