@@ -18,14 +18,16 @@ from ingest.structure import Article, Bullet, Section, Span
 
 # 4: profile stored with the index; 5: sentences and entities per chunk; 6: "$" kept; 7: table rows cited by their
 # name cell as written, letter-coded entries ("A01:2021 – …"), titles of HTML list items on their own line;
-# 8: a table row is one "row" chunk, not one chunk per cell
-CHUNKER_VERSION = "8"
+# 8: a table row is one "row" chunk, not one chunk per cell; 9: emphasis dropped from cited section names,
+# entries of the shape "3. **Name**—text"
+CHUNKER_VERSION = "9"
 INTRO_SECTION = "Introduction"
 NOTES_SECTION = "Notes"
 METHODOLOGY_SECTION = "Methodology"
 TITLE_SECTION = "Title"
 ROW_KIND = "row"
 _MAX_CHARS = 1200
+_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def section_label(article: Article, section: Section) -> str:
     if section.title.text:
         if section.rank is not None and section.name and "|" in section.title.text:
             return f"{section.rank}. {_name_cell(section)}"  # a table row is cited by rank and name, not its cells
-        return section.title.text
+        return _EMPHASIS.sub(r"\2", section.title.text)  # "5. **Name**" is cited as "5. Name"
     first_entry = min((s.start for s in article.sections if s.rank is not None), default=None)
     return NOTES_SECTION if first_entry is not None and section.start > first_entry else INTRO_SECTION
 

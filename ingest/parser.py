@@ -8,8 +8,9 @@ Ranked entries are recognised in the shapes ranking articles use:
 - ordinal labels: "First: Name", "Winner: Name", "Runner-up: Name", "Third place – Name", "Top ten: Name";
 - codes of a short capital-letter prefix and a number: "A01:2021 – Name", "P1. Name", "Rank A3: Name", only when
   the lines of one prefix and level number consecutively from 1 (a stray "A4: paper sizes" is no ranking);
-- list items that carry their text inline: "3. Name: what the article says about it", or after a title-case name
-  that ends as a sentence does: "3. Name of the Entry. What the article says about it";
+- list items that carry their text inline: "3. Name: what the article says about it", "3. **Name**—what the
+  article says about it" (an emphasised name, whatever separates it), or after a title-case name that ends as a
+  sentence does: "3. Name of the Entry. What the article says about it";
 - tables (markdown pipes, tabs, or aligned columns) with a rank column: "| 3 | Name | ... |".
 
 Under an entry sit bullets ("• Label: text", optionally grouped under a label such as "Key Strengths:"),
@@ -89,6 +90,8 @@ _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("code", re.compile(r"(?:Rank\s+)?(?P<prefix>[A-Z]{1,2})(?P<num>\d{1,3})(?::\d{2,4})?\b" + _SEP + r"\s*(?=\S)")),
 ]
 _INLINE_SEP = re.compile(r"(?:\*\*|__)?(?:\s+[-–—|]\s+|:(?:\*\*|__)?\s+)")
+# an emphasised name opening a line's text, then its separator (a dash, a colon or a full stop, spaced or not)
+_EMPHASISED_NAME = re.compile(r"(?P<mark>\*\*|__)(?P<name>[^*_\n]{2,80}?)(?P=mark)\s*(?:[-–—:.|]\s*)?(?=\S)")
 _SENTENCE_END = re.compile(r"\.\s+(?=[\"“‘'(]?[A-Z])")
 _TITLE_SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to vs with &".split())
 _SUBTITLE = re.compile(r"\s+[-–—:|(]\s*|[(:]")
@@ -285,6 +288,12 @@ def _entry_at(source: str, line: _Line, index: int) -> _Entry | None:
         key = (marker, line.level, line.indent > 0, -1)
         if words <= _HEADING_WORDS and (not _TERMINAL.search(rest) or words <= 4):
             return _Entry(index, key, rank, (start, end), entry_name(rest), True)
+        emphasised = _EMPHASISED_NAME.match(rest)
+        if emphasised and len(emphasised.group("name").split()) <= _HEADING_WORDS:
+            # "3. **Name**—what the article says": the emphasised span is the name, whatever separates the text
+            name_end = rest_start + emphasised.end("name") + len(emphasised.group("mark"))
+            body = _strip_emphasis(source, rest_start + emphasised.end(), end)
+            return _Entry(index, key, rank, (start, name_end), entry_name(emphasised.group("name")), False, body)
         sep = _INLINE_SEP.search(rest)
         full_stop = _SENTENCE_END.search(rest)
         if full_stop and (sep is None or full_stop.start() < sep.start()) and _title_name(rest[: full_stop.start()]):

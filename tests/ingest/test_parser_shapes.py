@@ -270,6 +270,20 @@ def test_inline_list_items_carry_name_and_text() -> None:
     assert article.ranked[1].bullets[0].body.text == "comics tools and cloud storage in a small download."
 
 
+def test_emphasised_inline_names_with_unspaced_dashes_in_a_countdown() -> None:
+    text = ("My 3 Favourite Hiking Trails\n\nI walk one of these every weekend, counted down to my favourite.\n\n"
+            "3. **Ridge Loop**—A short climb with long views over the valley, busy on Sundays.\n\n"
+            "2. **Old Mill Path**: Flat and shaded, it follows the river past the ruined mill.\n\n"
+            "1. __Cedar Falls Trail__. The waterfall at the end is worth every one of the 400 steps.\n")
+    article = verbatim(parse_article(text))
+    assert ranking(article) == [(1, "Cedar Falls Trail", "1. __Cedar Falls Trail__"),
+                                (2, "Old Mill Path", "2. **Old Mill Path**"), (3, "Ridge Loop", "3. **Ridge Loop**")]
+    assert article.ranked[2].bullets[0].body.text.startswith("A short climb")
+    assert article.ranked[1].bullets[0].body.text.startswith("Flat and shaded")
+    assert [section_label(article, s) for s in article.ranked] == ["1. Cedar Falls Trail", "2. Old Mill Path",
+                                                                   "3. Ridge Loop"]
+
+
 # --- ordinal labels ------------------------------------------------------------------------------------------
 
 MARATHON = """Results of the 2024 City Marathon
