@@ -5,6 +5,7 @@ the `Chatbot` calls `build_engine` at warm-up, once the index is open."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from ingest.core.settings import Settings
 from ingest.store import ArticleIndex
 
 logger = logging.getLogger(__name__)
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 
 
 
@@ -49,7 +51,29 @@ def article_terms(kb: KnowledgeBase) -> ArticleTerms:
     translations = {str(k): str(v) for k, v in (data.get("terms") or {}).items()}
     names = [kb.display_name(key) for key in kb.names]
     return ArticleTerms(entries=[e.name for e in kb.ranking], noun=kb.noun, aliases=aliases, names=names,
-                        synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary)
+                        synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary,
+                        owners=name_owners(kb), dated=entries_by_year(kb))
+
+
+def name_owners(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
+    """Each name of the article -> the ranked entries whose sections (or table rows) mention it, in rank order."""
+    owners: dict[str, tuple[str, ...]] = {}
+    for key, sentences in kb.names.items():
+        entries = {e.rank: e.name for e in map(kb.entry_of, sentences) if e is not None}
+        if entries:
+            owners[kb.display_name(key)] = tuple(entries[r] for r in sorted(entries))
+    return owners
+
+
+def entries_by_year(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
+    """Each year the ranked entries' sections (or table rows) mention -> those entries, in rank order."""
+    dated: dict[str, dict[int, str]] = {}
+    for sentence in kb.sentences:
+        entry = kb.entry_of(sentence)
+        if entry is not None:
+            for year in _YEAR.findall(sentence.text):
+                dated.setdefault(year, {})[entry.rank] = entry.name
+    return {y: tuple(e[r] for r in sorted(e)) for y, e in dated.items()}
 
 
 def train_classifier(kb: KnowledgeBase, embeddings: Any, settings: Settings) -> IntentClassifier:
@@ -77,7 +101,7 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
     """
     terms = article_terms(kb)
     classifier = train_classifier(kb, embeddings, settings)
-    parser = QuestionParser(kb.noun, kb.nouns)
+    parser = QuestionParser(kb.noun, kb.nouns, kb.title)
 
     def embed_query(text: str) -> np.ndarray:
         return np.asarray(embeddings.embed_query(text), dtype=np.float32)

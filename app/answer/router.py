@@ -124,6 +124,8 @@ class Router:
         if kind is IntentKind.YES_NO:
             return [YesNo, Fact]
         # fact
+        if intent.entries and intent.answer_type is AnswerType.RANK and ranking:
+            return [EntryRank, Fact]  # "what position did X reach?"
         if len(intent.entries) == 1 and intent.relation in {"up", "down"} and ranking and \
                 intent.answer_type in {AnswerType.ENTRY, AnswerType.NAME, AnswerType.DESCRIPTION}:
             return [RankLookup, Fact]  # "which one comes right after X?"

@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _TOKEN = re.compile(r"#\d{1,3}\b|\bno\.\s*\d{1,3}\b|[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _RANK_NOUNS = frozenset({"number", "no", "rank", "ranked", "position", "place", "spot", "ranking"})
+# nouns whose "what/which …" asks for a rank ("what position did X reach?"); "place" is also a location
+_RANK_FOCUS = frozenset({"rank", "ranking", "position", "spot", "standing", "placing", "placement"})
 _NUMBER_PATTERN = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")(?:st|nd|rd|th)?"
 _RANGE = re.compile(rf"\b(?:places?|ranks?|positions?|spots?|numbers?|from)\s+{_NUMBER_PATTERN}\s*(?:through|thru|to|"
                     rf"until|-|–)\s*{_NUMBER_PATTERN}\b")
@@ -69,6 +71,8 @@ class ArticleTerms:
         synonyms: everyday words mapped to the article's words, from the profile folder.
         translations: words of other languages mapped to the article's words, from the profile folder.
         vocabulary: folded words and stems the article uses.
+        owners: a name (as in `names`) -> the ranked entries whose sections or table rows mention it.
+        dated: a year -> the ranked entries whose sections or table rows mention it.
     """
 
     entries: Sequence[str]
@@ -78,6 +82,12 @@ class ArticleTerms:
     synonyms: dict[str, list[str]] = field(default_factory=dict)
     translations: dict[str, str] = field(default_factory=dict)
     vocabulary: Iterable[str] = ()
+    owners: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dated: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# kinds whose questions are about the ranking itself: a name there stands for the entry it belongs to
+_RANK_KINDS = frozenset({IntentKind.RANK_LOOKUP, IntentKind.ENTRY_RANK, IntentKind.ORDER, IntentKind.COMPARE})
 
 
 class QuestionAnalyzer:
@@ -99,7 +109,8 @@ class QuestionAnalyzer:
         self._embed = embed_query
         self._min_confidence = min_confidence
         self._last = len(article.entries)
-        self._entry_forms = _forms({e: article.aliases.get(e, []) for e in article.entries})
+        self._entry_forms = _forms({e: article.aliases.get(e, []) + _leading_spans(e, article.entries)
+                                    for e in article.entries})
         self._entry_words = [fold(e) for e in article.entries]
         name_table = {n: article.aliases.get(n, []) for n in article.names if n not in article.entries}
         name_table |= {k: v for k, v in article.aliases.items() if k not in article.entries}
@@ -171,6 +182,38 @@ class QuestionAnalyzer:
     def find_names(self, text: str) -> list[str]:
         """The article's other names (organisations, products, places) mentioned in the text."""
         return [n for _, n in sorted(_find(fold(text), self._name_forms))]
+
+    def entries_of(self, text: str, names: Sequence[str], *, quiet: bool = True) -> tuple[list[str], list[str]]:
+        """The ranked entries a question's names stand for, and the names left over.
+
+        A name belongs to an entry when only that entry's section (or table row) mentions it ("the Maule
+        earthquake" -> the row whose alternative-name cell says "Maule Earthquake"). A name several entries
+        mention is narrowed by the years the question gives, when they date exactly one of them ("the 2011
+        Japan one"); a name that shares an entry already found is taken as naming it too ("Tohoku ... in
+        Japan"). With no names, a year that only one entry mentions names that entry (`quiet`: nothing else
+        in the question is unknown to the article).
+        """
+        years = _YEAR.findall(text)
+        dated = {e for y in years for e in self._article.dated.get(y, ())}
+        found: list[tuple[int, str]] = []
+        left: list[str] = []
+        folded = fold(text)
+        for name in names:
+            owners = self._article.owners.get(name, ())
+            if len(owners) > 1:
+                owners = tuple(e for e in owners if e in dated) or owners
+            if len(owners) == 1:
+                found.append((folded.find(fold(name)), owners[0]))
+            else:
+                left.append(name)
+        entries = [e for _, e in sorted(found)]
+        leftover = [n for n in left if not set(self._article.owners.get(n, ())) & set(entries)]
+        if not names and quiet:
+            for year in years:
+                owners = self._article.dated.get(year, ())
+                if len(owners) == 1:
+                    entries.append(owners[0])
+        return list(dict.fromkeys(entries)), leftover if entries else list(names)
 
     # -- ranks ----------------------------------------------------------------------------------------
     def read_ranks(self, text: str) -> tuple[list[int], int | None, int | None, str | None]:
@@ -325,9 +368,21 @@ class QuestionAnalyzer:
         answer_type = parsed.answer_type
         if answer_type is AnswerType.DESCRIPTION and kind in {IntentKind.RANK_LOOKUP, IntentKind.ENTRY_RANK}:
             answer_type = AnswerType.RANK
+        focus_head = parsed.focus.head if parsed.focus is not None else ""
+        if focus_head in _RANK_FOCUS and answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION}:
+            answer_type = AnswerType.RANK
+        unranked: list[str] = []
+        if not entries and (kind in _RANK_KINDS or direction or ranks or answer_type is AnswerType.RANK):
+            owned, names = self.entries_of(text, names, quiet=not (unknown_names or places))
+            entries = owned or entries
+            asks_rank = kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP} or answer_type is AnswerType.RANK \
+                or focus_head in _RANK_NOUNS
+            if not entries and names and asks_rank and not any(self._article.owners.get(n) for n in names):
+                unranked = names  # "which place did <a name of the intro> get?": the article doesn't rank it
         return Intent(
             kind=kind, text=text, raw=question, confidence=confidence, entries=tuple(entries), names=tuple(names),
             unknown_names=tuple(dict.fromkeys(unknown_names)), unranked_places=tuple(dict.fromkeys(places)),
+            unranked_names=tuple(unranked),
             ranks=tuple(ranks), top_n=top_n, bottom_n=bottom_n, relation=direction, answer_type=answer_type,
             wh=parsed.wh, focus=parsed.focus, polar=parsed.polar, negated=parsed.negated,
             terms=tuple(t for t in terms(text) if t not in {stem(fold(e)) for e in entries}),
@@ -339,6 +394,24 @@ def _forms(table: dict[str, list[str]]) -> list[tuple[str, str]]:
     forms = [(fold(name), name) for name in table]
     forms += [(fold(alias), name) for name, aliases in table.items() for alias in aliases]
     return sorted({f for f in forms if f[0]}, key=lambda f: -len(f[0]))
+
+
+def _leading_spans(name: str, entries: Sequence[str]) -> list[str]:
+    """The leading word spans of a multi-word entry name that identify it: two words or more, ending on a
+    content word, a prefix of no other entry, and holding a word no other entry's name has ("Open
+    Opportunities" of "Open Opportunities and the Acquisition Community")."""
+    tokens = name.split()
+    others = [fold(e) for e in entries if e != name]
+    other_words = {w for e in others for w in words(e)}
+    spans = []
+    for size in range(2, len(tokens)):
+        span = " ".join(tokens[:size]).rstrip(",:;.")
+        span_words = words(span)
+        if not span_words or span_words[-1] in STOPWORDS or any(o.startswith(fold(span)) for o in others):
+            continue
+        if any(w not in STOPWORDS and w not in other_words for w in span_words):
+            spans.append(span)
+    return spans
 
 
 def _find(folded: str, forms: list[tuple[str, str]]) -> list[tuple[int, str]]:
