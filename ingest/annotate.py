@@ -123,6 +123,17 @@ def _trimmed(span: Any) -> tuple[int, int] | None:
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
 
 
+def _with_compounds(span: Any) -> Any:
+    """The entity widened over the proper nouns right before it that no other entity holds: the recogniser
+    sometimes types only the last word of a name ("Theatre" of "the Ambassador Theatre"). Places are not
+    widened: a proper noun before a place is mostly whose branch it is ("Acme Springfield")."""
+    doc, start = span.doc, span.start
+    while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].ent_iob_ == "O" and \
+            not doc[start - 1].is_sent_start:
+        start -= 1
+    return doc[start:span.end] if start < span.start else span
+
+
 def _proper_noun_runs(doc: Any) -> list[tuple[int, int]]:
     """Runs of proper nouns the entity recogniser missed ("Acme", "Foo.io"): names all the same."""
     runs: list[tuple[int, int]] = []
@@ -187,7 +198,7 @@ def _entities(text: str, pieces: list[tuple[int, int]], offset: int,
         for ent in doc.ents:
             if ent.label_ not in ENTITY_TYPES:
                 continue
-            trimmed = _trimmed(ent)
+            trimmed = _trimmed(ent if ENTITY_TYPES[ent.label_] == "place" else _with_compounds(ent))
             if trimmed is None:
                 continue
             s, e = trimmed

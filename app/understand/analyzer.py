@@ -342,14 +342,14 @@ class QuestionAnalyzer:
             return Intent(kind=IntentKind.OUT_OF_SCOPE, text="", raw=question, injection=injection)
         names = self.find_names(text)
         entries = self.find_entries(_blank_names(text, names, self._name_forms))
-        names = [n for n in names if n not in entries]
+        names = [n for n in names if not any(fold(n) in fold(e) for e in entries)]  # "Phantom" of "The Phantom …"
         ranks, top_n, bottom_n, direction = self.read_ranks(text)
         # the English parser reads what is left in Chinese as noise: it reads the English words only
         parsed = self._parser.parse(" ".join(_CJK.sub(" ", text).split()) if _CJK.search(text) else text)
         if parsed.focus is not None and _CJK.search(parsed.focus.phrase):
             parsed = dataclasses.replace(parsed, focus=None)
         known = {fold(x) for x in entries + names} | self._known_folded
-        if parsed.superlative and not (ranks or top_n or bottom_n or entries) and self._last:
+        if parsed.superlative and not (ranks or top_n or bottom_n or len(entries) > 1) and self._last:
             # "the biggest earthquake on the list" names an end of the ranking
             ranks = [self._last if parsed.superlative in BOTTOM_SUPERLATIVES else 1]
         unknown_names, places = [], []
@@ -371,6 +371,10 @@ class QuestionAnalyzer:
         focus_head = parsed.focus.head if parsed.focus is not None else ""
         if focus_head in _RANK_FOCUS and answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION}:
             answer_type = AnswerType.RANK
+        elif kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP} and answer_type is AnswerType.NAME and \
+                entries and focus_head and focus_head not in _RANK_NOUNS and not (ranks or top_n or bottom_n or
+                                                                                  direction):
+            kind = IntentKind.FACT  # "in which theatre was X playing?" asks for a name of X's, not for its rank
         unranked: list[str] = []
         if not entries and (kind in _RANK_KINDS or direction or ranks or answer_type is AnswerType.RANK):
             owned, names = self.entries_of(text, names, quiet=not (unknown_names or places))
