@@ -43,6 +43,7 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _TOKEN = re.compile(r"#\d{1,3}\b|\bno\.\s*\d{1,3}\b|[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _RANK_NOUNS = frozenset({"number", "no", "rank", "ranked", "position", "place", "spot", "ranking"})
 # nouns whose "what/which …" asks for a rank ("what position did X reach?"); "place" is also a location
+_RANK_VERBS = frozenset({"rank", "ranks", "ranked", "ranking"})  # "where does X rank?" is about ranks
 _RANK_FOCUS = frozenset({"rank", "ranking", "position", "spot", "standing", "placing", "placement"})
 _NUMBER_PATTERN = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")(?:st|nd|rd|th)?"
 _RANGE = re.compile(rf"\b(?:places?|ranks?|positions?|spots?|numbers?|from)\s+{_NUMBER_PATTERN}\s*(?:through|thru|to|"
@@ -376,11 +377,12 @@ class QuestionAnalyzer:
                                                                                   direction):
             kind = IntentKind.FACT  # "in which theatre was X playing?" asks for a name of X's, not for its rank
         unranked: list[str] = []
-        if not entries and (kind in _RANK_KINDS or direction or ranks or answer_type is AnswerType.RANK):
+        rank_words = bool(set(words(text)) & _RANK_VERBS)
+        if not entries and (kind in _RANK_KINDS or direction or ranks or answer_type is AnswerType.RANK or rank_words):
             owned, names = self.entries_of(text, names, quiet=not (unknown_names or places))
             entries = owned or entries
             asks_rank = kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP} or answer_type is AnswerType.RANK \
-                or focus_head in _RANK_NOUNS
+                or focus_head in _RANK_NOUNS or rank_words
             if not entries and names and asks_rank and not any(self._article.owners.get(n) for n in names):
                 unranked = names  # "which place did <a name of the intro> get?": the article doesn't rank it
         return Intent(
