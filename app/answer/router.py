@@ -76,7 +76,7 @@ class Router:
             kind = IntentKind.FACT
         ranking = bool(self.kb.ranking)
         focus = intent.focus
-        entry_noun = focus is not None and stem(focus.head) in {stem(self.kb.noun), stem(self.kb.nouns)}
+        entry_noun = focus is not None and stem(focus.head) in {stem(self.kb.noun), stem(self.kb.nouns), stem("entry")}
         listable = focus is not None and focus.plural and not intent.polar and not entry_noun and \
             intent.answer_type is not AnswerType.COUNT and (
                 bool(set(focus.heads or (focus.head,)) & NAME_NOUNS) or intent.answer_type in _VALUE_TYPES)

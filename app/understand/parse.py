@@ -35,7 +35,8 @@ class QuestionParser:
     """spaCy-based reading of a question's grammar (loaded lazily, shared by the process)."""
 
     def __init__(self, noun: str = "entry", nouns: str = "entries", title: str = "") -> None:
-        self._entry_nouns = {noun.lower(), nouns.lower()}
+        # "which entries …" asks for ranked entries whatever the article ranks
+        self._entry_nouns = {noun.lower(), nouns.lower(), "entry", "entries"}
         # the superlatives of the title name what the ranking measures ("20 Largest Earthquakes")
         self._criteria = frozenset(w.lower() for w in re.findall(r"[A-Za-z]+", title))
 

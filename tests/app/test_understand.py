@@ -226,3 +226,8 @@ def test_a_superlative_said_of_the_ranking_is_found(title: str, question: str, s
     head = next(v for k, v in noun.items() if k in title)
     parser = QuestionParser(head, "cities" if head == "city" else f"{head}s", title)
     assert parser.parse(question).superlative == superlative
+
+
+def test_which_entries_asks_for_ranked_entries_whatever_the_article_ranks() -> None:
+    parsed = QuestionParser("earthquake", "earthquakes").parse("Which entries are in Alaska?")
+    assert parsed.answer_type is AnswerType.ENTRY and parsed.focus is not None and parsed.focus.plural
