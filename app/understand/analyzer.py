@@ -353,6 +353,9 @@ class QuestionAnalyzer:
         if parsed.superlative and not (ranks or top_n or bottom_n or len(entries) > 1) and self._last:
             # "the biggest earthquake on the list" names an end of the ranking
             ranks = [self._last if parsed.superlative in BOTTOM_SUPERLATIVES else 1]
+            if parsed.polar and not entries:
+                # "was the most attended webinar about X?": the superlative is the subject, not a claim to check
+                entries, ranks = [self._article.entries[ranks[0] - 1]], []
         unknown_names, places = [], []
         for name, label in parsed.names:
             key = fold(re.sub(r"['’]s$", "", name))

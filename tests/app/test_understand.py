@@ -231,3 +231,12 @@ def test_a_superlative_said_of_the_ranking_is_found(title: str, question: str, s
 def test_which_entries_asks_for_ranked_entries_whatever_the_article_ranks() -> None:
     parsed = QuestionParser("earthquake", "earthquakes").parse("Which entries are in Alaska?")
     assert parsed.answer_type is AnswerType.ENTRY and parsed.focus is not None and parsed.focus.plural
+
+
+def test_a_superlative_subject_of_a_yes_no_question_is_the_entry_it_names(quakes: QuestionAnalyzer) -> None:
+    # "was the largest earthquake in Chile?" asks about entry 1, it claims no rank
+    intent = quakes.analyze("Was the largest earthquake in Chile?")
+    assert intent.entries == (QUAKES[0],) and intent.ranks == () and intent.names == ("Chile",)
+    # said of an entry, the superlative is a rank claim to check
+    claim = quakes.analyze("Is the Off Sanriku, Japan earthquake the largest?")
+    assert claim.entries == (QUAKES[3],) and claim.ranks == (1,)
