@@ -18,7 +18,9 @@ from app.retrieval import HybridRetriever
 from app.understand.analyzer import ArticleTerms, QuestionAnalyzer
 from app.understand.classifier import Fillers, IntentClassifier, load_training_set, question_words
 from app.understand.parse import QuestionParser
+from ingest.chunker import ROW_KIND
 from ingest.core.settings import Settings
+from ingest.core.text import fold, words
 from ingest.store import ArticleIndex
 
 logger = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ def article_terms(kb: KnowledgeBase) -> ArticleTerms:
     names = [kb.display_name(key) for key in kb.names]
     return ArticleTerms(entries=[e.name for e in kb.ranking], noun=kb.noun, aliases=aliases, names=names,
                         synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary,
-                        owners=name_owners(kb), dated=entries_by_year(kb))
+                        owners=name_owners(kb), dated=entries_by_year(kb), cells=row_names(kb))
 
 
 def name_owners(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
@@ -63,6 +65,22 @@ def name_owners(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
         if entries:
             owners[kb.display_name(key)] = tuple(entries[r] for r in sorted(entries))
     return owners
+
+
+def row_names(kb: KnowledgeBase) -> dict[str, str]:
+    """The names a ranking table's rows give their entry besides its name cell (an "Alternative Name" cell,
+    a list of names in one cell), each -> the one entry whose row holds it: the parts of the row's cells
+    (split at commas and semicolons) of two words or more with a capital, that no other row holds."""
+    holders: dict[str, tuple[str, set[str]]] = {}
+    for sentence in kb.sentences:
+        entry = kb.entry_of(sentence)
+        if entry is None or sentence.chunk.kind != ROW_KIND:
+            continue
+        for part in re.split(r"[|,;]", sentence.text):
+            part = part.strip(" .:()")
+            if len(words(part)) >= 2 and re.search(r"\b[A-Z][a-z]", part) and fold(part) != fold(entry.name):
+                holders.setdefault(fold(part), (part, set()))[1].add(entry.name)
+    return {part: next(iter(entries)) for part, entries in holders.values() if len(entries) == 1}
 
 
 def entries_by_year(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:

@@ -74,6 +74,7 @@ class ArticleTerms:
         vocabulary: folded words and stems the article uses.
         owners: a name (as in `names`) -> the ranked entries whose sections or table rows mention it.
         dated: a year -> the ranked entries whose sections or table rows mention it.
+        cells: another name a ranking table's row gives its entry (an alternative-name cell) -> that entry.
     """
 
     entries: Sequence[str]
@@ -85,6 +86,7 @@ class ArticleTerms:
     vocabulary: Iterable[str] = ()
     owners: dict[str, tuple[str, ...]] = field(default_factory=dict)
     dated: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cells: dict[str, str] = field(default_factory=dict)
 
 
 # kinds whose questions are about the ranking itself: a name there stands for the entry it belongs to
@@ -116,6 +118,8 @@ class QuestionAnalyzer:
         name_table = {n: article.aliases.get(n, []) for n in article.names if n not in article.entries}
         name_table |= {k: v for k, v in article.aliases.items() if k not in article.entries}
         self._name_forms = _forms(name_table)
+        self._cell_forms = sorted(((fold(part), entry) for part, entry in article.cells.items()),
+                                  key=lambda f: -len(f[0]))
         self._known_folded = {f for f, _ in self._entry_forms + self._name_forms}
         self._vocabulary = sorted({w for w in article.vocabulary if len(w) >= 6 and w.isalpha()})
         self._vocab_set = set(article.vocabulary)
@@ -207,14 +211,25 @@ class QuestionAnalyzer:
                 found.append((folded.find(fold(name)), owners[0]))
             else:
                 left.append(name)
+        found += _find(folded, self._cell_forms)
         entries = [e for _, e in sorted(found)]
-        leftover = [n for n in left if not set(self._article.owners.get(n, ())) & set(entries)]
+        held = [form for form, entry in self._cell_forms if entry in entries and form in folded]
+        leftover = [n for n in left if not set(self._article.owners.get(n, ())) & set(entries) and
+                    not any(fold(n) in form for form in held)]
         if not names and quiet:
             for year in years:
                 owners = self._article.dated.get(year, ())
                 if len(owners) == 1:
                     entries.append(owners[0])
         return list(dict.fromkeys(entries)), leftover if entries else list(names)
+
+    def _position(self, text: str, entry: str) -> int:
+        """Where the text first names an entry, by its name, another form of it or a name its row gives it."""
+        folded = fold(text)
+        forms = [f for f, n in self._entry_forms + self._cell_forms if n == entry]
+        forms += [fold(n) for n, owners in self._article.owners.items() if owners == (entry,)]
+        hits = [i for i in (folded.find(f) for f in forms) if i >= 0]
+        return min(hits, default=len(folded))
 
     # -- ranks ----------------------------------------------------------------------------------------
     def read_ranks(self, text: str) -> tuple[list[int], int | None, int | None, str | None]:
@@ -381,7 +396,14 @@ class QuestionAnalyzer:
             kind = IntentKind.FACT  # "in which theatre was X playing?" asks for a name of X's, not for its rank
         unranked: list[str] = []
         rank_words = bool(set(words(text)) & _RANK_VERBS)
-        if not entries and (kind in _RANK_KINDS or direction or ranks or answer_type is AnswerType.RANK or rank_words):
+        if len(entries) == 1 and direction in {"up", "down"}:
+            # "is the Nias earthquake ranked above the Banda Sea one?": the other side of the comparison
+            owned, rest = self.entries_of(text, names, quiet=False)
+            if [e for e in owned if e not in entries]:
+                names = rest
+                entries = sorted(dict.fromkeys(entries + owned), key=lambda e: self._position(text, e))
+        elif not entries and (kind in _RANK_KINDS or direction or ranks or answer_type is AnswerType.RANK or
+                              rank_words):
             owned, names = self.entries_of(text, names, quiet=not (unknown_names or places))
             entries = owned or entries
             asks_rank = kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP} or answer_type is AnswerType.RANK \

@@ -153,18 +153,23 @@ QUAKE_YEARS = {"1960": (QUAKES[0],), "2010": (QUAKES[1],), "2011": (QUAKES[2],),
 
 
 def _analyzer(entries: list[str], noun: str, names: list[str] = (), owners: dict | None = None,
-              dated: dict | None = None, vocabulary: set[str] = frozenset()) -> QuestionAnalyzer:
+              dated: dict | None = None, vocabulary: set[str] = frozenset(),
+              cells: dict | None = None) -> QuestionAnalyzer:
     """A real analyzer (real spaCy parser) over the given article terms, without the intent classifier: every
     question is a fact question unless its slots say otherwise."""
     terms = ArticleTerms(entries=entries, noun=noun, names=list(names), owners=owners or {}, dated=dated or {},
-                         vocabulary=vocabulary)
+                         vocabulary=vocabulary, cells=cells or {})
     return QuestionAnalyzer(terms, QuestionParser(noun, f"{noun}s"), None, lambda _: np.zeros(4, np.float32))
+
+
+# names an alternative-name cell of one row gives its entry
+QUAKE_CELLS = {"Nias Earthquake": QUAKES[2], "Good Friday Earthquake": QUAKES[0]}
 
 
 @pytest.fixture(scope="module")
 def quakes() -> QuestionAnalyzer:
     return _analyzer(QUAKES, "earthquake", ["Maule Earthquake", "Tohoku", "Japan", "Chile", "Okal"], QUAKE_OWNERS,
-                     QUAKE_YEARS, vocabulary={"1960", "2010", "2011", "1933", "1977"})
+                     QUAKE_YEARS, vocabulary={"1960", "2010", "2011", "1933", "1977"}, cells=QUAKE_CELLS)
 
 
 @pytest.mark.parametrize(("question", "entries", "names"), [
@@ -181,6 +186,10 @@ def quakes() -> QuestionAnalyzer:
     # fact questions keep the name: the entry is used only for ranks, order and comparison
     ("When did the Maule earthquake happen?", (), ("Maule Earthquake",)),
     ("Who studied the Tohoku earthquake?", (), ("Tohoku",)),
+    # a name a table row's cell gives its entry, also as the other side of a comparison with a named entry
+    ("Where does the Good Friday earthquake rank?", (QUAKES[0],), ()),
+    ("Is the Nias earthquake ranked above Off Sanriku, Japan?", (QUAKES[2], QUAKES[3]), ()),
+    ("Is Off Sanriku, Japan ranked below the Nias earthquake?", (QUAKES[3], QUAKES[2]), ()),
 ])
 def test_a_name_that_belongs_to_one_entry_stands_for_it_in_rank_questions(
         quakes: QuestionAnalyzer, question: str, entries: tuple, names: tuple) -> None:
