@@ -20,7 +20,7 @@ from app.understand.classifier import Fillers, IntentClassifier, load_training_s
 from app.understand.parse import QuestionParser
 from ingest.chunker import ROW_KIND
 from ingest.core.settings import Settings
-from ingest.core.text import fold, words
+from ingest.core.text import fold, stem, words
 from ingest.store import ArticleIndex
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,8 @@ def name_owners(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
 def row_names(kb: KnowledgeBase) -> dict[str, str]:
     """The names a ranking table's rows give their entry besides its name cell (an "Alternative Name" cell,
     a list of names in one cell), each -> the one entry whose row holds it: the parts of the row's cells
-    (split at commas and semicolons) of two words or more with a capital, that no other row holds."""
+    (split at commas and semicolons) of two words or more with a capital, that no other row holds, and such a
+    part without the ranked noun it ends with."""
     holders: dict[str, tuple[str, set[str]]] = {}
     for sentence in kb.sentences:
         entry = kb.entry_of(sentence)
@@ -80,7 +81,26 @@ def row_names(kb: KnowledgeBase) -> dict[str, str]:
             part = part.strip(" .:()")
             if len(words(part)) >= 2 and re.search(r"\b[A-Z][a-z]", part) and fold(part) != fold(entry.name):
                 holders.setdefault(fold(part), (part, set()))[1].add(entry.name)
-    return {part: next(iter(entries)) for part, entries in holders.values() if len(entries) == 1}
+    names = [(fold(e.name), e.name) for e in kb.ranking]
+
+    def distinctive(key: str, entry: str) -> bool:
+        return not any(key in folded for folded, other in names if other != entry)
+
+    cells = {part: next(iter(entries)) for part, entries in holders.values()
+             if len(entries) == 1 and distinctive(fold(part), next(iter(entries)))}
+    # "the Nias one" for the "Nias Earthquake" cell: the part without the noun the article ranks, when no other
+    # cell or entry name holds it
+    nouns = {stem(kb.noun), stem(kb.nouns)}
+    short: dict[str, set[str]] = {}
+    for part, entry in cells.items():
+        *head, last = part.split()
+        if head and stem(fold(last)) in nouns:
+            short.setdefault(" ".join(head), set()).add(entry)
+    for part, entries in short.items():
+        key, entry = fold(part), next(iter(entries))
+        if len(entries) == 1 and len(key) >= 3 and key not in holders and distinctive(key, entry):
+            cells[part] = entry
+    return cells
 
 
 def entries_by_year(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:

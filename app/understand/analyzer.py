@@ -357,6 +357,11 @@ class QuestionAnalyzer:
                               ranks=(ranks[0],), polar=True, injection=True, answer_type=AnswerType.RANK)
             return Intent(kind=IntentKind.OUT_OF_SCOPE, text="", raw=question, injection=injection)
         names = self.find_names(text)
+        folded = fold(text)
+        # a name inside an entry's own name ("Northern Sumatra" of "Off the West Coast of Northern Sumatra") is
+        # that entry, not a name to blank out of it
+        names = [n for n in names if not any(fold(n) in form and form != fold(n) and form in folded
+                                             for form, _ in self._entry_forms)]
         entries = self.find_entries(_blank_names(text, names, self._name_forms))
         names = [n for n in names if not any(fold(n) in fold(e) for e in entries)]  # "Phantom" of "The Phantom …"
         ranks, top_n, bottom_n, direction = self.read_ranks(text)
@@ -424,7 +429,7 @@ class QuestionAnalyzer:
 def _forms(table: dict[str, list[str]]) -> list[tuple[str, str]]:
     forms = [(fold(name), name) for name in table]
     forms += [(fold(alias), name) for name, aliases in table.items() for alias in aliases]
-    return sorted({f for f in forms if f[0]}, key=lambda f: -len(f[0]))
+    return sorted({f for f in forms if f[0]}, key=lambda f: (-len(f[0]), f))
 
 
 def _leading_spans(name: str, entries: Sequence[str]) -> list[str]:

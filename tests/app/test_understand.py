@@ -249,3 +249,46 @@ def test_a_superlative_subject_of_a_yes_no_question_is_the_entry_it_names(quakes
     # said of an entry, the superlative is a rank claim to check
     claim = quakes.analyze("Is the Off Sanriku, Japan earthquake the largest?")
     assert claim.entries == (QUAKES[3],) and claim.ranks == (1,)
+
+
+QUAKE_TABLE = """# 5 Largest Earthquakes of Zedland
+
+Ranked by moment magnitude.
+
+| # | Magnitude | Location | Alternative Name | Date |
+|---|---|---|---|---|
+| 1. | 9.5 | Valle Verde, Zedland | Verdano Earthquake | 1960-05-22 |
+| 2. | 9.2 | Northern Coast of Zedland | Good Friday Earthquake, Prince Wilmot Sound Earthquake | 1964-03-28 |
+| 3. | 9.1 | Off the Coast of Northern Coast of Zedland | Quarrel Sea Earthquake | 2004-12-26 |
+| 4. | 9.0 | Banda Islands | Orla Earthquake | 1952-11-04 |
+| 5. | 8.8 | Off Marlo, Zedland | Marlo Earthquake | 2010-02-27 |
+"""
+
+
+@pytest.mark.slow
+def test_a_table_s_cells_name_their_entry(tmp_path: Path, make_settings, embeddings) -> None:
+    """Derived from a real index of a table-shaped ranking: alternative-name cells (and the cell without the
+    ranked noun) stand for their row's entry in rank questions; a part of another entry's name does not."""
+    from app.compose import row_names
+
+    source = tmp_path / "quakes.md"
+    source.write_text(QUAKE_TABLE, encoding="utf-8")
+    bot = Chatbot(make_settings(source_path=source), embeddings=embeddings)
+    bot.warm_up()
+    entries = [e.name for e in bot.engine.kb.ranking]
+    cells = row_names(bot.engine.kb)
+    assert cells["Good Friday Earthquake"] == entries[1] and cells["Orla"] == entries[3]
+    assert "Northern Coast of Zedland" not in cells  # inside entry 3's own name: not distinctive
+    analyzer = bot.engine.analyzer
+    assert analyzer.analyze("Is the Marlo earthquake ranked above the Orla one?").entries == (entries[4], entries[3])
+    intent = analyzer.analyze("Which quake comes right after the Prince Wilmot Sound earthquake?")
+    assert intent.entries == (entries[1],)
+    answer = bot.ask("Is Banda Islands ranked above the Verdano earthquake?")
+    assert answer.text.startswith("No") and entries[0] in answer.text
+
+
+def test_a_name_inside_an_entry_s_own_name_does_not_hide_the_entry() -> None:
+    entries = ["Off the West Coast of Northern Zedland", "Northern Zedland, Inland", "Valle Verde"]
+    analyzer = _analyzer(entries, "earthquake", names=["Northern Zedland", "West Coast"])
+    intent = analyzer.analyze("Is the Off the West Coast of Northern Zedland quake ranked above Valle Verde?")
+    assert intent.entries == (entries[0], entries[2]) and intent.names == ()
