@@ -5,6 +5,7 @@ the `Chatbot` calls `build_engine` at warm-up, once the index is open."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +18,13 @@ from app.retrieval import HybridRetriever
 from app.understand.analyzer import ArticleTerms, QuestionAnalyzer
 from app.understand.classifier import Fillers, IntentClassifier, load_training_set, question_words
 from app.understand.parse import QuestionParser
+from ingest.chunker import ROW_KIND
 from ingest.core.settings import Settings
+from ingest.core.text import fold, stem, words
 from ingest.store import ArticleIndex
 
 logger = logging.getLogger(__name__)
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 
 
 
@@ -49,7 +53,65 @@ def article_terms(kb: KnowledgeBase) -> ArticleTerms:
     translations = {str(k): str(v) for k, v in (data.get("terms") or {}).items()}
     names = [kb.display_name(key) for key in kb.names]
     return ArticleTerms(entries=[e.name for e in kb.ranking], noun=kb.noun, aliases=aliases, names=names,
-                        synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary)
+                        synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary,
+                        owners=name_owners(kb), dated=entries_by_year(kb), cells=row_names(kb))
+
+
+def name_owners(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
+    """Each name of the article -> the ranked entries whose sections (or table rows) mention it, in rank order."""
+    owners: dict[str, tuple[str, ...]] = {}
+    for key, sentences in kb.names.items():
+        entries = {e.rank: e.name for e in map(kb.entry_of, sentences) if e is not None}
+        if entries:
+            owners[kb.display_name(key)] = tuple(entries[r] for r in sorted(entries))
+    return owners
+
+
+def row_names(kb: KnowledgeBase) -> dict[str, str]:
+    """The names a ranking table's rows give their entry besides its name cell (an "Alternative Name" cell,
+    a list of names in one cell), each -> the one entry whose row holds it: the parts of the row's cells
+    (split at commas and semicolons) of two words or more with a capital, that no other row holds, and such a
+    part without the ranked noun it ends with."""
+    holders: dict[str, tuple[str, set[str]]] = {}
+    for sentence in kb.sentences:
+        entry = kb.entry_of(sentence)
+        if entry is None or sentence.chunk.kind != ROW_KIND:
+            continue
+        for part in re.split(r"[|,;]", sentence.text):
+            part = part.strip(" .:()")
+            if len(words(part)) >= 2 and re.search(r"\b[A-Z][a-z]", part) and fold(part) != fold(entry.name):
+                holders.setdefault(fold(part), (part, set()))[1].add(entry.name)
+    names = [(fold(e.name), e.name) for e in kb.ranking]
+
+    def distinctive(key: str, entry: str) -> bool:
+        return not any(key in folded for folded, other in names if other != entry)
+
+    cells = {part: next(iter(entries)) for part, entries in holders.values()
+             if len(entries) == 1 and distinctive(fold(part), next(iter(entries)))}
+    # "the Nias one" for the "Nias Earthquake" cell: the part without the noun the article ranks, when no other
+    # cell or entry name holds it
+    nouns = {stem(kb.noun), stem(kb.nouns)}
+    short: dict[str, set[str]] = {}
+    for part, entry in cells.items():
+        *head, last = part.split()
+        if head and stem(fold(last)) in nouns:
+            short.setdefault(" ".join(head), set()).add(entry)
+    for part, entries in short.items():
+        key, entry = fold(part), next(iter(entries))
+        if len(entries) == 1 and len(key) >= 3 and key not in holders and distinctive(key, entry):
+            cells[part] = entry
+    return cells
+
+
+def entries_by_year(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
+    """Each year the ranked entries' sections (or table rows) mention -> those entries, in rank order."""
+    dated: dict[str, dict[int, str]] = {}
+    for sentence in kb.sentences:
+        entry = kb.entry_of(sentence)
+        if entry is not None:
+            for year in _YEAR.findall(sentence.text):
+                dated.setdefault(year, {})[entry.rank] = entry.name
+    return {y: tuple(e[r] for r in sorted(e)) for y, e in dated.items()}
 
 
 def train_classifier(kb: KnowledgeBase, embeddings: Any, settings: Settings) -> IntentClassifier:
@@ -77,7 +139,7 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
     """
     terms = article_terms(kb)
     classifier = train_classifier(kb, embeddings, settings)
-    parser = QuestionParser(kb.noun, kb.nouns)
+    parser = QuestionParser(kb.noun, kb.nouns, kb.title)
 
     def embed_query(text: str) -> np.ndarray:
         return np.asarray(embeddings.embed_query(text), dtype=np.float32)

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -123,6 +123,17 @@ def _trimmed(span: Any) -> tuple[int, int] | None:
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
 
 
+def _with_compounds(span: Any) -> Any:
+    """The entity widened over the proper nouns right before it that no other entity holds: the recogniser
+    sometimes types only the last word of a name ("Theatre" of "the Ambassador Theatre"). Places are not
+    widened: a proper noun before a place is mostly whose branch it is ("Acme Springfield")."""
+    doc, start = span.doc, span.start
+    while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].ent_iob_ == "O" and \
+            not doc[start - 1].is_sent_start:
+        start -= 1
+    return doc[start:span.end] if start < span.start else span
+
+
 def _proper_noun_runs(doc: Any) -> list[tuple[int, int]]:
     """Runs of proper nouns the entity recogniser missed ("Acme", "Foo.io"): names all the same."""
     runs: list[tuple[int, int]] = []
@@ -137,25 +148,49 @@ def _proper_noun_runs(doc: Any) -> list[tuple[int, int]]:
     return runs
 
 
-def annotate_text(text: str, offset: int = 0) -> list[dict[str, Any]]:
-    """Sentences of `text` with their entities, as JSON-able dicts with source offsets (shifted by `offset`)."""
+_LOWER_WORD = re.compile(r"(?<![^\W\d_])[a-z]+(?![^\W\d_])")
+
+
+def lower_case_words(texts: Iterable[str]) -> frozenset[str]:
+    """The words the texts write in lower case ("longest" in "the longest-running show")."""
+    return frozenset(w for text in texts for w in _LOWER_WORD.findall(text))
+
+
+def is_common_word(name: str, lower_words: Collection[str]) -> bool:
+    """True when a recognised "name" is no name: a single capitalised English word that the article also writes
+    in lower case (a sentence or cell opener such as "Longest running show", "Earthquake" of a table cell), or a
+    phrase written without any capital ("jukebox musical")."""
+    text = name.strip()
+    if any(c.isalpha() for c in text) and not any(c.isupper() for c in text) and text.isascii():
+        return True
+    return " " not in text and "-" not in text and text[:1].isupper() and text[1:].islower() and \
+        text.lower() in lower_words and is_english_word(text)
+
+
+def annotate_text(text: str, offset: int = 0, lower_words: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Sentences of `text` with their entities, as JSON-able dicts with source offsets (shifted by `offset`).
+
+    `lower_words`: the words the whole article writes in lower case (see `is_common_word`)."""
     sentences = list(split_sentences(text, 0))
     return [{"start": offset + start, "end": offset + end, "entities": entities}
-            for (start, end), entities in zip(sentences, _entities(text, sentences, offset), strict=True)]
+            for (start, end), entities in zip(sentences, _entities(text, sentences, offset, lower_words),
+                                               strict=True)]
 
 
-def annotate_row(text: str, offset: int = 0) -> list[dict[str, Any]]:
+def annotate_row(text: str, offset: int = 0, lower_words: Collection[str] = ()) -> list[dict[str, Any]]:
     """A table row as one sentence (a row is quoted whole), its entities found cell by cell so that no entity
     spans two cells."""
     cells = [(m.start(), m.end()) for m in re.finditer(r"[^|]*[^|\s][^|]*", text)]
     cells = [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - len(text[a:b]) + len(text[a:b].rstrip()))
              for a, b in cells]
-    entities = [e for found in _entities(text, cells, offset) for e in found]
+    entities = [e for found in _entities(text, cells, offset, lower_words) for e in found]
     return [{"start": offset, "end": offset + len(text.rstrip()), "entities": sorted(entities)}]
 
 
-def _entities(text: str, pieces: list[tuple[int, int]], offset: int) -> list[list[list[Any]]]:
-    """The entities of each piece (start, end) of `text`, as [start, end, label] with source offsets."""
+def _entities(text: str, pieces: list[tuple[int, int]], offset: int,
+              lower_words: Collection[str] = ()) -> list[list[list[Any]]]:
+    """The entities of each piece (start, end) of `text`, as [start, end, label] with source offsets; names
+    that are common words of the article (`is_common_word`) are left out."""
     docs = english_pipeline().pipe([text[s:e] for s, e in pieces])
     out = []
     for (start, _), doc in zip(pieces, docs, strict=True):
@@ -163,13 +198,15 @@ def _entities(text: str, pieces: list[tuple[int, int]], offset: int) -> list[lis
         for ent in doc.ents:
             if ent.label_ not in ENTITY_TYPES:
                 continue
-            trimmed = _trimmed(ent)
+            trimmed = _trimmed(ent if ENTITY_TYPES[ent.label_] == "place" else _with_compounds(ent))
             if trimmed is None:
                 continue
             s, e = trimmed
             entities.append([offset + start + s, offset + start + e, ent.label_])
         entities += [[offset + start + s, offset + start + e, "PROPN"] for s, e in _proper_noun_runs(doc)
                      if not any(a < offset + start + e and offset + start + s < b for a, b, _ in entities)]
+        entities = [e for e in entities if ENTITY_TYPES[e[2]] not in {"name", "place"} or
+                    not is_common_word(text[e[0] - offset:e[1] - offset], lower_words)]
         entities.sort()
         out.append(entities)
     return out
@@ -178,8 +215,10 @@ def _entities(text: str, pieces: list[tuple[int, int]], offset: int) -> list[lis
 def annotate_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
     """Each chunk with its sentences and entities attached (as compact JSON in its metadata)."""
     out = []
+    lower_words = lower_case_words(c.text for c in chunks)
     for chunk in chunks:
-        sentences = (annotate_row if chunk.kind == ROW_KIND else annotate_text)(chunk.text, chunk.start)
+        sentences = (annotate_row if chunk.kind == ROW_KIND else annotate_text)(chunk.text, chunk.start,
+                                                                               lower_words)
         out.append(replace(chunk, annotations=json.dumps(sentences, separators=(",", ":"))))
     logger.info("Annotated %d chunks with sentences and entities", len(out))
     return out

@@ -76,7 +76,7 @@ class Router:
             kind = IntentKind.FACT
         ranking = bool(self.kb.ranking)
         focus = intent.focus
-        entry_noun = focus is not None and stem(focus.head) in {stem(self.kb.noun), stem(self.kb.nouns)}
+        entry_noun = focus is not None and stem(focus.head) in {stem(self.kb.noun), stem(self.kb.nouns), stem("entry")}
         listable = focus is not None and focus.plural and not intent.polar and not entry_noun and \
             intent.answer_type is not AnswerType.COUNT and (
                 bool(set(focus.heads or (focus.head,)) & NAME_NOUNS) or intent.answer_type in _VALUE_TYPES)
@@ -124,6 +124,8 @@ class Router:
         if kind is IntentKind.YES_NO:
             return [YesNo, Fact]
         # fact
+        if intent.entries and intent.answer_type is AnswerType.RANK and ranking:
+            return [EntryRank, Fact]  # "what position did X reach?"
         if len(intent.entries) == 1 and intent.relation in {"up", "down"} and ranking and \
                 intent.answer_type in {AnswerType.ENTRY, AnswerType.NAME, AnswerType.DESCRIPTION}:
             return [RankLookup, Fact]  # "which one comes right after X?"

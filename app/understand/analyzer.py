@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _TOKEN = re.compile(r"#\d{1,3}\b|\bno\.\s*\d{1,3}\b|[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _RANK_NOUNS = frozenset({"number", "no", "rank", "ranked", "position", "place", "spot", "ranking"})
+# nouns whose "what/which …" asks for a rank ("what position did X reach?"); "place" is also a location
+_RANK_VERBS = frozenset({"rank", "ranks", "ranked", "ranking"})  # "where does X rank?" is about ranks
+_RANK_FOCUS = frozenset({"rank", "ranking", "position", "spot", "standing", "placing", "placement"})
 _NUMBER_PATTERN = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")(?:st|nd|rd|th)?"
 _RANGE = re.compile(rf"\b(?:places?|ranks?|positions?|spots?|numbers?|from)\s+{_NUMBER_PATTERN}\s*(?:through|thru|to|"
                     rf"until|-|–)\s*{_NUMBER_PATTERN}\b")
@@ -69,6 +72,9 @@ class ArticleTerms:
         synonyms: everyday words mapped to the article's words, from the profile folder.
         translations: words of other languages mapped to the article's words, from the profile folder.
         vocabulary: folded words and stems the article uses.
+        owners: a name (as in `names`) -> the ranked entries whose sections or table rows mention it.
+        dated: a year -> the ranked entries whose sections or table rows mention it.
+        cells: another name a ranking table's row gives its entry (an alternative-name cell) -> that entry.
     """
 
     entries: Sequence[str]
@@ -78,6 +84,13 @@ class ArticleTerms:
     synonyms: dict[str, list[str]] = field(default_factory=dict)
     translations: dict[str, str] = field(default_factory=dict)
     vocabulary: Iterable[str] = ()
+    owners: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dated: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cells: dict[str, str] = field(default_factory=dict)
+
+
+# kinds whose questions are about the ranking itself: a name there stands for the entry it belongs to
+_RANK_KINDS = frozenset({IntentKind.RANK_LOOKUP, IntentKind.ENTRY_RANK, IntentKind.ORDER, IntentKind.COMPARE})
 
 
 class QuestionAnalyzer:
@@ -99,11 +112,14 @@ class QuestionAnalyzer:
         self._embed = embed_query
         self._min_confidence = min_confidence
         self._last = len(article.entries)
-        self._entry_forms = _forms({e: article.aliases.get(e, []) for e in article.entries})
+        self._entry_forms = _forms({e: article.aliases.get(e, []) + _leading_spans(e, article.entries)
+                                    for e in article.entries})
         self._entry_words = [fold(e) for e in article.entries]
         name_table = {n: article.aliases.get(n, []) for n in article.names if n not in article.entries}
         name_table |= {k: v for k, v in article.aliases.items() if k not in article.entries}
         self._name_forms = _forms(name_table)
+        self._cell_forms = sorted(((fold(part), entry) for part, entry in article.cells.items()),
+                                  key=lambda f: -len(f[0]))
         self._known_folded = {f for f, _ in self._entry_forms + self._name_forms}
         self._vocabulary = sorted({w for w in article.vocabulary if len(w) >= 6 and w.isalpha()})
         self._vocab_set = set(article.vocabulary)
@@ -171,6 +187,49 @@ class QuestionAnalyzer:
     def find_names(self, text: str) -> list[str]:
         """The article's other names (organisations, products, places) mentioned in the text."""
         return [n for _, n in sorted(_find(fold(text), self._name_forms))]
+
+    def entries_of(self, text: str, names: Sequence[str], *, quiet: bool = True) -> tuple[list[str], list[str]]:
+        """The ranked entries a question's names stand for, and the names left over.
+
+        A name belongs to an entry when only that entry's section (or table row) mentions it ("the Maule
+        earthquake" -> the row whose alternative-name cell says "Maule Earthquake"). A name several entries
+        mention is narrowed by the years the question gives, when they date exactly one of them ("the 2011
+        Japan one"); a name that shares an entry already found is taken as naming it too ("Tohoku ... in
+        Japan"). With no names, a year that only one entry mentions names that entry (`quiet`: nothing else
+        in the question is unknown to the article).
+        """
+        years = _YEAR.findall(text)
+        dated = {e for y in years for e in self._article.dated.get(y, ())}
+        found: list[tuple[int, str]] = []
+        left: list[str] = []
+        folded = fold(text)
+        for name in names:
+            owners = self._article.owners.get(name, ())
+            if len(owners) > 1:
+                owners = tuple(e for e in owners if e in dated) or owners
+            if len(owners) == 1:
+                found.append((folded.find(fold(name)), owners[0]))
+            else:
+                left.append(name)
+        found += _find(folded, self._cell_forms)
+        entries = [e for _, e in sorted(found)]
+        held = [form for form, entry in self._cell_forms if entry in entries and form in folded]
+        leftover = [n for n in left if not set(self._article.owners.get(n, ())) & set(entries) and
+                    not any(fold(n) in form for form in held)]
+        if not names and quiet:
+            for year in years:
+                owners = self._article.dated.get(year, ())
+                if len(owners) == 1:
+                    entries.append(owners[0])
+        return list(dict.fromkeys(entries)), leftover if entries else list(names)
+
+    def _position(self, text: str, entry: str) -> int:
+        """Where the text first names an entry, by its name, another form of it or a name its row gives it."""
+        folded = fold(text)
+        forms = [f for f, n in self._entry_forms + self._cell_forms if n == entry]
+        forms += [fold(n) for n, owners in self._article.owners.items() if owners == (entry,)]
+        hits = [i for i in (folded.find(f) for f in forms) if i >= 0]
+        return min(hits, default=len(folded))
 
     # -- ranks ----------------------------------------------------------------------------------------
     def read_ranks(self, text: str) -> tuple[list[int], int | None, int | None, str | None]:
@@ -298,17 +357,25 @@ class QuestionAnalyzer:
                               ranks=(ranks[0],), polar=True, injection=True, answer_type=AnswerType.RANK)
             return Intent(kind=IntentKind.OUT_OF_SCOPE, text="", raw=question, injection=injection)
         names = self.find_names(text)
+        folded = fold(text)
+        # a name inside an entry's own name ("Northern Sumatra" of "Off the West Coast of Northern Sumatra") is
+        # that entry, not a name to blank out of it
+        names = [n for n in names if not any(fold(n) in form and form != fold(n) and form in folded
+                                             for form, _ in self._entry_forms)]
         entries = self.find_entries(_blank_names(text, names, self._name_forms))
-        names = [n for n in names if n not in entries]
+        names = [n for n in names if not any(fold(n) in fold(e) for e in entries)]  # "Phantom" of "The Phantom …"
         ranks, top_n, bottom_n, direction = self.read_ranks(text)
         # the English parser reads what is left in Chinese as noise: it reads the English words only
         parsed = self._parser.parse(" ".join(_CJK.sub(" ", text).split()) if _CJK.search(text) else text)
         if parsed.focus is not None and _CJK.search(parsed.focus.phrase):
             parsed = dataclasses.replace(parsed, focus=None)
         known = {fold(x) for x in entries + names} | self._known_folded
-        if parsed.superlative and not (ranks or top_n or bottom_n or entries) and self._last:
+        if parsed.superlative and not (ranks or top_n or bottom_n or len(entries) > 1) and self._last:
             # "the biggest earthquake on the list" names an end of the ranking
             ranks = [self._last if parsed.superlative in BOTTOM_SUPERLATIVES else 1]
+            if parsed.polar and not entries:
+                # "was the most attended webinar about X?": the superlative is the subject, not a claim to check
+                entries, ranks = [self._article.entries[ranks[0] - 1]], []
         unknown_names, places = [], []
         for name, label in parsed.names:
             key = fold(re.sub(r"['’]s$", "", name))
@@ -325,9 +392,33 @@ class QuestionAnalyzer:
         answer_type = parsed.answer_type
         if answer_type is AnswerType.DESCRIPTION and kind in {IntentKind.RANK_LOOKUP, IntentKind.ENTRY_RANK}:
             answer_type = AnswerType.RANK
+        focus_head = parsed.focus.head if parsed.focus is not None else ""
+        if focus_head in _RANK_FOCUS and answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION}:
+            answer_type = AnswerType.RANK
+        elif kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP} and answer_type is AnswerType.NAME and \
+                entries and focus_head and focus_head not in _RANK_NOUNS and not (ranks or top_n or bottom_n or
+                                                                                  direction):
+            kind = IntentKind.FACT  # "in which theatre was X playing?" asks for a name of X's, not for its rank
+        unranked: list[str] = []
+        rank_words = bool(set(words(text)) & _RANK_VERBS)
+        if len(entries) == 1 and direction in {"up", "down"}:
+            # "is the Nias earthquake ranked above the Banda Sea one?": the other side of the comparison
+            owned, rest = self.entries_of(text, names, quiet=False)
+            if [e for e in owned if e not in entries]:
+                names = rest
+                entries = sorted(dict.fromkeys(entries + owned), key=lambda e: self._position(text, e))
+        elif not entries and (kind in _RANK_KINDS or direction or ranks or answer_type is AnswerType.RANK or
+                              rank_words):
+            owned, names = self.entries_of(text, names, quiet=not (unknown_names or places))
+            entries = owned or entries
+            asks_rank = kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP} or answer_type is AnswerType.RANK \
+                or focus_head in _RANK_NOUNS or rank_words
+            if not entries and names and asks_rank and not any(self._article.owners.get(n) for n in names):
+                unranked = names  # "which place did <a name of the intro> get?": the article doesn't rank it
         return Intent(
             kind=kind, text=text, raw=question, confidence=confidence, entries=tuple(entries), names=tuple(names),
             unknown_names=tuple(dict.fromkeys(unknown_names)), unranked_places=tuple(dict.fromkeys(places)),
+            unranked_names=tuple(unranked),
             ranks=tuple(ranks), top_n=top_n, bottom_n=bottom_n, relation=direction, answer_type=answer_type,
             wh=parsed.wh, focus=parsed.focus, polar=parsed.polar, negated=parsed.negated,
             terms=tuple(t for t in terms(text) if t not in {stem(fold(e)) for e in entries}),
@@ -338,7 +429,25 @@ class QuestionAnalyzer:
 def _forms(table: dict[str, list[str]]) -> list[tuple[str, str]]:
     forms = [(fold(name), name) for name in table]
     forms += [(fold(alias), name) for name, aliases in table.items() for alias in aliases]
-    return sorted({f for f in forms if f[0]}, key=lambda f: -len(f[0]))
+    return sorted({f for f in forms if f[0]}, key=lambda f: (-len(f[0]), f))
+
+
+def _leading_spans(name: str, entries: Sequence[str]) -> list[str]:
+    """The leading word spans of a multi-word entry name that identify it: two words or more, ending on a
+    content word, a prefix of no other entry, and holding a word no other entry's name has ("Open
+    Opportunities" of "Open Opportunities and the Acquisition Community")."""
+    tokens = name.split()
+    others = [fold(e) for e in entries if e != name]
+    other_words = {w for e in others for w in words(e)}
+    spans = []
+    for size in range(2, len(tokens)):
+        span = " ".join(tokens[:size]).rstrip(",:;.")
+        span_words = words(span)
+        if not span_words or span_words[-1] in STOPWORDS or any(o.startswith(fold(span)) for o in others):
+            continue
+        if any(w not in STOPWORDS and w not in other_words for w in span_words):
+            spans.append(span)
+    return spans
 
 
 def _find(folded: str, forms: list[tuple[str, str]]) -> list[tuple[int, str]]:

@@ -71,6 +71,8 @@ class Intent:
         names: other names from the article (organisations, products, places) that the question mentions.
         unknown_names: names the question mentions that the article never does.
         unranked_places: places named that are not among the ranked entries.
+        unranked_names: names of the article that a question about ranks gives, when none of them belongs to a
+            ranked entry (the article mentions them, but doesn't rank them).
         ranks: ranks referred to ("3rd", "runner-up", "last").
         top_n / bottom_n: a top-N or bottom-N request.
         relation: "higher", "lower", "between", "after" or "before" between entries or ranks.
@@ -92,6 +94,7 @@ class Intent:
     names: tuple[str, ...] = ()
     unknown_names: tuple[str, ...] = ()
     unranked_places: tuple[str, ...] = ()
+    unranked_names: tuple[str, ...] = ()
     ranks: tuple[int, ...] = ()
     top_n: int | None = None
     bottom_n: int | None = None

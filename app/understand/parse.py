@@ -4,6 +4,7 @@ expected answer type, whether it is a yes/no question or negated, and the names 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -33,16 +34,31 @@ class Parsed:
 class QuestionParser:
     """spaCy-based reading of a question's grammar (loaded lazily, shared by the process)."""
 
-    def __init__(self, noun: str = "entry", nouns: str = "entries") -> None:
-        self._entry_nouns = {noun.lower(), nouns.lower()}
+    def __init__(self, noun: str = "entry", nouns: str = "entries", title: str = "") -> None:
+        # "which entries …" asks for ranked entries whatever the article ranks
+        self._entry_nouns = {noun.lower(), nouns.lower(), "entry", "entries"}
+        # the superlatives of the title name what the ranking measures ("20 Largest Earthquakes")
+        self._criteria = frozenset(w.lower() for w in re.findall(r"[A-Za-z]+", title))
 
     def parse(self, text: str) -> Parsed:
         """Parse one question (cached: the same text parses once)."""
-        return _parse_cached(text, frozenset(self._entry_nouns))
+        return _parse_cached(text, frozenset(self._entry_nouns), self._criteria)
+
+
+def _ranking_superlative(token: Any, entry_nouns: frozenset[str], criteria: frozenset[str]) -> bool:
+    """A superlative said of what the article ranks: of its noun ("the biggest earthquake", "the most attended
+    webinar"), standing for it ("ranked as the largest"), or the one the title ranks by ("the longest run" of
+    "the longest-running shows")."""
+    if token.tag_ not in {"JJS", "RBS"}:
+        return False
+    heads = [token.head, token.head.head] if token.tag_ == "RBS" else [token.head]
+    if any(h.lemma_.lower() in entry_nouns or h.lower_ in entry_nouns for h in heads):
+        return True
+    return token.dep_ in {"attr", "pobj", "nsubj", "nsubjpass", "dobj"} or token.lower_ in criteria
 
 
 @lru_cache(maxsize=4096)
-def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
+def _parse_cached(text: str, entry_nouns: frozenset[str], criteria: frozenset[str] = frozenset()) -> Parsed:
     doc = english_pipeline()(text)
     wh_token = next((t for t in doc if t.tag_ in {"WDT", "WP", "WP$", "WRB"}), None)
     wh = wh_token.lower_ if wh_token is not None else None
@@ -63,8 +79,7 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     if polar:
         answer_type = AnswerType.YES_NO
     names = tuple((e.text, e.label_) for e in doc.ents if e.label_ in _NAME_LABELS)
-    superlative = next((t.lemma_.lower() for t in doc if t.tag_ in {"JJS", "RBS"} and (
-        t.head.lemma_.lower() in entry_nouns or t.head.lower_ in entry_nouns)), None)
+    superlative = next((t.lemma_.lower() for t in doc if _ranking_superlative(t, entry_nouns, criteria)), None)
     return Parsed(wh, answer_type, focus, polar, negated, names, superlative)
 
 

@@ -163,3 +163,31 @@ def test_router_falls_back_when_a_strategy_fails(bot: Chatbot, monkeypatch: pyte
     monkeypatch.setattr(router.strategies[RankLookup], "answer", broken)
     answer = bot.ask("Which city is ranked 8th?")
     assert answer.mode == "fallback" and answer.citations and answer.notice
+
+
+class TestNamesOfEntries:
+    """Names the article mentions, in rank questions: the entry a name belongs to, or a refusal that says the
+    article doesn't rank it (derived from the index, not written here)."""
+
+    def test_a_name_of_one_entry_is_answered_with_that_entry_s_rank(self, bot: Chatbot) -> None:
+        terms, kb = bot.engine.terms, bot.engine.kb
+        name, (entry,) = next((n, o) for n, o in terms.owners.items() if len(o) == 1 and kb.is_proper_name(n))
+        answer = bot.ask(f"Where does {name} rank?")
+        rank = kb.entry_for(entry).rank
+        assert not answer.abstained and answer.text.startswith(f"{entry} is ranked")
+        assert any(c.rank == rank for c in answer.citations)
+        # a fact question about the name is not turned into a rank answer
+        assert not bot.ask(f"Who founded {name}?").text.startswith(f"{entry} is ranked")
+
+    def test_a_name_no_entry_holds_is_not_ranked(self, bot: Chatbot) -> None:
+        terms, kb = bot.engine.terms, bot.engine.kb
+        name = next(n for n in terms.names if n not in terms.owners and n not in terms.entries and
+                    kb.is_proper_name(n))
+        draft = run(bot, Fact, f"Where does {name} rank?")
+        assert draft is not None and draft.abstained
+        assert f"mentions {name} but doesn't rank it" in draft.text and kb.ranking[0].name in draft.text
+
+    def test_a_place_the_article_never_mentions_is_refused_with_what_it_ranks(self, bot: Chatbot) -> None:
+        answer = bot.ask("Where does San Francisco rank here?")
+        assert answer.abstained and "doesn't mention San Francisco" in answer.text
+        assert bot.engine.kb.ranking[0].name in answer.text

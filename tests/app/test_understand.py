@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.chatbot import Chatbot
+from app.understand.analyzer import ArticleTerms, QuestionAnalyzer
 from app.understand.classifier import load_training_set
 from app.understand.hygiene import clean_question, strip_injection
 from app.understand.intent import AnswerType, IntentKind
@@ -138,3 +140,155 @@ def test_follow_ups_resolve_pronouns_pairs_and_neighbours(bot: Chatbot) -> None:
                             rank_of, entry_at)
     assert second in pair and third in pair
     assert second in analyzer.resolve("And the next one?", [(f"Tell me about {first}", "…")], rank_of, entry_at)
+
+
+# -- names that stand for a ranked entry ----------------------------------------------------------------------
+# A small ranking written for these tests: which entry's row mentions which name and which year is what ingest
+# derives (`app.compose.name_owners`, `entries_by_year`); here it is given directly.
+QUAKES = ["Valle Verde, Chile", "Offshore Maule, Chile", "Near the Coast of Honshu, Japan", "Off Sanriku, Japan"]
+QUAKE_OWNERS = {"Maule Earthquake": (QUAKES[1],), "Tohoku": (QUAKES[2],), "Japan": (QUAKES[2], QUAKES[3]),
+                "Chile": (QUAKES[0], QUAKES[1])}
+QUAKE_YEARS = {"1960": (QUAKES[0],), "2010": (QUAKES[1],), "2011": (QUAKES[2],), "1933": (QUAKES[3],),
+               "1977": (QUAKES[0], QUAKES[3])}
+
+
+def _analyzer(entries: list[str], noun: str, names: list[str] = (), owners: dict | None = None,
+              dated: dict | None = None, vocabulary: set[str] = frozenset(),
+              cells: dict | None = None) -> QuestionAnalyzer:
+    """A real analyzer (real spaCy parser) over the given article terms, without the intent classifier: every
+    question is a fact question unless its slots say otherwise."""
+    terms = ArticleTerms(entries=entries, noun=noun, names=list(names), owners=owners or {}, dated=dated or {},
+                         vocabulary=vocabulary, cells=cells or {})
+    return QuestionAnalyzer(terms, QuestionParser(noun, f"{noun}s"), None, lambda _: np.zeros(4, np.float32))
+
+
+# names an alternative-name cell of one row gives its entry
+QUAKE_CELLS = {"Nias Earthquake": QUAKES[2], "Good Friday Earthquake": QUAKES[0]}
+
+
+@pytest.fixture(scope="module")
+def quakes() -> QuestionAnalyzer:
+    return _analyzer(QUAKES, "earthquake", ["Maule Earthquake", "Tohoku", "Japan", "Chile", "Okal"], QUAKE_OWNERS,
+                     QUAKE_YEARS, vocabulary={"1960", "2010", "2011", "1933", "1977"}, cells=QUAKE_CELLS)
+
+
+@pytest.mark.parametrize(("question", "entries", "names"), [
+    # a name only one entry's row mentions stands for that entry in a question about order
+    ("Which quake comes right after the 2010 Maule earthquake in the list?", (QUAKES[1],), ()),
+    # a name two entries mention is narrowed by the question's year; a name of a found entry is absorbed
+    ("Is the 2010 Maule earthquake ranked above the 2011 Japan one?", (QUAKES[1], QUAKES[2]), ()),
+    ("Where does the Tohoku earthquake in Japan rank?", (QUAKES[2],), ()),
+    # with no name, a year that dates exactly one entry names it; one that dates two does not
+    ("Is the 1933 quake ranked above the 1960 one?", (QUAKES[3], QUAKES[0]), ()),
+    ("Is the 1977 quake ranked above the others?", (), ()),
+    # a name two entries mention and no year to tell them apart stays a name
+    ("Where does the Japan earthquake rank?", (), ("Japan",)),
+    # fact questions keep the name: the entry is used only for ranks, order and comparison
+    ("When did the Maule earthquake happen?", (), ("Maule Earthquake",)),
+    ("Who studied the Tohoku earthquake?", (), ("Tohoku",)),
+    # a name a table row's cell gives its entry, also as the other side of a comparison with a named entry
+    ("Where does the Good Friday earthquake rank?", (QUAKES[0],), ()),
+    ("Is the Nias earthquake ranked above Off Sanriku, Japan?", (QUAKES[2], QUAKES[3]), ()),
+    ("Is Off Sanriku, Japan ranked below the Nias earthquake?", (QUAKES[3], QUAKES[2]), ()),
+])
+def test_a_name_that_belongs_to_one_entry_stands_for_it_in_rank_questions(
+        quakes: QuestionAnalyzer, question: str, entries: tuple, names: tuple) -> None:
+    intent = quakes.analyze(question)
+    assert (intent.entries, intent.names) == (entries, names)
+
+
+def test_a_rank_question_about_a_name_no_entry_holds_is_marked_unranked(quakes: QuestionAnalyzer) -> None:
+    intent = quakes.analyze("Where does Okal rank?")
+    assert intent.entries == () and intent.unranked_names == ("Okal",)
+    assert quakes.analyze("What did Okal write?").unranked_names == ()  # not a question about ranks
+    assert quakes.analyze("Where does the Maule earthquake rank?").unranked_names == ()
+
+
+def test_a_distinctive_leading_span_of_an_entry_name_identifies_it() -> None:
+    webinars = ["Open Data and the Public Sector", "Open Source Tools for Teams", "Health Literacy Online",
+                "Plain Language Basics"]
+    analyzer = _analyzer(webinars, "webinar")
+    assert analyzer.find_entries("Which webinar comes right after the Open Data one?") == [webinars[0]]
+    assert analyzer.find_entries("What about the Open Source Tools session?") == [webinars[1]]
+    assert analyzer.find_entries("Did Health Literacy rank above Plain Language?") == [webinars[2], webinars[3]]
+    # "Open" alone starts two names: it identifies neither
+    assert analyzer.find_entries("Which open webinar came first?") == []
+
+
+def test_what_position_asks_for_a_rank() -> None:
+    analyzer = _analyzer(["Open Data and the Public Sector", "Health Literacy Online"], "webinar")
+    intent = analyzer.analyze("What position did the Health Literacy Online webinar reach?")
+    assert intent.entries == ("Health Literacy Online",) and intent.answer_type is AnswerType.RANK
+
+
+@pytest.mark.parametrize(("title", "question", "superlative"), [
+    ("20 Largest Earthquakes in the World", "Why is the 1933 Sanriku earthquake ranked as the largest ever?",
+     "large"),  # standing for the ranked noun
+    ("Top 5 Webinars of the Year", "Was the most attended webinar about security?", "most"),  # of its adjective
+    ("List of the longest-running Broadway shows", "Which show has had the longest run on Broadway?", "long"),
+    ("Top 5 Webinars of the Year", "Which webinar had the biggest audience?", None),  # not what the list ranks
+    ("Top 10 Cities", "Which city has the most startups?", None),
+    ("Top 10 Cities", "Which cities have at least 10 startups?", None),
+])
+def test_a_superlative_said_of_the_ranking_is_found(title: str, question: str, superlative: str | None) -> None:
+    noun = {"Earthquakes": "earthquake", "Webinars": "webinar", "shows": "show", "Cities": "city"}
+    head = next(v for k, v in noun.items() if k in title)
+    parser = QuestionParser(head, "cities" if head == "city" else f"{head}s", title)
+    assert parser.parse(question).superlative == superlative
+
+
+def test_which_entries_asks_for_ranked_entries_whatever_the_article_ranks() -> None:
+    parsed = QuestionParser("earthquake", "earthquakes").parse("Which entries are in Alaska?")
+    assert parsed.answer_type is AnswerType.ENTRY and parsed.focus is not None and parsed.focus.plural
+
+
+def test_a_superlative_subject_of_a_yes_no_question_is_the_entry_it_names(quakes: QuestionAnalyzer) -> None:
+    # "was the largest earthquake in Chile?" asks about entry 1, it claims no rank
+    intent = quakes.analyze("Was the largest earthquake in Chile?")
+    assert intent.entries == (QUAKES[0],) and intent.ranks == () and intent.names == ("Chile",)
+    # said of an entry, the superlative is a rank claim to check
+    claim = quakes.analyze("Is the Off Sanriku, Japan earthquake the largest?")
+    assert claim.entries == (QUAKES[3],) and claim.ranks == (1,)
+
+
+QUAKE_TABLE = """# 5 Largest Earthquakes of Zedland
+
+Ranked by moment magnitude.
+
+| # | Magnitude | Location | Alternative Name | Date |
+|---|---|---|---|---|
+| 1. | 9.5 | Valle Verde, Zedland | Verdano Earthquake | 1960-05-22 |
+| 2. | 9.2 | Northern Coast of Zedland | Good Friday Earthquake, Prince Wilmot Sound Earthquake | 1964-03-28 |
+| 3. | 9.1 | Off the Coast of Northern Coast of Zedland | Quarrel Sea Earthquake | 2004-12-26 |
+| 4. | 9.0 | Banda Islands | Orla Earthquake | 1952-11-04 |
+| 5. | 8.8 | Off Marlo, Zedland | Marlo Earthquake | 2010-02-27 |
+"""
+
+
+@pytest.mark.slow
+def test_a_table_s_cells_name_their_entry(tmp_path: Path, make_settings, embeddings) -> None:
+    """Derived from a real index of a table-shaped ranking: alternative-name cells (and the cell without the
+    ranked noun) stand for their row's entry in rank questions; a part of another entry's name does not."""
+    from app.compose import row_names
+
+    source = tmp_path / "quakes.md"
+    source.write_text(QUAKE_TABLE, encoding="utf-8")
+    bot = Chatbot(make_settings(source_path=source), embeddings=embeddings)
+    bot.warm_up()
+    entries = [e.name for e in bot.engine.kb.ranking]
+    cells = row_names(bot.engine.kb)
+    assert cells["Good Friday Earthquake"] == entries[1] and cells["Orla"] == entries[3]
+    assert "Northern Coast of Zedland" not in cells  # inside entry 3's own name: not distinctive
+    analyzer = bot.engine.analyzer
+    assert analyzer.analyze("Is the Marlo earthquake ranked above the Orla one?").entries == (entries[4], entries[3])
+    intent = analyzer.analyze("Which quake comes right after the Prince Wilmot Sound earthquake?")
+    assert intent.entries == (entries[1],)
+    answer = bot.ask("Is Banda Islands ranked above the Verdano earthquake?")
+    assert answer.text.startswith("No") and entries[0] in answer.text
+
+
+def test_a_name_inside_an_entry_s_own_name_does_not_hide_the_entry() -> None:
+    entries = ["Off the West Coast of Northern Zedland", "Northern Zedland, Inland", "Valle Verde"]
+    analyzer = _analyzer(entries, "earthquake", names=["Northern Zedland", "West Coast"])
+    intent = analyzer.analyze("Is the Off the West Coast of Northern Zedland quake ranked above Valle Verde?")
+    assert intent.entries == (entries[0], entries[2]) and intent.names == ()

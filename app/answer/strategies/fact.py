@@ -22,13 +22,19 @@ _ACCEPTED = {AnswerType.MONEY: AnswerType.MONEY, AnswerType.DATE: AnswerType.DAT
 
 
 def unknown_subject(evidence: Evidence, intent: Intent) -> Draft | None:
-    """An abstention when the question is about something the article never mentions: a place outside the
-    ranking, or a name the article doesn't contain."""
+    """An abstention when the question is about something the article never mentions (a place outside the
+    ranking, a name the article doesn't contain), or asks for the rank of a name the article mentions but
+    doesn't rank."""
     kb = evidence.kb
+    listed = name_list([e.name for e in kb.ranking])
     if intent.unranked_places and not intent.entries and not intent.names and kb.ranking:
         places = name_list(list(intent.unranked_places[:2]))
-        listed = name_list([e.name for e in kb.ranking])
-        return abstention(f"The article doesn't cover {places}: it ranks {kb.count_phrase()} ({listed}).")
+        return abstention(f"The article doesn't mention {places}: it ranks {kb.count_phrase()} ({listed}).")
+    if intent.unranked_names and not intent.entries and kb.ranking:
+        names = name_list(list(intent.unranked_names[:2]))
+        them = "it" if len(intent.unranked_names) == 1 else "them"
+        return abstention(f"The article mentions {names} but doesn't rank {them}: it ranks {kb.count_phrase()} "
+                          f"({listed}).")
     if intent.unknown_names and not intent.entries and not intent.names:
         return abstention(f"The article doesn't mention {name_list(list(intent.unknown_names[:2]))}.")
     return None
