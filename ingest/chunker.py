@@ -18,8 +18,9 @@ from ingest.structure import Article, Bullet, Section, Span
 
 # 4: profile stored with the index; 5: sentences and entities per chunk; 6: "$" kept; 7: table rows cited by their
 # name cell as written, letter-coded entries ("A01:2021 – …"), titles of HTML list items on their own line;
-# 8: a table row is one "row" chunk, not one chunk per cell
-CHUNKER_VERSION = "8"
+# 8: a table row is one "row" chunk, not one chunk per cell; 9: a table row's cells (header, offsets) stored in the
+# structure
+CHUNKER_VERSION = "9"
 INTRO_SECTION = "Introduction"
 NOTES_SECTION = "Notes"
 METHODOLOGY_SECTION = "Methodology"

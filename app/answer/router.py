@@ -15,7 +15,7 @@ from app.answer.strategies.conversation import Greeting, OutOfScope
 from app.answer.strategies.fact import Fact, misplaced, unknown_subject
 from app.answer.strategies.overview import Explain, Overview
 from app.answer.strategies.ranking import EntryRank, Order, RankLookup
-from app.answer.strategies.selection import Filter, ListEntities, Recommend
+from app.answer.strategies.selection import ColumnFilter, Filter, ListEntities, Recommend
 from app.answer.strategies.summary import Summary
 from app.answer.strategies.yes_no import YesNo
 from app.retrieval import Retrieval
@@ -52,7 +52,8 @@ class Router:
         self.evidence = evidence
         self.kb = evidence.kb
         self.strategies: dict[type[Strategy], Strategy] = {
-            cls: cls(evidence) for cls in (RankLookup, EntryRank, Order, Compare, Filter, ListEntities, Recommend,
+            cls: cls(evidence) for cls in (RankLookup, EntryRank, Order, Compare, Filter, ColumnFilter, ListEntities,
+                                           Recommend,
                                            Explain, Overview, Summary, Fact, YesNo, Greeting, OutOfScope)}
 
     def chain(self, intent: Intent, signals: Signals | None = None) -> list[type[Strategy]]:
@@ -75,8 +76,11 @@ class Router:
         if kind in {IntentKind.OVERVIEW, IntentKind.EXPLAIN} and intent.answer_type in _SPECIFIC:
             kind = IntentKind.FACT
         ranking = bool(self.kb.ranking)
+        if ranking and not intent.polar and self.strategies[ColumnFilter].column(intent):
+            return [ColumnFilter, Filter, Fact]  # "which ones have a magnitude of 9 or more?": a table column
         focus = intent.focus
-        entry_noun = focus is not None and stem(focus.head) in {stem(self.kb.noun), stem(self.kb.nouns)}
+        # "entries" names what any ranking ranks, whatever the article calls it
+        entry_noun = focus is not None and stem(focus.head) in {stem(self.kb.noun), stem(self.kb.nouns), stem("entry")}
         listable = focus is not None and focus.plural and not intent.polar and not entry_noun and \
             intent.answer_type is not AnswerType.COUNT and (
                 bool(set(focus.heads or (focus.head,)) & NAME_NOUNS) or intent.answer_type in _VALUE_TYPES)

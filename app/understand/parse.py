@@ -10,7 +10,7 @@ from typing import Any
 
 from app.understand.intent import AnswerType, Focus
 from ingest.annotate import english_pipeline
-from ingest.core.lexicon import MONEY_VERBS, TYPE_NOUNS, WH_TYPES
+from ingest.core.lexicon import COMPARING_PREPOSITIONS, DOWNWARD_COMPARATIVES, MONEY_VERBS, TYPE_NOUNS, WH_TYPES
 
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
 _LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "give", "know", "mention", "list",
@@ -28,6 +28,68 @@ class Parsed:
     negated: bool
     names: tuple[tuple[str, str], ...]  # (text, spaCy label)
     superlative: str | None = None  # a superlative said of what the article ranks ("the biggest earthquake")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A value compared with a number in a question: "magnitude 9 or more" -> (">=", 9.0, ("magnitude", …)).
+    `words` are the question's nouns, the one the number measures first: where to look for the compared column."""
+
+    op: str  # one of ">", ">=", "<", "<="
+    value: float
+    words: tuple[str, ...]
+
+    def holds(self, value: float) -> bool:
+        """True when `value` satisfies the comparison."""
+        return {">": value > self.value, ">=": value >= self.value, "<": value < self.value,
+                "<=": value <= self.value}[self.op]
+
+
+def comparison(text: str) -> Comparison | None:
+    """The comparison of a value with a number that a question makes ("more than 7,000 performances", "magnitude
+    9 or more", "at least 9.1", "under 8.5"), read off its parse; None when it makes none."""
+    return _comparison_cached(text)
+
+
+@lru_cache(maxsize=1024)
+def _comparison_cached(text: str) -> Comparison | None:
+    doc = english_pipeline()(text)
+    for number in (t for t in doc if t.tag_ == "CD" or t.like_num):
+        try:
+            value = float(number.text.replace(",", ""))
+        except ValueError:
+            continue
+        op = _operator(doc, number)
+        if op is None:
+            continue
+        measured = number.head
+        while measured.pos_ not in {"NOUN", "PROPN"} and measured.head.i != measured.i:
+            measured = measured.head
+        nouns = [t for t in doc if t.pos_ in {"NOUN", "PROPN", "VERB", "ADJ"} and t.i != number.i
+                 and not t.like_num and t.tag_ not in {"JJR", "RBR", "JJS", "RBS"}]
+        ordered = ([measured] if measured.pos_ in {"NOUN", "PROPN"} else []) + [t for t in nouns if t.i != measured.i]
+        return Comparison(op, value, tuple(t.lower_ for t in ordered))
+    return None
+
+
+def _operator(doc: Any, number: Any) -> str | None:
+    """How a number is compared in its question: "N or more" (>=), "more than N" (>), "at least N" (>=),
+    "over N" (>), or None."""
+    def down(word: Any) -> bool:
+        return word.lower_ in DOWNWARD_COMPARATIVES
+
+    skip = 1 if number.i + 1 < len(doc) and number.head.i == number.i + 1 else 0  # "101 floors or fewer"
+    after = doc[number.i + 1 + skip:number.i + 3 + skip]
+    if len(after) == 2 and after[0].lower_ == "or" and after[1].tag_ in {"JJR", "RBR"}:
+        return "<=" if down(after[1]) else ">="
+    before = doc[max(0, number.i - 2):number.i]
+    if len(before) == 2 and before[1].lower_ == "than" and before[0].tag_ in {"JJR", "RBR"}:
+        return "<" if down(before[0]) else ">"
+    if len(before) == 2 and before[0].lower_ == "at" and before[1].tag_ in {"JJS", "RBS"}:
+        return "<=" if down(before[1]) else ">="
+    if before and before[-1].lower_ in COMPARING_PREPOSITIONS:
+        return "<" if down(before[-1]) else ">"
+    return None
 
 
 class QuestionParser:

@@ -12,11 +12,13 @@ from app.answer.strategies.conversation import Greeting, OutOfScope
 from app.answer.strategies.fact import Fact
 from app.answer.strategies.overview import Explain, Overview
 from app.answer.strategies.ranking import EntryRank, Order, RankLookup
-from app.answer.strategies.selection import Filter, ListEntities, Recommend
+from app.answer.strategies.selection import ColumnFilter, Filter, ListEntities, Recommend
 from app.answer.strategies.summary import Summary
 from app.answer.strategies.yes_no import YesNo
 from app.chatbot import Chatbot
+from app.understand.parse import comparison
 from app.verify import template_defects
+from ingest.core.settings import Settings
 
 
 def run(bot: Chatbot, cls: type[Strategy], question: str) -> Draft | None:
@@ -163,3 +165,100 @@ def test_router_falls_back_when_a_strategy_fails(bot: Chatbot, monkeypatch: pyte
     monkeypatch.setattr(router.strategies[RankLookup], "answer", broken)
     answer = bot.ask("Which city is ranked 8th?")
     assert answer.mode == "fallback" and answer.citations and answer.notice
+
+
+# -- an article whose ranking is a table ---------------------------------------------------------------------------
+TOWERS = """# The Tallest Towers
+
+Towers ranked by height to the architectural top.
+
+| Rank | Tower | City | Height (m) | Floors | Completed | Notes |
+|---|---|---|---|---|---|---|
+| 1. | Aurora Needle | Dubai | 828 | 163 | 2010 | Tallest building since 2010 |
+| 2. | Meridian Tower | Shanghai | 632 | 128 | 2015 | Twisting facade; fastest lifts of its time |
+| 3. | Crown Point | Mecca | 601 | 120 | 2012 | Largest clock face in the world |
+| 4. | Harbor One | Shenzhen | 599 | 115 | 2017 |  |
+| 5. | Lotus Spire | Seoul | 555 | 123 | 2017 | Tallest in the country |
+| 6. | Marina Crest | Dubai | 413 | 101 | 2012 | Residential tower |
+"""
+
+
+@pytest.fixture(scope="module")
+def table_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
+    """A warmed-up Chatbot over a small article whose ranking is a markdown table."""
+    root = tmp_path_factory.mktemp("table-bot")
+    source = root / "towers.md"
+    source.write_text(TOWERS, encoding="utf-8")
+    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "fb.jsonl"),
+                      embeddings=embeddings)
+    chatbot.warm_up()
+    return chatbot
+
+
+def row_text(rank: int) -> str:
+    return next(line.strip("| ") for line in TOWERS.splitlines() if line.startswith(f"| {rank}. "))
+
+
+class TestTableRows:
+    def test_rank_answer_gives_the_rows_values_under_their_headers_cited_to_the_row(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, RankLookup, "Which tower is ranked 2nd?")
+        assert draft and draft.text.startswith("Meridian Tower is ranked 2nd of the 6 towers: City: Shanghai; ")
+        assert "Height (m): 632; Floors: 128; Completed: 2015" in draft.text
+        assert [c.quote for c in draft.citations] == [row_text(2)]  # the verbatim row
+        assert "|" not in draft.text
+
+    def test_empty_cells_are_left_out(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, RankLookup, "Which tower is 4th?")
+        assert draft and "Completed: 2017." in draft.text and "Notes" not in draft.text
+
+    def test_a_question_about_an_entry_gets_its_cells_not_only_its_rank(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, EntryRank, "What kind of record does Crown Point hold?")
+        assert draft and "3rd" in draft.text and "Largest clock face in the world" in draft.text
+        assert "Largest clock face in the world" in table_bot.ask("What is special about Crown Point?").text
+
+    def test_a_quoted_row_reads_as_labelled_values(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, Fact, "Which tower has a twisting facade?")
+        assert draft and "Meridian Tower (2nd): City: Shanghai; Height (m): 632" in draft.text
+        assert "|" not in draft.text and row_text(2) in [c.quote for c in draft.citations]
+
+    def test_filter_by_a_name_scans_every_entry(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, Filter, "Which entries are in Dubai?")
+        assert draft and sections(draft) == {"1. Aurora Needle", "6. Marina Crest"}
+        assert "Aurora Needle and Marina Crest" in table_bot.ask("Which entries are in Dubai?").text
+
+    @pytest.mark.parametrize(("question", "ranks"), [
+        ("Which towers have a height of at least 600?", [1, 2, 3]),
+        ("Which towers have more than 120 floors?", [1, 2, 5]),
+        ("Which towers have 101 floors or fewer?", [6]),
+    ])
+    def test_column_filter_compares_the_column_the_question_names(self, table_bot: Chatbot, question: str,
+                                                                  ranks: list[int]) -> None:
+        draft = run(table_bot, ColumnFilter, question)
+        assert draft and [c.rank for c in draft.citations] == ranks
+        assert [c.quote for c in draft.citations] == [row_text(r) for r in ranks]
+        assert table_bot.ask(question).citations == draft.citations  # the router picks it
+
+    def test_column_filter_with_no_match_says_so_and_names_the_extreme(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, ColumnFilter, "Which towers have more than 200 floors?")
+        assert draft and draft.text.startswith("None of the 6 towers") and "163" in draft.text
+
+    def test_column_filter_stays_out_without_a_comparison_or_a_column(self, table_bot: Chatbot, bot: Chatbot) -> None:
+        assert run(table_bot, ColumnFilter, "Which tower is ranked 2nd?") is None
+        assert run(bot, ColumnFilter, "Which cities have more than 500 AI companies?") is None  # prose: no columns
+
+
+@pytest.mark.parametrize(("question", "op", "value", "first_word"), [
+    ("Which earthquakes reached magnitude 9 or more?", ">=", 9.0, "magnitude"),
+    ("Which shows ran for more than 7,000 performances?", ">", 7000.0, "performances"),
+    ("Which quakes had a magnitude of at least 9.1?", ">=", 9.1, "magnitude"),
+    ("Which shows had fewer than 6000 performances?", "<", 6000.0, "performances"),
+    ("Which towers are under 500 metres?", "<", 500.0, "metres"),
+])
+def test_comparison_is_read_off_the_parse(question: str, op: str, value: float, first_word: str) -> None:
+    found = comparison(question)
+    assert found is not None and (found.op, found.value, found.words[0]) == (op, value, first_word)
+
+
+@pytest.mark.parametrize("question", ["What is number 5 on the list?", "Which happened in 1960?", "Top 3?"])
+def test_no_comparison_without_a_comparative(question: str) -> None:
+    assert comparison(question) is None

@@ -32,7 +32,7 @@ class RankLookup(Strategy):
         for rank in intent.ranks:
             entry = kb.entry_at(rank)
             if entry is not None:
-                draft.say(self.rank_line(entry), entry)
+                self.say_rank(draft, entry)
         if len(intent.ranks) == 1 and (entry := kb.entry_at(intent.ranks[0])) is not None:
             self.and_what_was_asked(draft, entry, intent, retrieval)
         return draft
@@ -80,7 +80,7 @@ class EntryRank(Strategy):
                       f"{kb.count_phrase()}, so it is {'' if inside else 'not '}in the {where} {n}.", entry)
             return draft
         draft = Draft(mode="ranking")
-        draft.say(self.rank_line(entry), entry)
+        self.say_rank(draft, entry)
         self.and_what_was_asked(draft, entry, intent, retrieval)
         return draft
 
@@ -90,7 +90,7 @@ class EntryRank(Strategy):
         claimed = kb.entry_at(asserted)
         draft = Draft(mode="ranking")
         if entry.rank == asserted:
-            draft.say(("Yes. " if intent.polar else "") + self.rank_line(entry), entry)
+            self.say_rank(draft, entry, "Yes. " if intent.polar else "")
             return draft
         if claimed is None:
             draft.say(f"{'No. ' if intent.polar else ''}{entry.name} is ranked {ordinal(entry.rank)}; the "

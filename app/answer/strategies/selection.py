@@ -7,9 +7,10 @@ import re
 
 from app.answer.draft import Draft, abstention, name_list
 from app.answer.strategies.base import Strategy
-from app.knowledge import RankEntry, Sentence
+from app.knowledge import Cell, RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent
+from app.understand.parse import Comparison, comparison
 from ingest.core.lexicon import INSTITUTION_HEADS, NAME_NOUNS, ordinal
 from ingest.core.text import fold, stem
 
@@ -100,6 +101,85 @@ class Filter(_AcrossEntries):
                     found.add(entry.name)
                     out.append((entry, sentence))
         return out
+
+
+_PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?$")
+_OP_WORDS = {">=": "of {} or more", ">": "above {}", "<=": "of {} or less", "<": "below {}"}
+
+
+class ColumnFilter(Strategy):
+    """"Which earthquakes reached magnitude 9 or more?", "Which shows ran more than 7,000 performances?": every
+    table row whose value in the compared column (the column whose header the question's words name) satisfies
+    the comparison, each cited to its row."""
+
+    def column(self, intent: Intent) -> tuple[Comparison, str] | None:
+        """The comparison the question makes and the numeric column it compares, or None."""
+        columns = self._numeric_columns()
+        if not columns:
+            return None
+        asked = comparison(intent.text)
+        if asked is None:
+            return None
+        header = _header_named(list(columns), asked.words) or self._header_meant(list(columns), asked.words)
+        return (asked, header) if header else None
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        found = self.column(intent)
+        if found is None:
+            return None
+        asked, header = found
+        values = self._numeric_columns()[header]
+        wanted = _OP_WORDS[asked.op].format(f"{asked.value:,g}")
+        draft = Draft()
+        hits = [(e, c) for e, c, v in values if asked.holds(v)]
+        if not hits:
+            best = max(values, key=lambda t: t[2]) if ">" in asked.op else min(values, key=lambda t: t[2])
+            entry, cell, _ = best
+            extreme = "highest" if ">" in asked.op else "lowest"
+            draft.say(f"None of {self.kb.count_phrase()} has {header} {wanted}: the {extreme} is {cell.text} "
+                      f"({entry.name}, {ordinal(entry.rank)}).", self.kb.row_of(entry) or entry)
+            return draft
+        draft.note(f"{len(hits)} of {self.kb.count_phrase()} {'has' if len(hits) == 1 else 'have'} {header} "
+                   f"{wanted}:")
+        for entry, cell in hits:
+            draft.say(f"{entry.name} ({ordinal(entry.rank)}): {header}: {cell.text}", self.kb.row_of(entry) or entry)
+        return draft
+
+    def _numeric_columns(self) -> dict[str, list[tuple[RankEntry, Cell, float]]]:
+        """Each column header whose cells are plain numbers in most rows, with each row's cell and value."""
+        by_header: dict[str, list[tuple[RankEntry, Cell]]] = {}
+        for entry in self.kb.ranking:
+            for cell in entry.cells:
+                if cell.header:
+                    by_header.setdefault(cell.header, []).append((entry, cell))
+        out: dict[str, list[tuple[RankEntry, Cell, float]]] = {}
+        for header, cells in by_header.items():
+            numbers = [(e, c, float(c.text.strip().replace(",", ""))) for e, c in cells
+                       if _PLAIN_NUMBER.match(c.text.strip())]
+            if len(numbers) * 5 >= len(self.kb.ranking) * 3:
+                out[header] = numbers
+        return out
+
+    def _header_meant(self, headers: list[str], words: tuple[str, ...]) -> str | None:
+        """The header closest in meaning to the noun the number measures, when it is close enough."""
+        if not words:
+            return None
+        vectors = self.kb.embed([words[0], *headers])
+        scores = vectors[1:] @ vectors[0]
+        best = int(scores.argmax())
+        return headers[best] if scores[best] >= self.evidence.limits.focus_similarity else None
+
+
+def _header_named(headers: list[str], words: tuple[str, ...]) -> str | None:
+    """The header one of the question's words names: the same stem, or one a short form of the other ("Mag" for
+    "magnitude"); the words are tried in order (the noun the number measures first)."""
+    for word in words:
+        w = fold(word)
+        for header in headers:
+            for part in re.findall(r"[^\W\d_]{3,}", fold(header)):
+                if stem(part) == stem(w) or (len(w) >= 3 and (w.startswith(part) or part.startswith(w))):
+                    return header
+    return None
 
 
 class Recommend(_AcrossEntries):
