@@ -72,6 +72,19 @@ def _comparison_cached(text: str) -> Comparison | None:
     return None
 
 
+def particles(text: str) -> frozenset[str]:
+    """The particles of a text's phrasal verbs ("moved up" -> "up", "slides down" -> "down", but not the "up" of
+    "subsidies up to $2M"): in a phrasal verb the particle carries the meaning a match must share (up, not down)."""
+    return _particles_cached(text)
+
+
+@lru_cache(maxsize=8192)
+def _particles_cached(text: str) -> frozenset[str]:
+    doc = english_pipeline()(text)
+    return frozenset(t.lower_ for t in doc if t.head.pos_ == "VERB" and (
+        t.dep_ == "prt" or (t.dep_ == "advmod" and t.is_stop and t.i == t.head.i + 1 and t.pos_ in {"ADV", "ADP"})))
+
+
 def _operator(doc: Any, number: Any) -> str | None:
     """How a number is compared in its question: "N or more" (>=), "more than N" (>), "at least N" (>=),
     "over N" (>), or None."""

@@ -16,7 +16,7 @@ from app.answer.strategies.selection import ColumnFilter, Filter, ListEntities, 
 from app.answer.strategies.summary import Summary
 from app.answer.strategies.yes_no import YesNo
 from app.chatbot import Chatbot
-from app.understand.parse import comparison
+from app.understand.parse import comparison, particles
 from app.verify import template_defects
 from ingest.core.settings import Settings
 
@@ -262,3 +262,52 @@ def test_comparison_is_read_off_the_parse(question: str, op: str, value: float, 
 @pytest.mark.parametrize("question", ["What is number 5 on the list?", "Which happened in 1960?", "Top 3?"])
 def test_no_comparison_without_a_comparative(question: str) -> None:
     assert comparison(question) is None
+
+
+FRAMEWORKS = """# The Top 4 Web Frameworks of 2025
+
+Four frameworks, ranked by developer adoption this year.
+
+## 1. Alpha
+
+Alpha moved up from third place this year. Its compiler is the fastest of the four.
+
+## 2. Beta
+
+Beta slid down from first place. Its community still answers questions within hours.
+
+## 3. Gamma
+
+Gamma climbed up two places after its new release. Its templates are easy to learn.
+
+## 4. Delta
+
+Delta kept its place. Prices for its hosting start from $5 and go up to $40 a month.
+"""
+
+
+@pytest.fixture(scope="module")
+def prose_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
+    """A warmed-up Chatbot over a small ranking written as headed prose."""
+    root = tmp_path_factory.mktemp("prose-bot")
+    source = root / "frameworks.md"
+    source.write_text(FRAMEWORKS, encoding="utf-8")
+    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "fb.jsonl"),
+                      embeddings=embeddings)
+    chatbot.warm_up()
+    return chatbot
+
+
+class TestPhrasalFilter:
+    def test_every_entry_whose_verb_shares_the_questions_particle(self, prose_bot: Chatbot) -> None:
+        up = run(prose_bot, Filter, "Which frameworks moved up compared with last year?")
+        assert up and sections(up) == {"1. Alpha", "3. Gamma"}  # not Delta's "go up to $40"
+        down = run(prose_bot, Filter, "Which frameworks moved down?")
+        assert down and sections(down) == {"2. Beta"}
+
+    def test_particles_are_read_off_the_parse(self) -> None:
+        assert particles("Which categories moved up compared with the previous edition?") == {"up"}
+        assert particles("Which categories moved down?") == {"down"}
+        assert particles("Moving up from the fifth position, it leads.") == {"up"}
+        assert particles("It comes with subsidies up to $2.8M for breakthroughs.") == frozenset()
+        assert particles("Which shows were still running?") == frozenset()  # an adverb before its verb

@@ -10,9 +10,9 @@ from app.answer.strategies.base import Strategy
 from app.knowledge import Cell, RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent
-from app.understand.parse import Comparison, comparison
+from app.understand.parse import Comparison, comparison, particles
 from ingest.core.lexicon import INSTITUTION_HEADS, NAME_NOUNS, ordinal
-from ingest.core.text import fold, stem
+from ingest.core.text import fold, stem, words
 
 
 class _AcrossEntries(Strategy):
@@ -60,13 +60,15 @@ class Filter(_AcrossEntries):
                 return draft
         if not self.evidence.asked_terms(intent):
             return None
-        ranked = self.best_per_entry(intent, retrieval)
-        if not ranked:
-            return None
-        top = ranked[0][2]
-        matches = [(e, s) for e, s, score in ranked if score >= self.evidence.limits.match_ratio * top and
-                   self.evidence.coverage(intent, s) > 0][:5]
-        matches += self._named_outside_entries(intent, retrieval, {e.name for e, _ in matches})
+        matches = self._sharing_particles(intent, retrieval)
+        if not matches:
+            ranked = self.best_per_entry(intent, retrieval)
+            if not ranked:
+                return None
+            top = ranked[0][2]
+            matches = [(e, s) for e, s, score in ranked if score >= self.evidence.limits.match_ratio * top and
+                       self.evidence.coverage(intent, s) > 0][:5]
+            matches += self._named_outside_entries(intent, retrieval, {e.name for e, _ in matches})
         if not matches:
             return None
         draft = Draft()
@@ -80,6 +82,22 @@ class Filter(_AcrossEntries):
             self.quote(draft, sentence, prefix=f"{who}: ")
         return draft
 
+
+    def _sharing_particles(self, intent: Intent, retrieval: Retrieval) -> list[tuple[RankEntry, Sentence]]:
+        """When the question's verb is phrasal ("moved up"), every entry with a sentence whose verb has the same
+        particle ("Moving up from …"), each with its best such sentence; empty when no entry, or every entry, has
+        one (then the particle picks out nothing)."""
+        wanted = particles(intent.text)
+        if not wanted:
+            return []
+        kb = self.kb
+        holding = {e.name: [s for s in kb.entry_sentences(e) if wanted <= set(words(s.text))
+                            and wanted <= particles(s.text)] for e in kb.ranking}
+        holding = {name: sentences for name, sentences in holding.items() if sentences}
+        if not holding or len(holding) == len(kb.ranking):
+            return []
+        scores = self.evidence.score(intent, retrieval, [s for ss in holding.values() for s in ss])
+        return [(e, max(holding[e.name], key=lambda s: scores[s.index])) for e in kb.ranking if e.name in holding]
 
     def _named_outside_entries(self, intent: Intent, retrieval: Retrieval,
                                found: set[str]) -> list[tuple[RankEntry, Sentence]]:
