@@ -221,6 +221,18 @@ class TestTableRows:
         assert draft and "Meridian Tower (2nd): City: Shanghai; Height (m): 632" in draft.text
         assert "|" not in draft.text and row_text(2) in [c.quote for c in draft.citations]
 
+    def test_overview_and_explain_give_the_rank_with_the_rows_values_once(self, table_bot: Chatbot) -> None:
+        for cls, question in ((Overview, "Tell me about Crown Point"), (Explain, "Why is Crown Point third?")):
+            draft = run(table_bot, cls, question)
+            assert draft and draft.text.startswith("Crown Point is ranked 3rd of the 6 towers: City: Mecca;")
+            assert draft.text.count("Height (m)") == 1 and [c.quote for c in draft.citations] == [row_text(3)]
+
+    def test_compare_gives_each_rows_values_once(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, Compare, "Compare Aurora Needle and Lotus Spire")
+        assert draft and "Aurora Needle is ranked 1st of the 6 towers: City: Dubai; Height (m): 828" in draft.text
+        assert "Lotus Spire is ranked 5th of the 6 towers: City: Seoul; Height (m): 555" in draft.text
+        assert draft.text.count("Height (m)") == 2 and "highlights" not in draft.text
+
     def test_filter_by_a_name_scans_every_entry(self, table_bot: Chatbot) -> None:
         draft = run(table_bot, Filter, "Which entries are in Dubai?")
         assert draft and sections(draft) == {"1. Aurora Needle", "6. Marina Crest"}

@@ -18,6 +18,9 @@ class Overview(Strategy):
             return None
         draft = Draft()
         for entry in entries[:3]:
+            if entry.cells:  # a table row: its rank and its values under their headers
+                self.say_rank(draft, entry)
+                continue
             draft.say(self.rank_line(entry), entry)
             self.bullets(draft, entry, limit=3 if len(entries) == 1 else 2)
         return draft
@@ -38,8 +41,9 @@ class Explain(Strategy):
             draft = EntryRank(self.evidence).premise(entry, intent.ranks[0], intent)
         else:
             draft = Draft()
-            draft.say(self.rank_line(entry), entry)
-        own = self.kb.entry_sentences(entry)
+            self.say_rank(draft, entry)  # a table row's values come with its rank
+        said = None if corrected or not entry.cells else self.kb.row_of(entry)  # the row went with the rank
+        own = [s for s in self.kb.entry_sentences(entry) if s is not said]
         if not own:
             return draft
         scores = self.evidence.score(intent, retrieval, own)
