@@ -171,6 +171,8 @@ class Router:
         """Questions about places or names the article never mentions are refused before any strategy runs."""
         if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE} or intent.polar:
             return None
+        if self.kb.ranking and self.strategies[ColumnFilter].column(intent):
+            return None  # a comparison over a table column: its number is a value, not a subject to look for
         refusal = unknown_subject(self.evidence, intent)
         focus = intent.focus
         # a focus in the language of questions ("overview", "gist", "criteria") is no topic to look for

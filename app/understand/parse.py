@@ -10,7 +10,14 @@ from typing import Any
 
 from app.understand.intent import AnswerType, Focus
 from ingest.annotate import english_pipeline
-from ingest.core.lexicon import COMPARING_PREPOSITIONS, DOWNWARD_COMPARATIVES, MONEY_VERBS, TYPE_NOUNS, WH_TYPES
+from ingest.core.lexicon import (
+    COMPARING_PREPOSITIONS,
+    DOWNWARD_COMPARATIVES,
+    MONEY_VERBS,
+    TIME_COMPARISONS,
+    TYPE_NOUNS,
+    WH_TYPES,
+)
 
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
 _LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "give", "know", "mention", "list",
@@ -38,6 +45,7 @@ class Comparison:
     op: str  # one of ">", ">=", "<", "<="
     value: float
     words: tuple[str, ...]
+    year: bool = False  # a year compared by a time preposition ("before 1950"): compared with a date column
 
     def holds(self, value: float) -> bool:
         """True when `value` satisfies the comparison."""
@@ -60,15 +68,20 @@ def _comparison_cached(text: str) -> Comparison | None:
         except ValueError:
             continue
         op = _operator(doc, number)
+        previous = doc[number.i - 1].lower_ if number.i else ""
+        year = op is None and previous in TIME_COMPARISONS and value.is_integer() and 1000 <= value <= 2999
+        if year:
+            op = TIME_COMPARISONS[previous]
         if op is None:
             continue
         measured = number.head
         while measured.pos_ not in {"NOUN", "PROPN"} and measured.head.i != measured.i:
             measured = measured.head
-        nouns = [t for t in doc if t.pos_ in {"NOUN", "PROPN", "VERB", "ADJ"} and t.i != number.i
-                 and not t.like_num and t.tag_ not in {"JJR", "RBR", "JJS", "RBS"}]
-        ordered = ([measured] if measured.pos_ in {"NOUN", "PROPN"} else []) + [t for t in nouns if t.i != measured.i]
-        return Comparison(op, value, tuple(t.lower_ for t in ordered))
+        nouns = [t for t in doc if t.is_alpha and not t.is_stop and t.i != number.i
+                 and t.tag_ not in {"JJR", "RBR", "JJS", "RBS", "WDT", "WP", "WRB"}]
+        first = [measured] if measured.pos_ in {"NOUN", "PROPN"} else []
+        ordered = first + [t for t in nouns if all(t.i != f.i for f in first)]
+        return Comparison(op, value, tuple(t.lower_ for t in ordered), year)
     return None
 
 

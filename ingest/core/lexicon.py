@@ -83,6 +83,8 @@ LOWER_WORDS = frozenset({"lower", "below", "behind", "worse", "after"})
 DOWNWARD_COMPARATIVES = frozenset({"less", "fewer", "lower", "smaller", "under", "below", "beneath", "shorter",
                                    "earlier", "cheaper", "most"})
 COMPARING_PREPOSITIONS = frozenset({"over", "above", "beyond", "under", "below", "beneath", "exceeding"})
+# prepositions that compare a date with a year ("before 1950", "since 2000")
+TIME_COMPARISONS = {"before": "<", "after": ">", "since": ">=", "until": "<=", "till": "<="}
 
 _ORDINAL_SUFFIX = re.compile(r"^(\d{1,3})(?:st|nd|rd|th)$", re.I)
 _MARKED_NUMBER = re.compile(r"^(?:#|no\.?\s*|number\s+)(\d{1,3})$", re.I)

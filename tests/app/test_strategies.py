@@ -242,6 +242,7 @@ class TestTableRows:
         ("Which towers have a height of at least 600?", [1, 2, 3]),
         ("Which towers have more than 120 floors?", [1, 2, 5]),
         ("Which towers have 101 floors or fewer?", [6]),
+        ("Which towers were completed before 2013?", [1, 3, 6]),  # a year compares with a date column
     ])
     def test_column_filter_compares_the_column_the_question_names(self, table_bot: Chatbot, question: str,
                                                                   ranks: list[int]) -> None:
@@ -265,10 +266,12 @@ class TestTableRows:
     ("Which quakes had a magnitude of at least 9.1?", ">=", 9.1, "magnitude"),
     ("Which shows had fewer than 6000 performances?", "<", 6000.0, "performances"),
     ("Which towers are under 500 metres?", "<", 500.0, "metres"),
+    ("Which shows opened after 1995?", ">", 1995.0, "shows"),
 ])
 def test_comparison_is_read_off_the_parse(question: str, op: str, value: float, first_word: str) -> None:
     found = comparison(question)
     assert found is not None and (found.op, found.value, found.words[0]) == (op, value, first_word)
+    assert found.year == ("after" in question)
 
 
 @pytest.mark.parametrize("question", ["What is number 5 on the list?", "Which happened in 1960?", "Top 3?"])

@@ -11,7 +11,7 @@ from app.knowledge import Cell, RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent
 from app.understand.parse import Comparison, comparison, particles
-from ingest.core.lexicon import INSTITUTION_HEADS, NAME_NOUNS, ordinal
+from ingest.core.lexicon import INSTITUTION_HEADS, MONTHS, NAME_NOUNS, ordinal
 from ingest.core.text import fold, stem, words
 
 
@@ -123,22 +123,27 @@ class Filter(_AcrossEntries):
 
 _PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?$")
 _OP_WORDS = {">=": "of {} or more", ">": "above {}", "<=": "of {} or less", "<": "below {}"}
+_YEAR_WORDS = {">=": "in {} or later", ">": "after {}", "<=": "in {} or earlier", "<": "before {}"}
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 
 
 class ColumnFilter(Strategy):
-    """"Which earthquakes reached magnitude 9 or more?", "Which shows ran more than 7,000 performances?": every
-    table row whose value in the compared column (the column whose header the question's words name) satisfies
-    the comparison, each cited to its row."""
+    """"Which earthquakes reached magnitude 9 or more?", "Which shows ran more than 7,000 performances?", "Which
+    shows closed before 2000?": every table row whose value in the compared column (the column whose header the
+    question's words name; for a year, the one date column) satisfies the comparison, each cited to its row."""
 
     def column(self, intent: Intent) -> tuple[Comparison, str] | None:
-        """The comparison the question makes and the numeric column it compares, or None."""
-        columns = self._numeric_columns()
-        if not columns:
+        """The comparison the question makes and the column it compares, or None."""
+        if not any(e.cells for e in self.kb.ranking):
             return None
         asked = comparison(intent.text)
         if asked is None:
             return None
-        header = _header_named(list(columns), asked.words) or self._header_meant(list(columns), asked.words)
+        headers = list(self._columns(asked.year))
+        if not headers:
+            return None
+        header = _header_named(headers, asked.words) or (headers[0] if asked.year and len(headers) == 1 else None) \
+            or self._header_meant(headers, asked.words)
         return (asked, header) if header else None
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
@@ -146,14 +151,15 @@ class ColumnFilter(Strategy):
         if found is None:
             return None
         asked, header = found
-        values = self._numeric_columns()[header]
-        wanted = _OP_WORDS[asked.op].format(f"{asked.value:,g}")
+        values = self._columns(asked.year)[header]
+        shown = f"{asked.value:.0f}" if asked.year else f"{asked.value:,g}"
+        wanted = (_YEAR_WORDS if asked.year else _OP_WORDS)[asked.op].format(shown)
         draft = Draft()
         hits = [(e, c) for e, c, v in values if asked.holds(v)]
         if not hits:
-            best = max(values, key=lambda t: t[2]) if ">" in asked.op else min(values, key=lambda t: t[2])
-            entry, cell, _ = best
-            extreme = "highest" if ">" in asked.op else "lowest"
+            upward = ">" in asked.op
+            entry, cell, _ = max(values, key=lambda t: t[2]) if upward else min(values, key=lambda t: t[2])
+            extreme = ("latest" if upward else "earliest") if asked.year else ("highest" if upward else "lowest")
             draft.say(f"None of {self.kb.count_phrase()} has {header} {wanted}: the {extreme} is {cell.text} "
                       f"({entry.name}, {ordinal(entry.rank)}).", self.kb.row_of(entry) or entry)
             return draft
@@ -163,8 +169,9 @@ class ColumnFilter(Strategy):
             draft.say(f"{entry.name} ({ordinal(entry.rank)}): {header}: {cell.text}", self.kb.row_of(entry) or entry)
         return draft
 
-    def _numeric_columns(self) -> dict[str, list[tuple[RankEntry, Cell, float]]]:
-        """Each column header whose cells are plain numbers in most rows, with each row's cell and value."""
+    def _columns(self, years: bool) -> dict[str, list[tuple[RankEntry, Cell, float]]]:
+        """Each column whose cells are plain numbers (or, with `years`, dates with a year) in most rows, with each
+        row's cell and its value (the number, or the year)."""
         by_header: dict[str, list[tuple[RankEntry, Cell]]] = {}
         for entry in self.kb.ranking:
             for cell in entry.cells:
@@ -172,10 +179,10 @@ class ColumnFilter(Strategy):
                     by_header.setdefault(cell.header, []).append((entry, cell))
         out: dict[str, list[tuple[RankEntry, Cell, float]]] = {}
         for header, cells in by_header.items():
-            numbers = [(e, c, float(c.text.strip().replace(",", ""))) for e, c in cells
-                       if _PLAIN_NUMBER.match(c.text.strip())]
-            if len(numbers) * 5 >= len(self.kb.ranking) * 3:
-                out[header] = numbers
+            values = [(e, c, v) for e, c in cells if (v := _year_of(c.text) if years else _number_of(c.text))
+                      is not None]
+            if len(values) * 5 >= len(self.kb.ranking) * 3:
+                out[header] = values
         return out
 
     def _header_meant(self, headers: list[str], words: tuple[str, ...]) -> str | None:
@@ -186,6 +193,20 @@ class ColumnFilter(Strategy):
         scores = vectors[1:] @ vectors[0]
         best = int(scores.argmax())
         return headers[best] if scores[best] >= self.evidence.limits.focus_similarity else None
+
+
+def _number_of(text: str) -> float | None:
+    """A cell's value when it is a plain number ("7,213", "9.5")."""
+    text = text.strip()
+    return float(text.replace(",", "")) if _PLAIN_NUMBER.match(text) else None
+
+
+def _year_of(text: str) -> float | None:
+    """The year of a cell that is one date ("1960-05-22", "November 14, 1996", "2004"), not a text with a year
+    in it ("Kanamori & Anderson, 1975")."""
+    years = _YEAR.findall(text)
+    rest = re.sub("|".join(MONTHS), "", fold(text))
+    return float(years[0]) if len(years) == 1 and not re.search(r"[^\W\d_]", rest) else None
 
 
 def _header_named(headers: list[str], words: tuple[str, ...]) -> str | None:
