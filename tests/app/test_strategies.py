@@ -227,6 +227,13 @@ class TestTableRows:
             assert draft and draft.text.startswith("Crown Point is ranked 3rd of the 6 towers: City: Mecca;")
             assert draft.text.count("Height (m)") == 1 and [c.quote for c in draft.citations] == [row_text(3)]
 
+    def test_a_row_named_by_one_of_its_cells(self, table_bot: Chatbot) -> None:
+        rank = run(table_bot, EntryRank, "Where does the Seoul tower rank?")
+        assert rank and rank.text.startswith("Lotus Spire is ranked 5th")
+        after = run(table_bot, RankLookup, "Which tower comes right after the Mecca tower?")
+        assert after and after.text.startswith("Harbor One (4th) comes right after Crown Point (3rd)")
+        assert run(table_bot, EntryRank, "Where does the Dubai tower rank?") is None  # two rows: no guess
+
     def test_compare_gives_each_rows_values_once(self, table_bot: Chatbot) -> None:
         draft = run(table_bot, Compare, "Compare Aurora Needle and Lotus Spire")
         assert draft and "Aurora Needle is ranked 1st of the 6 towers: City: Dubai; Height (m): 828" in draft.text

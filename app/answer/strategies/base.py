@@ -32,6 +32,16 @@ class Strategy(ABC):
         """"Fedora is ranked 3rd of the 10 distributions." """
         return f"{entry.name} is ranked {ordinal(entry.rank)} of {self.kb.count_phrase()}."
 
+    def entry_by_its_cells(self, intent: Intent) -> RankEntry | None:
+        """The one table row the question's names point to through its cells ("the Maule earthquake" names the
+        row whose "Alternative Name" cell says so): the row that every name found in just one row agrees on."""
+        rows: set[str] = set()
+        for name in intent.names:
+            homes = {e.name for e, s in self.evidence.home_of(name) if s.chunk.kind == ROW_KIND}
+            if len(homes) == 1:
+                rows |= homes
+        return self.kb.entry_for(rows.pop()) if len(rows) == 1 else None
+
     def say_rank(self, draft: Draft, entry: RankEntry, lead: str = "") -> None:
         """The entry's rank line; for a table row, followed by the row's values under their column headers and
         cited to the row ("… ranked 1st of the 20 earthquakes: Mag: 9.5; Date (UTC): 1960-05-22; …")."""

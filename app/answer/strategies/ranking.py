@@ -20,6 +20,10 @@ class RankLookup(Strategy):
             return None
         if len(intent.entries) == 1 and intent.relation in {"up", "down"} and not intent.ranks:
             return self._neighbour(kb.entry_for(intent.entries[0]), intent.relation)
+        if not intent.entries and intent.relation in {"up", "down"} and not intent.ranks:
+            named = self.entry_by_its_cells(intent)  # "what comes after the Maule earthquake?"
+            if named is not None:
+                return self._neighbour(named, intent.relation)
         if not intent.ranks:
             return None
         beyond = [r for r in intent.ranks if not kb.entry_at(r)]
@@ -60,6 +64,8 @@ class EntryRank(Strategy):
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         kb = self.kb
         entries = [e for e in (kb.entry_for(n) for n in intent.entries) if e]
+        if not entries and not intent.entries and (named := self.entry_by_its_cells(intent)) is not None:
+            entries = [named]  # "where does the Tohoku earthquake rank?": a row named by one of its cells
         if not entries or not kb.ranking:
             return None
         if len(entries) >= 2 and intent.relation == "between":
