@@ -233,6 +233,8 @@ class TestTableRows:
         after = run(table_bot, RankLookup, "Which tower comes right after the Mecca tower?")
         assert after and after.text.startswith("Harbor One (4th) comes right after Crown Point (3rd)")
         assert run(table_bot, EntryRank, "Where does the Dubai tower rank?") is None  # two rows: no guess
+        premise = run(table_bot, Explain, "Why is the Seoul tower ranked 2nd?")
+        assert premise and premise.text.startswith("That premise is not right: Lotus Spire is ranked 5th, not 2nd")
 
     def test_compare_gives_each_rows_values_once(self, table_bot: Chatbot) -> None:
         draft = run(table_bot, Compare, "Compare Aurora Needle and Lotus Spire")

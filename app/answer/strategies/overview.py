@@ -31,11 +31,12 @@ class Explain(Strategy):
     the entry's sentences that best answer the question."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
-        entries = self.evidence.entries(intent)
+        by_cells = None if intent.entries else self.entry_by_its_cells(intent)  # before any rank the question claims
+        entries = [by_cells] if by_cells else self.evidence.entries(intent)
         if not entries:
             return None
         entry = entries[0]
-        named = bool(intent.entries)
+        named = bool(intent.entries) or by_cells is not None
         corrected = named and bool(intent.ranks) and intent.ranks[0] != entry.rank
         if corrected:
             draft = EntryRank(self.evidence).premise(entry, intent.ranks[0], intent)
