@@ -11,8 +11,10 @@ from typing import Any
 from app.understand.intent import AnswerType, Focus
 from ingest.annotate import english_pipeline
 from ingest.core.lexicon import (
+    BOTTOM_SUPERLATIVES,
     COMPARING_PREPOSITIONS,
     DOWNWARD_COMPARATIVES,
+    EARLY_SUPERLATIVES,
     MONEY_VERBS,
     TIME_COMPARISONS,
     TYPE_NOUNS,
@@ -83,6 +85,37 @@ def _comparison_cached(text: str) -> Comparison | None:
         ordered = first + [t for t in nouns if all(t.i != f.i for f in first)]
         return Comparison(op, value, tuple(t.lower_ for t in ordered), year)
     return None
+
+
+@dataclass(frozen=True)
+class Extreme:
+    """A superlative in a question: "the most performances" -> (highest, ("performances", …)). `lowest` for a
+    superlative that points down ("fewest", "lowest"); `earliest` for one that points to the earliest date."""
+
+    lowest: bool
+    earliest: bool
+    words: tuple[str, ...]
+
+
+def extreme(text: str) -> Extreme | None:
+    """The superlative a question asks for ("the most performances", "the lowest magnitude", "opened most
+    recently"), with the words it is said of first; None without one."""
+    return _extreme_cached(text)
+
+
+@lru_cache(maxsize=1024)
+def _extreme_cached(text: str) -> Extreme | None:
+    doc = english_pipeline()(text)
+    word = next((t for t in doc if t.tag_ in {"JJS", "RBS"}), None)
+    if word is None:
+        return None
+    said_of = word.head
+    first = [said_of] if said_of.i != word.i and said_of.is_alpha and not said_of.is_stop else []
+    rest = [t for t in doc if t.is_alpha and not t.is_stop and t.i != word.i and all(t.i != f.i for f in first)
+            and t.tag_ not in {"JJS", "RBS", "WDT", "WP", "WRB"}]
+    lemma = word.lower_
+    return Extreme(lemma in BOTTOM_SUPERLATIVES, lemma in EARLY_SUPERLATIVES,
+                   tuple(t.lower_ for t in first + rest))
 
 
 def particles(text: str) -> frozenset[str]:

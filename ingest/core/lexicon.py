@@ -83,6 +83,8 @@ LOWER_WORDS = frozenset({"lower", "below", "behind", "worse", "after"})
 DOWNWARD_COMPARATIVES = frozenset({"less", "fewer", "lower", "smaller", "under", "below", "beneath", "shorter",
                                    "earlier", "cheaper", "most"})
 COMPARING_PREPOSITIONS = frozenset({"over", "above", "beyond", "under", "below", "beneath", "exceeding"})
+# superlatives that point at the earliest date ("the oldest", "opened earliest"); any other one at the latest
+EARLY_SUPERLATIVES = frozenset({"earliest", "oldest", "first"})
 # prepositions that compare a date with a year ("before 1950", "since 2000")
 TIME_COMPARISONS = {"before": "<", "after": ">", "since": ">=", "until": "<=", "till": "<="}
 

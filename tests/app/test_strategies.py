@@ -16,7 +16,7 @@ from app.answer.strategies.selection import ColumnFilter, Filter, ListEntities, 
 from app.answer.strategies.summary import Summary
 from app.answer.strategies.yes_no import YesNo
 from app.chatbot import Chatbot
-from app.understand.parse import comparison, particles
+from app.understand.parse import comparison, extreme, particles
 from app.verify import template_defects
 from ingest.core.settings import Settings
 
@@ -260,6 +260,17 @@ class TestTableRows:
         assert [c.quote for c in draft.citations] == [row_text(r) for r in ranks]
         assert table_bot.ask(question).citations == draft.citations  # the router picks it
 
+    @pytest.mark.parametrize(("question", "answer", "ranks"), [
+        ("Which tower has the most floors?", "Aurora Needle (1st) has the highest Floors of the 6 towers: 163.", [1]),
+        ("Which tower has the fewest floors?", "Marina Crest (6th) has the lowest Floors of the 6 towers: 101.", [6]),
+        ("Which tower was completed most recently?",
+         "Harbor One (4th) and Lotus Spire (5th) share the highest Completed of the 6 towers: 2017.", [4, 5]),
+    ])
+    def test_a_superlative_of_a_column_gives_the_rows_at_its_extreme(self, table_bot: Chatbot, question: str,
+                                                                       answer: str, ranks: list[int]) -> None:
+        draft = run(table_bot, ColumnFilter, question)
+        assert draft and draft.text.startswith(answer) and [c.rank for c in draft.citations] == ranks
+
     def test_column_filter_with_no_match_says_so_and_names_the_extreme(self, table_bot: Chatbot) -> None:
         draft = run(table_bot, ColumnFilter, "Which towers have more than 200 floors?")
         assert draft and draft.text.startswith("None of the 6 towers") and "163" in draft.text
@@ -281,6 +292,15 @@ def test_comparison_is_read_off_the_parse(question: str, op: str, value: float, 
     found = comparison(question)
     assert found is not None and (found.op, found.value, found.words[0]) == (op, value, first_word)
     assert found.year == ("after" in question)
+
+
+def test_extreme_is_read_off_the_parse() -> None:
+    most = extreme("Which show has the most performances?")
+    assert most is not None and not most.lowest and most.words[0] == "performances"
+    fewest = extreme("Which earthquake has the lowest magnitude?")
+    assert fewest is not None and fewest.lowest and fewest.words[0] == "magnitude"
+    assert extreme("Which tower was completed earliest?").earliest
+    assert extreme("Which tower is ranked 2nd?") is None
 
 
 @pytest.mark.parametrize("question", ["What is number 5 on the list?", "Which happened in 1960?", "Top 3?"])

@@ -10,7 +10,7 @@ from app.answer.strategies.base import Strategy
 from app.knowledge import Cell, RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent
-from app.understand.parse import Comparison, comparison, particles
+from app.understand.parse import Comparison, Extreme, comparison, extreme, particles
 from ingest.core.lexicon import INSTITUTION_HEADS, MONTHS, NAME_NOUNS, ordinal
 from ingest.core.text import fold, stem, words
 
@@ -132,13 +132,18 @@ class ColumnFilter(Strategy):
     shows closed before 2000?": every table row whose value in the compared column (the column whose header the
     question's words name; for a year, the one date column) satisfies the comparison, each cited to its row."""
 
-    def column(self, intent: Intent) -> tuple[Comparison, str] | None:
-        """The comparison the question makes and the column it compares, or None."""
+    def column(self, intent: Intent) -> tuple[Comparison | Extreme, str] | None:
+        """The comparison (or superlative) the question makes and the column it is about, or None."""
         if not any(e.cells for e in self.kb.ranking):
             return None
-        asked = comparison(intent.text)
+        asked: Comparison | Extreme | None = comparison(intent.text)
         if asked is None:
-            return None
+            asked = extreme(intent.text)
+            if asked is None:
+                return None
+            headers = list({**self._columns(False), **self._columns(True)})
+            header = _header_named(headers, asked.words) or self._header_meant(headers, asked.words)
+            return (asked, header) if header else None
         headers = list(self._columns(asked.year))
         if not headers:
             return None
@@ -151,6 +156,8 @@ class ColumnFilter(Strategy):
         if found is None:
             return None
         asked, header = found
+        if isinstance(asked, Extreme):
+            return self._extreme(asked, header)
         values = self._columns(asked.year)[header]
         shown = f"{asked.value:.0f}" if asked.year else f"{asked.value:,g}"
         wanted = (_YEAR_WORDS if asked.year else _OP_WORDS)[asked.op].format(shown)
@@ -159,14 +166,30 @@ class ColumnFilter(Strategy):
         if not hits:
             upward = ">" in asked.op
             entry, cell, _ = max(values, key=lambda t: t[2]) if upward else min(values, key=lambda t: t[2])
-            extreme = ("latest" if upward else "earliest") if asked.year else ("highest" if upward else "lowest")
-            draft.say(f"None of {self.kb.count_phrase()} has {header} {wanted}: the {extreme} is {cell.text} "
+            extreme_word = ("latest" if upward else "earliest") if asked.year else ("highest" if upward else "lowest")
+            draft.say(f"None of {self.kb.count_phrase()} has {header} {wanted}: the {extreme_word} is {cell.text} "
                       f"({entry.name}, {ordinal(entry.rank)}).", self.kb.row_of(entry) or entry)
             return draft
         draft.note(f"{len(hits)} of {self.kb.count_phrase()} {'has' if len(hits) == 1 else 'have'} {header} "
                    f"{wanted}:")
         for entry, cell in hits:
             draft.say(f"{entry.name} ({ordinal(entry.rank)}): {header}: {cell.text}", self.kb.row_of(entry) or entry)
+        return draft
+
+    def _extreme(self, asked: Extreme, header: str) -> Draft:
+        """The row (or tied rows) with the highest or lowest value, or the latest or earliest date, in a column."""
+        dates = header not in self._columns(False)
+        values = [(e, c, _date_value(c.text)) for e, c, _ in self._columns(True)[header]] if dates else \
+            self._columns(False)[header]
+        lowest = asked.lowest or asked.earliest
+        best = min(v for *_, v in values) if lowest else max(v for *_, v in values)
+        word = ("earliest" if lowest else "latest") if dates else ("lowest" if lowest else "highest")
+        top = [(entry, cell) for entry, cell, value in values if value == best]
+        names = name_list([f"{e.name} ({ordinal(e.rank)})" for e, _ in top])
+        verb = "has" if len(top) == 1 else "share"
+        draft = Draft()
+        draft.say(f"{names} {verb} the {word} {header} of {self.kb.count_phrase()}: {top[0][1].text}.",
+                  *[self.kb.row_of(e) or e for e, _ in top])
         return draft
 
     def _columns(self, years: bool) -> dict[str, list[tuple[RankEntry, Cell, float]]]:
@@ -199,6 +222,18 @@ def _number_of(text: str) -> float | None:
     """A cell's value when it is a plain number ("7,213", "9.5")."""
     text = text.strip()
     return float(text.replace(",", "")) if _PLAIN_NUMBER.match(text) else None
+
+
+def _date_value(text: str) -> float:
+    """A date cell as a number that sorts like the date: its year, then its month and day when it gives them."""
+    year = _year_of(text) or 0.0
+    folded = fold(text)
+    month = next((i + 1 for i, m in enumerate(MONTHS) if m in folded), 0)
+    rest = [int(n) for n in re.findall(r"\d+", _YEAR.sub(" ", folded))]
+    if not month and rest:  # "1960-05-22"
+        month, rest = rest[0], rest[1:]
+    day = rest[0] if rest else 0
+    return year + month / 13 + day / 400
 
 
 def _year_of(text: str) -> float | None:
