@@ -233,6 +233,9 @@ class TestTableRows:
         after = run(table_bot, RankLookup, "Which tower comes right after the Mecca tower?")
         assert after and after.text.startswith("Harbor One (4th) comes right after Crown Point (3rd)")
         assert run(table_bot, EntryRank, "Where does the Dubai tower rank?") is None  # two rows: no guess
+        strategy = table_bot.engine.answerer.strategies[EntryRank]
+        both = table_bot.engine.analyzer.analyze("Is the Seoul tower ranked above the Dubai one?")
+        assert strategy.entry_by_its_cells(both) is None  # Dubai's rows don't include Seoul's: several rows asked
         premise = run(table_bot, Explain, "Why is the Seoul tower ranked 2nd?")
         assert premise and premise.text.startswith("That premise is not right: Lotus Spire is ranked 5th, not 2nd")
 

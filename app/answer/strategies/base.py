@@ -34,13 +34,13 @@ class Strategy(ABC):
 
     def entry_by_its_cells(self, intent: Intent) -> RankEntry | None:
         """The one table row the question's names point to through its cells ("the Maule earthquake" names the
-        row whose "Alternative Name" cell says so): the row that every name found in just one row agrees on."""
-        rows: set[str] = set()
-        for name in intent.names:
-            homes = {e.name for e, s in self.evidence.home_of(name) if s.chunk.kind == ROW_KIND}
-            if len(homes) == 1:
-                rows |= homes
-        return self.kb.entry_for(rows.pop()) if len(rows) == 1 else None
+        row whose "Alternative Name" cell says so): the row that the names found in just one row agree on, and
+        that every other name found in the table is found in too (else the question is about several rows)."""
+        found = [{e.name for e, s in self.evidence.home_of(name) if s.chunk.kind == ROW_KIND} for name in intent.names]
+        rows = set().union(*(homes for homes in found if len(homes) == 1))
+        if len(rows) != 1 or not all(rows <= homes for homes in found if homes):
+            return None
+        return self.kb.entry_for(rows.pop())
 
     def say_rank(self, draft: Draft, entry: RankEntry, lead: str = "") -> None:
         """The entry's rank line; for a table row, followed by the row's values under their column headers and
