@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from app.answer.draft import Draft, abstention, name_list
+from app.answer.evidence import Evidence
 from app.answer.strategies.base import Strategy
 from app.knowledge import Cell, RankEntry, Sentence
 from app.retrieval import Retrieval
@@ -132,10 +133,21 @@ class ColumnFilter(Strategy):
     shows closed before 2000?": every table row whose value in the compared column (the column whose header the
     question's words name; for a year, the one date column) satisfies the comparison, each cited to its row."""
 
+    def __init__(self, evidence: Evidence) -> None:
+        super().__init__(evidence)
+        self._seen: dict[str, tuple[Comparison | Extreme, str] | None] = {}  # routing asks again for one question
+
     def column(self, intent: Intent) -> tuple[Comparison | Extreme, str] | None:
         """The comparison (or superlative) the question makes and the column it is about, or None."""
         if not any(e.cells for e in self.kb.ranking):
             return None
+        if intent.text not in self._seen:
+            if len(self._seen) > 512:
+                self._seen.clear()
+            self._seen[intent.text] = self._column(intent)
+        return self._seen[intent.text]
+
+    def _column(self, intent: Intent) -> tuple[Comparison | Extreme, str] | None:
         asked: Comparison | Extreme | None = comparison(intent.text)
         if asked is None:
             asked = extreme(intent.text)
