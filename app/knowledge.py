@@ -19,6 +19,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.annotate import Entity, read_annotations
+from ingest.chunker import ROW_KIND
 from ingest.core.models import Citation
 from ingest.core.text import fold, split_sentences, stem, terms, words
 from ingest.store import StoredIndex
@@ -81,8 +82,22 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """One cell of a table row (other than its rank and name): its column header and its verbatim value."""
+
+    header: str | None
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class RankEntry:
-    """One row of the ranking: the heading span is the citation for rank answers."""
+    """One row of the ranking: the heading span is the citation for rank answers.
+
+    `section` is the name the entry's section is cited by ("9. Mamma Mia!"); `heading` is its heading as written
+    (for a table row, the cells from its rank to its name: "9. | Mamma Mia!"); `cells` are a table row's other
+    cells, in column order (empty for an entry written as prose)."""
 
     rank: int
     city: str
@@ -91,6 +106,8 @@ class RankEntry:
     end: int
     section_end: int
     topics: tuple[str, ...]
+    heading: str = ""
+    cells: tuple[Cell, ...] = ()
 
     @property
     def name(self) -> str:
@@ -99,8 +116,8 @@ class RankEntry:
 
     def citation(self, marker: int) -> Citation:
         """A citation of the section heading (e.g. "8. Fedora")."""
-        return Citation(marker=marker, section=self.section, topic=None, quote=self.section, start=self.start,
-                        end=self.end, rank=self.rank, city=self.city)
+        return Citation(marker=marker, section=self.section, topic=None, quote=self.heading or self.section,
+                        start=self.start, end=self.end, rank=self.rank, city=self.city)
 
 
 class KnowledgeBase:
@@ -144,14 +161,16 @@ class KnowledgeBase:
         records.sort(key=lambda r: (r.start, r.end))
         return [ChunkRecord(**{**r.__dict__, "index": i}) for i, r in enumerate(records)]
 
-    @staticmethod
-    def _ranking(structure: dict) -> list[RankEntry]:
+    def _ranking(self, structure: dict) -> list[RankEntry]:
         rows = []
         for s in structure.get("sections", []):
             if s.get("rank"):
                 title = s["title"]
-                rows.append(RankEntry(int(s["rank"]), s["city"], title["text"], title["start"], title["end"],
-                                      int(s["end"]), tuple(s.get("topics") or ())))
+                cells = tuple(Cell(c.get("header") or None, self.source_text[c["start"]:c["end"]], c["start"],
+                                   c["end"]) for c in s.get("cells") or ())
+                rows.append(RankEntry(int(s["rank"]), s["city"], s.get("section") or title["text"], title["start"],
+                                      title["end"], int(s["end"]), tuple(s.get("topics") or ()), title["text"],
+                                      cells))
         rows.sort(key=lambda r: r.rank)
         return rows
 
@@ -164,7 +183,7 @@ class KnowledgeBase:
                 spans[item["section"]] = (item["start"], item["end"])
         for s in structure.get("sections", []):
             if s["title"]["text"]:
-                spans[s["title"]["text"]] = (int(s["start"]), int(s["end"]))
+                spans[s.get("section") or s["title"]["text"]] = (int(s["start"]), int(s["end"]))
         return spans
 
     def _sentences(self, annotations: dict[str, str]) -> list[Sentence]:
@@ -223,6 +242,10 @@ class KnowledgeBase:
         c = sentence.chunk
         head = f"{c.city} (rank {c.rank})" if c.city else c.section
         return f"{head} › {c.topic}: {sentence.text}" if c.topic else f"{head}: {sentence.text}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of short texts (a question's word, column headers), with the index's embedder."""
+        return np.asarray(self._embeddings.embed_documents(texts), dtype=np.float32)
 
     def bm25_scores(self, query_terms: list[str]) -> dict[str, float]:
         """BM25 score of every chunk for the query terms."""
@@ -341,6 +364,10 @@ class KnowledgeBase:
     def entry_sentences(self, entry: RankEntry) -> list[Sentence]:
         """Sentences inside an entry's section."""
         return [s for s in self.sentences if s.section == entry.section]
+
+    def row_of(self, entry: RankEntry) -> Sentence | None:
+        """The sentence that is an entry's table row, verbatim (None for an entry written as prose)."""
+        return next((s for s in self.entry_sentences(entry) if s.chunk.kind == ROW_KIND), None)
 
     def entry_of(self, sentence: Sentence) -> RankEntry | None:
         """The ranked entry whose section holds the sentence."""

@@ -56,7 +56,8 @@ def structure_of(article: Article, profile: ArticleProfile | None = None,
     its derived profile under "profile" and its profile folder's data under "profile_data" (None if absent).
 
     Each section has "name" (the entry's name; None for unranked sections) and "city", the same value under
-    its former key; "section" is the name the section is cited by.
+    its former key; "section" is the name the section is cited by. A table row's section lists its "cells"
+    (column header and offsets of each cell other than its rank and name).
     """
 
     def span(s: Any) -> dict[str, Any] | None:
@@ -69,7 +70,8 @@ def structure_of(article: Article, profile: ArticleProfile | None = None,
         if article.methodology else None,
         "sections": [
             {"title": span(s.title), "section": section_label(article, s), "rank": s.rank, "name": s.name,
-             "city": s.name, "start": s.start, "end": s.end, "topics": [b.topic for b in s.bullets if b.topic]}
+             "city": s.name, "start": s.start, "end": s.end, "topics": [b.topic for b in s.bullets if b.topic],
+             "cells": [{"header": b.topic, "start": b.start, "end": b.end} for b in s.bullets] if s.row else []}
             for s in article.sections
         ],
         "boilerplate": [asdict(b) for b in article.boilerplate],

@@ -75,7 +75,8 @@ def joined(first: Draft, then: Draft) -> Draft:
 
 
 def name_list(names: list[str]) -> str:
-    """"A", "A and B", "A, B and C"."""
+    """"A", "A and B", "A, B and C"; "A, X; B, Y and C" when a name has a comma of its own."""
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    separator = "; " if any("," in n for n in names) else ", "
+    return separator.join(names[:-1]) + " and " + names[-1]

@@ -15,7 +15,7 @@ from app.answer.strategies.conversation import Greeting, OutOfScope
 from app.answer.strategies.fact import Fact, misplaced, unknown_subject
 from app.answer.strategies.overview import Explain, Overview
 from app.answer.strategies.ranking import EntryRank, Order, RankLookup
-from app.answer.strategies.selection import Filter, ListEntities, Recommend
+from app.answer.strategies.selection import ColumnFilter, Filter, ListEntities, Recommend
 from app.answer.strategies.summary import Summary
 from app.answer.strategies.yes_no import YesNo
 from app.retrieval import Retrieval
@@ -52,7 +52,8 @@ class Router:
         self.evidence = evidence
         self.kb = evidence.kb
         self.strategies: dict[type[Strategy], Strategy] = {
-            cls: cls(evidence) for cls in (RankLookup, EntryRank, Order, Compare, Filter, ListEntities, Recommend,
+            cls: cls(evidence) for cls in (RankLookup, EntryRank, Order, Compare, Filter, ColumnFilter, ListEntities,
+                                           Recommend,
                                            Explain, Overview, Summary, Fact, YesNo, Greeting, OutOfScope)}
 
     def chain(self, intent: Intent, signals: Signals | None = None) -> list[type[Strategy]]:
@@ -75,7 +76,10 @@ class Router:
         if kind in {IntentKind.OVERVIEW, IntentKind.EXPLAIN} and intent.answer_type in _SPECIFIC:
             kind = IntentKind.FACT
         ranking = bool(self.kb.ranking)
+        if ranking and not intent.polar and self.strategies[ColumnFilter].column(intent):
+            return [ColumnFilter, Filter, Fact]  # "which ones have a magnitude of 9 or more?": a table column
         focus = intent.focus
+        # "entries" names what any ranking ranks, whatever the article calls it
         entry_noun = focus is not None and stem(focus.head) in {stem(self.kb.noun), stem(self.kb.nouns), stem("entry")}
         listable = focus is not None and focus.plural and not intent.polar and not entry_noun and \
             intent.answer_type is not AnswerType.COUNT and (
@@ -169,6 +173,8 @@ class Router:
         """Questions about places or names the article never mentions are refused before any strategy runs."""
         if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE} or intent.polar:
             return None
+        if self.kb.ranking and self.strategies[ColumnFilter].column(intent):
+            return None  # a comparison over a table column: its number is a value, not a subject to look for
         refusal = unknown_subject(self.evidence, intent)
         focus = intent.focus
         # a focus in the language of questions ("overview", "gist", "criteria") is no topic to look for

@@ -11,7 +11,16 @@ from typing import Any
 
 from app.understand.intent import AnswerType, Focus
 from ingest.annotate import english_pipeline
-from ingest.core.lexicon import MONEY_VERBS, TYPE_NOUNS, WH_TYPES
+from ingest.core.lexicon import (
+    BOTTOM_SUPERLATIVES,
+    COMPARING_PREPOSITIONS,
+    DOWNWARD_COMPARATIVES,
+    EARLY_SUPERLATIVES,
+    MONEY_VERBS,
+    TIME_COMPARISONS,
+    TYPE_NOUNS,
+    WH_TYPES,
+)
 
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
 _LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "give", "know", "mention", "list",
@@ -29,6 +38,118 @@ class Parsed:
     negated: bool
     names: tuple[tuple[str, str], ...]  # (text, spaCy label)
     superlative: str | None = None  # a superlative said of what the article ranks ("the biggest earthquake")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A value compared with a number in a question: "magnitude 9 or more" -> (">=", 9.0, ("magnitude", …)).
+    `words` are the question's nouns, the one the number measures first: where to look for the compared column."""
+
+    op: str  # one of ">", ">=", "<", "<="
+    value: float
+    words: tuple[str, ...]
+    year: bool = False  # a year compared by a time preposition ("before 1950"): compared with a date column
+
+    def holds(self, value: float) -> bool:
+        """True when `value` satisfies the comparison."""
+        return {">": value > self.value, ">=": value >= self.value, "<": value < self.value,
+                "<=": value <= self.value}[self.op]
+
+
+def comparison(text: str) -> Comparison | None:
+    """The comparison of a value with a number that a question makes ("more than 7,000 performances", "magnitude
+    9 or more", "at least 9.1", "under 8.5"), read off its parse; None when it makes none."""
+    return _comparison_cached(text)
+
+
+@lru_cache(maxsize=1024)
+def _comparison_cached(text: str) -> Comparison | None:
+    doc = english_pipeline()(text)
+    for number in (t for t in doc if t.tag_ == "CD" or t.like_num):
+        try:
+            value = float(number.text.replace(",", ""))
+        except ValueError:
+            continue
+        op = _operator(doc, number)
+        previous = doc[number.i - 1].lower_ if number.i else ""
+        year = op is None and previous in TIME_COMPARISONS and value.is_integer() and 1000 <= value <= 2999
+        if year:
+            op = TIME_COMPARISONS[previous]
+        if op is None:
+            continue
+        measured = number.head
+        while measured.pos_ not in {"NOUN", "PROPN"} and measured.head.i != measured.i:
+            measured = measured.head
+        nouns = [t for t in doc if t.is_alpha and not t.is_stop and t.i != number.i
+                 and t.tag_ not in {"JJR", "RBR", "JJS", "RBS", "WDT", "WP", "WRB"}]
+        first = [measured] if measured.pos_ in {"NOUN", "PROPN"} else []
+        ordered = first + [t for t in nouns if all(t.i != f.i for f in first)]
+        return Comparison(op, value, tuple(t.lower_ for t in ordered), year)
+    return None
+
+
+@dataclass(frozen=True)
+class Extreme:
+    """A superlative in a question: "the most performances" -> (highest, ("performances", …)). `lowest` for a
+    superlative that points down ("fewest", "lowest"); `earliest` for one that points to the earliest date."""
+
+    lowest: bool
+    earliest: bool
+    words: tuple[str, ...]
+
+
+def extreme(text: str) -> Extreme | None:
+    """The superlative a question asks for ("the most performances", "the lowest magnitude", "opened most
+    recently"), with the words it is said of first; None without one."""
+    return _extreme_cached(text)
+
+
+@lru_cache(maxsize=1024)
+def _extreme_cached(text: str) -> Extreme | None:
+    doc = english_pipeline()(text)
+    word = next((t for t in doc if t.tag_ in {"JJS", "RBS"}), None)
+    if word is None:
+        return None
+    said_of = word.head
+    first = [said_of] if said_of.i != word.i and said_of.is_alpha and not said_of.is_stop else []
+    rest = [t for t in doc if t.is_alpha and not t.is_stop and t.i != word.i and all(t.i != f.i for f in first)
+            and t.tag_ not in {"JJS", "RBS", "WDT", "WP", "WRB"}]
+    lemma = word.lower_
+    return Extreme(lemma in BOTTOM_SUPERLATIVES, lemma in EARLY_SUPERLATIVES,
+                   tuple(t.lower_ for t in first + rest))
+
+
+def particles(text: str) -> frozenset[str]:
+    """The particles of a text's phrasal verbs ("moved up" -> "up", "slides down" -> "down", but not the "up" of
+    "subsidies up to $2M"): in a phrasal verb the particle carries the meaning a match must share (up, not down)."""
+    return _particles_cached(text)
+
+
+@lru_cache(maxsize=8192)
+def _particles_cached(text: str) -> frozenset[str]:
+    doc = english_pipeline()(text)
+    return frozenset(t.lower_ for t in doc if t.head.pos_ == "VERB" and (
+        t.dep_ == "prt" or (t.dep_ == "advmod" and t.is_stop and t.i == t.head.i + 1 and t.pos_ in {"ADV", "ADP"})))
+
+
+def _operator(doc: Any, number: Any) -> str | None:
+    """How a number is compared in its question: "N or more" (>=), "more than N" (>), "at least N" (>=),
+    "over N" (>), or None."""
+    def down(word: Any) -> bool:
+        return word.lower_ in DOWNWARD_COMPARATIVES
+
+    skip = 1 if number.i + 1 < len(doc) and number.head.i == number.i + 1 else 0  # "101 floors or fewer"
+    after = doc[number.i + 1 + skip:number.i + 3 + skip]
+    if len(after) == 2 and after[0].lower_ == "or" and after[1].tag_ in {"JJR", "RBR"}:
+        return "<=" if down(after[1]) else ">="
+    before = doc[max(0, number.i - 2):number.i]
+    if len(before) == 2 and before[1].lower_ == "than" and before[0].tag_ in {"JJR", "RBR"}:
+        return "<" if down(before[0]) else ">"
+    if len(before) == 2 and before[0].lower_ == "at" and before[1].tag_ in {"JJS", "RBS"}:
+        return "<=" if down(before[1]) else ">="
+    if before and before[-1].lower_ in COMPARING_PREPOSITIONS:
+        return "<" if down(before[-1]) else ">"
+    return None
 
 
 class QuestionParser:

@@ -78,6 +78,15 @@ BOTTOM_WORDS = frozenset({"bottom", "last", "lowest", "lowest-ranked", "final", 
 HIGHER_WORDS = frozenset({"higher", "above", "ahead", "better", "outrank", "outranks", "outranked", "beat",
                           "beats", "before"})
 LOWER_WORDS = frozenset({"lower", "below", "behind", "worse", "after"})
+# comparisons of a value with a number ("more than 7,000", "under 8.5"): the words that point downwards (any other
+# comparative points upwards), and the prepositions that compare on their own
+DOWNWARD_COMPARATIVES = frozenset({"less", "fewer", "lower", "smaller", "under", "below", "beneath", "shorter",
+                                   "earlier", "cheaper", "most"})
+COMPARING_PREPOSITIONS = frozenset({"over", "above", "beyond", "under", "below", "beneath", "exceeding"})
+# superlatives that point at the earliest date ("the oldest", "opened earliest"); any other one at the latest
+EARLY_SUPERLATIVES = frozenset({"earliest", "oldest", "first"})
+# prepositions that compare a date with a year ("before 1950", "since 2000")
+TIME_COMPARISONS = {"before": "<", "after": ">", "since": ">=", "until": "<=", "till": "<="}
 
 _ORDINAL_SUFFIX = re.compile(r"^(\d{1,3})(?:st|nd|rd|th)$", re.I)
 _MARKED_NUMBER = re.compile(r"^(?:#|no\.?\s*|number\s+)(\d{1,3})$", re.I)

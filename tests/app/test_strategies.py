@@ -12,11 +12,13 @@ from app.answer.strategies.conversation import Greeting, OutOfScope
 from app.answer.strategies.fact import Fact
 from app.answer.strategies.overview import Explain, Overview
 from app.answer.strategies.ranking import EntryRank, Order, RankLookup
-from app.answer.strategies.selection import Filter, ListEntities, Recommend
+from app.answer.strategies.selection import ColumnFilter, Filter, ListEntities, Recommend
 from app.answer.strategies.summary import Summary
 from app.answer.strategies.yes_no import YesNo
 from app.chatbot import Chatbot
+from app.understand.parse import comparison, extreme, particles
 from app.verify import template_defects
+from ingest.core.settings import Settings
 
 
 def run(bot: Chatbot, cls: type[Strategy], question: str) -> Draft | None:
@@ -191,3 +193,195 @@ class TestNamesOfEntries:
         answer = bot.ask("Where does San Francisco rank here?")
         assert answer.abstained and "doesn't mention San Francisco" in answer.text
         assert bot.engine.kb.ranking[0].name in answer.text
+
+# -- an article whose ranking is a table ---------------------------------------------------------------------------
+TOWERS = """# The Tallest Towers
+
+Towers ranked by height to the architectural top.
+
+| Rank | Tower | City | Height (m) | Floors | Completed | Notes |
+|---|---|---|---|---|---|---|
+| 1. | Aurora Needle | Dubai | 828 | 163 | 2010 | Tallest building since 2010 |
+| 2. | Meridian Tower | Shanghai | 632 | 128 | 2015 | Twisting facade; fastest lifts of its time |
+| 3. | Crown Point | Mecca | 601 | 120 | 2012 | Largest clock face in the world |
+| 4. | Harbor One | Shenzhen | 599 | 115 | 2017 |  |
+| 5. | Lotus Spire | Seoul | 555 | 123 | 2017 | Tallest in the country |
+| 6. | Marina Crest | Dubai | 413 | 101 | 2012 | Residential tower |
+"""
+
+
+@pytest.fixture(scope="module")
+def table_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
+    """A warmed-up Chatbot over a small article whose ranking is a markdown table."""
+    root = tmp_path_factory.mktemp("table-bot")
+    source = root / "towers.md"
+    source.write_text(TOWERS, encoding="utf-8")
+    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "fb.jsonl"),
+                      embeddings=embeddings)
+    chatbot.warm_up()
+    return chatbot
+
+
+def row_text(rank: int) -> str:
+    return next(line.strip("| ") for line in TOWERS.splitlines() if line.startswith(f"| {rank}. "))
+
+
+class TestTableRows:
+    def test_rank_answer_gives_the_rows_values_under_their_headers_cited_to_the_row(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, RankLookup, "Which tower is ranked 2nd?")
+        assert draft and draft.text.startswith("Meridian Tower is ranked 2nd of the 6 towers: City: Shanghai; ")
+        assert "Height (m): 632; Floors: 128; Completed: 2015" in draft.text
+        assert [c.quote for c in draft.citations] == [row_text(2)]  # the verbatim row
+        assert "|" not in draft.text
+
+    def test_empty_cells_are_left_out(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, RankLookup, "Which tower is 4th?")
+        assert draft and "Completed: 2017." in draft.text and "Notes" not in draft.text
+
+    def test_a_question_about_an_entry_gets_its_cells_not_only_its_rank(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, EntryRank, "What kind of record does Crown Point hold?")
+        assert draft and "3rd" in draft.text and "Largest clock face in the world" in draft.text
+        assert "Largest clock face in the world" in table_bot.ask("What is special about Crown Point?").text
+
+    def test_a_quoted_row_reads_as_labelled_values(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, Fact, "Which tower has a twisting facade?")
+        assert draft and "Meridian Tower (2nd): City: Shanghai; Height (m): 632" in draft.text
+        assert "|" not in draft.text and row_text(2) in [c.quote for c in draft.citations]
+
+    def test_overview_and_explain_give_the_rank_with_the_rows_values_once(self, table_bot: Chatbot) -> None:
+        for cls, question in ((Overview, "Tell me about Crown Point"), (Explain, "Why is Crown Point third?")):
+            draft = run(table_bot, cls, question)
+            assert draft and draft.text.startswith("Crown Point is ranked 3rd of the 6 towers: City: Mecca;")
+            assert draft.text.count("Height (m)") == 1 and [c.quote for c in draft.citations] == [row_text(3)]
+
+    def test_a_row_named_by_one_of_its_cells(self, table_bot: Chatbot) -> None:
+        rank = run(table_bot, EntryRank, "Where does the Seoul tower rank?")
+        assert rank and rank.text.startswith("Lotus Spire is ranked 5th")
+        after = run(table_bot, RankLookup, "Which tower comes right after the Mecca tower?")
+        assert after and after.text.startswith("Harbor One (4th) comes right after Crown Point (3rd)")
+        assert run(table_bot, EntryRank, "Where does the Dubai tower rank?") is None  # two rows: no guess
+        strategy = table_bot.engine.answerer.strategies[EntryRank]
+        both = table_bot.engine.analyzer.analyze("Is the Seoul tower ranked above the Dubai one?")
+        assert strategy.entry_by_its_cells(both) is None  # Dubai's rows don't include Seoul's: several rows asked
+        premise = run(table_bot, Explain, "Why is the Seoul tower ranked 2nd?")
+        assert premise and premise.text.startswith("That premise is not right: Lotus Spire is ranked 5th, not 2nd")
+
+    def test_compare_gives_each_rows_values_once(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, Compare, "Compare Aurora Needle and Lotus Spire")
+        assert draft and "Aurora Needle is ranked 1st of the 6 towers: City: Dubai; Height (m): 828" in draft.text
+        assert "Lotus Spire is ranked 5th of the 6 towers: City: Seoul; Height (m): 555" in draft.text
+        assert draft.text.count("Height (m)") == 2 and "highlights" not in draft.text
+
+    def test_filter_by_a_name_scans_every_entry(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, Filter, "Which entries are in Dubai?")
+        assert draft and sections(draft) == {"1. Aurora Needle", "6. Marina Crest"}
+        assert "Aurora Needle and Marina Crest" in table_bot.ask("Which entries are in Dubai?").text
+
+    @pytest.mark.parametrize(("question", "ranks"), [
+        ("Which towers have a height of at least 600?", [1, 2, 3]),
+        ("Which towers have more than 120 floors?", [1, 2, 5]),
+        ("Which towers have 101 floors or fewer?", [6]),
+        ("Which towers were completed before 2013?", [1, 3, 6]),  # a year compares with a date column
+    ])
+    def test_column_filter_compares_the_column_the_question_names(self, table_bot: Chatbot, question: str,
+                                                                  ranks: list[int]) -> None:
+        draft = run(table_bot, ColumnFilter, question)
+        assert draft and [c.rank for c in draft.citations] == ranks
+        assert [c.quote for c in draft.citations] == [row_text(r) for r in ranks]
+        assert table_bot.ask(question).citations == draft.citations  # the router picks it
+
+    @pytest.mark.parametrize(("question", "answer", "ranks"), [
+        ("Which tower has the most floors?", "Aurora Needle (1st) has the highest Floors of the 6 towers: 163.", [1]),
+        ("Which tower has the fewest floors?", "Marina Crest (6th) has the lowest Floors of the 6 towers: 101.", [6]),
+        ("Which tower was completed most recently?",
+         "Harbor One (4th) and Lotus Spire (5th) share the highest Completed of the 6 towers: 2017.", [4, 5]),
+    ])
+    def test_a_superlative_of_a_column_gives_the_rows_at_its_extreme(self, table_bot: Chatbot, question: str,
+                                                                       answer: str, ranks: list[int]) -> None:
+        draft = run(table_bot, ColumnFilter, question)
+        assert draft and draft.text.startswith(answer) and [c.rank for c in draft.citations] == ranks
+
+    def test_column_filter_with_no_match_says_so_and_names_the_extreme(self, table_bot: Chatbot) -> None:
+        draft = run(table_bot, ColumnFilter, "Which towers have more than 200 floors?")
+        assert draft and draft.text.startswith("None of the 6 towers") and "163" in draft.text
+
+    def test_column_filter_stays_out_without_a_comparison_or_a_column(self, table_bot: Chatbot, bot: Chatbot) -> None:
+        assert run(table_bot, ColumnFilter, "Which tower is ranked 2nd?") is None
+        assert run(bot, ColumnFilter, "Which cities have more than 500 AI companies?") is None  # prose: no columns
+
+
+@pytest.mark.parametrize(("question", "op", "value", "first_word"), [
+    ("Which earthquakes reached magnitude 9 or more?", ">=", 9.0, "magnitude"),
+    ("Which shows ran for more than 7,000 performances?", ">", 7000.0, "performances"),
+    ("Which quakes had a magnitude of at least 9.1?", ">=", 9.1, "magnitude"),
+    ("Which shows had fewer than 6000 performances?", "<", 6000.0, "performances"),
+    ("Which towers are under 500 metres?", "<", 500.0, "metres"),
+    ("Which shows opened after 1995?", ">", 1995.0, "shows"),
+])
+def test_comparison_is_read_off_the_parse(question: str, op: str, value: float, first_word: str) -> None:
+    found = comparison(question)
+    assert found is not None and (found.op, found.value, found.words[0]) == (op, value, first_word)
+    assert found.year == ("after" in question)
+
+
+def test_extreme_is_read_off_the_parse() -> None:
+    most = extreme("Which show has the most performances?")
+    assert most is not None and not most.lowest and most.words[0] == "performances"
+    fewest = extreme("Which earthquake has the lowest magnitude?")
+    assert fewest is not None and fewest.lowest and fewest.words[0] == "magnitude"
+    assert extreme("Which tower was completed earliest?").earliest
+    assert extreme("Which tower is ranked 2nd?") is None
+
+
+@pytest.mark.parametrize("question", ["What is number 5 on the list?", "Which happened in 1960?", "Top 3?"])
+def test_no_comparison_without_a_comparative(question: str) -> None:
+    assert comparison(question) is None
+
+
+FRAMEWORKS = """# The Top 4 Web Frameworks of 2025
+
+Four frameworks, ranked by developer adoption this year.
+
+## 1. Alpha
+
+Alpha moved up from third place this year. Its compiler is the fastest of the four.
+
+## 2. Beta
+
+Beta slid down from first place. Its community still answers questions within hours.
+
+## 3. Gamma
+
+Gamma climbed up two places after its new release. Its templates are easy to learn.
+
+## 4. Delta
+
+Delta kept its place. Prices for its hosting start from $5 and go up to $40 a month.
+"""
+
+
+@pytest.fixture(scope="module")
+def prose_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
+    """A warmed-up Chatbot over a small ranking written as headed prose."""
+    root = tmp_path_factory.mktemp("prose-bot")
+    source = root / "frameworks.md"
+    source.write_text(FRAMEWORKS, encoding="utf-8")
+    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "fb.jsonl"),
+                      embeddings=embeddings)
+    chatbot.warm_up()
+    return chatbot
+
+
+class TestPhrasalFilter:
+    def test_every_entry_whose_verb_shares_the_questions_particle(self, prose_bot: Chatbot) -> None:
+        up = run(prose_bot, Filter, "Which frameworks moved up compared with last year?")
+        assert up and sections(up) == {"1. Alpha", "3. Gamma"}  # not Delta's "go up to $40"
+        down = run(prose_bot, Filter, "Which frameworks moved down?")
+        assert down and sections(down) == {"2. Beta"}
+
+    def test_particles_are_read_off_the_parse(self) -> None:
+        assert particles("Which categories moved up compared with the previous edition?") == {"up"}
+        assert particles("Which categories moved down?") == {"down"}
+        assert particles("Moving up from the fifth position, it leads.") == {"up"}
+        assert particles("It comes with subsidies up to $2.8M for breakthroughs.") == frozenset()
+        assert particles("Which shows were still running?") == frozenset()  # an adverb before its verb

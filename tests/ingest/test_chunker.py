@@ -10,6 +10,7 @@ from ingest.annotate import annotate_chunks, annotate_row
 from ingest.chunker import ROW_KIND, chunk_article
 from ingest.loader import load_source
 from ingest.parser import parse_article
+from ingest.pipeline import structure_of
 
 QUAKES = """# Largest Earthquakes
 
@@ -84,3 +85,14 @@ def test_an_html_table_row_is_one_chunk(tmp_path: Path) -> None:
     assert [(c.text, c.embed_text) for c in rows] == [
         ("1 | MIT | USA | 100", "1. MIT (rank 1): Country: USA; Score: 100"),
         ("2 | Imperial College London | UK | 98.5", "2. Imperial College London (rank 2): Country: UK; Score: 98.5")]
+
+
+def test_the_structure_lists_a_table_rows_cells_with_their_headers_and_offsets() -> None:
+    article = parse_article(QUAKES)
+    sections = [s for s in structure_of(article)["sections"] if s["rank"]]
+    first, second = sections[0], sections[1]
+    assert [(c["header"], QUAKES[c["start"]:c["end"]]) for c in first["cells"]] == [("Magnitude", "9.5"),
+                                                                                    ("Date", "1960-05-22")]
+    assert [c["header"] for c in second["cells"]] == ["Magnitude"]  # an empty cell is not a cell
+    prose = structure_of(parse_article("# Top Picks\n\n## 1. Alpha\n\nAlpha is first.\n\n## 2. Beta\n\nBeta next.\n"))
+    assert all(s["cells"] == [] for s in prose["sections"])

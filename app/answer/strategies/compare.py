@@ -20,6 +20,9 @@ class Compare(Strategy):
         draft = Draft()
         asked = self.evidence.asked_terms(intent)
         for entry in entries:
+            if entry.cells:  # a table row: its rank with its values under their headers says it all
+                self.say_rank(draft, entry)
+                continue
             focus = name_list(list(entry.topics))
             line = f"{entry.name} is ranked {ordinal(entry.rank)}"
             draft.say(f"{line}; the article highlights {focus}." if focus else f"{line}.", entry)

@@ -18,6 +18,9 @@ class Overview(Strategy):
             return None
         draft = Draft()
         for entry in entries[:3]:
+            if entry.cells:  # a table row: its rank and its values under their headers
+                self.say_rank(draft, entry)
+                continue
             draft.say(self.rank_line(entry), entry)
             self.bullets(draft, entry, limit=3 if len(entries) == 1 else 2)
         return draft
@@ -28,18 +31,20 @@ class Explain(Strategy):
     the entry's sentences that best answer the question."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
-        entries = self.evidence.entries(intent)
+        by_cells = None if intent.entries else self.entry_by_its_cells(intent)  # before any rank the question claims
+        entries = [by_cells] if by_cells else self.evidence.entries(intent)
         if not entries:
             return None
         entry = entries[0]
-        named = bool(intent.entries)
+        named = bool(intent.entries) or by_cells is not None
         corrected = named and bool(intent.ranks) and intent.ranks[0] != entry.rank
         if corrected:
             draft = EntryRank(self.evidence).premise(entry, intent.ranks[0], intent)
         else:
             draft = Draft()
-            draft.say(self.rank_line(entry), entry)
-        own = self.kb.entry_sentences(entry)
+            self.say_rank(draft, entry)  # a table row's values come with its rank
+        said = None if corrected or not entry.cells else self.kb.row_of(entry)  # the row went with the rank
+        own = [s for s in self.kb.entry_sentences(entry) if s is not said]
         if not own:
             return draft
         scores = self.evidence.score(intent, retrieval, own)

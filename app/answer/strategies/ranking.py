@@ -20,6 +20,10 @@ class RankLookup(Strategy):
             return None
         if len(intent.entries) == 1 and intent.relation in {"up", "down"} and not intent.ranks:
             return self._neighbour(kb.entry_for(intent.entries[0]), intent.relation)
+        if not intent.entries and intent.relation in {"up", "down"} and not intent.ranks:
+            named = self.entry_by_its_cells(intent)  # "what comes after the Maule earthquake?"
+            if named is not None:
+                return self._neighbour(named, intent.relation)
         if not intent.ranks:
             return None
         beyond = [r for r in intent.ranks if not kb.entry_at(r)]
@@ -32,7 +36,7 @@ class RankLookup(Strategy):
         for rank in intent.ranks:
             entry = kb.entry_at(rank)
             if entry is not None:
-                draft.say(self.rank_line(entry), entry)
+                self.say_rank(draft, entry)
         if len(intent.ranks) == 1 and (entry := kb.entry_at(intent.ranks[0])) is not None:
             self.and_what_was_asked(draft, entry, intent, retrieval)
         return draft
@@ -60,6 +64,8 @@ class EntryRank(Strategy):
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         kb = self.kb
         entries = [e for e in (kb.entry_for(n) for n in intent.entries) if e]
+        if not entries and not intent.entries and (named := self.entry_by_its_cells(intent)) is not None:
+            entries = [named]  # "where does the Tohoku earthquake rank?": a row named by one of its cells
         if not entries or not kb.ranking:
             return None
         if len(entries) >= 2 and intent.relation == "between":
@@ -80,7 +86,7 @@ class EntryRank(Strategy):
                       f"{kb.count_phrase()}, so it is {'' if inside else 'not '}in the {where} {n}.", entry)
             return draft
         draft = Draft(mode="ranking")
-        draft.say(self.rank_line(entry), entry)
+        self.say_rank(draft, entry)
         self.and_what_was_asked(draft, entry, intent, retrieval)
         return draft
 
@@ -90,7 +96,7 @@ class EntryRank(Strategy):
         claimed = kb.entry_at(asserted)
         draft = Draft(mode="ranking")
         if entry.rank == asserted:
-            draft.say(("Yes. " if intent.polar else "") + self.rank_line(entry), entry)
+            self.say_rank(draft, entry, "Yes. " if intent.polar else "")
             return draft
         if claimed is None:
             draft.say(f"{'No. ' if intent.polar else ''}{entry.name} is ranked {ordinal(entry.rank)}; the "

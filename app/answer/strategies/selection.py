@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 
 from app.answer.draft import Draft, abstention, name_list
+from app.answer.evidence import Evidence
 from app.answer.strategies.base import Strategy
-from app.knowledge import RankEntry, Sentence
+from app.knowledge import Cell, RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent
-from ingest.core.lexicon import INSTITUTION_HEADS, NAME_NOUNS, ordinal
-from ingest.core.text import fold, stem
+from app.understand.parse import Comparison, Extreme, comparison, extreme, particles
+from ingest.core.lexicon import INSTITUTION_HEADS, MONTHS, NAME_NOUNS, ordinal
+from ingest.core.text import fold, stem, words
 
 
 class _AcrossEntries(Strategy):
@@ -59,13 +61,15 @@ class Filter(_AcrossEntries):
                 return draft
         if not self.evidence.asked_terms(intent):
             return None
-        ranked = self.best_per_entry(intent, retrieval)
-        if not ranked:
-            return None
-        top = ranked[0][2]
-        matches = [(e, s) for e, s, score in ranked if score >= self.evidence.limits.match_ratio * top and
-                   self.evidence.coverage(intent, s) > 0][:5]
-        matches += self._named_outside_entries(intent, retrieval, {e.name for e, _ in matches})
+        matches = self._sharing_particles(intent, retrieval)
+        if not matches:
+            ranked = self.best_per_entry(intent, retrieval)
+            if not ranked:
+                return None
+            top = ranked[0][2]
+            matches = [(e, s) for e, s, score in ranked if score >= self.evidence.limits.match_ratio * top and
+                       self.evidence.coverage(intent, s) > 0][:5]
+            matches += self._named_outside_entries(intent, retrieval, {e.name for e, _ in matches})
         if not matches:
             return None
         draft = Draft()
@@ -79,6 +83,22 @@ class Filter(_AcrossEntries):
             self.quote(draft, sentence, prefix=f"{who}: ")
         return draft
 
+
+    def _sharing_particles(self, intent: Intent, retrieval: Retrieval) -> list[tuple[RankEntry, Sentence]]:
+        """When the question's verb is phrasal ("moved up"), every entry with a sentence whose verb has the same
+        particle ("Moving up from …"), each with its best such sentence; empty when no entry, or every entry, has
+        one (then the particle picks out nothing)."""
+        wanted = particles(intent.text)
+        if not wanted:
+            return []
+        kb = self.kb
+        holding = {e.name: [s for s in kb.entry_sentences(e) if wanted <= set(words(s.text))
+                            and wanted <= particles(s.text)] for e in kb.ranking}
+        holding = {name: sentences for name, sentences in holding.items() if sentences}
+        if not holding or len(holding) == len(kb.ranking):
+            return []
+        scores = self.evidence.score(intent, retrieval, [s for ss in holding.values() for s in ss])
+        return [(e, max(holding[e.name], key=lambda s: scores[s.index])) for e in kb.ranking if e.name in holding]
 
     def _named_outside_entries(self, intent: Intent, retrieval: Retrieval,
                                found: set[str]) -> list[tuple[RankEntry, Sentence]]:
@@ -100,6 +120,152 @@ class Filter(_AcrossEntries):
                     found.add(entry.name)
                     out.append((entry, sentence))
         return out
+
+
+_PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?$")
+_OP_WORDS = {">=": "of {} or more", ">": "above {}", "<=": "of {} or less", "<": "below {}"}
+_YEAR_WORDS = {">=": "in {} or later", ">": "after {}", "<=": "in {} or earlier", "<": "before {}"}
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+
+
+class ColumnFilter(Strategy):
+    """"Which earthquakes reached magnitude 9 or more?", "Which shows ran more than 7,000 performances?", "Which
+    shows closed before 2000?": every table row whose value in the compared column (the column whose header the
+    question's words name; for a year, the one date column) satisfies the comparison, each cited to its row."""
+
+    def __init__(self, evidence: Evidence) -> None:
+        super().__init__(evidence)
+        self._seen: dict[str, tuple[Comparison | Extreme, str] | None] = {}  # routing asks again for one question
+
+    def column(self, intent: Intent) -> tuple[Comparison | Extreme, str] | None:
+        """The comparison (or superlative) the question makes and the column it is about, or None."""
+        if not any(e.cells for e in self.kb.ranking):
+            return None
+        if intent.text not in self._seen:
+            if len(self._seen) > 512:
+                self._seen.clear()
+            self._seen[intent.text] = self._column(intent)
+        return self._seen[intent.text]
+
+    def _column(self, intent: Intent) -> tuple[Comparison | Extreme, str] | None:
+        asked: Comparison | Extreme | None = comparison(intent.text)
+        if asked is None:
+            asked = extreme(intent.text)
+            if asked is None:
+                return None
+            headers = list({**self._columns(False), **self._columns(True)})
+            header = _header_named(headers, asked.words) or self._header_meant(headers, asked.words)
+            return (asked, header) if header else None
+        headers = list(self._columns(asked.year))
+        if not headers:
+            return None
+        header = _header_named(headers, asked.words) or (headers[0] if asked.year and len(headers) == 1 else None) \
+            or self._header_meant(headers, asked.words)
+        return (asked, header) if header else None
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        found = self.column(intent)
+        if found is None:
+            return None
+        asked, header = found
+        if isinstance(asked, Extreme):
+            return self._extreme(asked, header)
+        values = self._columns(asked.year)[header]
+        shown = f"{asked.value:.0f}" if asked.year else f"{asked.value:,g}"
+        wanted = (_YEAR_WORDS if asked.year else _OP_WORDS)[asked.op].format(shown)
+        draft = Draft()
+        hits = [(e, c) for e, c, v in values if asked.holds(v)]
+        if not hits:
+            upward = ">" in asked.op
+            entry, cell, _ = max(values, key=lambda t: t[2]) if upward else min(values, key=lambda t: t[2])
+            extreme_word = ("latest" if upward else "earliest") if asked.year else ("highest" if upward else "lowest")
+            draft.say(f"None of {self.kb.count_phrase()} has {header} {wanted}: the {extreme_word} is {cell.text} "
+                      f"({entry.name}, {ordinal(entry.rank)}).", self.kb.row_of(entry) or entry)
+            return draft
+        draft.note(f"{len(hits)} of {self.kb.count_phrase()} {'has' if len(hits) == 1 else 'have'} {header} "
+                   f"{wanted}:")
+        for entry, cell in hits:
+            draft.say(f"{entry.name} ({ordinal(entry.rank)}): {header}: {cell.text}", self.kb.row_of(entry) or entry)
+        return draft
+
+    def _extreme(self, asked: Extreme, header: str) -> Draft:
+        """The row (or tied rows) with the highest or lowest value, or the latest or earliest date, in a column."""
+        dates = header not in self._columns(False)
+        values = [(e, c, _date_value(c.text)) for e, c, _ in self._columns(True)[header]] if dates else \
+            self._columns(False)[header]
+        lowest = asked.lowest or asked.earliest
+        best = min(v for *_, v in values) if lowest else max(v for *_, v in values)
+        word = ("earliest" if lowest else "latest") if dates else ("lowest" if lowest else "highest")
+        top = [(entry, cell) for entry, cell, value in values if value == best]
+        names = name_list([f"{e.name} ({ordinal(e.rank)})" for e, _ in top])
+        verb = "has" if len(top) == 1 else "share"
+        draft = Draft()
+        draft.say(f"{names} {verb} the {word} {header} of {self.kb.count_phrase()}: {top[0][1].text}.",
+                  *[self.kb.row_of(e) or e for e, _ in top])
+        return draft
+
+    def _columns(self, years: bool) -> dict[str, list[tuple[RankEntry, Cell, float]]]:
+        """Each column whose cells are plain numbers (or, with `years`, dates with a year) in most rows, with each
+        row's cell and its value (the number, or the year)."""
+        by_header: dict[str, list[tuple[RankEntry, Cell]]] = {}
+        for entry in self.kb.ranking:
+            for cell in entry.cells:
+                if cell.header:
+                    by_header.setdefault(cell.header, []).append((entry, cell))
+        out: dict[str, list[tuple[RankEntry, Cell, float]]] = {}
+        for header, cells in by_header.items():
+            values = [(e, c, v) for e, c in cells if (v := _year_of(c.text) if years else _number_of(c.text))
+                      is not None]
+            if len(values) * 5 >= len(self.kb.ranking) * 3:
+                out[header] = values
+        return out
+
+    def _header_meant(self, headers: list[str], words: tuple[str, ...]) -> str | None:
+        """The header closest in meaning to the noun the number measures, when it is close enough."""
+        if not words:
+            return None
+        vectors = self.kb.embed([words[0], *headers])
+        scores = vectors[1:] @ vectors[0]
+        best = int(scores.argmax())
+        return headers[best] if scores[best] >= self.evidence.limits.focus_similarity else None
+
+
+def _number_of(text: str) -> float | None:
+    """A cell's value when it is a plain number ("7,213", "9.5")."""
+    text = text.strip()
+    return float(text.replace(",", "")) if _PLAIN_NUMBER.match(text) else None
+
+
+def _date_value(text: str) -> float:
+    """A date cell as a number that sorts like the date: its year, then its month and day when it gives them."""
+    year = _year_of(text) or 0.0
+    folded = fold(text)
+    month = next((i + 1 for i, m in enumerate(MONTHS) if m in folded), 0)
+    rest = [int(n) for n in re.findall(r"\d+", _YEAR.sub(" ", folded))]
+    if not month and rest:  # "1960-05-22"
+        month, rest = rest[0], rest[1:]
+    day = rest[0] if rest else 0
+    return year + month / 13 + day / 400
+
+
+def _year_of(text: str) -> float | None:
+    """The year of a cell that is one date ("1960-05-22", "November 14, 1996", "2004"), not a text with a year
+    in it ("Kanamori & Anderson, 1975")."""
+    years = _YEAR.findall(text)
+    rest = re.sub("|".join(MONTHS), "", fold(text))
+    return float(years[0]) if len(years) == 1 and not re.search(r"[^\W\d_]", rest) else None
+
+
+def _header_named(headers: list[str], words: tuple[str, ...]) -> str | None:
+    """The header one of the question's words names: the same stem, or one a short form of the other ("Mag" for
+    "magnitude"); the words are tried in order (the noun the number measures first)."""
+    for word in words:
+        w = fold(word)
+        for header in headers:
+            for part in re.findall(r"[^\W\d_]{3,}", fold(header)):
+                if stem(part) == stem(w) or (len(w) >= 3 and (w.startswith(part) or part.startswith(w))):
+                    return header
+    return None
 
 
 class Recommend(_AcrossEntries):
