@@ -48,8 +48,20 @@ def article_terms(kb: KnowledgeBase) -> ArticleTerms:
     synonyms = {str(k): [str(v) for v in vs or []] for k, vs in (data.get("synonyms") or {}).items()}
     translations = {str(k): str(v) for k, v in (data.get("terms") or {}).items()}
     names = [kb.display_name(key) for key in kb.names]
-    return ArticleTerms(entries=[e.name for e in kb.ranking], noun=kb.noun, aliases=aliases, names=names,
-                        synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary)
+    return ArticleTerms(entries=[e.name for e in kb.ranking], noun=kb.noun, noun_plural=kb.nouns, aliases=aliases,
+                        names=names, synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary,
+                        criterion=criterion_lines(kb))
+
+
+def criterion_lines(kb: KnowledgeBase) -> list[str]:
+    """The lines that say what the ranking orders by: the title, the first two lines of the intro, and the two
+    lines right before the first entry (the lead into the list: "the most popular events (by attendance)")."""
+    if not kb.ranking:
+        return []
+    first = min(e.start for e in kb.ranking)
+    before = [s.text for s in kb.sentences if s.start < first and s.chunk.kind not in {"title", "row"}]
+    intro = [s.text for s in kb.intro_sentences[:2]]
+    return list(dict.fromkeys([kb.title, *intro, *before[-2:]]))
 
 
 def train_classifier(kb: KnowledgeBase, embeddings: Any, settings: Settings) -> IntentClassifier:
@@ -83,7 +95,8 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
         return np.asarray(embeddings.embed_query(text), dtype=np.float32)
 
     analyzer = QuestionAnalyzer(terms, parser, classifier, embed_query,
-                                min_confidence=settings.intent_min_confidence)
+                                min_confidence=settings.intent_min_confidence,
+                                criterion_similarity=settings.criterion_similarity)
     retriever = HybridRetriever(kb, index, embeddings, terms.synonyms, multilingual=multilingual)
     thresholds = Thresholds(abstain_similarity=settings.abstain_threshold, focus_similarity=settings.focus_similarity,
                             match_ratio=settings.match_ratio, yes_coverage=settings.yes_coverage,

@@ -67,6 +67,8 @@ class Router:
             return [Greeting] if not about and not intent.ranks else [Fact]
         if intent.polar and kind not in {IntentKind.YES_NO, IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP}:
             kind = IntentKind.YES_NO
+        elif intent.polar and not intent.entries and len(intent.ranks) == 1 and self.kb.entry_at(intent.ranks[0]):
+            kind = IntentKind.YES_NO  # "Was the most attended one about X?": a claim about the entry at a rank
         if kind is IntentKind.YES_NO and not intent.polar:
             kind = IntentKind.FACT
         if kind is IntentKind.RECOMMEND and intent.answer_type is AnswerType.NAME and intent.focus is not None \

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.understand.intent import AnswerType, Focus
 from ingest.annotate import english_pipeline
-from ingest.core.lexicon import MONEY_VERBS, TYPE_NOUNS, WH_TYPES
+from ingest.core.lexicon import MONEY_VERBS, RANK_PHRASES, TYPE_NOUNS, WH_TYPES, ordinal_value
 
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
 _LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "give", "know", "mention", "list",
@@ -27,7 +27,34 @@ class Parsed:
     polar: bool
     negated: bool
     names: tuple[tuple[str, str], ...]  # (text, spaCy label)
-    superlative: str | None = None  # a superlative said of what the article ranks ("the biggest earthquake")
+    degree: Degree | None = None  # the first superlative or comparative ("the most attended webinar")
+
+
+@dataclass(frozen=True)
+class Degree:
+    """A superlative or comparative of a question or a title: "the most attended webinar", "a bigger audience".
+
+    Attributes:
+        word: the degree word in its superlative form, lower case ("most", "longest", "biggest").
+        graded: the degree with the word it grades, and the basis a "by" phrase gives ("most attended",
+            "longest-running", "most popular by attendance").
+        noun: the noun it is said of ("webinar", "audience"), if any.
+        of_entry: said of the ranked things themselves: its noun is what the article ranks, a name, or none
+            ("the largest", "Grease, the longest-running show").
+        comparative: True for "bigger", "more popular".
+    """
+
+    word: str
+    graded: str
+    noun: str | None = None
+    of_entry: bool = True
+    comparative: bool = False
+
+    @property
+    def quality(self) -> str:
+        """What is graded: the degree, with the noun when that is not what the article ranks ("biggest
+        audience", "most AI startups")."""
+        return self.graded if self.of_entry or not self.noun else f"{self.graded} {self.noun}"
 
 
 class QuestionParser:
@@ -63,9 +90,60 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     if polar:
         answer_type = AnswerType.YES_NO
     names = tuple((e.text, e.label_) for e in doc.ents if e.label_ in _NAME_LABELS)
-    superlative = next((t.lemma_.lower() for t in doc if t.tag_ in {"JJS", "RBS"} and (
-        t.head.lemma_.lower() in entry_nouns or t.head.lower_ in entry_nouns)), None)
-    return Parsed(wh, answer_type, focus, polar, negated, names, superlative)
+    degree = next(iter(_degrees(doc, entry_nouns)), None)
+    return Parsed(wh, answer_type, focus, polar, negated, names, degree)
+
+
+def degrees(text: str, entry_nouns: frozenset[str] = frozenset()) -> list[Degree]:
+    """The superlatives (and comparatives) of a text, such as a title ("20 Largest Earthquakes") or the line that
+    introduces a list ("the most popular events (by attendance)")."""
+    return _degrees(english_pipeline()(text), entry_nouns)
+
+
+def _superlative_form(token: Any) -> str:
+    """"bigger" -> "biggest", "more" -> "most", "better" -> "best": the superlative a comparative stands for."""
+    word = token.lower_
+    if token.tag_ not in {"JJR", "RBR"}:
+        return word
+    irregular = {"more": "most", "less": "least", "better": "best", "worse": "worst", "fewer": "fewest"}
+    if word in irregular:
+        return irregular[word]
+    return word[:-2] + "est" if word.endswith("er") else word
+
+
+def _degrees(doc: Any, entry_nouns: frozenset[str]) -> list[Degree]:
+    """Each degree word graded of a noun, or standing for one; not one that grades a verb ("suits me best") or a
+    quantity ("more than half")."""
+    out = []
+    for token in doc:
+        if token.tag_ not in {"JJS", "RBS", "JJR", "RBR"}:
+            continue
+        following = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if following is not None and following.lower_ == "than":
+            continue  # a quantity ("more than half"), not a quality
+        graded = token.head if token.dep_ == "advmod" and token.head.tag_ in {"JJ", "VBN", "VBG"} else None
+        anchor = graded or token
+        if anchor.dep_ in {"amod", "nmod"} and anchor.head.pos_ in {"NOUN", "PROPN"}:
+            noun = anchor.head
+        elif anchor.dep_ in {"attr", "pobj", "nsubj", "nsubjpass", "dobj", "appos", "acomp", "ROOT"} or (
+                anchor is graded and anchor.dep_ == "amod"):
+            noun = None  # "the largest", "is more popular"
+        else:
+            continue  # it grades a verb: "which city would suit me best"
+        span = doc[token.i:max(anchor.i, token.i) + 1]
+        words = [_superlative_form(t) if t == token else t.text for t in span if not t.is_punct or t.tag_ == "HYPH"]
+        text = "".join(w if w == "-" or i == 0 or words[i - 1] == "-" else " " + w for i, w in enumerate(words))
+        of_entry = noun is None or noun.pos_ == "PROPN" or noun.lower_ in entry_nouns or \
+            noun.lemma_.lower() in entry_nouns
+        noun_text = None
+        if noun is not None:
+            noun_text = " ".join([t.text for t in doc[anchor.i + 1:noun.i] if t.dep_ in {"compound", "amod"}]
+                                 + [noun.text])
+            basis = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "by"), None)
+            if basis is not None:  # "the most popular events (by attendance)": the basis of the grading
+                text += " " + " ".join(t.text for t in basis.subtree if not t.is_punct)
+        out.append(Degree(_superlative_form(token), text, noun_text, of_entry, token.tag_ in {"JJR", "RBR"}))
+    return out
 
 
 def _phrase(token: Any) -> str:
@@ -93,7 +171,18 @@ def _make_focus(noun: Any, verb: str | None) -> Focus:
     every = any(t.lower_ in {"every", "all", "each", "any"} for t in noun.lefts)
     phrase = " and ".join(_phrase(n) for n in [noun, *[c for c in noun.conjuncts if c.pos_ in {"NOUN", "PROPN"}]])
     return Focus(phrase, noun.lemma_.lower(), _owner(noun), verb,
-                 plural=noun.tag_ in {"NNS", "NNPS"} or every, heads=tuple(heads))
+                 plural=noun.tag_ in {"NNS", "NNPS"} or every, heads=tuple(heads), ranked=_ranked(noun))
+
+
+def _ranked(noun: Any) -> bool:
+    """The noun is given a rank ("the 11th risk", "the number one risk"): whatever it is called, it names an entry."""
+    for child in noun.lefts:
+        if child.dep_ not in {"amod", "nmod", "compound", "nummod"}:
+            continue
+        words = " ".join(t.lower_ for t in child.subtree)
+        if ordinal_value(child.lower_) is not None or RANK_PHRASES.get(words) == 1:
+            return True
+    return False
 
 
 def _type_of_noun(token: Any, entry_nouns: frozenset[str]) -> AnswerType | None:
@@ -156,7 +245,7 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None
                 if typed is None and wh is not None and wh.lower_ == "who":
                     typed = AnswerType.PERSON if token.pos_ == "NOUN" else AnswerType.NAME
                 if typed is not None or (wh is not None and wh.lower_ in {"what", "who"}):
-                    return Focus(_phrase(token), token.lemma_.lower(), _owner(token), None), \
+                    return Focus(_phrase(token), token.lemma_.lower(), _owner(token), None, ranked=_ranked(token)), \
                         typed or AnswerType.DESCRIPTION
     wh_type = WH_TYPES.get(wh.lower_) if wh is not None else None
     if wh_type:

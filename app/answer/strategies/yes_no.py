@@ -9,10 +9,11 @@ from app.answer.draft import Draft, abstention, name_list
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.fact import unknown_subject
 from app.answer.strategies.ranking import EntryRank
+from app.knowledge import RankEntry
 from app.retrieval import Retrieval
 from app.understand.intent import Intent
-from ingest.core.lexicon import FRACTION_WORDS, number_value
-from ingest.core.text import SCALE, fold, number_values
+from ingest.core.lexicon import FRACTION_WORDS, number_value, ordinal
+from ingest.core.text import SCALE, fold, number_values, terms
 
 
 def _numeric(term: str) -> bool:
@@ -37,6 +38,8 @@ class YesNo(Strategy):
         refusal = unknown_subject(ev, intent)
         if refusal is not None:
             return abstention("The article doesn't say. " + refusal.text)
+        if not intent.entries and len(intent.ranks) == 1 and (entry := self.kb.entry_at(intent.ranks[0])):
+            return self._about_ranked(entry, intent)
         if intent.names and intent.entries:
             homes = [h for name in intent.names for h in ev.home_of(name)]
             if homes:
@@ -71,5 +74,32 @@ class YesNo(Strategy):
             else:
                 self.quote(draft, best, prefix="Yes. ")
             return draft
+        return abstention("The article doesn't say. Nothing in it states that, so I can't confirm it or rule "
+                          "it out.")
+
+    def _about_ranked(self, entry: RankEntry, intent: Intent) -> Draft:
+        """"Was the most attended webinar about X?", "Is the 3rd one a musical?": the claim checked against the
+        section of the entry the rank (or the ranking's criterion) names, its heading included."""
+        ev = self.evidence
+        graded = set(terms(intent.criterion or ""))
+        claim = dataclasses.replace(intent, entries=(entry.name,), ranks=(), terms=tuple(
+            t for t in ev.asked_terms(intent) if t not in graded and not _numeric(t)))
+        draft = Draft(mode="ranking")
+        if not claim.terms:
+            draft.say(f"Yes. {self.rank_line(entry)}", entry)
+            return draft
+        own = [s for s in self.kb.sentences if s.section == entry.section]
+        best = max(own, key=lambda s: ev.coverage(claim, s), default=None)
+        if best is not None and ev.coverage(claim, best) >= ev.limits.yes_coverage:
+            draft.say(f"Yes. {self.rank_line(entry)}", entry)
+            self.quote(draft, best)
+            return draft
+        for other in self.kb.ranking:
+            fits = [s for s in self.kb.sentences if s.section == other.section and other is not entry
+                    and ev.coverage(dataclasses.replace(claim, entries=(other.name,)), s) >= ev.limits.yes_coverage]
+            if fits:  # the claim holds of another entry: the rank named is not that one
+                draft.say(f"No. {self.rank_line(entry)}", entry)
+                self.quote(draft, fits[0], prefix=f"{other.name} ({ordinal(other.rank)}): ")
+                return draft
         return abstention("The article doesn't say. Nothing in it states that, so I can't confirm it or rule "
                           "it out.")
