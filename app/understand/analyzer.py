@@ -365,8 +365,13 @@ class QuestionAnalyzer:
                 direction = direction or ("up" if end == 1 else "down")
             elif not parsed.degree.comparative:
                 ranks = [end]
+        if parsed.degree is not None:  # a capitalised degree ("Longest") read as a name is the degree
+            graded = set(re.findall(r"[a-z0-9]+", fold(parsed.degree.quality)))
+            names = [n for n in names if not set(re.findall(r"[a-z0-9]+", fold(n))) <= graded]
         unknown_names, places = [], []
         for name, label in parsed.names:
+            if parsed.degree is not None and set(re.findall(r"[a-z0-9]+", fold(name))) <= graded:
+                continue
             key = fold(re.sub(r"['’]s$", "", name))
             if key in known or any(key in k or k in key for k in known if len(k) >= 4) or \
                     any(w in self._vocab_set for w in words(key)):
@@ -386,6 +391,8 @@ class QuestionAnalyzer:
             # "the number one risk": the focus is the ranked entry, under the question's own word for it
             answer_type = AnswerType.ENTRY if answer_type is AnswerType.DESCRIPTION else answer_type
             named_by_rank = (stem(fold(parsed.focus.head)),)
+        if criterion:  # the ranks (or the relation) stand for the criterion's words: they are no topic to look for
+            named_by_rank += tuple(terms(criterion, split_hyphens=True))
         if ranks:  # the words of a rank phrase ("number one", "top spot") are the rank, not a topic
             folded = fold(text)
             named_by_rank += tuple(stem(w) for phrase in RANK_PHRASES if " " in phrase and re.search(

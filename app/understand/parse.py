@@ -121,15 +121,23 @@ def _degrees(doc: Any, entry_nouns: frozenset[str]) -> list[Degree]:
         following = doc[token.i + 1] if token.i + 1 < len(doc) else None
         if following is not None and following.lower_ == "than":
             continue  # a quantity ("more than half"), not a quality
-        graded = token.head if token.dep_ == "advmod" and token.head.tag_ in {"JJ", "VBN", "VBG"} else None
+        hyphened = following is not None and following.tag_ == "HYPH"  # "longest-running", tagged as a noun or not
+        graded = token.head if token.dep_ == "advmod" and (
+            token.head.tag_ in {"JJ", "VBN", "VBG"} or hyphened) else None
         anchor = graded or token
         if anchor.dep_ in {"amod", "nmod"} and anchor.head.pos_ in {"NOUN", "PROPN"}:
             noun = anchor.head
         elif anchor.dep_ in {"attr", "pobj", "nsubj", "nsubjpass", "dobj", "appos", "acomp", "ROOT"} or (
                 anchor is graded and anchor.dep_ == "amod"):
             noun = None  # "the largest", "is more popular"
+        elif token.dep_ == "advmod" and token.head.pos_ == "VERB":
+            # it grades an action ("ran longer", "would suit me best"): only its meaning can tie it to the ranking
+            verb = token.head
+            out.append(Degree(_superlative_form(token), _superlative_form(token), verb.lemma_.lower(), False,
+                              token.tag_ in {"JJR", "RBR"}))
+            continue
         else:
-            continue  # it grades a verb: "which city would suit me best"
+            continue
         span = doc[token.i:max(anchor.i, token.i) + 1]
         words = [_superlative_form(t) if t == token else t.text for t in span if not t.is_punct or t.tag_ == "HYPH"]
         text = "".join(w if w == "-" or i == 0 or words[i - 1] == "-" else " " + w for i, w in enumerate(words))
