@@ -353,6 +353,8 @@ class QuestionAnalyzer:
         if parsed.focus is not None and _CJK.search(parsed.focus.phrase):
             parsed = dataclasses.replace(parsed, focus=None)
         known = {fold(x) for x in entries + names} | self._known_folded
+        if parsed.event_order:  # "did X close before Y did?" orders two events in time, not two ranks
+            direction = "before" if direction == "up" else "after" if direction == "down" else direction
         if top_n and top_n >= self._last and ranks:
             top_n = None  # "the number one risk in the Top 10": the list's name, not a top-N request
         criterion = None

@@ -28,6 +28,7 @@ class Parsed:
     negated: bool
     names: tuple[tuple[str, str], ...]  # (text, spaCy label)
     degree: Degree | None = None  # the first superlative or comparative ("the most attended webinar")
+    event_order: bool = False  # "before"/"after" opens a clause ("close before Cats did"): an order in time
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,12 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     # a question that opens with an auxiliary is yes/no even with a wh-clause inside ("Does it say where …?"),
     # except a request ("Can you sum it up?")
     request = first is not None and first.tag_ == "MD" and second is not None and second.lower_ == "you"
-    polar = first is not None and first.pos_ == "AUX" and first.i == 0 and not request and (
+    # the small parser sometimes reads an opening "Did" as the main verb: a finite be/do/have opening a question
+    # is its auxiliary all the same
+    auxiliary = first is not None and (first.pos_ == "AUX" or (
+        first.lemma_.lower() in {"be", "do", "have"} and first.tag_ in {"VBD", "VBZ", "VBP"} and text.rstrip()
+        .endswith("?")))
+    polar = auxiliary and first is not None and first.i == 0 and not request and (
         wh_token is None or wh_token.i > first.i + 1)
     negated = any(t.dep_ == "neg" for t in doc)
     focus, answer_type = _focus(doc, wh_token, entry_nouns)
@@ -91,7 +97,8 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
         answer_type = AnswerType.YES_NO
     names = tuple((e.text, e.label_) for e in doc.ents if e.label_ in _NAME_LABELS)
     degree = next(iter(_degrees(doc, entry_nouns)), None)
-    return Parsed(wh, answer_type, focus, polar, negated, names, degree)
+    event_order = any(t.dep_ == "mark" and t.lower_ in {"before", "after"} for t in doc)
+    return Parsed(wh, answer_type, focus, polar, negated, names, degree, event_order)
 
 
 def degrees(text: str, entry_nouns: frozenset[str] = frozenset()) -> list[Degree]:

@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import date, datetime
+
+from dateutil import parser as dateparser
 
 from app.answer.draft import Draft, abstention, name_list
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.fact import unknown_subject
 from app.answer.strategies.ranking import EntryRank
-from app.knowledge import RankEntry
+from app.knowledge import RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import Intent
 from ingest.core.lexicon import FRACTION_WORDS, number_value, ordinal
 from ingest.core.text import SCALE, fold, number_values, terms
+
+_CELL = re.compile(r"(?:^|; |: )([^:;]{1,40}): ([^;]{1,60})")  # "Header: value" pairs of an embedded table row
+
+
+def _date(text: str) -> date | None:
+    """A calendar date written in a cell or a sentence ("May 18, 2003", "1960-05-22"), or None."""
+    if not re.search(r"\d{4}", text):
+        return None
+    try:
+        return dateparser.parse(text, default=datetime(1, 1, 1)).date()
+    except (ValueError, OverflowError):
+        return None
 
 
 def _numeric(term: str) -> bool:
@@ -33,6 +48,8 @@ class YesNo(Strategy):
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         ev = self.evidence
+        if len(intent.entries) >= 2 and intent.relation in {"before", "after"}:
+            return self._in_time(intent)
         if intent.entries and (intent.ranks or intent.top_n or intent.bottom_n or intent.relation):
             return EntryRank(self.evidence).answer(intent, retrieval)
         refusal = unknown_subject(ev, intent)
@@ -76,6 +93,38 @@ class YesNo(Strategy):
             return draft
         return abstention("The article doesn't say. Nothing in it states that, so I can't confirm it or rule "
                           "it out.")
+
+    def _in_time(self, intent: Intent) -> Draft:
+        """"Did X close before Y did?": the dates the article gives each entry for what was asked, compared."""
+        entries = [e for e in (self.kb.entry_for(n) for n in intent.entries[:2]) if e]
+        asked = set(self.evidence.asked_terms(intent)) - {t for e in entries for t in terms(e.name)}
+        found = [self._date_of(entry, asked) for entry in entries]
+        if len(entries) < 2 or any(f is None for f in found):
+            return abstention("The article doesn't say. It doesn't give both dates, so I can't compare them.")
+        (first_text, first_date, first_sentence), (second_text, second_date, second_sentence) = found  # type: ignore[misc]
+        earlier = first_date < second_date
+        yes = earlier if intent.relation == "before" else first_date > second_date
+        draft = Draft()
+        draft.say(f"{'Yes' if yes else 'No'}. {entries[0].name}: {first_text}; {entries[1].name}: {second_text}.",
+                  first_sentence, second_sentence)
+        return draft
+
+    def _date_of(self, entry: RankEntry, asked: set[str]) -> tuple[str, date, Sentence] | None:
+        """The date the entry's section gives for the asked terms: a table cell under a header that names them
+        ("Closing date"), else the first date of the entry's sentence that covers them best."""
+        own = [s for s in self.kb.sentences if s.chunk.city == entry.name or s.section == entry.section]
+        for sentence in own:
+            if sentence.chunk.kind != "row":
+                continue
+            for header, value in _CELL.findall(sentence.chunk.embed_text):
+                if asked & set(terms(header)) and (when := _date(value)) is not None:
+                    return f"{header.strip().lower()} {value.strip()}", when, sentence
+        probe = [s for s in own if asked & self.kb.sentence_terms[s.index]]
+        for sentence in sorted(probe, key=lambda s: -len(asked & self.kb.sentence_terms[s.index])):
+            for entity in sentence.entities_of("date"):
+                if (when := _date(entity.text)) is not None:
+                    return entity.text, when, sentence
+        return None
 
     def _about_ranked(self, entry: RankEntry, intent: Intent) -> Draft:
         """"Was the most attended webinar about X?", "Is the 3rd one a musical?": the claim checked against the
