@@ -69,6 +69,9 @@ class Router:
             kind = IntentKind.YES_NO
         elif intent.polar and not intent.entries and len(intent.ranks) == 1 and self.kb.entry_at(intent.ranks[0]):
             kind = IntentKind.YES_NO  # "Was the most attended one about X?": a claim about the entry at a rank
+        elif intent.polar and intent.entries and not (intent.ranks or intent.top_n or intent.bottom_n or
+                                                      intent.relation) and self.evidence.asked_terms(intent):
+            kind = IntentKind.YES_NO  # "Does X have more than two waterfalls?": no rank in the claim
         if kind is IntentKind.YES_NO and not intent.polar:
             kind = IntentKind.FACT
         if kind is IntentKind.RECOMMEND and intent.answer_type is AnswerType.NAME and intent.focus is not None \
@@ -77,6 +80,8 @@ class Router:
         if kind in {IntentKind.OVERVIEW, IntentKind.EXPLAIN} and intent.answer_type in _SPECIFIC:
             kind = IntentKind.FACT
         ranking = bool(self.kb.ranking)
+        if intent.criterion and len(intent.entries) == 1 and intent.ranks and not intent.polar and ranking:
+            return [Explain, Fact]  # "Why is X the longest-running show?": the rank claim checked, then the why
         focus = intent.focus
         entry_noun = focus is not None and stem(focus.head) in {stem(self.kb.noun), stem(self.kb.nouns)}
         listable = focus is not None and focus.plural and not intent.polar and not entry_noun and \
@@ -94,6 +99,8 @@ class Router:
                 IntentKind.EXPLAIN, IntentKind.OVERVIEW, IntentKind.SUMMARY} and not intent.ranks:
             return [Filter, Fact]
         if kind is IntentKind.RANK_LOOKUP:
+            if (intent.top_n or intent.bottom_n) and not intent.ranks and not intent.entries and ranking:
+                return [Order, Fact]  # "which are the two shortest?": a top (or bottom) N
             return [RankLookup, EntryRank, Fact] if ranking else [Fact]
         if kind is IntentKind.ENTRY_RANK:
             return [EntryRank, RankLookup, Fact] if ranking else [Fact]
@@ -103,6 +110,9 @@ class Router:
         if kind is IntentKind.ORDER:
             if intent.entries and not (intent.top_n or intent.bottom_n):
                 return [EntryRank, Order]
+            if intent.ranks and not (intent.top_n or intent.bottom_n) and ranking and focus is not None and \
+                    not focus.plural:
+                return [RankLookup, Order]  # "the number one risk in the Top 10": one rank, not the order
             return [Order, Fact] if ranking else [Summary]
         if kind is IntentKind.COMPARE:
             if len(intent.entries) >= 2 and intent.relation in {"up", "down", "between"} and \

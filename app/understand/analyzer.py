@@ -363,7 +363,10 @@ class QuestionAnalyzer:
             # a superlative of the ranking's criterion names an end of it ("the biggest earthquake on the list"),
             # or claims one ("Why is X the longest-running show?"); a comparative compares ranks
             criterion = parsed.degree.quality
-            if len(entries) >= 2:
+            count = number_value(fold(parsed.degree.count)) if parsed.degree.count else None
+            if count and not parsed.degree.comparative:  # "the five most attended webinars": a top (or bottom) N
+                top_n, bottom_n = (count, None) if end == 1 else (None, count)
+            elif len(entries) >= 2:
                 direction = direction or ("up" if end == 1 else "down")
             elif not parsed.degree.comparative:
                 ranks = [end]

@@ -50,6 +50,7 @@ class Degree:
     noun: str | None = None
     of_entry: bool = True
     comparative: bool = False
+    count: str | None = None  # the number before it: "the three largest quakes"
 
     @property
     def quality(self) -> str:
@@ -126,8 +127,8 @@ def _degrees(doc: Any, entry_nouns: frozenset[str]) -> list[Degree]:
         if token.tag_ not in {"JJS", "RBS", "JJR", "RBR"}:
             continue
         following = doc[token.i + 1] if token.i + 1 < len(doc) else None
-        if following is not None and following.lower_ == "than":
-            continue  # a quantity ("more than half"), not a quality
+        if following is not None and following.lower_ == "than" and token.lower_ in {"more", "less", "fewer"}:
+            continue  # a quantity ("more than half"), not a quality ("longer than")
         hyphened = following is not None and following.tag_ == "HYPH"  # "longest-running", tagged as a noun or not
         graded = token.head if token.dep_ == "advmod" and (
             token.head.tag_ in {"JJ", "VBN", "VBG"} or hyphened) else None
@@ -157,7 +158,9 @@ def _degrees(doc: Any, entry_nouns: frozenset[str]) -> list[Degree]:
             basis = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "by"), None)
             if basis is not None:  # "the most popular events (by attendance)": the basis of the grading
                 text += " " + " ".join(t.text for t in basis.subtree if not t.is_punct)
-        out.append(Degree(_superlative_form(token), text, noun_text, of_entry, token.tag_ in {"JJR", "RBR"}))
+        before = doc[token.i - 1] if token.i > 0 else None
+        count = before.text if before is not None and before.like_num else None
+        out.append(Degree(_superlative_form(token), text, noun_text, of_entry, token.tag_ in {"JJR", "RBR"}, count))
     return out
 
 
