@@ -136,8 +136,8 @@ def _degrees(doc: Any, entry_nouns: frozenset[str]) -> list[Degree]:
         if anchor.dep_ in {"amod", "nmod"} and anchor.head.pos_ in {"NOUN", "PROPN"}:
             noun = anchor.head
         elif anchor.dep_ in {"attr", "pobj", "nsubj", "nsubjpass", "dobj", "appos", "acomp", "ROOT"} or (
-                anchor is graded and anchor.dep_ == "amod"):
-            noun = None  # "the largest", "is more popular"
+                anchor is graded and anchor.dep_ == "amod") or (anchor.dep_ == "advmod" and anchor.head.pos_ == "AUX"):
+            noun = None  # "the largest", "is more popular", "is X longer than Y"
         elif token.dep_ == "advmod" and token.head.pos_ == "VERB":
             # it grades an action ("ran longer", "would suit me best"): only its meaning can tie it to the ranking
             verb = token.head

@@ -163,3 +163,38 @@ def test_router_falls_back_when_a_strategy_fails(bot: Chatbot, monkeypatch: pyte
     monkeypatch.setattr(router.strategies[RankLookup], "answer", broken)
     answer = bot.ask("Which city is ranked 8th?")
     assert answer.mode == "fallback" and answer.citations and answer.notice
+
+
+class TestRankingClaims:
+    """Claims in the ranking's own criterion, over `RIVERS` (a ranking of the five longest rivers)."""
+
+    def test_a_criterion_claim_is_corrected(self, rivers_bot: Chatbot) -> None:
+        draft = run(rivers_bot, Explain, "Why is Coldstream the longest river in Norland?")
+        assert draft and "not right" in draft.text and "3rd" in draft.text and "Amberflow" in draft.text
+        assert rivers_bot.engine.answerer.chain(rivers_bot.engine.analyzer.analyze(
+            "Why is Coldstream the longest river in Norland?"))[0] is Explain  # whatever the classifier says
+
+    def test_yes_no_about_the_entry_at_the_criterion_end(self, rivers_bot: Chatbot) -> None:
+        yes = run(rivers_bot, YesNo, "Is the longest river known for its salmon hatchery?")
+        assert yes and yes.text.startswith("Yes") and "Amberflow" in yes.text
+        no = run(rivers_bot, YesNo, "Is the longest river known for its waterfalls?")
+        assert no and no.text.startswith("No") and "Brightwater" in no.text and "Amberflow" in no.text
+        unknown = run(rivers_bot, YesNo, "Is the longest river known for its lighthouses?")
+        assert unknown and unknown.abstained
+
+    def test_comparative_of_the_criterion_compares_ranks(self, rivers_bot: Chatbot) -> None:
+        draft = run(rivers_bot, YesNo, "Is Dunmere longer than Brightwater?")
+        assert draft and draft.text.startswith("No") and "2nd" in draft.text and "4th" in draft.text
+        assert run(rivers_bot, YesNo, "Is Amberflow longer than Eastbrook?").text.startswith("Yes")
+
+    def test_order_in_time_compares_dates(self, rivers_bot: Chatbot) -> None:
+        draft = run(rivers_bot, YesNo, "Was Amberflow mapped before Brightwater was?")
+        assert draft and draft.text.startswith("No") and "March 3, 1850" in draft.text and "June 1, 1820" in \
+            draft.text
+        assert run(rivers_bot, YesNo, "Was Amberflow mapped after Brightwater was?").text.startswith("Yes")
+
+    def test_a_ranked_noun_names_the_entry(self, rivers_bot: Chatbot) -> None:
+        draft = run(rivers_bot, RankLookup, "What is the number one waterway in the Top 5?")
+        assert draft and "Amberflow" in draft.text and sections(draft) == {"1. Amberflow"}
+        bottom = run(rivers_bot, Order, "Which are the two shortest rivers?")
+        assert bottom and "Dunmere" in bottom.text and "Eastbrook" in bottom.text and "Coldstream" not in bottom.text

@@ -11,7 +11,7 @@ from app.chatbot import Chatbot
 from app.understand.classifier import load_training_set
 from app.understand.hygiene import clean_question, strip_injection
 from app.understand.intent import AnswerType, IntentKind
-from app.understand.parse import QuestionParser
+from app.understand.parse import QuestionParser, degrees
 from ingest.core.errors import ConfigurationError, InvalidQuestionError
 from ingest.core.lexicon import chinese_rank_to_english, number_value, ordinal, ordinal_value
 
@@ -138,3 +138,71 @@ def test_follow_ups_resolve_pronouns_pairs_and_neighbours(bot: Chatbot) -> None:
                             rank_of, entry_at)
     assert second in pair and third in pair
     assert second in analyzer.resolve("And the next one?", [(f"Tell me about {first}", "…")], rank_of, entry_at)
+
+
+# -- the ranking's criterion: superlatives, comparatives, ranked nouns ------------------------------------------
+@pytest.mark.parametrize(("noun", "question", "word", "quality", "of_entry", "comparative"), [
+    ("river", "Which river is the longest?", "longest", "longest", True, False),
+    ("webinar", "Was the most attended webinar about security?", "most", "most attended", True, False),
+    ("show", "Why is Acme the longest-running show in town?", "longest", "longest-running", True, False),
+    ("webinar", "Which webinar had the biggest audience?", "biggest", "biggest audience", False, False),
+    ("webinar", "Did Acme draw a bigger audience than Zenith?", "biggest", "biggest audience", False, True),
+    ("river", "Is Acme longer than Zenith?", "longest", "longest", True, True),
+    ("river", "Which river has the most waterfalls?", "most", "most waterfalls", False, False),
+])
+def test_parser_reads_degrees(noun: str, question: str, word: str, quality: str, of_entry: bool,
+                              comparative: bool) -> None:
+    degree = QuestionParser(noun, noun + "s").parse(question).degree
+    assert degree is not None
+    assert (degree.word, degree.quality, degree.of_entry, degree.comparative) == (word, quality, of_entry,
+                                                                                  comparative)
+
+
+def test_parser_leaves_out_quantities_and_reads_titles() -> None:
+    parser = QuestionParser("city", "cities")
+    assert parser.parse("Do more than half of the patents come from Acme?").degree is None  # a quantity
+    suits = parser.parse("Which city would suit me best?").degree
+    assert suits is not None and not suits.of_entry  # a graded verb is never "the best city" by itself
+    assert [d.graded for d in degrees("20 Largest Earthquakes in the World", frozenset({"earthquakes"}))] == [
+        "largest"]
+    lead = degrees("Now, a look at the most popular events (by attendance) of the year.")
+    assert lead and lead[0].graded == "most popular by attendance"
+    assert degrees("China's Top 10 AI Cities in 2025") == []  # "Top 10" is no superlative of a quality
+
+
+def test_parser_reads_ranked_nouns_auxiliaries_and_event_order() -> None:
+    parser = QuestionParser("category", "categories")
+    for question in ("What is the number one risk in the Top 10?", "What is the 11th risk?"):
+        focus = parser.parse(question).focus
+        assert focus is not None and focus.ranked
+    plain = parser.parse("What is the biggest risk?").focus
+    assert plain is None or not plain.ranked
+    closing = parser.parse("Did the original Acme close before Zenith did?")  # "Did" misread as the main verb
+    assert closing.polar and closing.event_order
+    assert not parser.parse("Does Acme come before Zenith?").event_order
+
+
+def test_criterion_superlatives_name_an_end_of_the_ranking(rivers_bot: Chatbot) -> None:
+    analyzer = rivers_bot.engine.analyzer
+    last = len(rivers_bot.engine.kb.ranking)
+    assert analyzer.analyze("Which river is the longest?").ranks == (1,)
+    assert analyzer.analyze("Which river is the shortest?").ranks == (last,)  # the opposite degree: the last
+    other = analyzer.analyze("Which river has the most waterfalls?")  # a superlative of something else
+    assert other.ranks == () and other.criterion is None
+    claim = analyzer.analyze("Why is Coldstream the longest river in Norland?")
+    assert claim.entries == ("Coldstream",) and claim.ranks == (1,) and claim.criterion == "longest"
+    compared = analyzer.analyze("Is Dunmere longer than Brightwater?")
+    assert compared.relation == "up" and compared.ranks == ()
+    assert analyzer.analyze("List the three longest rivers.").top_n == 3
+    assert analyzer.analyze("Which are the two shortest rivers?").bottom_n == 2
+    in_time = analyzer.analyze("Was Amberflow mapped before Brightwater was?")
+    assert in_time.relation == "before"
+    named = analyzer.analyze("What is the number one waterway in the Top 5?")  # "Top 5" names the list
+    assert named.ranks == (1,) and named.top_n is None and named.answer_type is AnswerType.ENTRY
+
+
+def test_superlatives_off_the_criterion_stay_fact_questions(bot: Chatbot) -> None:
+    analyzer = bot.engine.analyzer
+    startups = analyzer.analyze("Which city has the most AI startups?")
+    assert startups.ranks == () and startups.criterion is None
+    assert analyzer.analyze("Which is the best AI city?").ranks == (1,)  # a word that grades the ranking itself
