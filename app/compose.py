@@ -50,18 +50,7 @@ def article_terms(kb: KnowledgeBase) -> ArticleTerms:
     names = [kb.display_name(key) for key in kb.names]
     return ArticleTerms(entries=[e.name for e in kb.ranking], noun=kb.noun, noun_plural=kb.nouns, aliases=aliases,
                         names=names, synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary,
-                        criterion=criterion_lines(kb))
-
-
-def criterion_lines(kb: KnowledgeBase) -> list[str]:
-    """The lines that say what the ranking orders by: the title, the first two lines of the intro, and the two
-    lines right before the first entry (the lead into the list: "the most popular events (by attendance)")."""
-    if not kb.ranking:
-        return []
-    first = min(e.start for e in kb.ranking)
-    before = [s.text for s in kb.sentences if s.start < first and s.chunk.kind not in {"title", "row"}]
-    intro = [s.text for s in kb.intro_sentences[:2]]
-    return list(dict.fromkeys([kb.title, *intro, *before[-2:]]))
+                        criterion=kb.criterion_lines)
 
 
 def train_classifier(kb: KnowledgeBase, embeddings: Any, settings: Settings) -> IntentClassifier:

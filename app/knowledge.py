@@ -268,6 +268,17 @@ class KnowledgeBase:
         return titled[0].section if titled else None
 
     @cached_property
+    def criterion_lines(self) -> list[str]:
+        """The lines that say what the ranking orders by: the title, the first two lines of the intro, and the two
+        lines right before the first entry (the lead into the list: "the most popular events (by attendance)")."""
+        if not self.ranking:
+            return []
+        first = min(e.start for e in self.ranking)
+        before = [s.text for s in self.sentences if s.start < first and s.chunk.kind not in {"title", "row"}]
+        intro = [s.text for s in self.intro_sentences[:2]]
+        return list(dict.fromkeys([self.title, *intro, *before[-2:]]))
+
+    @cached_property
     def intro_sentences(self) -> list[Sentence]:
         """The sentences that frame the article: its intro (or, lacking one, its title)."""
         intro = [s for s in self.sentences if s.chunk.kind == "intro"]

@@ -66,7 +66,7 @@ def free_port() -> int:
 
 # A small ranking written for the tests: its criterion is a superlative of its title and lead-in ("longest"),
 # its entries have dated facts, and nothing in it comes from an eval article.
-RIVERS = """# The 5 Longest Rivers of Norland
+RIVERS = """# The 5 Longest Rivers of Norland in 2024
 
 Norland is crossed by many rivers. This list ranks the five longest rivers of Norland by their length from source \
 to mouth.
@@ -74,7 +74,7 @@ to mouth.
 ## 1. Amberflow
 
 The Amberflow runs 900 km from the northern glaciers to the sea. Surveyors first mapped the Amberflow on March 3, \
-1850. Its delta hosts the largest salmon hatchery of the country.
+1850. Its delta hosts the largest salmon hatchery of the country, rebuilt in 2019.
 
 ## 2. Brightwater
 

@@ -5,9 +5,10 @@ passages that retrieval found, with a notice."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
-from app.answer.draft import Draft, abstention, joined
+from app.answer.draft import Draft, abstention, joined, name_list
 from app.answer.evidence import Evidence
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.compare import Compare
@@ -32,6 +33,7 @@ _FINAL_REFUSALS = frozenset({Fact, YesNo, RankLookup, EntryRank, OutOfScope})
 _ASKS_FOR_VALUE = frozenset({AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY, AnswerType.COUNT,
                              AnswerType.PERCENT})
 _ABOUT_ENTRIES = frozenset({IntentKind.FACT, IntentKind.EXPLAIN, IntentKind.OVERVIEW})
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 FALLBACK_NOTICE = "Something went wrong while composing this answer, so these are the closest passages."
 
 
@@ -146,6 +148,9 @@ class Router:
             return [Order]
         if intent.ranks and not intent.entries and not self.evidence.asked_terms(intent) and ranking:
             return [RankLookup, Fact]
+        if intent.criterion and intent.ranks and not intent.entries and ranking and intent.answer_type not in \
+                _ASKS_FOR_VALUE:
+            return [RankLookup, Fact]  # "what was DGU's most attended event?": the entry at that end
         return [Fact]
 
     def signals(self, intent: Intent, retrieval: Retrieval) -> Signals:
@@ -179,7 +184,7 @@ class Router:
         """Questions about places or names the article never mentions are refused before any strategy runs."""
         if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE} or intent.polar:
             return None
-        refusal = unknown_subject(self.evidence, intent)
+        refusal = unknown_subject(self.evidence, intent) or self._other_period(intent)
         focus = intent.focus
         # a focus in the language of questions ("overview", "gist", "criteria") is no topic to look for
         topical = focus is not None and not focus.verb and stem(focus.head) not in self.evidence.question_words \
@@ -192,6 +197,17 @@ class Router:
             missing = fact.missing_focus(intent, self._closest(intent))
             refusal = abstention(missing) if missing else None
         return refusal
+
+    def _other_period(self, intent: Intent) -> Draft | None:
+        """A rank asked for a year the ranking is not of ("the most attended event in 2017" of a ranking whose
+        title and lead-in say 2016): refused, even when the article mentions that year elsewhere."""
+        if not intent.criterion or not intent.ranks or intent.entries or not self.kb.ranking:
+            return None  # only a degree of the ranking's own criterion ties the year to the ranking
+        covered = set(_YEAR.findall(" ".join(self.kb.criterion_lines)))
+        asked = [y for y in _YEAR.findall(intent.text) if y not in covered]
+        if not covered or not asked:
+            return None
+        return abstention(f"The article ranks {self.kb.nouns} of {name_list(sorted(covered))}, not of {asked[0]}.")
 
     def _closest(self, intent: Intent) -> float:
         return max(self.evidence.similarity(intent, self.kb.sentences).values(), default=0.0)

@@ -198,3 +198,11 @@ class TestRankingClaims:
         assert draft and "Amberflow" in draft.text and sections(draft) == {"1. Amberflow"}
         bottom = run(rivers_bot, Order, "Which are the two shortest rivers?")
         assert bottom and "Dunmere" in bottom.text and "Eastbrook" in bottom.text and "Coldstream" not in bottom.text
+
+    def test_a_criterion_rank_of_another_year_is_refused(self, rivers_bot: Chatbot) -> None:
+        router = rivers_bot.engine.answerer
+        intent = rivers_bot.engine.analyzer.analyze("Which was the longest river in 2019?")  # 2019 is in the text
+        refusal = router._precheck(intent)
+        assert refusal is not None and refusal.abstained and "2024" in refusal.text and "2019" in refusal.text
+        assert router._precheck(rivers_bot.engine.analyzer.analyze("Which was the longest river in 2024?")) is None
+        assert rivers_bot.ask("Which was the longest river in 2024?").text.startswith("Amberflow")
