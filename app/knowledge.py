@@ -48,6 +48,9 @@ class ChunkRecord:
     end: int
 
 
+_CELL = re.compile(r"(?:^|; |: )([^:;]{1,40}): ([^;]{1,60})")  # "Header: value" pairs of an embedded table row
+
+
 @dataclass(frozen=True)
 class Sentence:
     """One sentence of a chunk: the unit the extractive answerer quotes and cites, with the named entities
@@ -64,6 +67,13 @@ class Sentence:
     def entities_of(self, *types: str) -> list[Entity]:
         """The sentence's entities of the given coarse types (name, place, money, percent, date, count)."""
         return [e for e in self.entities if e.type in types]
+
+    def cells(self) -> list[tuple[str, str]]:
+        """A table row's (column header, value) pairs, as its chunk was embedded ("Closing date: May 18, 2003");
+        empty for a sentence that is no table row."""
+        if self.chunk.kind != "row":
+            return []
+        return [(h.strip(), v.strip()) for h, v in _CELL.findall(self.chunk.embed_text)]
 
     @property
     def section(self) -> str:

@@ -194,6 +194,11 @@ class Fact(Strategy):
             names = [n for n, _ in ev.names_in([sentence], asked)]
             return name_list(names[:3]) if names else None
         if intent.answer_type in _TYPED:
+            if intent.focus is not None:  # a table row: the cell under the header that names what was asked
+                head = self.evidence.expanded(stem(fold(intent.focus.head)))
+                cell = next((v for h, v in sentence.cells() if head & set(terms(h)) and v), None)
+                if cell:
+                    return cell
             kinds = ("money", "percent", "count", "quantity", "date")
             entity = ev.nearest(sentence.entities_of(*kinds), sentence, intent)
             return entity.text if entity else None

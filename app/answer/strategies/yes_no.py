@@ -18,8 +18,6 @@ from app.understand.intent import Intent
 from ingest.core.lexicon import FRACTION_WORDS, number_value, ordinal
 from ingest.core.text import SCALE, fold, number_values, terms
 
-_CELL = re.compile(r"(?:^|; |: )([^:;]{1,40}): ([^;]{1,60})")  # "Header: value" pairs of an embedded table row
-
 
 def _date(text: str) -> date | None:
     """A calendar date written in a cell or a sentence ("May 18, 2003", "1960-05-22"), or None."""
@@ -114,11 +112,9 @@ class YesNo(Strategy):
         ("Closing date"), else the first date of the entry's sentence that covers them best."""
         own = [s for s in self.kb.sentences if s.chunk.city == entry.name or s.section == entry.section]
         for sentence in own:
-            if sentence.chunk.kind != "row":
-                continue
-            for header, value in _CELL.findall(sentence.chunk.embed_text):
+            for header, value in sentence.cells():
                 if asked & set(terms(header)) and (when := _date(value)) is not None:
-                    return f"{header.strip().lower()} {value.strip()}", when, sentence
+                    return f"{header.lower()} {value}", when, sentence
         probe = [s for s in own if asked & self.kb.sentence_terms[s.index]]
         for sentence in sorted(probe, key=lambda s: -len(asked & self.kb.sentence_terms[s.index])):
             for entity in sentence.entities_of("date"):
