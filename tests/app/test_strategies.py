@@ -206,3 +206,47 @@ class TestRankingClaims:
         assert refusal is not None and refusal.abstained and "2024" in refusal.text and "2019" in refusal.text
         assert router._precheck(rivers_bot.engine.analyzer.analyze("Which was the longest river in 2024?")) is None
         assert rivers_bot.ask("Which was the longest river in 2024?").text.startswith("Amberflow")
+
+
+TOWERS = """# The 4 Tallest Towers of Norland
+
+This list ranks the tallest towers of Norland by their height.
+
+| Rank | Tower | Height (m) | Floors | Opening date | Comment |
+|---|---|---|---|---|---|
+| 1. | Skyneedle | 540 | 120 | May 1, 2001 | Tallest tower of the country |
+| 2. | Harbour Spire | 480 | 98 | June 12, 1995 | Stands at the old port |
+| 3. | Granite Point | 410 | 90 | March 3, 2010 | Built of local granite |
+| 4. | Old Beacon | 350 | 70 | August 8, 1980 | The oldest of the four |
+"""
+
+
+@pytest.fixture(scope="module")
+def towers_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
+    """A warmed-up Chatbot over `TOWERS`, a ranking given as a table."""
+    from ingest.core.settings import Settings
+
+    root = tmp_path_factory.mktemp("towers-bot")
+    source = root / "towers.md"
+    source.write_text(TOWERS, encoding="utf-8")
+    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "feedback.jsonl"),
+                      embeddings=embeddings)
+    chatbot.warm_up()
+    return chatbot
+
+
+class TestTableClaims:
+    """Ranking claims over a table: the row's cells under their headers answer what was asked."""
+
+    def test_a_value_of_the_criterion_end_comes_from_its_cell(self, towers_bot: Chatbot) -> None:
+        draft = run(towers_bot, Fact, "How many floors does the tallest tower have?")
+        assert draft and draft.text.startswith("120") and "Skyneedle" in draft.text
+
+    def test_dates_compared_from_the_cells(self, towers_bot: Chatbot) -> None:
+        draft = run(towers_bot, YesNo, "Did Skyneedle open before Harbour Spire did?")
+        assert draft and draft.text.startswith("No") and "May 1, 2001" in draft.text and "June 12, 1995" in draft.text
+
+    def test_criterion_claims_over_a_table(self, towers_bot: Chatbot) -> None:
+        assert run(towers_bot, YesNo, "Is Granite Point taller than Old Beacon?").text.startswith("Yes")
+        corrected = towers_bot.ask("Why is Old Beacon the tallest tower?")
+        assert "not right" in corrected.text and "4th" in corrected.text and "Skyneedle" in corrected.text
