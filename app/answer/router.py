@@ -21,7 +21,7 @@ from app.answer.strategies.summary import Summary
 from app.answer.strategies.yes_no import YesNo
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent, IntentKind
-from ingest.core.lexicon import NAME_NOUNS
+from ingest.core.lexicon import NAME_NOUNS, PLACE_NOUNS
 from ingest.core.text import stem
 
 logger = logging.getLogger(__name__)
@@ -182,9 +182,11 @@ class Router:
 
     def _precheck(self, intent: Intent) -> Draft | None:
         """Questions about places or names the article never mentions are refused before any strategy runs."""
-        if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE} or intent.polar:
+        if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE}:
             return None
-        refusal = unknown_subject(self.evidence, intent) or self._other_period(intent)
+        if intent.polar:
+            return self._not_ranked(intent)
+        refusal = unknown_subject(self.evidence, intent) or self._other_period(intent) or self._not_ranked(intent)
         focus = intent.focus
         # a focus in the language of questions ("overview", "gist", "criteria") is no topic to look for
         topical = focus is not None and not focus.verb and stem(focus.head) not in self.evidence.question_words \
@@ -197,6 +199,24 @@ class Router:
             missing = fact.missing_focus(intent, self._closest(intent))
             refusal = abstention(missing) if missing else None
         return refusal
+
+    def _not_ranked(self, intent: Intent) -> Draft | None:
+        """The rank of something the article names but does not rank ("Where does the SnapChat webinar rank?",
+        "Is it in the top 5?"): it has none."""
+        kb = self.kb
+        focus = intent.focus
+        asks_rank = (intent.kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP, IntentKind.ORDER} and (
+            intent.answer_type in {AnswerType.RANK, AnswerType.PLACE} or bool(intent.top_n) or (
+                focus is not None and focus.head in PLACE_NOUNS))) or stem("rank") in intent.terms or bool(
+            intent.top_n or intent.bottom_n)
+        if not asks_rank or intent.entries or intent.ranks or not intent.names or not kb.ranking:
+            return None
+        if any(self.evidence.home_of(name) for name in intent.names):
+            return None  # a name inside an entry's own section may be another name of that entry
+        listed = name_list([e.name for e in kb.ranking])
+        lead = "No. " if intent.polar else ""
+        return abstention(f"{lead}The article doesn't rank {intent.names[0]}: it is not among {kb.count_phrase()} "
+                          f"it ranks ({listed}).")
 
     def _other_period(self, intent: Intent) -> Draft | None:
         """A rank asked for a year the ranking is not of ("the most attended event in 2017" of a ranking whose

@@ -199,6 +199,12 @@ class TestRankingClaims:
         bottom = run(rivers_bot, Order, "Which are the two shortest rivers?")
         assert bottom and "Dunmere" in bottom.text and "Eastbrook" in bottom.text and "Coldstream" not in bottom.text
 
+    def test_the_rank_of_a_name_the_article_does_not_rank(self, rivers_bot: Chatbot) -> None:
+        draft = rivers_bot.ask("Where does the Norland Survey Office rank?")
+        assert "doesn't rank" in draft.text and "Amberflow" in draft.text and not draft.citations
+        assert rivers_bot.ask("Is the Norland Survey Office in the top 3?").text.startswith("No")
+        assert "2nd" in rivers_bot.ask("Where does Brightwater rank?").text
+
     def test_a_criterion_rank_of_another_year_is_refused(self, rivers_bot: Chatbot) -> None:
         router = rivers_bot.engine.answerer
         intent = rivers_bot.engine.analyzer.analyze("Which was the longest river in 2019?")  # 2019 is in the text
