@@ -69,7 +69,8 @@ def free_port() -> int:
 RIVERS = """# The 5 Longest Rivers of Norland in 2024
 
 Norland is crossed by many rivers. This list ranks the five longest rivers of Norland by their length from source \
-to mouth. The Norland Survey Office publishes the figures every year.
+to mouth. The Norland Survey Office publishes the figures every year. A great storm once flooded the banks of the \
+Coldstream and the Dunmere.
 
 ## 1. Amberflow
 

@@ -199,6 +199,10 @@ class TestRankingClaims:
         bottom = run(rivers_bot, Order, "Which are the two shortest rivers?")
         assert bottom and "Dunmere" in bottom.text and "Eastbrook" in bottom.text and "Coldstream" not in bottom.text
 
+    def test_yes_no_about_an_entry_reads_sentences_that_name_it_elsewhere(self, rivers_bot: Chatbot) -> None:
+        draft = run(rivers_bot, YesNo, "Did a storm flood the banks of the Dunmere?")
+        assert draft and draft.text.startswith("Yes") and "great storm" in draft.text
+
     def test_the_rank_of_a_name_the_article_does_not_rank(self, rivers_bot: Chatbot) -> None:
         draft = rivers_bot.ask("Where does the Norland Survey Office rank?")
         assert "doesn't rank" in draft.text and "Amberflow" in draft.text and not draft.citations

@@ -71,7 +71,8 @@ class YesNo(Strategy):
         ranked, _ = ev.ranked(intent, retrieval)
         if intent.entries:
             own = {e.section for e in ev.entries(intent)}
-            ranked = [s for s in ranked if s.section in own] or ranked
+            named = [fold(e) for e in intent.entries]  # its own section, or a sentence elsewhere that names it
+            ranked = [s for s in ranked if s.section in own or any(n in fold(s.text) for n in named)] or ranked
         if intent.names:
             named = [s for s in ranked if any(n.lower() in s.text.lower() for n in intent.names)]
             ranked = named or ranked
