@@ -69,7 +69,7 @@ class Sentence:
         return [e for e in self.entities if e.type in types]
 
     def cells(self) -> list[tuple[str, str]]:
-        """A table row's (column header, value) pairs, as its chunk was embedded ("Closing date: May 18, 2003");
+        """A table row's (column header, value) pairs, as its chunk was embedded ("Opening date: May 1, 2001");
         empty for a sentence that is no table row."""
         if self.chunk.kind != "row":
             return []
@@ -280,7 +280,7 @@ class KnowledgeBase:
     @cached_property
     def criterion_lines(self) -> list[str]:
         """The lines that say what the ranking orders by: the title, the first two lines of the intro, and the two
-        lines right before the first entry (the lead into the list: "the most popular events (by attendance)")."""
+        lines right before the first entry (the lead into the list: "the most visited museums (by ticket sales)")."""
         if not self.ranking:
             return []
         first = min(e.start for e in self.ranking)

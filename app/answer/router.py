@@ -70,7 +70,7 @@ class Router:
         if intent.polar and kind not in {IntentKind.YES_NO, IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP}:
             kind = IntentKind.YES_NO
         elif intent.polar and not intent.entries and len(intent.ranks) == 1 and self.kb.entry_at(intent.ranks[0]):
-            kind = IntentKind.YES_NO  # "Was the most attended one about X?": a claim about the entry at a rank
+            kind = IntentKind.YES_NO  # "Was the longest one dammed?": a claim about the entry at a rank
         elif intent.polar and intent.entries and not (intent.ranks or intent.top_n or intent.bottom_n or
                                                       intent.relation) and self.evidence.asked_terms(intent):
             kind = IntentKind.YES_NO  # "Does X have more than two waterfalls?": no rank in the claim
@@ -83,7 +83,7 @@ class Router:
             kind = IntentKind.FACT
         ranking = bool(self.kb.ranking)
         if intent.criterion and len(intent.entries) == 1 and intent.ranks and not intent.polar and ranking:
-            return [Explain, Fact]  # "Why is X the longest-running show?": the rank claim checked, then the why
+            return [Explain, Fact]  # "Why is X the tallest tower?": the rank claim checked, then the why
         focus = intent.focus
         entry_noun = focus is not None and stem(focus.head) in {stem(self.kb.noun), stem(self.kb.nouns)}
         listable = focus is not None and focus.plural and not intent.polar and not entry_noun and \
@@ -114,7 +114,7 @@ class Router:
                 return [EntryRank, Order]
             if intent.ranks and not (intent.top_n or intent.bottom_n) and ranking and focus is not None and \
                     not focus.plural:
-                return [RankLookup, Order]  # "the number one risk in the Top 10": one rank, not the order
+                return [RankLookup, Order]  # "the number one waterway in the Top 5": one rank, not the order
             return [Order, Fact] if ranking else [Summary]
         if kind is IntentKind.COMPARE:
             if len(intent.entries) >= 2 and intent.relation in {"up", "down", "between"} and \
@@ -150,7 +150,7 @@ class Router:
             return [RankLookup, Fact]
         if intent.criterion and intent.ranks and not intent.entries and ranking and intent.answer_type not in \
                 _ASKS_FOR_VALUE:
-            return [RankLookup, Fact]  # "what was DGU's most attended event?": the entry at that end
+            return [RankLookup, Fact]  # "what was the region's most visited museum?": the entry at that end
         return [Fact]
 
     def signals(self, intent: Intent, retrieval: Retrieval) -> Signals:
@@ -201,7 +201,7 @@ class Router:
         return refusal
 
     def _not_ranked(self, intent: Intent) -> Draft | None:
-        """The rank of something the article names but does not rank ("Where does the SnapChat webinar rank?",
+        """The rank of something the article names but does not rank ("Where does the survey office rank?",
         "Is it in the top 5?"): it has none."""
         kb = self.kb
         focus = intent.focus
@@ -219,8 +219,8 @@ class Router:
                           f"it ranks ({listed}).")
 
     def _other_period(self, intent: Intent) -> Draft | None:
-        """A rank asked for a year the ranking is not of ("the most attended event in 2017" of a ranking whose
-        title and lead-in say 2016): refused, even when the article mentions that year elsewhere."""
+        """A rank asked for a year the ranking is not of ("the tallest tower in 2019" of a ranking whose
+        title and lead-in say 2024): refused, even when the article mentions that year elsewhere."""
         if not intent.criterion or not intent.ranks or intent.entries or not self.kb.ranking:
             return None  # only a degree of the ranking's own criterion ties the year to the ranking
         covered = set(_YEAR.findall(" ".join(self.kb.criterion_lines)))

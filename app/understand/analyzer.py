@@ -54,7 +54,7 @@ _PREVIOUS = re.compile(r"\b(the )?(previous|preceding) one\b|\bthe one (before|a
                        r"\b(right )?(above|before) (it|that one)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(the two|both of them|both|the pair|they|them|their|these|those)\b", re.I)
 _ELLIPSIS = re.compile(r"^(?:and|what about|how about|and what about|same for|now|ok|okay|then)\b", re.I)
-_ANALYTIC_DEGREES = frozenset({"most", "least"})  # English degree adverbs: "most attended", "least popular"
+_ANALYTIC_DEGREES = frozenset({"most", "least"})  # English degree adverbs: "most visited", "least popular"
 _CN_PRONOUN = re.compile(r"(它的|它|这个城市|那个城市|该市|该城市|那里|这里)")
 
 
@@ -72,7 +72,7 @@ class ArticleTerms:
         translations: words of other languages mapped to the article's words, from the profile folder.
         vocabulary: folded words and stems the article uses.
         criterion: the lines that say what the ranking orders by (its title, the lines that open it and lead into
-            the list), read for their superlatives ("the 100 longest-running shows").
+            the list), read for their superlatives ("the 50 longest-serving mayors").
     """
 
     entries: Sequence[str]
@@ -298,7 +298,7 @@ class QuestionAnalyzer:
     # -- the ranking's criterion ----------------------------------------------------------------------
     def criterion_end(self, degree: Degree) -> int | None:
         """The end of the ranking a superlative or comparative points to when it grades by the ranking's own
-        criterion (1, or the last rank for the opposite degree: "least attended" of a "most attended" list); None
+        criterion (1, or the last rank for the opposite degree: "least visited" of a "most visited" list); None
         when it grades something else ("the most AI startups" of a ranking of the top AI cities).
 
         Words that grade the ranking itself ("best", "worst", "highest") said of the ranked things need no
@@ -353,18 +353,18 @@ class QuestionAnalyzer:
         if parsed.focus is not None and _CJK.search(parsed.focus.phrase):
             parsed = dataclasses.replace(parsed, focus=None)
         known = {fold(x) for x in entries + names} | self._known_folded
-        if parsed.event_order:  # "did X close before Y did?" orders two events in time, not two ranks
+        if parsed.event_order:  # "did X open before Y did?" orders two events in time, not two ranks
             direction = "before" if direction == "up" else "after" if direction == "down" else direction
         if top_n and top_n >= self._last and ranks:
-            top_n = None  # "the number one risk in the Top 10": the list's name, not a top-N request
+            top_n = None  # "the number one waterway in the Top 5": the list's name, not a top-N request
         criterion = None
         end = self.criterion_end(parsed.degree) if parsed.degree and not (ranks or top_n or bottom_n) else None
         if end is not None and parsed.degree is not None:
-            # a superlative of the ranking's criterion names an end of it ("the biggest earthquake on the list"),
-            # or claims one ("Why is X the longest-running show?"); a comparative compares ranks
+            # a superlative of the ranking's criterion names an end of it ("the tallest tower on the list"),
+            # or claims one ("Why is X the tallest tower?"); a comparative compares ranks
             criterion = parsed.degree.quality
             count = number_value(fold(parsed.degree.count)) if parsed.degree.count else None
-            if count and not parsed.degree.comparative:  # "the five most attended webinars": a top (or bottom) N
+            if count and not parsed.degree.comparative:  # "the five most visited museums": a top (or bottom) N
                 top_n, bottom_n = (count, None) if end == 1 else (None, count)
             elif len(entries) >= 2:
                 direction = direction or ("up" if end == 1 else "down")
@@ -393,7 +393,7 @@ class QuestionAnalyzer:
             answer_type = AnswerType.RANK
         named_by_rank: tuple[str, ...] = ()
         if parsed.focus is not None and parsed.focus.ranked and ranks and not entries:
-            # "the number one risk": the focus is the ranked entry, under the question's own word for it
+            # "the number one waterway": the focus is the ranked entry, under the question's own word for it
             answer_type = AnswerType.ENTRY if answer_type is AnswerType.DESCRIPTION else answer_type
             named_by_rank = (stem(fold(parsed.focus.head)),)
         if criterion:  # the ranks (or the relation) stand for the criterion's words: they are no topic to look for
@@ -413,8 +413,8 @@ class QuestionAnalyzer:
 
 
 def _graded_forms(quality: str, word: str) -> list[str]:
-    """A graded phrase, and without its degree adverb when the degree is analytic ("least attended" ->
-    "attended"): the adjective alone carries the quality, whichever end of it is asked for."""
+    """A graded phrase, and without its degree adverb when the degree is analytic ("least visited" ->
+    "visited"): the adjective alone carries the quality, whichever end of it is asked for."""
     rest = quality.split(" ", 1)[1] if word in _ANALYTIC_DEGREES and " " in quality else ""
     return [quality, rest] if rest else [quality]
 

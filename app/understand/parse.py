@@ -4,6 +4,7 @@ expected answer type, whether it is a yes/no question or negated, and the names 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -12,6 +13,7 @@ from app.understand.intent import AnswerType, Focus
 from ingest.annotate import english_pipeline
 from ingest.core.lexicon import MONEY_VERBS, RANK_PHRASES, TYPE_NOUNS, WH_TYPES, ordinal_value
 
+_TITLE_WORD = re.compile(r"\b[A-Z][a-z’']+\b")  # "Tallest" but not "AI"
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
 _LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "give", "know", "mention", "list",
                           "name", "show", "describe", "explain", "compare", "rank", "place"})
@@ -27,21 +29,21 @@ class Parsed:
     polar: bool
     negated: bool
     names: tuple[tuple[str, str], ...]  # (text, spaCy label)
-    degree: Degree | None = None  # the first superlative or comparative ("the most attended webinar")
-    event_order: bool = False  # "before"/"after" opens a clause ("close before Cats did"): an order in time
+    degree: Degree | None = None  # the first superlative or comparative ("the most visited museum")
+    event_order: bool = False  # "before"/"after" opens a clause ("opened before Y did"): an order in time
 
 
 @dataclass(frozen=True)
 class Degree:
-    """A superlative or comparative of a question or a title: "the most attended webinar", "a bigger audience".
+    """A superlative or comparative of a question or a title: "the most visited museum", "a bigger crowd".
 
     Attributes:
         word: the degree word in its superlative form, lower case ("most", "longest", "biggest").
-        graded: the degree with the word it grades, and the basis a "by" phrase gives ("most attended",
-            "longest-running", "most popular by attendance").
-        noun: the noun it is said of ("webinar", "audience"), if any.
+        graded: the degree with the word it grades, and the basis a "by" phrase gives ("most visited",
+            "longest-serving", "most popular by ticket sales").
+        noun: the noun it is said of ("museum", "crowd"), if any.
         of_entry: said of the ranked things themselves: its noun is what the article ranks, a name, or none
-            ("the largest", "Grease, the longest-running show").
+            ("the largest", "Acme, the longest-serving mayor").
         comparative: True for "bigger", "more popular".
     """
 
@@ -55,7 +57,7 @@ class Degree:
     @property
     def quality(self) -> str:
         """What is graded: the degree, with the noun when that is not what the article ranks ("biggest
-        audience", "most AI startups")."""
+        crowd", "most startups")."""
         return self.graded if self.of_entry or not self.noun else f"{self.graded} {self.noun}"
 
 
@@ -103,9 +105,13 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
 
 
 def degrees(text: str, entry_nouns: frozenset[str] = frozenset()) -> list[Degree]:
-    """The superlatives (and comparatives) of a text, such as a title ("20 Largest Earthquakes") or the line that
-    introduces a list ("the most popular events (by attendance)")."""
-    return _degrees(english_pipeline()(text), entry_nouns)
+    """The superlatives (and comparatives) of a text, such as a title ("20 Tallest Towers") or the line that
+    introduces a list ("the most visited museums (by ticket sales)"). A title is read in sentence case too: title
+    case misleads the tagger ("Tallest" as a proper noun)."""
+    found = _degrees(english_pipeline()(text), entry_nouns)
+    if not found:
+        found = _degrees(english_pipeline()(_TITLE_WORD.sub(lambda m: m.group().lower(), text)), entry_nouns)
+    return found
 
 
 def _superlative_form(token: Any) -> str:
@@ -129,7 +135,7 @@ def _degrees(doc: Any, entry_nouns: frozenset[str]) -> list[Degree]:
         following = doc[token.i + 1] if token.i + 1 < len(doc) else None
         if following is not None and following.lower_ == "than" and token.lower_ in {"more", "less", "fewer"}:
             continue  # a quantity ("more than half"), not a quality ("longer than")
-        hyphened = following is not None and following.tag_ == "HYPH"  # "longest-running", tagged as a noun or not
+        hyphened = following is not None and following.tag_ == "HYPH"  # "longest-serving", tagged as a noun or not
         graded = token.head if token.dep_ == "advmod" and (
             token.head.tag_ in {"JJ", "VBN", "VBG"} or hyphened) else None
         anchor = graded or token
@@ -156,7 +162,7 @@ def _degrees(doc: Any, entry_nouns: frozenset[str]) -> list[Degree]:
             noun_text = " ".join([t.text for t in doc[anchor.i + 1:noun.i] if t.dep_ in {"compound", "amod"}]
                                  + [noun.text])
             basis = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "by"), None)
-            if basis is not None:  # "the most popular events (by attendance)": the basis of the grading
+            if basis is not None:  # "the most visited museums (by ticket sales)": the basis of the grading
                 text += " " + " ".join(t.text for t in basis.subtree if not t.is_punct)
         before = doc[token.i - 1] if token.i > 0 else None
         count = before.text if before is not None and before.like_num else None
@@ -193,7 +199,8 @@ def _make_focus(noun: Any, verb: str | None) -> Focus:
 
 
 def _ranked(noun: Any) -> bool:
-    """The noun is given a rank ("the 11th risk", "the number one risk"): whatever it is called, it names an entry."""
+    """The noun is given a rank ("the 11th waterway", "the number one waterway"): whatever it is called, it names
+    an entry."""
     for child in noun.lefts:
         if child.dep_ not in {"amod", "nmod", "compound", "nummod"}:
             continue

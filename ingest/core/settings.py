@@ -98,10 +98,10 @@ class Settings(BaseSettings):
     )
     criterion_similarity: float = Field(
         default=0.5, ge=0.0, le=1.0,
-        description="A question's superlative or comparative (\"the biggest audience\") is read as the ranking's "
+        description="A question's superlative or comparative (\"the biggest crowd\") is read as the ranking's "
         "own criterion, so as the first or last rank, when it is at least this similar (cosine) to a superlative "
-        "of the article's title or of the lines that lead into its list (\"the most popular events by "
-        "attendance\").",
+        "of the article's title or of the lines that lead into its list (\"the most visited museums by "
+        "ticket sales\").",
     )
     match_ratio: float = Field(
         default=0.8, ge=0.0, le=1.0,

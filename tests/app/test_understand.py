@@ -143,10 +143,10 @@ def test_follow_ups_resolve_pronouns_pairs_and_neighbours(bot: Chatbot) -> None:
 # -- the ranking's criterion: superlatives, comparatives, ranked nouns ------------------------------------------
 @pytest.mark.parametrize(("noun", "question", "word", "quality", "of_entry", "comparative"), [
     ("river", "Which river is the longest?", "longest", "longest", True, False),
-    ("webinar", "Was the most attended webinar about security?", "most", "most attended", True, False),
-    ("show", "Why is Acme the longest-running show in town?", "longest", "longest-running", True, False),
-    ("webinar", "Which webinar had the biggest audience?", "biggest", "biggest audience", False, False),
-    ("webinar", "Did Acme draw a bigger audience than Zenith?", "biggest", "biggest audience", False, True),
+    ("museum", "Was the most visited museum about trains?", "most", "most visited", True, False),
+    ("mayor", "Why is Acme the longest-serving mayor in town?", "longest", "longest-serving", True, False),
+    ("museum", "Which museum had the biggest crowd?", "biggest", "biggest crowd", False, False),
+    ("museum", "Did Acme draw a bigger crowd than Zenith?", "biggest", "biggest crowd", False, True),
     ("river", "Is Acme longer than Zenith?", "longest", "longest", True, True),
     ("river", "Which river has the most waterfalls?", "most", "most waterfalls", False, False),
 ])
@@ -163,19 +163,18 @@ def test_parser_leaves_out_quantities_and_reads_titles() -> None:
     assert parser.parse("Do more than half of the patents come from Acme?").degree is None  # a quantity
     suits = parser.parse("Which city would suit me best?").degree
     assert suits is not None and not suits.of_entry  # a graded verb is never "the best city" by itself
-    assert [d.graded for d in degrees("20 Largest Earthquakes in the World", frozenset({"earthquakes"}))] == [
-        "largest"]
-    lead = degrees("Now, a look at the most popular events (by attendance) of the year.")
-    assert lead and lead[0].graded == "most popular by attendance"
-    assert degrees("China's Top 10 AI Cities in 2025") == []  # "Top 10" is no superlative of a quality
+    assert [d.graded for d in degrees("20 Tallest Towers in the World", frozenset({"towers"}))] == ["tallest"]
+    lead = degrees("Now, a look at the most visited museums (by ticket sales) of the year.")
+    assert lead and lead[0].graded == "most visited by ticket sales"
+    assert degrees("Norland's Top 10 Tech Towns in 2025") == []  # "Top 10" is no superlative of a quality
 
 
 def test_parser_reads_ranked_nouns_auxiliaries_and_event_order() -> None:
-    parser = QuestionParser("category", "categories")
-    for question in ("What is the number one risk in the Top 10?", "What is the 11th risk?"):
+    parser = QuestionParser("river", "rivers")
+    for question in ("What is the number one waterway in the Top 5?", "What is the 11th waterway?"):
         focus = parser.parse(question).focus
         assert focus is not None and focus.ranked
-    plain = parser.parse("What is the biggest risk?").focus
+    plain = parser.parse("What is the biggest waterway?").focus
     assert plain is None or not plain.ranked
     closing = parser.parse("Did the original Acme close before Zenith did?")  # "Did" misread as the main verb
     assert closing.polar and closing.event_order

@@ -79,7 +79,7 @@ class Fact(Strategy):
             return abstention(missing)
         pool = ranked[:4]
         subjects = [fold(x) for x in intent.entries + intent.names]
-        if not intent.entries and intent.ranks:  # "how many performances did the longest-running show give?"
+        if not intent.entries and intent.ranks:  # "how many floors does the tallest tower have?"
             subjects += [fold(e.name) for e in ev.entries(intent)]
         if subjects:  # the value must be about what the question names
             pool = [s for s in ranked if fold(s.chunk.city or "") in subjects or

@@ -110,7 +110,7 @@ class YesNo(Strategy):
 
     def _date_of(self, entry: RankEntry, asked: set[str]) -> tuple[str, date, Sentence] | None:
         """The date the entry's section gives for the asked terms: a table cell under a header that names them
-        ("Closing date"), else the first date of the entry's sentence that covers them best."""
+        ("Opening date"), else the first date of the entry's sentence that covers them best."""
         own = [s for s in self.kb.sentences if s.chunk.city == entry.name or s.section == entry.section]
         for sentence in own:
             for header, value in sentence.cells():
@@ -124,7 +124,7 @@ class YesNo(Strategy):
         return None
 
     def _about_ranked(self, entry: RankEntry, intent: Intent) -> Draft:
-        """"Was the most attended webinar about X?", "Is the 3rd one a musical?": the claim checked against the
+        """"Is the longest river known for X?", "Is the 3rd one a canal?": the claim checked against the
         section of the entry the rank (or the ranking's criterion) names, its heading included."""
         ev = self.evidence
         graded = set(terms(intent.criterion or ""))
