@@ -52,9 +52,10 @@ def article_terms(kb: KnowledgeBase) -> ArticleTerms:
     synonyms = {str(k): [str(v) for v in vs or []] for k, vs in (data.get("synonyms") or {}).items()}
     translations = {str(k): str(v) for k, v in (data.get("terms") or {}).items()}
     names = [kb.display_name(key) for key in kb.names]
-    return ArticleTerms(entries=[e.name for e in kb.ranking], noun=kb.noun, aliases=aliases, names=names,
-                        synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary,
-                        owners=name_owners(kb), dated=entries_by_year(kb), cells=row_names(kb))
+    return ArticleTerms(entries=[e.name for e in kb.ranking], noun=kb.noun, noun_plural=kb.nouns, aliases=aliases,
+                        names=names, synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary,
+                        criterion=kb.criterion_lines, owners=name_owners(kb), dated=entries_by_year(kb),
+                        cells=row_names(kb))
 
 
 def name_owners(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
@@ -139,13 +140,14 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
     """
     terms = article_terms(kb)
     classifier = train_classifier(kb, embeddings, settings)
-    parser = QuestionParser(kb.noun, kb.nouns, kb.title)
+    parser = QuestionParser(kb.noun, kb.nouns)
 
     def embed_query(text: str) -> np.ndarray:
         return np.asarray(embeddings.embed_query(text), dtype=np.float32)
 
     analyzer = QuestionAnalyzer(terms, parser, classifier, embed_query,
-                                min_confidence=settings.intent_min_confidence)
+                                min_confidence=settings.intent_min_confidence,
+                                criterion_similarity=settings.criterion_similarity)
     retriever = HybridRetriever(kb, index, embeddings, terms.synonyms, multilingual=multilingual)
     thresholds = Thresholds(abstain_similarity=settings.abstain_threshold, focus_similarity=settings.focus_similarity,
                             match_ratio=settings.match_ratio, yes_coverage=settings.yes_coverage,

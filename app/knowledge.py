@@ -49,6 +49,9 @@ class ChunkRecord:
     end: int
 
 
+_CELL = re.compile(r"(?:^|; |: )([^:;]{1,40}): ([^;]{1,60})")  # "Header: value" pairs of an embedded table row
+
+
 @dataclass(frozen=True)
 class Sentence:
     """One sentence of a chunk: the unit the extractive answerer quotes and cites, with the named entities
@@ -65,6 +68,13 @@ class Sentence:
     def entities_of(self, *types: str) -> list[Entity]:
         """The sentence's entities of the given coarse types (name, place, money, percent, date, count)."""
         return [e for e in self.entities if e.type in types]
+
+    def cells(self) -> list[tuple[str, str]]:
+        """A table row's (column header, value) pairs, as its chunk was embedded ("Opening date: May 1, 2001");
+        empty for a sentence that is no table row."""
+        if self.chunk.kind != "row":
+            return []
+        return [(h.strip(), v.strip()) for h, v in _CELL.findall(self.chunk.embed_text)]
 
     @property
     def section(self) -> str:
@@ -289,6 +299,17 @@ class KnowledgeBase:
         titled = [c for c in self.chunks if c.rank is None and c.start >= after and c.kind not in
                   {"title", "intro", "methodology"} and c.section in self.sections]
         return titled[0].section if titled else None
+
+    @cached_property
+    def criterion_lines(self) -> list[str]:
+        """The lines that say what the ranking orders by: the title, the first two lines of the intro, and the two
+        lines right before the first entry (the lead into the list: "the most visited museums (by ticket sales)")."""
+        if not self.ranking:
+            return []
+        first = min(e.start for e in self.ranking)
+        before = [s.text for s in self.sentences if s.start < first and s.chunk.kind not in {"title", "row"}]
+        intro = [s.text for s in self.intro_sentences[:2]]
+        return list(dict.fromkeys([self.title, *intro, *before[-2:]]))
 
     @cached_property
     def intro_sentences(self) -> list[Sentence]:

@@ -62,3 +62,50 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# A small ranking written for the tests: its criterion is a superlative of its title and lead-in ("longest"),
+# its entries have dated facts, and nothing in it comes from an eval article.
+RIVERS = """# The 5 Longest Rivers of Norland in 2024
+
+Norland is crossed by many rivers. This list ranks the five longest rivers of Norland by their length from source \
+to mouth. The Norland Survey Office publishes the figures every year. A great storm once flooded the banks of the \
+Coldstream and the Dunmere.
+
+## 1. Amberflow
+
+The Amberflow runs 900 km from the northern glaciers to the sea. Surveyors first mapped the Amberflow on March 3, \
+1850. Its delta hosts the largest salmon hatchery of the country, rebuilt in 2019.
+
+## 2. Brightwater
+
+The Brightwater runs 750 km through the central hills. Surveyors first mapped the Brightwater on June 1, 1820. It is \
+known for its seven waterfalls, which draw hikers every summer.
+
+## 3. Coldstream
+
+The Coldstream runs 610 km along the western border. Surveyors first mapped the Coldstream on May 9, 1901. Timber \
+barges still carry logs down the Coldstream.
+
+## 4. Dunmere
+
+The Dunmere runs 480 km across the southern plains. Surveyors first mapped the Dunmere on August 20, 1875. Farmers \
+rely on the Dunmere to water their wheat fields.
+
+## 5. Eastbrook
+
+The Eastbrook runs 350 km to the eastern lakes. Surveyors first mapped the Eastbrook on April 14, 1866. A ferry \
+crosses the Eastbrook at the old mill.
+"""
+
+
+@pytest.fixture(scope="session")
+def rivers_bot(tmp_path_factory: pytest.TempPathFactory, embeddings: LocalEmbeddings) -> Chatbot:
+    """A warmed-up Chatbot over `RIVERS`, a ranking whose title states its criterion ("longest")."""
+    root = tmp_path_factory.mktemp("rivers-bot")
+    source = root / "rivers.md"
+    source.write_text(RIVERS, encoding="utf-8")
+    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "feedback.jsonl"),
+                      embeddings=embeddings)
+    chatbot.warm_up()
+    return chatbot

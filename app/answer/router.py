@@ -5,9 +5,10 @@ passages that retrieval found, with a notice."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
-from app.answer.draft import Draft, abstention, joined
+from app.answer.draft import Draft, abstention, joined, name_list
 from app.answer.evidence import Evidence
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.compare import Compare
@@ -20,7 +21,7 @@ from app.answer.strategies.summary import Summary
 from app.answer.strategies.yes_no import YesNo
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent, IntentKind
-from ingest.core.lexicon import NAME_NOUNS
+from ingest.core.lexicon import NAME_NOUNS, PLACE_NOUNS
 from ingest.core.text import stem
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ _FINAL_REFUSALS = frozenset({Fact, YesNo, RankLookup, EntryRank, OutOfScope})
 _ASKS_FOR_VALUE = frozenset({AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY, AnswerType.COUNT,
                              AnswerType.PERCENT})
 _ABOUT_ENTRIES = frozenset({IntentKind.FACT, IntentKind.EXPLAIN, IntentKind.OVERVIEW})
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 FALLBACK_NOTICE = "Something went wrong while composing this answer, so these are the closest passages."
 
 
@@ -68,6 +70,11 @@ class Router:
             return [Greeting] if not about and not intent.ranks else [Fact]
         if intent.polar and kind not in {IntentKind.YES_NO, IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP}:
             kind = IntentKind.YES_NO
+        elif intent.polar and not intent.entries and len(intent.ranks) == 1 and self.kb.entry_at(intent.ranks[0]):
+            kind = IntentKind.YES_NO  # "Was the longest one dammed?": a claim about the entry at a rank
+        elif intent.polar and intent.entries and not (intent.ranks or intent.top_n or intent.bottom_n or
+                                                      intent.relation) and self.evidence.asked_terms(intent):
+            kind = IntentKind.YES_NO  # "Does X have more than two waterfalls?": no rank in the claim
         if kind is IntentKind.YES_NO and not intent.polar:
             kind = IntentKind.FACT
         if kind is IntentKind.RECOMMEND and intent.answer_type is AnswerType.NAME and intent.focus is not None \
@@ -76,6 +83,8 @@ class Router:
         if kind in {IntentKind.OVERVIEW, IntentKind.EXPLAIN} and intent.answer_type in _SPECIFIC:
             kind = IntentKind.FACT
         ranking = bool(self.kb.ranking)
+        if intent.criterion and len(intent.entries) == 1 and intent.ranks and not intent.polar and ranking:
+            return [Explain, Fact]  # "Why is X the tallest tower?": the rank claim checked, then the why
         if ranking and not intent.polar and self.strategies[ColumnFilter].column(intent):
             return [ColumnFilter, Filter, Fact]  # "which ones have a magnitude of 9 or more?": a table column
         focus = intent.focus
@@ -96,6 +105,8 @@ class Router:
                 IntentKind.EXPLAIN, IntentKind.OVERVIEW, IntentKind.SUMMARY} and not intent.ranks:
             return [Filter, Fact]
         if kind is IntentKind.RANK_LOOKUP:
+            if (intent.top_n or intent.bottom_n) and not intent.ranks and not intent.entries and ranking:
+                return [Order, Fact]  # "which are the two shortest?": a top (or bottom) N
             return [RankLookup, EntryRank, Fact] if ranking else [Fact]
         if kind is IntentKind.ENTRY_RANK:
             return [EntryRank, RankLookup, Fact] if ranking else [Fact]
@@ -105,6 +116,9 @@ class Router:
         if kind is IntentKind.ORDER:
             if intent.entries and not (intent.top_n or intent.bottom_n):
                 return [EntryRank, Order]
+            if intent.ranks and not (intent.top_n or intent.bottom_n) and ranking and focus is not None and \
+                    not focus.plural:
+                return [RankLookup, Order]  # "the number one waterway in the Top 5": one rank, not the order
             return [Order, Fact] if ranking else [Summary]
         if kind is IntentKind.COMPARE:
             if len(intent.entries) >= 2 and intent.relation in {"up", "down", "between"} and \
@@ -140,6 +154,9 @@ class Router:
             return [Order]
         if intent.ranks and not intent.entries and not self.evidence.asked_terms(intent) and ranking:
             return [RankLookup, Fact]
+        if intent.criterion and intent.ranks and not intent.entries and ranking and intent.answer_type not in \
+                _ASKS_FOR_VALUE:
+            return [RankLookup, Fact]  # "what was the region's most visited museum?": the entry at that end
         return [Fact]
 
     def signals(self, intent: Intent, retrieval: Retrieval) -> Signals:
@@ -171,11 +188,13 @@ class Router:
 
     def _precheck(self, intent: Intent) -> Draft | None:
         """Questions about places or names the article never mentions are refused before any strategy runs."""
-        if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE} or intent.polar:
+        if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE}:
             return None
+        if intent.polar:
+            return self._not_ranked(intent)
         if self.kb.ranking and self.strategies[ColumnFilter].column(intent):
             return None  # a comparison over a table column: its number is a value, not a subject to look for
-        refusal = unknown_subject(self.evidence, intent)
+        refusal = unknown_subject(self.evidence, intent) or self._other_period(intent) or self._not_ranked(intent)
         focus = intent.focus
         # a focus in the language of questions ("overview", "gist", "criteria") is no topic to look for
         topical = focus is not None and not focus.verb and stem(focus.head) not in self.evidence.question_words \
@@ -188,6 +207,35 @@ class Router:
             missing = fact.missing_focus(intent, self._closest(intent))
             refusal = abstention(missing) if missing else None
         return refusal
+
+    def _not_ranked(self, intent: Intent) -> Draft | None:
+        """The rank of something the article names but does not rank ("Where does the survey office rank?",
+        "Is it in the top 5?"): it has none."""
+        kb = self.kb
+        focus = intent.focus
+        asks_rank = (intent.kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP, IntentKind.ORDER} and (
+            intent.answer_type in {AnswerType.RANK, AnswerType.PLACE} or bool(intent.top_n) or (
+                focus is not None and focus.head in PLACE_NOUNS))) or stem("rank") in intent.terms or bool(
+            intent.top_n or intent.bottom_n)
+        if not asks_rank or intent.entries or intent.ranks or not intent.names or not kb.ranking:
+            return None
+        if any(self.evidence.home_of(name) for name in intent.names):
+            return None  # a name inside an entry's own section may be another name of that entry
+        listed = name_list([e.name for e in kb.ranking])
+        lead = "No. " if intent.polar else ""
+        return abstention(f"{lead}The article doesn't rank {intent.names[0]}: it is not among {kb.count_phrase()} "
+                          f"it ranks ({listed}).")
+
+    def _other_period(self, intent: Intent) -> Draft | None:
+        """A rank asked for a year the ranking is not of ("the tallest tower in 2019" of a ranking whose
+        title and lead-in say 2024): refused, even when the article mentions that year elsewhere."""
+        if not intent.criterion or not intent.ranks or intent.entries or not self.kb.ranking:
+            return None  # only a degree of the ranking's own criterion ties the year to the ranking
+        covered = set(_YEAR.findall(" ".join(self.kb.criterion_lines)))
+        asked = [y for y in _YEAR.findall(intent.text) if y not in covered]
+        if not covered or not asked:
+            return None
+        return abstention(f"The article ranks {self.kb.nouns} of {name_list(sorted(covered))}, not of {asked[0]}.")
 
     def _closest(self, intent: Intent) -> float:
         return max(self.evidence.similarity(intent, self.kb.sentences).values(), default=0.0)

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from app.understand.classifier import IntentClassifier
 from app.understand.hygiene import strip_injection
 from app.understand.intent import AnswerType, Intent, IntentKind
-from app.understand.parse import QuestionParser
+from app.understand.parse import Degree, QuestionParser, degrees
 from ingest.annotate import is_english_word
 from ingest.core.lexicon import (
     BOTTOM_SUPERLATIVES,
@@ -57,6 +57,7 @@ _PREVIOUS = re.compile(r"\b(the )?(previous|preceding) one\b|\bthe one (before|a
                        r"\b(right )?(above|before) (it|that one)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(the two|both of them|both|the pair|they|them|their|these|those)\b", re.I)
 _ELLIPSIS = re.compile(r"^(?:and|what about|how about|and what about|same for|now|ok|okay|then)\b", re.I)
+_ANALYTIC_DEGREES = frozenset({"most", "least"})  # English degree adverbs: "most visited", "least popular"
 _CN_PRONOUN = re.compile(r"(它的|它|这个城市|那个城市|该市|该城市|那里|这里)")
 
 
@@ -67,6 +68,7 @@ class ArticleTerms:
     Attributes:
         entries: the ranked entries' names, in rank order.
         noun: what the article ranks ("city"), so "that city" can be resolved.
+        noun_plural: its plural ("cities").
         aliases: other forms of a name (any language), from the profile folder: canonical -> forms.
         names: the other names the article mentions (organisations, products, places), as written.
         synonyms: everyday words mapped to the article's words, from the profile folder.
@@ -75,10 +77,13 @@ class ArticleTerms:
         owners: a name (as in `names`) -> the ranked entries whose sections or table rows mention it.
         dated: a year -> the ranked entries whose sections or table rows mention it.
         cells: another name a ranking table's row gives its entry (an alternative-name cell) -> that entry.
+        criterion: the lines that say what the ranking orders by (its title, the lines that open it and lead into
+            the list), read for their superlatives ("the 50 longest-serving mayors").
     """
 
     entries: Sequence[str]
     noun: str = "entry"
+    noun_plural: str = ""
     aliases: dict[str, list[str]] = field(default_factory=dict)
     names: Sequence[str] = ()
     synonyms: dict[str, list[str]] = field(default_factory=dict)
@@ -87,6 +92,7 @@ class ArticleTerms:
     owners: dict[str, tuple[str, ...]] = field(default_factory=dict)
     dated: dict[str, tuple[str, ...]] = field(default_factory=dict)
     cells: dict[str, str] = field(default_factory=dict)
+    criterion: Sequence[str] = ()
 
 
 # kinds whose questions are about the ranking itself: a name there stands for the entry it belongs to
@@ -102,15 +108,20 @@ class QuestionAnalyzer:
         classifier: the intent classifier (None: everything is a fact question; for tests of other parts).
         embed_query: text -> normalised embedding (the same vector retrieval uses).
         min_confidence: below this classifier probability the question is routed as a plain fact question.
+        criterion_similarity: a question's superlative is the ranking's criterion when it is at least this similar
+            (cosine) to a superlative of the article's criterion lines.
     """
 
     def __init__(self, article: ArticleTerms, parser: QuestionParser, classifier: IntentClassifier | None,
-                 embed_query: Callable[[str], np.ndarray], *, min_confidence: float = 0.3) -> None:
+                 embed_query: Callable[[str], np.ndarray], *, min_confidence: float = 0.3,
+                 criterion_similarity: float = 0.5) -> None:
         self._article = article
         self._parser = parser
         self._classifier = classifier
         self._embed = embed_query
         self._min_confidence = min_confidence
+        self._criterion_similarity = criterion_similarity
+        self._criteria: list[tuple[Degree, np.ndarray]] | None = None
         self._last = len(article.entries)
         self._entry_forms = _forms({e: article.aliases.get(e, []) + _leading_spans(e, article.entries)
                                     for e in article.entries})
@@ -343,6 +354,42 @@ class QuestionAnalyzer:
             return f"Tell me about {focus[0]}"
         return question
 
+    # -- the ranking's criterion ----------------------------------------------------------------------
+    def criterion_end(self, degree: Degree) -> int | None:
+        """The end of the ranking a superlative or comparative points to when it grades by the ranking's own
+        criterion (1, or the last rank for the opposite degree: "least visited" of a "most visited" list); None
+        when it grades something else ("the most AI startups" of a ranking of the top AI cities).
+
+        Words that grade the ranking itself ("best", "worst", "highest") said of the ranked things need no
+        criterion; any other degree must be close in meaning to a superlative of the article's criterion lines.
+        """
+        if not self._last:
+            return None
+        if degree.of_entry and degree.word in TOP_WORDS | BOTTOM_WORDS:
+            return self._last if degree.word in BOTTOM_WORDS else 1
+        criteria = self._criterion_degrees()
+        if not criteria:
+            return None
+        vectors = [_unit(self._embed(form)) for form in _graded_forms(degree.quality, degree.word)]
+        score, best = max(((float(u @ v), d) for d, v in criteria for u in vectors), key=lambda x: x[0])
+        logger.debug("degree %r vs criterion %r: %.2f", degree.quality, best.graded, score)
+        if score < self._criterion_similarity:
+            return None
+        opposite = (degree.word in BOTTOM_SUPERLATIVES) != (best.word in BOTTOM_SUPERLATIVES)
+        return self._last if opposite else 1
+
+    def _criterion_degrees(self) -> list[tuple[Degree, np.ndarray]]:
+        if self._criteria is None:
+            nouns = frozenset({self._article.noun.lower(), self._noun_plural()})
+            found = [d for line in self._article.criterion for d in degrees(line, nouns)]
+            unique = list({d.graded.lower(): d for d in found}.values())
+            self._criteria = [(d, _unit(self._embed(form))) for d in unique for form in _graded_forms(d.graded, d.word)]
+        return self._criteria
+
+    def _noun_plural(self) -> str:
+        noun = self._article.noun.lower()
+        return self._article.noun_plural.lower() if self._article.noun_plural else noun + "s"
+
     # -- the intent -----------------------------------------------------------------------------------
     def analyze(self, question: str) -> Intent:
         """Understand one (cleaned, standalone) question."""
@@ -370,14 +417,30 @@ class QuestionAnalyzer:
         if parsed.focus is not None and _CJK.search(parsed.focus.phrase):
             parsed = dataclasses.replace(parsed, focus=None)
         known = {fold(x) for x in entries + names} | self._known_folded
-        if parsed.superlative and not (ranks or top_n or bottom_n or len(entries) > 1) and self._last:
-            # "the biggest earthquake on the list" names an end of the ranking
-            ranks = [self._last if parsed.superlative in BOTTOM_SUPERLATIVES else 1]
-            if parsed.polar and not entries:
-                # "was the most attended webinar about X?": the superlative is the subject, not a claim to check
-                entries, ranks = [self._article.entries[ranks[0] - 1]], []
+        if parsed.event_order:  # "did X open before Y did?" orders two events in time, not two ranks
+            direction = "before" if direction == "up" else "after" if direction == "down" else direction
+        if top_n and top_n >= self._last and ranks:
+            top_n = None  # "the number one waterway in the Top 5": the list's name, not a top-N request
+        criterion = None
+        end = self.criterion_end(parsed.degree) if parsed.degree and not (ranks or top_n or bottom_n) else None
+        if end is not None and parsed.degree is not None:
+            # a superlative of the ranking's criterion names an end of it ("the tallest tower on the list"),
+            # or claims one ("Why is X the tallest tower?"); a comparative compares ranks
+            criterion = parsed.degree.quality
+            count = number_value(fold(parsed.degree.count)) if parsed.degree.count else None
+            if count and not parsed.degree.comparative:  # "the five most visited museums": a top (or bottom) N
+                top_n, bottom_n = (count, None) if end == 1 else (None, count)
+            elif len(entries) >= 2:
+                direction = direction or ("up" if end == 1 else "down")
+            elif not parsed.degree.comparative:
+                ranks = [end]
+        if parsed.degree is not None:  # a capitalised degree ("Longest") read as a name is the degree
+            graded = set(re.findall(r"[a-z0-9]+", fold(parsed.degree.quality)))
+            names = [n for n in names if not set(re.findall(r"[a-z0-9]+", fold(n))) <= graded]
         unknown_names, places = [], []
         for name, label in parsed.names:
+            if parsed.degree is not None and set(re.findall(r"[a-z0-9]+", fold(name))) <= graded:
+                continue
             key = fold(re.sub(r"['’]s$", "", name))
             if key in known or any(key in k or k in key for k in known if len(k) >= 4) or \
                     any(w in self._vocab_set for w in words(key)):
@@ -415,15 +478,39 @@ class QuestionAnalyzer:
                 or focus_head in _RANK_NOUNS or rank_words
             if not entries and names and asks_rank and not any(self._article.owners.get(n) for n in names):
                 unranked = names  # "which place did <a name of the intro> get?": the article doesn't rank it
+        named_by_rank: tuple[str, ...] = ()
+        if parsed.focus is not None and parsed.focus.ranked and ranks and not entries:
+            # "the number one waterway": the focus is the ranked entry, under the question's own word for it
+            answer_type = AnswerType.ENTRY if answer_type is AnswerType.DESCRIPTION else answer_type
+            named_by_rank = (stem(fold(parsed.focus.head)),)
+        if criterion:  # the ranks (or the relation) stand for the criterion's words: they are no topic to look for
+            named_by_rank += tuple(terms(criterion, split_hyphens=True))
+        if ranks:  # the words of a rank phrase ("number one", "top spot") are the rank, not a topic
+            folded = fold(text)
+            named_by_rank += tuple(stem(w) for phrase in RANK_PHRASES if " " in phrase and re.search(
+                rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", folded) for w in phrase.split())
         return Intent(
             kind=kind, text=text, raw=question, confidence=confidence, entries=tuple(entries), names=tuple(names),
             unknown_names=tuple(dict.fromkeys(unknown_names)), unranked_places=tuple(dict.fromkeys(places)),
             unranked_names=tuple(unranked),
             ranks=tuple(ranks), top_n=top_n, bottom_n=bottom_n, relation=direction, answer_type=answer_type,
-            wh=parsed.wh, focus=parsed.focus, polar=parsed.polar, negated=parsed.negated,
-            terms=tuple(t for t in terms(text) if t not in {stem(fold(e)) for e in entries}),
+            wh=parsed.wh, focus=parsed.focus, polar=parsed.polar, negated=parsed.negated, criterion=criterion,
+            terms=tuple(t for t in terms(text) if t not in {stem(fold(e)) for e in entries} and t not in named_by_rank),
             injection=injection, vector=vector,
         )
+
+
+def _graded_forms(quality: str, word: str) -> list[str]:
+    """A graded phrase, and without its degree adverb when the degree is analytic ("least visited" ->
+    "visited"): the adjective alone carries the quality, whichever end of it is asked for."""
+    rest = quality.split(" ", 1)[1] if word in _ANALYTIC_DEGREES and " " in quality else ""
+    return [quality, rest] if rest else [quality]
+
+
+def _unit(vector: Iterable[float]) -> np.ndarray:
+    array = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(array))
+    return array / norm if norm else array
 
 
 def _forms(table: dict[str, list[str]]) -> list[tuple[str, str]]:

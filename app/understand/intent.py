@@ -56,6 +56,7 @@ class Focus:
     verb: str | None = None  # the main verb when the question asks "who founded …" / "when was … founded"
     plural: bool = False
     heads: tuple[str, ...] = ()  # the head noun and the nouns joined to it ("universities and academies")
+    ranked: bool = False  # given a rank ("the 11th waterway"): the noun names an entry, whatever the article calls them
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class Intent:
         negated: True when the question is negated ("isn't", "not").
         terms: stemmed content terms, for retrieval and scoring.
         injection: True when instructions inside the question were dropped.
+        criterion: the superlative or comparative read as the ranking's own criterion ("most visited"), which
+            the ranks (or the relation) of the intent already stand for.
         vector: the question's embedding (shared with retrieval).
     """
 
@@ -106,6 +109,7 @@ class Intent:
     negated: bool = False
     terms: tuple[str, ...] = ()
     injection: bool = False
+    criterion: str | None = None
     vector: object = field(default=None, repr=False, compare=False)
 
     def with_kind(self, kind: IntentKind) -> Intent:

@@ -17,11 +17,14 @@ from ingest.core.lexicon import (
     DOWNWARD_COMPARATIVES,
     EARLY_SUPERLATIVES,
     MONEY_VERBS,
+    RANK_PHRASES,
     TIME_COMPARISONS,
     TYPE_NOUNS,
     WH_TYPES,
+    ordinal_value,
 )
 
+_TITLE_WORD = re.compile(r"\b[A-Z][a-z’']+\b")  # "Tallest" but not "AI"
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
 _LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "give", "know", "mention", "list",
                           "name", "show", "describe", "explain", "compare", "rank", "place"})
@@ -37,7 +40,36 @@ class Parsed:
     polar: bool
     negated: bool
     names: tuple[tuple[str, str], ...]  # (text, spaCy label)
-    superlative: str | None = None  # a superlative said of what the article ranks ("the biggest earthquake")
+    degree: Degree | None = None  # the first superlative or comparative ("the most visited museum")
+    event_order: bool = False  # "before"/"after" opens a clause ("opened before Y did"): an order in time
+
+
+@dataclass(frozen=True)
+class Degree:
+    """A superlative or comparative of a question or a title: "the most visited museum", "a bigger crowd".
+
+    Attributes:
+        word: the degree word in its superlative form, lower case ("most", "longest", "biggest").
+        graded: the degree with the word it grades, and the basis a "by" phrase gives ("most visited",
+            "longest-serving", "most popular by ticket sales").
+        noun: the noun it is said of ("museum", "crowd"), if any.
+        of_entry: said of the ranked things themselves: its noun is what the article ranks, a name, or none
+            ("the largest", "Acme, the longest-serving mayor").
+        comparative: True for "bigger", "more popular".
+    """
+
+    word: str
+    graded: str
+    noun: str | None = None
+    of_entry: bool = True
+    comparative: bool = False
+    count: str | None = None  # the number before it: "the three largest quakes"
+
+    @property
+    def quality(self) -> str:
+        """What is graded: the degree, with the noun when that is not what the article ranks ("biggest
+        crowd", "most startups")."""
+        return self.graded if self.of_entry or not self.noun else f"{self.graded} {self.noun}"
 
 
 @dataclass(frozen=True)
@@ -155,31 +187,17 @@ def _operator(doc: Any, number: Any) -> str | None:
 class QuestionParser:
     """spaCy-based reading of a question's grammar (loaded lazily, shared by the process)."""
 
-    def __init__(self, noun: str = "entry", nouns: str = "entries", title: str = "") -> None:
+    def __init__(self, noun: str = "entry", nouns: str = "entries") -> None:
         # "which entries …" asks for ranked entries whatever the article ranks
         self._entry_nouns = {noun.lower(), nouns.lower(), "entry", "entries"}
-        # the superlatives of the title name what the ranking measures ("20 Largest Earthquakes")
-        self._criteria = frozenset(w.lower() for w in re.findall(r"[A-Za-z]+", title))
 
     def parse(self, text: str) -> Parsed:
         """Parse one question (cached: the same text parses once)."""
-        return _parse_cached(text, frozenset(self._entry_nouns), self._criteria)
-
-
-def _ranking_superlative(token: Any, entry_nouns: frozenset[str], criteria: frozenset[str]) -> bool:
-    """A superlative said of what the article ranks: of its noun ("the biggest earthquake", "the most attended
-    webinar"), standing for it ("ranked as the largest"), or the one the title ranks by ("the longest run" of
-    "the longest-running shows")."""
-    if token.tag_ not in {"JJS", "RBS"}:
-        return False
-    heads = [token.head, token.head.head] if token.tag_ == "RBS" else [token.head]
-    if any(h.lemma_.lower() in entry_nouns or h.lower_ in entry_nouns for h in heads):
-        return True
-    return token.dep_ in {"attr", "pobj", "nsubj", "nsubjpass", "dobj"} or token.lower_ in criteria
+        return _parse_cached(text, frozenset(self._entry_nouns))
 
 
 @lru_cache(maxsize=4096)
-def _parse_cached(text: str, entry_nouns: frozenset[str], criteria: frozenset[str] = frozenset()) -> Parsed:
+def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     doc = english_pipeline()(text)
     wh_token = next((t for t in doc if t.tag_ in {"WDT", "WP", "WP$", "WRB"}), None)
     wh = wh_token.lower_ if wh_token is not None else None
@@ -189,7 +207,12 @@ def _parse_cached(text: str, entry_nouns: frozenset[str], criteria: frozenset[st
     # a question that opens with an auxiliary is yes/no even with a wh-clause inside ("Does it say where …?"),
     # except a request ("Can you sum it up?")
     request = first is not None and first.tag_ == "MD" and second is not None and second.lower_ == "you"
-    polar = first is not None and first.pos_ == "AUX" and first.i == 0 and not request and (
+    # the small parser sometimes reads an opening "Did" as the main verb: a finite be/do/have opening a question
+    # is its auxiliary all the same
+    auxiliary = first is not None and (first.pos_ == "AUX" or (
+        first.lemma_.lower() in {"be", "do", "have"} and first.tag_ in {"VBD", "VBZ", "VBP"} and text.rstrip()
+        .endswith("?")))
+    polar = auxiliary and first is not None and first.i == 0 and not request and (
         wh_token is None or wh_token.i > first.i + 1)
     negated = any(t.dep_ == "neg" for t in doc)
     focus, answer_type = _focus(doc, wh_token, entry_nouns)
@@ -200,8 +223,75 @@ def _parse_cached(text: str, entry_nouns: frozenset[str], criteria: frozenset[st
     if polar:
         answer_type = AnswerType.YES_NO
     names = tuple((e.text, e.label_) for e in doc.ents if e.label_ in _NAME_LABELS)
-    superlative = next((t.lemma_.lower() for t in doc if _ranking_superlative(t, entry_nouns, criteria)), None)
-    return Parsed(wh, answer_type, focus, polar, negated, names, superlative)
+    degree = next(iter(_degrees(doc, entry_nouns)), None)
+    event_order = any(t.dep_ == "mark" and t.lower_ in {"before", "after"} for t in doc)
+    return Parsed(wh, answer_type, focus, polar, negated, names, degree, event_order)
+
+
+def degrees(text: str, entry_nouns: frozenset[str] = frozenset()) -> list[Degree]:
+    """The superlatives (and comparatives) of a text, such as a title ("20 Tallest Towers") or the line that
+    introduces a list ("the most visited museums (by ticket sales)"). A title is read in sentence case too: title
+    case misleads the tagger ("Tallest" as a proper noun)."""
+    found = _degrees(english_pipeline()(text), entry_nouns)
+    if not found:
+        found = _degrees(english_pipeline()(_TITLE_WORD.sub(lambda m: m.group().lower(), text)), entry_nouns)
+    return found
+
+
+def _superlative_form(token: Any) -> str:
+    """"bigger" -> "biggest", "more" -> "most", "better" -> "best": the superlative a comparative stands for."""
+    word = token.lower_
+    if token.tag_ not in {"JJR", "RBR"}:
+        return word
+    irregular = {"more": "most", "less": "least", "better": "best", "worse": "worst", "fewer": "fewest"}
+    if word in irregular:
+        return irregular[word]
+    return word[:-2] + "est" if word.endswith("er") else word
+
+
+def _degrees(doc: Any, entry_nouns: frozenset[str]) -> list[Degree]:
+    """Each degree word graded of a noun, or standing for one; not one that grades a verb ("suits me best") or a
+    quantity ("more than half")."""
+    out = []
+    for token in doc:
+        if token.tag_ not in {"JJS", "RBS", "JJR", "RBR"}:
+            continue
+        following = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if following is not None and following.lower_ == "than" and token.lower_ in {"more", "less", "fewer"}:
+            continue  # a quantity ("more than half"), not a quality ("longer than")
+        hyphened = following is not None and following.tag_ == "HYPH"  # "longest-serving", tagged as a noun or not
+        graded = token.head if token.dep_ == "advmod" and (
+            token.head.tag_ in {"JJ", "VBN", "VBG"} or hyphened) else None
+        anchor = graded or token
+        if anchor.dep_ in {"amod", "nmod"} and anchor.head.pos_ in {"NOUN", "PROPN"}:
+            noun = anchor.head
+        elif anchor.dep_ in {"attr", "pobj", "nsubj", "nsubjpass", "dobj", "appos", "acomp", "ROOT"} or (
+                anchor is graded and anchor.dep_ == "amod") or (anchor.dep_ == "advmod" and anchor.head.pos_ == "AUX"):
+            noun = None  # "the largest", "is more popular", "is X longer than Y"
+        elif token.dep_ == "advmod" and token.head.pos_ == "VERB":
+            # it grades an action ("ran longer", "would suit me best"): only its meaning can tie it to the ranking
+            verb = token.head
+            out.append(Degree(_superlative_form(token), _superlative_form(token), verb.lemma_.lower(), False,
+                              token.tag_ in {"JJR", "RBR"}))
+            continue
+        else:
+            continue
+        span = doc[token.i:max(anchor.i, token.i) + 1]
+        words = [_superlative_form(t) if t == token else t.text for t in span if not t.is_punct or t.tag_ == "HYPH"]
+        text = "".join(w if w == "-" or i == 0 or words[i - 1] == "-" else " " + w for i, w in enumerate(words))
+        of_entry = noun is None or noun.pos_ == "PROPN" or noun.lower_ in entry_nouns or \
+            noun.lemma_.lower() in entry_nouns
+        noun_text = None
+        if noun is not None:
+            noun_text = " ".join([t.text for t in doc[anchor.i + 1:noun.i] if t.dep_ in {"compound", "amod"}]
+                                 + [noun.text])
+            basis = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "by"), None)
+            if basis is not None:  # "the most visited museums (by ticket sales)": the basis of the grading
+                text += " " + " ".join(t.text for t in basis.subtree if not t.is_punct)
+        before = doc[token.i - 1] if token.i > 0 else None
+        count = before.text if before is not None and before.like_num else None
+        out.append(Degree(_superlative_form(token), text, noun_text, of_entry, token.tag_ in {"JJR", "RBR"}, count))
+    return out
 
 
 def _phrase(token: Any) -> str:
@@ -229,7 +319,19 @@ def _make_focus(noun: Any, verb: str | None) -> Focus:
     every = any(t.lower_ in {"every", "all", "each", "any"} for t in noun.lefts)
     phrase = " and ".join(_phrase(n) for n in [noun, *[c for c in noun.conjuncts if c.pos_ in {"NOUN", "PROPN"}]])
     return Focus(phrase, noun.lemma_.lower(), _owner(noun), verb,
-                 plural=noun.tag_ in {"NNS", "NNPS"} or every, heads=tuple(heads))
+                 plural=noun.tag_ in {"NNS", "NNPS"} or every, heads=tuple(heads), ranked=_ranked(noun))
+
+
+def _ranked(noun: Any) -> bool:
+    """The noun is given a rank ("the 11th waterway", "the number one waterway"): whatever it is called, it names
+    an entry."""
+    for child in noun.lefts:
+        if child.dep_ not in {"amod", "nmod", "compound", "nummod"}:
+            continue
+        words = " ".join(t.lower_ for t in child.subtree)
+        if ordinal_value(child.lower_) is not None or RANK_PHRASES.get(words) == 1:
+            return True
+    return False
 
 
 def _type_of_noun(token: Any, entry_nouns: frozenset[str]) -> AnswerType | None:
@@ -292,7 +394,7 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None
                 if typed is None and wh is not None and wh.lower_ == "who":
                     typed = AnswerType.PERSON if token.pos_ == "NOUN" else AnswerType.NAME
                 if typed is not None or (wh is not None and wh.lower_ in {"what", "who"}):
-                    return Focus(_phrase(token), token.lemma_.lower(), _owner(token), None), \
+                    return Focus(_phrase(token), token.lemma_.lower(), _owner(token), None, ranked=_ranked(token)), \
                         typed or AnswerType.DESCRIPTION
     wh_type = WH_TYPES.get(wh.lower_) if wh is not None else None
     if wh_type:

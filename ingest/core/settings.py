@@ -96,6 +96,13 @@ class Settings(BaseSettings):
         "refused unless some article sentence is at least this similar to it (cosine): a safety net for "
         "paraphrases the vocabulary check cannot see.",
     )
+    criterion_similarity: float = Field(
+        default=0.5, ge=0.0, le=1.0,
+        description="A question's superlative or comparative (\"the biggest crowd\") is read as the ranking's "
+        "own criterion, so as the first or last rank, when it is at least this similar (cosine) to a superlative "
+        "of the article's title or of the lines that lead into its list (\"the most visited museums by "
+        "ticket sales\").",
+    )
     match_ratio: float = Field(
         default=0.8, ge=0.0, le=1.0,
         description="Filter and recommend answers include every entry scoring at least this share of the best "

@@ -210,6 +210,72 @@ Towers ranked by height to the architectural top.
 """
 
 
+class TestRankingClaims:
+    """Claims in the ranking's own criterion, over `RIVERS` (a ranking of the five longest rivers)."""
+
+    def test_a_criterion_claim_is_corrected(self, rivers_bot: Chatbot) -> None:
+        draft = run(rivers_bot, Explain, "Why is Coldstream the longest river in Norland?")
+        assert draft and "not right" in draft.text and "3rd" in draft.text and "Amberflow" in draft.text
+        assert rivers_bot.engine.answerer.chain(rivers_bot.engine.analyzer.analyze(
+            "Why is Coldstream the longest river in Norland?"))[0] is Explain  # whatever the classifier says
+
+    def test_yes_no_about_the_entry_at_the_criterion_end(self, rivers_bot: Chatbot) -> None:
+        yes = run(rivers_bot, YesNo, "Is the longest river known for its salmon hatchery?")
+        assert yes and yes.text.startswith("Yes") and "Amberflow" in yes.text
+        no = run(rivers_bot, YesNo, "Is the longest river known for its waterfalls?")
+        assert no and no.text.startswith("No") and "Brightwater" in no.text and "Amberflow" in no.text
+        unknown = run(rivers_bot, YesNo, "Is the longest river known for its lighthouses?")
+        assert unknown and unknown.abstained
+
+    def test_comparative_of_the_criterion_compares_ranks(self, rivers_bot: Chatbot) -> None:
+        draft = run(rivers_bot, YesNo, "Is Dunmere longer than Brightwater?")
+        assert draft and draft.text.startswith("No") and "2nd" in draft.text and "4th" in draft.text
+        assert run(rivers_bot, YesNo, "Is Amberflow longer than Eastbrook?").text.startswith("Yes")
+
+    def test_order_in_time_compares_dates(self, rivers_bot: Chatbot) -> None:
+        draft = run(rivers_bot, YesNo, "Was Amberflow mapped before Brightwater was?")
+        assert draft and draft.text.startswith("No") and "March 3, 1850" in draft.text and "June 1, 1820" in \
+            draft.text
+        assert run(rivers_bot, YesNo, "Was Amberflow mapped after Brightwater was?").text.startswith("Yes")
+
+    def test_a_ranked_noun_names_the_entry(self, rivers_bot: Chatbot) -> None:
+        draft = run(rivers_bot, RankLookup, "What is the number one waterway in the Top 5?")
+        assert draft and "Amberflow" in draft.text and sections(draft) == {"1. Amberflow"}
+        bottom = run(rivers_bot, Order, "Which are the two shortest rivers?")
+        assert bottom and "Dunmere" in bottom.text and "Eastbrook" in bottom.text and "Coldstream" not in bottom.text
+
+    def test_yes_no_about_an_entry_reads_sentences_that_name_it_elsewhere(self, rivers_bot: Chatbot) -> None:
+        draft = run(rivers_bot, YesNo, "Did a storm flood the banks of the Dunmere?")
+        assert draft and draft.text.startswith("Yes") and "great storm" in draft.text
+
+    def test_the_rank_of_a_name_the_article_does_not_rank(self, rivers_bot: Chatbot) -> None:
+        draft = rivers_bot.ask("Where does the Norland Survey Office rank?")
+        assert "doesn't rank" in draft.text and "Amberflow" in draft.text and not draft.citations
+        assert rivers_bot.ask("Is the Norland Survey Office in the top 3?").text.startswith("No")
+        assert "2nd" in rivers_bot.ask("Where does Brightwater rank?").text
+
+    def test_a_criterion_rank_of_another_year_is_refused(self, rivers_bot: Chatbot) -> None:
+        router = rivers_bot.engine.answerer
+        intent = rivers_bot.engine.analyzer.analyze("Which was the longest river in 2019?")  # 2019 is in the text
+        refusal = router._precheck(intent)
+        assert refusal is not None and refusal.abstained and "2024" in refusal.text and "2019" in refusal.text
+        assert router._precheck(rivers_bot.engine.analyzer.analyze("Which was the longest river in 2024?")) is None
+        assert rivers_bot.ask("Which was the longest river in 2024?").text.startswith("Amberflow")
+
+
+NORLAND_TOWERS = """# The 4 Tallest Towers of Norland
+
+This list ranks the tallest towers of Norland by their height.
+
+| Rank | Tower | Height (m) | Floors | Opening date | Comment |
+|---|---|---|---|---|---|
+| 1. | Skyneedle | 540 | 120 | May 1, 2001 | Tallest tower of the country |
+| 2. | Harbour Spire | 480 | 98 | June 12, 1995 | Stands at the old port |
+| 3. | Granite Point | 410 | 90 | March 3, 2010 | Built of local granite |
+| 4. | Old Beacon | 350 | 70 | August 8, 1980 | The oldest of the four |
+"""
+
+
 @pytest.fixture(scope="module")
 def table_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
     """A warmed-up Chatbot over a small article whose ranking is a markdown table."""
@@ -217,6 +283,20 @@ def table_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
     source = root / "towers.md"
     source.write_text(TOWERS, encoding="utf-8")
     chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "fb.jsonl"),
+                      embeddings=embeddings)
+    chatbot.warm_up()
+    return chatbot
+
+
+@pytest.fixture(scope="module")
+def towers_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
+    """A warmed-up Chatbot over `NORLAND_TOWERS`, a ranking given as a table."""
+    from ingest.core.settings import Settings
+
+    root = tmp_path_factory.mktemp("towers-bot")
+    source = root / "towers.md"
+    source.write_text(NORLAND_TOWERS, encoding="utf-8")
+    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "feedback.jsonl"),
                       embeddings=embeddings)
     chatbot.warm_up()
     return chatbot
@@ -385,3 +465,20 @@ class TestPhrasalFilter:
         assert particles("Moving up from the fifth position, it leads.") == {"up"}
         assert particles("It comes with subsidies up to $2.8M for breakthroughs.") == frozenset()
         assert particles("Which shows were still running?") == frozenset()  # an adverb before its verb
+
+
+class TestTableClaims:
+    """Ranking claims over a table: the row's cells under their headers answer what was asked."""
+
+    def test_a_value_of_the_criterion_end_comes_from_its_cell(self, towers_bot: Chatbot) -> None:
+        draft = run(towers_bot, Fact, "How many floors does the tallest tower have?")
+        assert draft and draft.text.startswith("120") and "Skyneedle" in draft.text
+
+    def test_dates_compared_from_the_cells(self, towers_bot: Chatbot) -> None:
+        draft = run(towers_bot, YesNo, "Did Skyneedle open before Harbour Spire did?")
+        assert draft and draft.text.startswith("No") and "May 1, 2001" in draft.text and "June 12, 1995" in draft.text
+
+    def test_criterion_claims_over_a_table(self, towers_bot: Chatbot) -> None:
+        assert run(towers_bot, YesNo, "Is Granite Point taller than Old Beacon?").text.startswith("Yes")
+        corrected = towers_bot.ask("Why is Old Beacon the tallest tower?")
+        assert "not right" in corrected.text and "4th" in corrected.text and "Skyneedle" in corrected.text

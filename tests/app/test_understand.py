@@ -13,7 +13,7 @@ from app.understand.analyzer import ArticleTerms, QuestionAnalyzer
 from app.understand.classifier import load_training_set
 from app.understand.hygiene import clean_question, strip_injection
 from app.understand.intent import AnswerType, IntentKind
-from app.understand.parse import QuestionParser
+from app.understand.parse import QuestionParser, degrees
 from ingest.core.errors import ConfigurationError, InvalidQuestionError
 from ingest.core.lexicon import chinese_rank_to_english, number_value, ordinal, ordinal_value
 
@@ -221,34 +221,9 @@ def test_what_position_asks_for_a_rank() -> None:
     assert intent.entries == ("Health Literacy Online",) and intent.answer_type is AnswerType.RANK
 
 
-@pytest.mark.parametrize(("title", "question", "superlative"), [
-    ("20 Largest Earthquakes in the World", "Why is the 1933 Sanriku earthquake ranked as the largest ever?",
-     "large"),  # standing for the ranked noun
-    ("Top 5 Webinars of the Year", "Was the most attended webinar about security?", "most"),  # of its adjective
-    ("List of the longest-running Broadway shows", "Which show has had the longest run on Broadway?", "long"),
-    ("Top 5 Webinars of the Year", "Which webinar had the biggest audience?", None),  # not what the list ranks
-    ("Top 10 Cities", "Which city has the most startups?", None),
-    ("Top 10 Cities", "Which cities have at least 10 startups?", None),
-])
-def test_a_superlative_said_of_the_ranking_is_found(title: str, question: str, superlative: str | None) -> None:
-    noun = {"Earthquakes": "earthquake", "Webinars": "webinar", "shows": "show", "Cities": "city"}
-    head = next(v for k, v in noun.items() if k in title)
-    parser = QuestionParser(head, "cities" if head == "city" else f"{head}s", title)
-    assert parser.parse(question).superlative == superlative
-
-
 def test_which_entries_asks_for_ranked_entries_whatever_the_article_ranks() -> None:
     parsed = QuestionParser("earthquake", "earthquakes").parse("Which entries are in Alaska?")
     assert parsed.answer_type is AnswerType.ENTRY and parsed.focus is not None and parsed.focus.plural
-
-
-def test_a_superlative_subject_of_a_yes_no_question_is_the_entry_it_names(quakes: QuestionAnalyzer) -> None:
-    # "was the largest earthquake in Chile?" asks about entry 1, it claims no rank
-    intent = quakes.analyze("Was the largest earthquake in Chile?")
-    assert intent.entries == (QUAKES[0],) and intent.ranks == () and intent.names == ("Chile",)
-    # said of an entry, the superlative is a rank claim to check
-    claim = quakes.analyze("Is the Off Sanriku, Japan earthquake the largest?")
-    assert claim.entries == (QUAKES[3],) and claim.ranks == (1,)
 
 
 QUAKE_TABLE = """# 5 Largest Earthquakes of Zedland
@@ -292,3 +267,70 @@ def test_a_name_inside_an_entry_s_own_name_does_not_hide_the_entry() -> None:
     analyzer = _analyzer(entries, "earthquake", names=["Northern Zedland", "West Coast"])
     intent = analyzer.analyze("Is the Off the West Coast of Northern Zedland quake ranked above Valle Verde?")
     assert intent.entries == (entries[0], entries[2]) and intent.names == ()
+
+
+# -- the ranking's criterion: superlatives, comparatives, ranked nouns ------------------------------------------
+@pytest.mark.parametrize(("noun", "question", "word", "quality", "of_entry", "comparative"), [
+    ("river", "Which river is the longest?", "longest", "longest", True, False),
+    ("museum", "Was the most visited museum about trains?", "most", "most visited", True, False),
+    ("mayor", "Why is Acme the longest-serving mayor in town?", "longest", "longest-serving", True, False),
+    ("museum", "Which museum had the biggest crowd?", "biggest", "biggest crowd", False, False),
+    ("museum", "Did Acme draw a bigger crowd than Zenith?", "biggest", "biggest crowd", False, True),
+    ("river", "Is Acme longer than Zenith?", "longest", "longest", True, True),
+    ("river", "Which river has the most waterfalls?", "most", "most waterfalls", False, False),
+])
+def test_parser_reads_degrees(noun: str, question: str, word: str, quality: str, of_entry: bool,
+                              comparative: bool) -> None:
+    degree = QuestionParser(noun, noun + "s").parse(question).degree
+    assert degree is not None
+    assert (degree.word, degree.quality, degree.of_entry, degree.comparative) == (word, quality, of_entry,
+                                                                                  comparative)
+
+
+def test_parser_leaves_out_quantities_and_reads_titles() -> None:
+    parser = QuestionParser("city", "cities")
+    assert parser.parse("Do more than half of the patents come from Acme?").degree is None  # a quantity
+    suits = parser.parse("Which city would suit me best?").degree
+    assert suits is not None and not suits.of_entry  # a graded verb is never "the best city" by itself
+    assert [d.graded for d in degrees("20 Tallest Towers in the World", frozenset({"towers"}))] == ["tallest"]
+    lead = degrees("Now, a look at the most visited museums (by ticket sales) of the year.")
+    assert lead and lead[0].graded == "most visited by ticket sales"
+    assert degrees("Norland's Top 10 Tech Towns in 2025") == []  # "Top 10" is no superlative of a quality
+
+
+def test_parser_reads_ranked_nouns_auxiliaries_and_event_order() -> None:
+    parser = QuestionParser("river", "rivers")
+    for question in ("What is the number one waterway in the Top 5?", "What is the 11th waterway?"):
+        focus = parser.parse(question).focus
+        assert focus is not None and focus.ranked
+    plain = parser.parse("What is the biggest waterway?").focus
+    assert plain is None or not plain.ranked
+    closing = parser.parse("Did the original Acme close before Zenith did?")  # "Did" misread as the main verb
+    assert closing.polar and closing.event_order
+    assert not parser.parse("Does Acme come before Zenith?").event_order
+
+
+def test_criterion_superlatives_name_an_end_of_the_ranking(rivers_bot: Chatbot) -> None:
+    analyzer = rivers_bot.engine.analyzer
+    last = len(rivers_bot.engine.kb.ranking)
+    assert analyzer.analyze("Which river is the longest?").ranks == (1,)
+    assert analyzer.analyze("Which river is the shortest?").ranks == (last,)  # the opposite degree: the last
+    other = analyzer.analyze("Which river has the most waterfalls?")  # a superlative of something else
+    assert other.ranks == () and other.criterion is None
+    claim = analyzer.analyze("Why is Coldstream the longest river in Norland?")
+    assert claim.entries == ("Coldstream",) and claim.ranks == (1,) and claim.criterion == "longest"
+    compared = analyzer.analyze("Is Dunmere longer than Brightwater?")
+    assert compared.relation == "up" and compared.ranks == ()
+    assert analyzer.analyze("List the three longest rivers.").top_n == 3
+    assert analyzer.analyze("Which are the two shortest rivers?").bottom_n == 2
+    in_time = analyzer.analyze("Was Amberflow mapped before Brightwater was?")
+    assert in_time.relation == "before"
+    named = analyzer.analyze("What is the number one waterway in the Top 5?")  # "Top 5" names the list
+    assert named.ranks == (1,) and named.top_n is None and named.answer_type is AnswerType.ENTRY
+
+
+def test_superlatives_off_the_criterion_stay_fact_questions(bot: Chatbot) -> None:
+    analyzer = bot.engine.analyzer
+    startups = analyzer.analyze("Which city has the most AI startups?")
+    assert startups.ranks == () and startups.criterion is None
+    assert analyzer.analyze("Which is the best AI city?").ranks == (1,)  # a word that grades the ranking itself

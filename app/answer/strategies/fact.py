@@ -13,7 +13,7 @@ from app.knowledge import Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent
 from ingest.core.lexicon import MONTHS, VALUE_WORDS
-from ingest.core.text import fold, stem
+from ingest.core.text import fold, stem, terms
 
 _POINT_IN_TIME = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b(" + "|".join(MONTHS) + r")\b", re.I)
 _TYPED = {AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT}
@@ -85,6 +85,8 @@ class Fact(Strategy):
             return abstention(missing)
         pool = ranked[:4]
         subjects = [fold(x) for x in intent.entries + intent.names]
+        if not intent.entries and intent.ranks:  # "how many floors does the tallest tower have?"
+            subjects += [fold(e.name) for e in ev.entries(intent)]
         if subjects:  # the value must be about what the question names
             pool = [s for s in ranked if fold(s.chunk.city or "") in subjects or
                     any(x in fold(s.text) for x in subjects)][:4]
@@ -166,7 +168,9 @@ class Fact(Strategy):
             return False
         if wanted is AnswerType.COUNT and intent.focus is not None:
             head = stem(intent.focus.head)
-            return bool(self.evidence.expanded(head) & self.kb.sentence_terms[sentence.index])
+            entry = self.kb.entry_of(sentence) if sentence.chunk.kind == "row" else None
+            headers = {t for topic in entry.topics for t in terms(topic)} if entry else set()  # a row's columns
+            return bool(self.evidence.expanded(head) & (self.kb.sentence_terms[sentence.index] | headers))
         return True
 
     def _type_message(self, intent: Intent) -> str:
@@ -196,6 +200,11 @@ class Fact(Strategy):
             names = [n for n, _ in ev.names_in([sentence], asked)]
             return name_list(names[:3]) if names else None
         if intent.answer_type in _TYPED:
+            if intent.focus is not None:  # a table row: the cell under the header that names what was asked
+                head = self.evidence.expanded(stem(fold(intent.focus.head)))
+                cell = next((v for h, v in sentence.cells() if head & set(terms(h)) and v), None)
+                if cell:
+                    return cell
             kinds = ("money", "percent", "count", "quantity", "date")
             entity = ev.nearest(sentence.entities_of(*kinds), sentence, intent)
             return entity.text if entity else None
