@@ -90,9 +90,8 @@ class Evidence:
     def candidates(self, intent: Intent, retrieval: Retrieval) -> list[Sentence]:
         """Sentences of the top retrieved chunks and of the entries the question names."""
         chunks = {c.id for c in retrieval.top(self.limits.top_k)}
-        sections = {e.section for e in self.entries(intent)}
-        out = [s for s in self.kb.sentences if (s.chunk.id in chunks or s.section in sections)
-               and s.chunk.kind != "title"]
+        own = {s.index for e in self.entries(intent) for s in self.kb.entry_sentences(e)}
+        out = [s for s in self.kb.sentences if (s.chunk.id in chunks or s.index in own) and s.chunk.kind != "title"]
         return out
 
     def entries(self, intent: Intent) -> list[RankEntry]:
