@@ -16,7 +16,7 @@ from app.answer.strategies.fact import Fact, misplaced, unknown_subject
 from app.answer.strategies.overview import Explain, Overview
 from app.answer.strategies.ranking import EntryRank, Order, RankLookup
 from app.answer.strategies.selection import Filter, ListEntities, Recommend
-from app.answer.strategies.summary import Summary
+from app.answer.strategies.summary import Method, Summary
 from app.answer.strategies.yes_no import YesNo
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent, IntentKind
@@ -45,6 +45,11 @@ class Signals:
     typed: bool = False  # the question asks for a type of value (an amount, a date …) that the article has
 
 
+def _about_whole_ranking(intent: Intent) -> bool:
+    """True when the question names no entry, rank, name or top-N: it is about the ranking as a whole."""
+    return not (intent.entries or intent.names or intent.ranks or intent.top_n or intent.bottom_n or intent.polar)
+
+
 class Router:
     """Maps each intent to a chain of strategies (the first that applies answers)."""
 
@@ -53,7 +58,8 @@ class Router:
         self.kb = evidence.kb
         self.strategies: dict[type[Strategy], Strategy] = {
             cls: cls(evidence) for cls in (RankLookup, EntryRank, Order, Compare, Filter, ListEntities, Recommend,
-                                           Explain, Overview, Summary, Fact, YesNo, Greeting, OutOfScope)}
+                                           Explain, Overview, Summary, Method, Fact, YesNo, Greeting,
+                                           OutOfScope)}
 
     def chain(self, intent: Intent, signals: Signals | None = None) -> list[type[Strategy]]:
         """The strategies to try for an intent, best first (its kind, corrected by its slots and by how well
@@ -97,7 +103,11 @@ class Router:
             return [EntryRank, RankLookup, Fact] if ranking else [Fact]
         if kind is IntentKind.ORDER and intent.wh in {"how", "why"} and intent.answer_type is not AnswerType.COUNT \
                 and not (intent.top_n or intent.bottom_n):
-            return [Fact, Summary]  # "how was the order decided?" asks about the method, not for the order
+            # "how was the order decided?" asks about the method, not for the order
+            return [Method, Fact, Summary] if _about_whole_ranking(intent) else [Fact, Summary]
+        if kind is IntentKind.FILTER and intent.wh in {"how", "why"} and _about_whole_ranking(intent) and \
+                intent.answer_type in {AnswerType.DESCRIPTION, AnswerType.REASON}:
+            return [Method, Filter, Fact]  # "how were these picked?" names no condition to filter by
         if kind is IntentKind.ORDER:
             if intent.entries and not (intent.top_n or intent.bottom_n):
                 return [EntryRank, Order]

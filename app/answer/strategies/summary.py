@@ -20,6 +20,7 @@ _VALUE_TYPES = ("count", "quantity", "money", "percent", "date")
 _NAME_TYPES = ("name", "place")
 _NUMERIC_CELL = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?$")
 FRAMING_SENTENCES = 2
+_METHOD_WH = frozenset({"how", "why", "where"})  # a summary asked as "how …?" is asking how the article was made
 
 
 class Summary(Strategy):
@@ -34,6 +35,11 @@ class Summary(Strategy):
         if top:
             names = name_list([f"{e.name} ({ordinal(e.rank)})" for e in top])
             draft.say(f"It ranks {kb.count_phrase()}; the top {len(top)} are {names}.", *top)
+        method = method_sentences(kb)
+        if method and (intent.wh in _METHOD_WH or max(self.evidence.coverage(intent, s) for s in method) >= 0.5):
+            # "how was it compiled?", "where can I read how …?": the article's own method note answers that part
+            scores = self.evidence.score(intent, retrieval, method)
+            self.quote(draft, max(method, key=lambda s: scores[s.index]))
         span = measure_span(kb)
         if span is not None:
             draft.say(f"By {span.header}, they run from {span.first_value} ({span.first.name}, "
@@ -133,3 +139,28 @@ def _holding(sentences: list[Sentence], value: str) -> Sentence:
     """The row sentence that holds a cell value (a long row may be split into sentences)."""
     wanted = number_values(value)
     return next((s for s in sentences if wanted & number_values(s.text)), sentences[0])
+
+
+class Method(Strategy):
+    """"How was the ranking made?", "How were the ten chosen?": the sentences of the article's methodology
+    section (the profile's "methodology" role) and of its intro that best answer (those close to the best),
+    in document order — the method note, or the framing that says what the ranking is based on."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        method, intro = method_sentences(self.kb), [s for s in self.kb.intro_sentences if s.chunk.kind != "title"]
+        if not method and not intro:
+            return None
+        scores = self.evidence.score(intent, retrieval, method + intro)
+        limit = self.evidence.limits.max_sentences
+        ranked = sorted(method + intro, key=lambda s: -scores[s.index])
+        best = scores[ranked[0].index]
+        picks = [s for s in ranked[:limit] if scores[s.index] >= self.evidence.limits.match_ratio * best]
+        draft = Draft()
+        for sentence in sorted(picks, key=lambda s: s.start):
+            self.quote(draft, sentence)
+        return draft
+
+
+def method_sentences(kb: KnowledgeBase) -> list[Sentence]:
+    """Sentences of the sections the profile marks as the article's methodology, in document order."""
+    return [s for s in kb.sentences if kb.section_roles.get(s.section) == "methodology"]
