@@ -12,7 +12,7 @@ from app.answer.evidence import Evidence
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.compare import Compare
 from app.answer.strategies.conversation import Greeting, OutOfScope
-from app.answer.strategies.fact import Fact, misplaced, unknown_subject
+from app.answer.strategies.fact import Fact, misplaced, outside_period, unknown_subject
 from app.answer.strategies.overview import Explain, Overview
 from app.answer.strategies.ranking import EntryRank, Order, RankLookup
 from app.answer.strategies.selection import Filter, ListEntities, Recommend
@@ -177,7 +177,7 @@ class Router:
         """Questions about places or names the article never mentions are refused before any strategy runs."""
         if intent.kind in {IntentKind.GREETING, IntentKind.OUT_OF_SCOPE} or intent.polar:
             return None
-        refusal = unknown_subject(self.evidence, intent)
+        refusal = unknown_subject(self.evidence, intent) or outside_period(self.evidence, intent)
         focus = intent.focus
         # a focus in the language of questions ("overview", "gist", "criteria") is no topic to look for
         topical = focus is not None and not focus.verb and stem(focus.head) not in self.evidence.question_words \

@@ -15,6 +15,7 @@ from app.understand.intent import AnswerType, Intent
 from ingest.core.lexicon import MONTHS, VALUE_WORDS
 from ingest.core.text import fold, stem
 
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _POINT_IN_TIME = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b(" + "|".join(MONTHS) + r")\b", re.I)
 _TYPED = {AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT}
 _ACCEPTED = {AnswerType.MONEY: AnswerType.MONEY, AnswerType.DATE: AnswerType.DATE,
@@ -31,6 +32,29 @@ def unknown_subject(evidence: Evidence, intent: Intent) -> Draft | None:
         return abstention(f"The article doesn't cover {places}: it ranks {kb.count_phrase()} ({listed}).")
     if intent.unknown_names and not intent.entries and not intent.names:
         return abstention(f"The article doesn't mention {name_list(list(intent.unknown_names[:2]))}.")
+    return None
+
+
+def outside_period(evidence: Evidence, intent: Intent) -> Draft | None:
+    """An abstention when the question asks about a year other than the one the article's title covers
+    ("… in 2017?" of a review of 2016) and no sentence that mentions that year speaks to the rest of the
+    question: the year comes up only in passing."""
+    from dataclasses import replace
+
+    kb = evidence.kb
+    covered = set(_YEAR.findall(kb.title))
+    asked = [y for y in dict.fromkeys(_YEAR.findall(intent.text)) if y not in covered]
+    if not covered or not asked:
+        return None
+    for year in asked:
+        mentions = [s for s in kb.sentences if year in s.text]
+        rest = replace(intent, terms=tuple(t for t in intent.terms if t != year))
+        if not mentions or not evidence.asked_terms(rest):
+            continue
+        if max(evidence.coverage(rest, s) for s in mentions) < 0.5:
+            period = name_list(sorted(covered))
+            return abstention(f"The article covers {period}: it mentions {year} only in passing, and says nothing "
+                              f"about that for {year}.")
     return None
 
 
@@ -87,6 +111,12 @@ class Fact(Strategy):
             if not holding:
                 return abstention(self._type_message(intent))
             ranked = holding + [s for s in ranked if s not in holding]
+        if intent.answer_type is AnswerType.PERSON and subjects and pool and \
+                not ev.names_in(pool, set(subjects)):
+            # "who presented X?": what the article says about X names nobody but X itself
+            clause = _indirect(intent.text, intent.focus.owner if intent.focus else None)
+            return abstention(f"The article doesn't say {clause}: it names no one for that." if clause else
+                              "The article doesn't name anyone for that.")
         best = ranked[0]
         coverage = ev.coverage(intent, best)
         if closest < ev.limits.abstain_similarity and coverage < 0.5 and not intent.entries and not intent.names:
@@ -156,11 +186,14 @@ class Fact(Strategy):
         found = sentence.entities_of(*kinds)
         if wanted is AnswerType.DATE:  # a point in time, not a duration ("in 20 days")
             found = [e for e in found if _POINT_IN_TIME.search(e.text)]
+        if wanted is AnswerType.COUNT:  # "one of the most …" picks one out; it counts nothing
+            found = [e for e in found if fold(e.text) != "one"]
         if not found:
             return False
         if wanted is AnswerType.COUNT and intent.focus is not None:
-            head = stem(intent.focus.head)
-            return bool(self.evidence.expanded(head) & self.kb.sentence_terms[sentence.index])
+            # what is counted: the noun ("people"), or the doing ("people attended" -> "attendees")
+            counted = {stem(w) for w in (intent.focus.head, intent.focus.verb) if w}
+            return any(self.evidence.expanded(w) & self.kb.sentence_terms[sentence.index] for w in counted)
         return True
 
     def _type_message(self, intent: Intent) -> str:
