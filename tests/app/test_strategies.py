@@ -261,6 +261,10 @@ class TestRefusalsByType:
         draft = run(other(DGU), Fact, "How many people attended DGU events?")
         assert draft and not draft.abstained and "6,648" in draft.text
 
+    def test_a_number_written_before_the_counted_noun_is_a_count(self, other) -> None:
+        draft = run(other(OWASP), Fact, "How many injection occurrences were found in the data?")
+        assert draft and not draft.abstained and draft.text.startswith("274k")  # the tagger calls "274k" a name
+
     def test_year_outside_the_title_period_mentioned_in_passing(self, other) -> None:
         answer = other(DGU).ask("What was DGU's most attended event in 2017?")
         assert answer.abstained and "2016" in answer.text and "2017" in answer.text

@@ -16,6 +16,7 @@ from ingest.core.lexicon import MONTHS, VALUE_WORDS
 from ingest.core.text import fold, stem
 
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+_NUMBER_BEFORE_WORD = re.compile(r"(?<![\w.])(\d[\d,.]*(?:\s?(?:[kKmMbB]n?|million|billion|thousand))?)\s+(\w+)")
 _POINT_IN_TIME = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b(" + "|".join(MONTHS) + r")\b", re.I)
 _TYPED = {AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT}
 _ACCEPTED = {AnswerType.MONEY: AnswerType.MONEY, AnswerType.DATE: AnswerType.DATE,
@@ -188,6 +189,8 @@ class Fact(Strategy):
             found = [e for e in found if _POINT_IN_TIME.search(e.text)]
         if wanted is AnswerType.COUNT:  # "one of the most …" picks one out; it counts nothing
             found = [e for e in found if fold(e.text) != "one"]
+            if not found and self._counted_number(sentence, intent):
+                return True
         if not found:
             return False
         if wanted is AnswerType.COUNT and intent.focus is not None:
@@ -223,9 +226,23 @@ class Fact(Strategy):
             names = [n for n, _ in ev.names_in([sentence], asked)]
             return name_list(names[:3]) if names else None
         if intent.answer_type in _TYPED:
+            counted = self._counted_number(sentence, intent) if intent.answer_type is AnswerType.COUNT else None
+            if counted:
+                return counted
             kinds = ("money", "percent", "count", "quantity", "date")
             entity = ev.nearest(sentence.entities_of(*kinds), sentence, intent)
             return entity.text if entity else None
+        return None
+
+    def _counted_number(self, sentence: Sentence, intent: Intent) -> str | None:
+        """The number written right before the counted noun ("274k occurrences"), whatever the entity
+        tagger made of it."""
+        if intent.focus is None:
+            return None
+        wanted = self.evidence.expanded(stem(intent.focus.head))
+        for match in _NUMBER_BEFORE_WORD.finditer(sentence.text):
+            if stem(fold(match.group(2))) in wanted:
+                return match.group(1)
         return None
 
 
