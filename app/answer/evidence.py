@@ -12,7 +12,7 @@ import numpy as np
 
 from app.knowledge import KnowledgeBase, RankEntry, Sentence
 from app.retrieval import Retrieval
-from app.understand.intent import AnswerType, Intent
+from app.understand.intent import AnswerType, Focus, Intent
 from ingest.annotate import Entity
 from ingest.core.lexicon import (
     HIGHER_WORDS,
@@ -80,6 +80,14 @@ class Evidence:
     def asked_terms(self, intent: Intent) -> list[str]:
         """The question's content terms without generic ones."""
         return [t for t in intent.terms if t not in self.generic_terms]
+
+    def asks_in_question_words(self, focus: Focus | None) -> bool:
+        """True when the focus is in the language of questions ("criteria", "gist"), by its lemma or as
+        written: what the question asks for in general, not a topic the article must contain."""
+        if focus is None:
+            return False
+        return stem(focus.head) in self.question_words or any(stem(w) in self.question_words
+                                                              for w in terms(focus.phrase))
 
     def expanded(self, term: str) -> set[str]:
         """A term and the article words it stands for (profile synonyms, and the article's stems of the same

@@ -5,7 +5,7 @@ passages that retrieval found, with a notice."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.answer.draft import Draft, abstention, joined
 from app.answer.evidence import Evidence
@@ -144,13 +144,21 @@ class Router:
             return [Order]
         if intent.ranks and not intent.entries and not self.evidence.asked_terms(intent) and ranking:
             return [RankLookup, Fact]
+        if ranking and _about_whole_ranking(intent) and \
+                intent.answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION} \
+                and self.evidence.asks_in_question_words(focus) and not self.evidence.in_article(focus.head) and \
+                any(t in self.evidence.generic_terms for t in intent.terms if t != stem(focus.head)):
+            return [Method, Fact]  # "what criteria were used to rank them?": how the ranking was made
         return [Fact]
 
     def signals(self, intent: Intent, retrieval: Retrieval) -> Signals:
         """How well the article matches the question, for routing."""
         ranked = self.evidence.ranked(intent, retrieval)[0]  # scored once for both signals
         strong = self.evidence.strong(intent, ranked)
-        specific = strong and any(self.evidence.coverage(intent, s) >= 0.5 for s in ranked[:3])
+        topical = intent
+        if intent.kind is IntentKind.SUMMARY:  # "summarize" is how the question asks, not what it is about
+            topical = replace(intent, terms=tuple(t for t in intent.terms if t not in self.evidence.question_words))
+        specific = strong and any(self.evidence.coverage(topical, s) >= 0.5 for s in ranked[:3])
         typed = intent.answer_type in _VALUE_TYPES and any(
             self.evidence.typed(s, intent.answer_type) for s in self.kb.sentences)
         return Signals(strong=strong, specific=specific, typed=typed)

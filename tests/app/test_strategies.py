@@ -226,6 +226,18 @@ class TestSummaryAndMethod:
         answer = bot.ask("How were the cities chosen?")
         assert not answer.abstained and "industry influence" in answer.text
 
+    def test_method_of_a_bare_table_is_its_ordering_column(self, other) -> None:
+        draft = run(other(USGS), Method, "How are the earthquakes ordered?")
+        assert draft and "ordered by Mag" in draft.text and "9.5" in draft.text and "8.4" in draft.text
+
+    def test_criteria_question_goes_to_method(self, bot: Chatbot) -> None:
+        answer = bot.ask("What criteria were used to rank the cities?")
+        assert not answer.abstained and "policy support" in answer.text
+
+    def test_the_word_summarize_does_not_make_a_summary_specific(self, other) -> None:
+        answer = other(DGU).ask("How would you summarize the article?")
+        assert "Introduction" in {c.section for c in answer.citations}
+
     def test_summary_asked_how_adds_the_method_note(self, bot: Chatbot) -> None:
         draft = run(bot, Summary, "How was the ranking compiled?")
         assert draft and "Methodology" in sections(draft)

@@ -165,7 +165,7 @@ class Fact(Strategy):
                 "The article doesn't say: nothing in it answers that."
         if self.evidence.in_article(focus.head) or focus.head in VALUE_WORDS:
             return None
-        if intent.answer_type not in _TYPED | {AnswerType.PERSON} and stem(focus.head) in self.evidence.question_words:
+        if intent.answer_type not in _TYPED | {AnswerType.PERSON} and self.evidence.asks_in_question_words(focus):
             return None  # the language of questions ("which position", "the gist"), not a topic
         if intent.answer_type not in _TYPED | {AnswerType.PERSON, AnswerType.PLACE} and \
                 closest >= self.evidence.limits.abstain_similarity:

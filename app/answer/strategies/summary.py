@@ -148,8 +148,15 @@ class Method(Strategy):
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         method, intro = method_sentences(self.kb), [s for s in self.kb.intro_sentences if s.chunk.kind != "title"]
+        span = measure_span(self.kb)
         if not method and not intro:
-            return None
+            if span is None:
+                return None
+            draft = Draft()  # a bare table says how it is ordered by the column that orders it
+            draft.say(f"The {self.kb.nouns} are ordered by {span.header}: from {span.first_value} "
+                      f"({span.first.name}, {ordinal(span.first.rank)}) to {span.last_value} ({span.last.name}, "
+                      f"{ordinal(span.last.rank)}).", span.first_sentence, span.last_sentence)
+            return draft
         scores = self.evidence.score(intent, retrieval, method + intro)
         limit = self.evidence.limits.max_sentences
         ranked = sorted(method + intro, key=lambda s: -scores[s.index])
