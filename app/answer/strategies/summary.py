@@ -144,27 +144,27 @@ def _holding(sentences: list[Sentence], value: str) -> Sentence:
 class Method(Strategy):
     """"How was the ranking made?", "How were the ten chosen?": the sentences of the article's methodology
     section (the profile's "methodology" role) and of its intro that best answer (those close to the best),
-    in document order — the method note, or the framing that says what the ranking is based on."""
+    in document order — the method note, or the framing that says what the ranking is based on — and, for a
+    ranking table, the column that orders it."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         method, intro = method_sentences(self.kb), [s for s in self.kb.intro_sentences if s.chunk.kind != "title"]
         span = measure_span(self.kb)
-        if not method and not intro:
-            if span is None:
-                return None
-            draft = Draft()  # a bare table says how it is ordered by the column that orders it
+        if not method and not intro and span is None:
+            return None
+        draft = Draft()
+        if method or intro:
+            scores = self.evidence.score(intent, retrieval, method + intro)
+            ranked = sorted(method + intro, key=lambda s: -scores[s.index])
+            best = scores[ranked[0].index]
+            picks = [s for s in ranked[:self.evidence.limits.max_sentences]
+                     if scores[s.index] >= self.evidence.limits.match_ratio * best]
+            for sentence in sorted(picks, key=lambda s: s.start):
+                self.quote(draft, sentence)
+        if span is not None:  # a ranking table is ordered by the column that orders it
             draft.say(f"The {self.kb.nouns} are ordered by {span.header}: from {span.first_value} "
                       f"({span.first.name}, {ordinal(span.first.rank)}) to {span.last_value} ({span.last.name}, "
                       f"{ordinal(span.last.rank)}).", span.first_sentence, span.last_sentence)
-            return draft
-        scores = self.evidence.score(intent, retrieval, method + intro)
-        limit = self.evidence.limits.max_sentences
-        ranked = sorted(method + intro, key=lambda s: -scores[s.index])
-        best = scores[ranked[0].index]
-        picks = [s for s in ranked[:limit] if scores[s.index] >= self.evidence.limits.match_ratio * best]
-        draft = Draft()
-        for sentence in sorted(picks, key=lambda s: s.start):
-            self.quote(draft, sentence)
         return draft
 
 
