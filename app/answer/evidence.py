@@ -100,6 +100,10 @@ class Evidence:
             self._families[term] = {v for v in self.kb.idf if v.startswith(prefix)} if len(term) >= 6 else set()
         return self._families[term]
 
+    def has_term(self, term: str) -> bool:
+        """True when some sentence has the stem itself or a profile synonym of it (no looser word forms)."""
+        return any(x in self.kb.idf for x in {term} | self._synonyms.get(term, set()))
+
     def in_article(self, word: str) -> bool:
         """True when the article uses the word (or its stem, a synonym, or a close form)."""
         term = stem(fold(word))

@@ -226,6 +226,11 @@ class TestSummaryAndMethod:
         answer = bot.ask("How were the cities chosen?")
         assert not answer.abstained and "industry influence" in answer.text
 
+    @pytest.mark.parametrize("question", ["How do cities with ports use AI?", "How are cities supporting startups?"])
+    def test_how_questions_about_a_topic_are_not_method_questions(self, bot: Chatbot, question: str) -> None:
+        intent = bot.engine.analyzer.analyze(question)
+        assert Method not in bot.engine.answerer.chain(intent)
+
     def test_method_of_a_bare_table_is_its_ordering_column(self, other) -> None:
         draft = run(other(USGS), Method, "How are the earthquakes ordered?")
         assert draft and "ordered by Mag" in draft.text and "9.5" in draft.text and "8.4" in draft.text
