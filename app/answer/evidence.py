@@ -100,6 +100,18 @@ class Evidence:
             self._families[term] = {v for v in self.kb.idf if v.startswith(prefix)} if len(term) >= 6 else set()
         return self._families[term]
 
+    @staticmethod
+    def about_whole_ranking(intent: Intent) -> bool:
+        """True when the question names no entry, rank, name or top-N: it is about the ranking as a whole."""
+        return not (intent.entries or intent.names or intent.ranks or intent.top_n or intent.bottom_n
+                    or intent.polar)
+
+    def about_the_making(self, intent: Intent) -> bool:
+        """"How were these chosen?", "How did the authors decide the order?": about the ranking as a whole, and
+        none of its content words is a topic of the article ("How do cities with ports use AI?" is one)."""
+        return self.about_whole_ranking(intent) and not any(
+            self.has_term(t) for t in self.asked_terms(intent) if t not in self.question_words)
+
     def has_term(self, term: str) -> bool:
         """True when some sentence has the stem itself or a profile synonym of it (no looser word forms)."""
         return any(x in self.kb.idf for x in {term} | self._synonyms.get(term, set()))

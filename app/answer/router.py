@@ -45,11 +45,6 @@ class Signals:
     typed: bool = False  # the question asks for a type of value (an amount, a date …) that the article has
 
 
-def _about_whole_ranking(intent: Intent) -> bool:
-    """True when the question names no entry, rank, name or top-N: it is about the ranking as a whole."""
-    return not (intent.entries or intent.names or intent.ranks or intent.top_n or intent.bottom_n or intent.polar)
-
-
 class Router:
     """Maps each intent to a chain of strategies (the first that applies answers)."""
 
@@ -104,8 +99,8 @@ class Router:
         if kind is IntentKind.ORDER and intent.wh in {"how", "why"} and intent.answer_type is not AnswerType.COUNT \
                 and not (intent.top_n or intent.bottom_n):
             # "how was the order decided?" asks about the method, not for the order
-            return [Method, Fact, Summary] if self._asks_how_made(intent) else [Fact, Summary]
-        if kind is IntentKind.FILTER and intent.wh in {"how", "why"} and self._asks_how_made(intent) and \
+            return [Method, Fact, Summary] if self.evidence.about_the_making(intent) else [Fact, Summary]
+        if kind is IntentKind.FILTER and intent.wh in {"how", "why"} and self.evidence.about_the_making(intent) and \
                 intent.answer_type in {AnswerType.DESCRIPTION, AnswerType.REASON}:
             return [Method, Filter, Fact]  # "how were these picked?" names no condition to filter by
         if kind is IntentKind.ORDER:
@@ -144,19 +139,12 @@ class Router:
             return [Order]
         if intent.ranks and not intent.entries and not self.evidence.asked_terms(intent) and ranking:
             return [RankLookup, Fact]
-        if ranking and _about_whole_ranking(intent) and \
+        if ranking and self.evidence.about_whole_ranking(intent) and \
                 intent.answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION} \
                 and self.evidence.asks_in_question_words(focus) and not self.evidence.in_article(focus.head) and \
                 any(t in self.evidence.generic_terms for t in intent.terms if t != stem(focus.head)):
             return [Method, Fact]  # "what criteria were used to rank them?": how the ranking was made
         return [Fact]
-
-    def _asks_how_made(self, intent: Intent) -> bool:
-        """"How were these chosen?", "How did the authors decide the order?": about the ranking as a whole, and
-        none of its content words is a topic of the article ("How do cities with ports use AI?" is one)."""
-        ev = self.evidence
-        return _about_whole_ranking(intent) and not any(
-            ev.has_term(t) for t in ev.asked_terms(intent) if t not in ev.question_words)
 
     def signals(self, intent: Intent, retrieval: Retrieval) -> Signals:
         """How well the article matches the question, for routing."""
