@@ -36,8 +36,7 @@ class Summary(Strategy):
             names = name_list([f"{e.name} ({ordinal(e.rank)})" for e in top])
             draft.say(f"It ranks {kb.count_phrase()}; the top {len(top)} are {names}.", *top)
         method = method_sentences(kb)
-        asked_how = intent.wh in _METHOD_WH and self.evidence.about_the_making(intent)
-        if method and (asked_how or max(self.evidence.coverage(intent, s) for s in method) >= 0.5):
+        if method and (intent.wh in _METHOD_WH or max(self.evidence.coverage(intent, s) for s in method) >= 0.5):
             # "how was it compiled?", "where can I read how …?": the article's own method note answers that part
             scores = self.evidence.score(intent, retrieval, method)
             self.quote(draft, max(method, key=lambda s: scores[s.index]))
