@@ -383,8 +383,9 @@ class KnowledgeBase:
         return self.name_display.get(key, key)
 
     def entry_sentences(self, entry: RankEntry) -> list[Sentence]:
-        """Sentences inside an entry's section."""
-        return [s for s in self.sentences if s.section == entry.section]
+        """Sentences inside an entry's section (by offsets: a table row's cited heading is the row as written,
+        not the section label its chunks carry)."""
+        return [s for s in self.sentences if s.section == entry.section or entry.start <= s.start < entry.section_end]
 
     def row_of(self, entry: RankEntry) -> Sentence | None:
         """The sentence that is an entry's table row, verbatim (None for an entry written as prose)."""

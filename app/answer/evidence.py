@@ -12,7 +12,7 @@ import numpy as np
 
 from app.knowledge import KnowledgeBase, RankEntry, Sentence
 from app.retrieval import Retrieval
-from app.understand.intent import AnswerType, Intent
+from app.understand.intent import AnswerType, Focus, Intent
 from ingest.annotate import Entity
 from ingest.core.lexicon import (
     HIGHER_WORDS,
@@ -30,6 +30,9 @@ _TYPE_ENTITIES: dict[AnswerType, tuple[str, ...]] = {
     AnswerType.COUNT: ("count", "quantity"), AnswerType.NAME: ("name",), AnswerType.PERSON: ("name",),
     AnswerType.PLACE: ("place",),
 }
+
+
+LEXICAL_WEIGHT = 0.15  # the share of the question's rare words a sentence holds, relative to the best candidate
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Evidence:
         self.limits = thresholds
         self.question_words = question_words
         self._synonyms = {stem(fold(k)): {stem(fold(v)) for v in vs} for k, vs in synonyms.items()}
+        self._families: dict[str, set[str]] = {}
 
     # -- vocabulary -----------------------------------------------------------------------------------
     @cached_property
@@ -77,9 +81,40 @@ class Evidence:
         """The question's content terms without generic ones."""
         return [t for t in intent.terms if t not in self.generic_terms]
 
+    def asks_in_question_words(self, focus: Focus | None) -> bool:
+        """True when the focus is in the language of questions ("criteria", "gist"), by its lemma or as
+        written: what the question asks for in general, not a topic the article must contain."""
+        if focus is None:
+            return False
+        return stem(focus.head) in self.question_words or any(stem(w) in self.question_words
+                                                              for w in terms(focus.phrase))
+
     def expanded(self, term: str) -> set[str]:
-        """A term and the article words it stands for (profile synonyms)."""
-        return {term} | self._synonyms.get(term, set())
+        """A term and the article words it stands for (profile synonyms, and the article's stems of the same
+        word family: "compet" for "competit", as `KnowledgeBase.in_vocabulary` reads them)."""
+        return {term} | self._synonyms.get(term, set()) | self._family(term)
+
+    def _family(self, term: str) -> set[str]:
+        if term not in self._families:
+            prefix = term[: max(6, len(term) - 3)]
+            self._families[term] = {v for v in self.kb.idf if v.startswith(prefix)} if len(term) >= 6 else set()
+        return self._families[term]
+
+    @staticmethod
+    def about_whole_ranking(intent: Intent) -> bool:
+        """True when the question names no entry, rank, name or top-N: it is about the ranking as a whole."""
+        return not (intent.entries or intent.names or intent.ranks or intent.top_n or intent.bottom_n
+                    or intent.polar)
+
+    def about_the_making(self, intent: Intent) -> bool:
+        """"How were these chosen?", "How did the authors decide the order?": about the ranking as a whole, and
+        none of its content words is a topic of the article ("How do cities with ports use AI?" is one)."""
+        return self.about_whole_ranking(intent) and not any(
+            self.has_term(t) for t in self.asked_terms(intent) if t not in self.question_words)
+
+    def has_term(self, term: str) -> bool:
+        """True when some sentence has the stem itself or a profile synonym of it (no looser word forms)."""
+        return any(x in self.kb.idf for x in {term} | self._synonyms.get(term, set()))
 
     def in_article(self, word: str) -> bool:
         """True when the article uses the word (or its stem, a synonym, or a close form)."""
@@ -90,10 +125,20 @@ class Evidence:
     def candidates(self, intent: Intent, retrieval: Retrieval) -> list[Sentence]:
         """Sentences of the top retrieved chunks and of the entries the question names."""
         chunks = {c.id for c in retrieval.top(self.limits.top_k)}
-        sections = {e.section for e in self.entries(intent)}
-        out = [s for s in self.kb.sentences if (s.chunk.id in chunks or s.section in sections)
-               and s.chunk.kind != "title"]
+        own = {s.index for e in self.entries(intent) for s in self.kb.entry_sentences(e)}
+        out = [s for s in self.kb.sentences if (s.chunk.id in chunks or s.index in own) and s.chunk.kind != "title"]
+        # the sentences that hold most of the question's rarer words, wherever retrieval ranked them: a paraphrase
+        # the vectors miss ("competing" for a "Competition" topic) is still found by its words
+        held = {s.index for s in out}
+        lexical = sorted((s for s in self.kb.sentences if s.index not in held and s.chunk.kind != "title"),
+                         key=lambda s: -self.matched_weight(intent, s))
+        out += [s for s in lexical[:2] if self.coverage(intent, s) >= 0.25]
         return out
+
+    def matched_weight(self, intent: Intent, sentence: Sentence) -> float:
+        """The IDF mass of the question's content terms that the sentence (with its heading) has."""
+        have = self.kb.sentence_terms[sentence.index]
+        return sum(self.kb.idf.get(t, 2.0) for t in self.asked_terms(intent) if self.expanded(t) & have)
 
     def entries(self, intent: Intent) -> list[RankEntry]:
         """The ranking rows the question names, or implies by rank."""
@@ -131,10 +176,13 @@ class Evidence:
         numbers = number_values(intent.text)
         # English vectors can't read a Chinese question: lean on the (multilingual) retrieval ranking instead
         rank_weight = 0.6 if retrieval.cross_lingual else 0.1
+        candidates = list(candidates)
+        matched = {s.index: self.matched_weight(intent, s) for s in candidates}
+        most = max(matched.values(), default=0.0) or 1.0
         out: dict[int, float] = {}
         for s in candidates:
             score = 0.4 * context[s.index] + 0.25 * plain[s.index] + 0.3 * self.coverage(intent, s) \
-                + rank_weight * fused.get(s.chunk.id, 0) / top
+                + rank_weight * fused.get(s.chunk.id, 0) / top + LEXICAL_WEIGHT * matched[s.index] / most
             if wanted:
                 mentions = fold(s.chunk.city or "") in wanted or any(w in fold(s.text) for w in wanted)
                 score += 0.12 if mentions else -0.2

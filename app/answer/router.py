@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.answer.draft import Draft, abstention, joined, name_list
 from app.answer.evidence import Evidence
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.compare import Compare
 from app.answer.strategies.conversation import Greeting, OutOfScope
-from app.answer.strategies.fact import Fact, misplaced, unknown_subject
+from app.answer.strategies.fact import Fact, misplaced, outside_period, unknown_subject
 from app.answer.strategies.overview import Explain, Overview
 from app.answer.strategies.ranking import EntryRank, Order, RankLookup
 from app.answer.strategies.selection import ColumnFilter, Filter, ListEntities, Recommend
-from app.answer.strategies.summary import Summary
+from app.answer.strategies.summary import Method, Summary
 from app.answer.strategies.yes_no import YesNo
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent, IntentKind
@@ -55,8 +55,8 @@ class Router:
         self.kb = evidence.kb
         self.strategies: dict[type[Strategy], Strategy] = {
             cls: cls(evidence) for cls in (RankLookup, EntryRank, Order, Compare, Filter, ColumnFilter, ListEntities,
-                                           Recommend,
-                                           Explain, Overview, Summary, Fact, YesNo, Greeting, OutOfScope)}
+                                           Recommend, Explain, Overview, Summary, Method, Fact, YesNo, Greeting,
+                                           OutOfScope)}
 
     def chain(self, intent: Intent, signals: Signals | None = None) -> list[type[Strategy]]:
         """The strategies to try for an intent, best first (its kind, corrected by its slots and by how well
@@ -112,7 +112,11 @@ class Router:
             return [EntryRank, RankLookup, Fact] if ranking else [Fact]
         if kind is IntentKind.ORDER and intent.wh in {"how", "why"} and intent.answer_type is not AnswerType.COUNT \
                 and not (intent.top_n or intent.bottom_n):
-            return [Fact, Summary]  # "how was the order decided?" asks about the method, not for the order
+            # "how was the order decided?" asks about the method, not for the order
+            return [Method, Fact, Summary] if self.evidence.about_the_making(intent) else [Fact, Summary]
+        if kind is IntentKind.FILTER and intent.wh in {"how", "why"} and self.evidence.about_the_making(intent) and \
+                intent.answer_type in {AnswerType.DESCRIPTION, AnswerType.REASON}:
+            return [Method, Filter, Fact]  # "how were these picked?" names no condition to filter by
         if kind is IntentKind.ORDER:
             if intent.entries and not (intent.top_n or intent.bottom_n):
                 return [EntryRank, Order]
@@ -157,13 +161,21 @@ class Router:
         if intent.criterion and intent.ranks and not intent.entries and ranking and intent.answer_type not in \
                 _ASKS_FOR_VALUE:
             return [RankLookup, Fact]  # "what was the region's most visited museum?": the entry at that end
+        if ranking and self.evidence.about_whole_ranking(intent) and \
+                intent.answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION} \
+                and self.evidence.asks_in_question_words(focus) and not self.evidence.in_article(focus.head) and \
+                any(t in self.evidence.generic_terms for t in intent.terms if t != stem(focus.head)):
+            return [Method, Fact]  # "what criteria were used to rank them?": how the ranking was made
         return [Fact]
 
     def signals(self, intent: Intent, retrieval: Retrieval) -> Signals:
         """How well the article matches the question, for routing."""
         ranked = self.evidence.ranked(intent, retrieval)[0]  # scored once for both signals
         strong = self.evidence.strong(intent, ranked)
-        specific = strong and any(self.evidence.coverage(intent, s) >= 0.5 for s in ranked[:3])
+        topical = intent
+        if intent.kind is IntentKind.SUMMARY:  # "summarize" is how the question asks, not what it is about
+            topical = replace(intent, terms=tuple(t for t in intent.terms if t not in self.evidence.question_words))
+        specific = strong and any(self.evidence.coverage(topical, s) >= 0.5 for s in ranked[:3])
         typed = intent.answer_type in _VALUE_TYPES and any(
             self.evidence.typed(s, intent.answer_type) for s in self.kb.sentences)
         return Signals(strong=strong, specific=specific, typed=typed)
@@ -194,7 +206,8 @@ class Router:
             return self._not_ranked(intent)
         if self.kb.ranking and self.strategies[ColumnFilter].column(intent):
             return None  # a comparison over a table column: its number is a value, not a subject to look for
-        refusal = unknown_subject(self.evidence, intent) or self._other_period(intent) or self._not_ranked(intent)
+        refusal = unknown_subject(self.evidence, intent) or outside_period(self.evidence, intent) or \
+            self._other_period(intent) or self._not_ranked(intent)
         focus = intent.focus
         # a focus in the language of questions ("overview", "gist", "criteria") is no topic to look for
         topical = focus is not None and not focus.verb and stem(focus.head) not in self.evidence.question_words \

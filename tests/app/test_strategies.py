@@ -3,6 +3,8 @@ directly with the analysed intent, so a routing change cannot hide a strategy's 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.answer.draft import Draft
@@ -13,7 +15,7 @@ from app.answer.strategies.fact import Fact
 from app.answer.strategies.overview import Explain, Overview
 from app.answer.strategies.ranking import EntryRank, Order, RankLookup
 from app.answer.strategies.selection import ColumnFilter, Filter, ListEntities, Recommend
-from app.answer.strategies.summary import Summary
+from app.answer.strategies.summary import Method, Summary, measure_span
 from app.answer.strategies.yes_no import YesNo
 from app.chatbot import Chatbot
 from app.understand.parse import comparison, extreme, particles
@@ -482,3 +484,125 @@ class TestTableClaims:
         assert run(towers_bot, YesNo, "Is Granite Point taller than Old Beacon?").text.startswith("Yes")
         corrected = towers_bot.ask("Why is Old Beacon the tallest tower?")
         assert "not right" in corrected.text and "4th" in corrected.text and "Skyneedle" in corrected.text
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "data" / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def other(tmp_path_factory: pytest.TempPathFactory, embeddings):
+    """Warmed-up bots over the fixture articles (other ranking articles), built on first use."""
+    bots: dict[str, Chatbot] = {}
+
+    def get(name: str) -> Chatbot:
+        if name not in bots:
+            root = tmp_path_factory.mktemp(name.split(".")[0])
+            chatbot = Chatbot(Settings(source_path=FIXTURES / name, chroma_path=root / "chroma",
+                                       feedback_path=root / "feedback.jsonl", collection=name.split(".")[0][:40]),
+                              embeddings=embeddings)
+            chatbot.warm_up()
+            bots[name] = chatbot
+        return bots[name]
+
+    return get
+
+
+DGU = "digitalgov-university-2016-training-trends.html"
+USGS = "usgs-largest-earthquakes.html"
+OWASP = "owasp-top10-2021.md"
+
+
+class TestSummaryAndMethod:
+    def test_framing_prefers_informative_intro_sentences(self, other) -> None:
+        draft = run(other(DGU), Summary, "Sum it up in two sentences")
+        assert draft and "6,648" in draft.text  # the intro's second sentence: its numbers, not only the first line
+
+    def test_table_ranking_gives_the_span_of_its_measure(self, other) -> None:
+        bot = other(USGS)
+        span = measure_span(bot.engine.kb)
+        assert span and (span.first_value, span.last_value) == ("9.5", "8.4") and span.header == "Mag"
+        draft = run(bot, Summary, "Summarize what this page lists")
+        assert draft and "9.5" in draft.text and "8.4" in draft.text
+        assert {c.rank for c in draft.citations} >= {1, 20}
+
+    def test_no_measure_without_a_table(self, bot: Chatbot) -> None:
+        assert measure_span(bot.engine.kb) is None
+
+    def test_table_rows_have_their_sentences(self, other) -> None:
+        kb = other(USGS).engine.kb
+        assert all(kb.entry_sentences(e) for e in kb.ranking)
+
+    def test_method_answers_from_the_methodology_section(self, other) -> None:
+        draft = run(other(OWASP), Method, "How were the ten categories chosen?")
+        assert draft and "Methodology" in sections(draft) and "eight" in draft.text
+
+    def test_method_answers_from_the_intro_framing(self, bot: Chatbot) -> None:
+        draft = run(bot, Method, "How did the authors decide the order of the cities?")
+        assert draft and "policy support" in draft.text and sections(draft) == {"Introduction"}
+
+    def test_router_sends_how_was_it_ordered_to_method(self, bot: Chatbot) -> None:
+        answer = bot.ask("How were the cities chosen?")
+        assert not answer.abstained and "industry influence" in answer.text
+
+    @pytest.mark.parametrize("question", ["How do cities with ports use AI?", "How are cities supporting startups?"])
+    def test_how_questions_about_a_topic_are_not_method_questions(self, bot: Chatbot, question: str) -> None:
+        intent = bot.engine.analyzer.analyze(question)
+        assert Method not in bot.engine.answerer.chain(intent)
+
+    def test_method_of_a_bare_table_is_its_ordering_column(self, other) -> None:
+        draft = run(other(USGS), Method, "How are the earthquakes ordered?")
+        assert draft and "ordered by Mag" in draft.text and "9.5" in draft.text and "8.4" in draft.text
+
+    def test_criteria_question_goes_to_method(self, bot: Chatbot) -> None:
+        answer = bot.ask("What criteria were used to rank the cities?")
+        assert not answer.abstained and "policy support" in answer.text
+
+    def test_the_word_summarize_does_not_make_a_summary_specific(self, other) -> None:
+        answer = other(DGU).ask("How would you summarize the article?")
+        assert "Introduction" in {c.section for c in answer.citations}
+
+    def test_summary_asked_how_adds_the_method_note(self, bot: Chatbot) -> None:
+        draft = run(bot, Summary, "How was the ranking compiled?")
+        assert draft and "Methodology" in sections(draft)
+        plain = run(bot, Summary, "Give me a quick summary of the article")
+        assert plain and "Methodology" not in sections(plain)
+
+
+class TestEvidenceWords:
+    def test_word_family_matches(self, bot: Chatbot) -> None:
+        evidence = bot.engine.answerer.evidence
+        assert "competit" in evidence.expanded("compet")
+        assert not any(v.startswith("port") and v != "port" for v in evidence.expanded("port"))  # short: exact
+
+    def test_a_paraphrase_the_vectors_miss_is_found_by_its_words(self, bot: Chatbot) -> None:
+        draft = run(bot, Fact, "How are Chinese firms competing with American AI models?")
+        assert draft and "cost efficiency" in draft.text and "Trends & Observations" in sections(draft)
+
+
+class TestRefusalsByType:
+    def test_who_with_nobody_named_about_the_subject(self, other) -> None:
+        draft = run(other(DGU), Fact, "Who presented the Health Literacy Online webinar?")
+        assert draft and draft.abstained and not draft.citations and "presented" in draft.text
+
+    def test_who_with_a_person_named_answers(self, other) -> None:
+        draft = run(other(DGU), Fact, "Who shared the need for actionable analytics?")
+        assert draft and not draft.abstained and "Sam Bronson" in draft.text
+
+    def test_one_of_is_no_count(self, other) -> None:
+        draft = run(other(DGU), Fact, "Exactly how many people attended the FedRAMP High Baseline webinar?")
+        assert draft and draft.abstained and "number of people" in draft.text
+
+    def test_a_count_of_the_doing(self, other) -> None:
+        draft = run(other(DGU), Fact, "How many people attended DGU events?")
+        assert draft and not draft.abstained and "6,648" in draft.text
+
+    def test_a_number_written_before_the_counted_noun_is_a_count(self, other) -> None:
+        draft = run(other(OWASP), Fact, "How many injection occurrences were found in the data?")
+        assert draft and not draft.abstained and draft.text.startswith("274k")  # the tagger calls "274k" a name
+
+    def test_year_outside_the_title_period_mentioned_in_passing(self, other) -> None:
+        answer = other(DGU).ask("What was DGU's most attended event in 2017?")
+        assert answer.abstained and "2016" in answer.text and "2017" in answer.text
+
+    def test_year_of_the_title_is_not_refused(self, other) -> None:
+        assert not other(DGU).ask("How many events did DGU host in 2016?").abstained

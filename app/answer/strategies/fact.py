@@ -15,6 +15,8 @@ from app.understand.intent import AnswerType, Intent
 from ingest.core.lexicon import MONTHS, VALUE_WORDS
 from ingest.core.text import fold, stem, terms
 
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+_NUMBER_BEFORE_WORD = re.compile(r"(?<![\w.])(\d[\d,.]*(?:\s?(?:[kKmMbB]n?|million|billion|thousand))?)\s+(\w+)")
 _POINT_IN_TIME = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b(" + "|".join(MONTHS) + r")\b", re.I)
 _TYPED = {AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT}
 _ACCEPTED = {AnswerType.MONEY: AnswerType.MONEY, AnswerType.DATE: AnswerType.DATE,
@@ -37,6 +39,29 @@ def unknown_subject(evidence: Evidence, intent: Intent) -> Draft | None:
                           f"({listed}).")
     if intent.unknown_names and not intent.entries and not intent.names:
         return abstention(f"The article doesn't mention {name_list(list(intent.unknown_names[:2]))}.")
+    return None
+
+
+def outside_period(evidence: Evidence, intent: Intent) -> Draft | None:
+    """An abstention when the question asks about a year other than the one the article's title covers
+    ("… in 2017?" of a review of 2016) and no sentence that mentions that year speaks to the rest of the
+    question: the year comes up only in passing."""
+    from dataclasses import replace
+
+    kb = evidence.kb
+    covered = set(_YEAR.findall(kb.title))
+    asked = [y for y in dict.fromkeys(_YEAR.findall(intent.text)) if y not in covered]
+    if not covered or not asked:
+        return None
+    for year in asked:
+        mentions = [s for s in kb.sentences if year in s.text]
+        rest = replace(intent, terms=tuple(t for t in intent.terms if t != year))
+        if not mentions or not evidence.asked_terms(rest):
+            continue
+        if max(evidence.coverage(rest, s) for s in mentions) < 0.5:
+            period = name_list(sorted(covered))
+            return abstention(f"The article covers {period}: it mentions {year} only in passing, and says nothing "
+                              f"about that for {year}.")
     return None
 
 
@@ -95,6 +120,12 @@ class Fact(Strategy):
             if not holding:
                 return abstention(self._type_message(intent))
             ranked = holding + [s for s in ranked if s not in holding]
+        if intent.answer_type is AnswerType.PERSON and subjects and pool and \
+                not ev.names_in(pool, set(subjects)):
+            # "who presented X?": what the article says about X names nobody but X itself
+            clause = _indirect(intent.text, intent.focus.owner if intent.focus else None)
+            return abstention(f"The article doesn't say {clause}: it names no one for that." if clause else
+                              "The article doesn't name anyone for that.")
         best = ranked[0]
         coverage = ev.coverage(intent, best)
         if closest < ev.limits.abstain_similarity and coverage < 0.5 and not intent.entries and not intent.names:
@@ -142,7 +173,7 @@ class Fact(Strategy):
                 "The article doesn't say: nothing in it answers that."
         if self.evidence.in_article(focus.head) or focus.head in VALUE_WORDS:
             return None
-        if intent.answer_type not in _TYPED | {AnswerType.PERSON} and stem(focus.head) in self.evidence.question_words:
+        if intent.answer_type not in _TYPED | {AnswerType.PERSON} and self.evidence.asks_in_question_words(focus):
             return None  # the language of questions ("which position", "the gist"), not a topic
         if intent.answer_type not in _TYPED | {AnswerType.PERSON, AnswerType.PLACE} and \
                 closest >= self.evidence.limits.abstain_similarity:
@@ -164,13 +195,19 @@ class Fact(Strategy):
         found = sentence.entities_of(*kinds)
         if wanted is AnswerType.DATE:  # a point in time, not a duration ("in 20 days")
             found = [e for e in found if _POINT_IN_TIME.search(e.text)]
+        if wanted is AnswerType.COUNT:  # "one of the most …" picks one out; it counts nothing
+            found = [e for e in found if fold(e.text) != "one"]
+            if not found and self._counted_number(sentence, intent):
+                return True
         if not found:
             return False
         if wanted is AnswerType.COUNT and intent.focus is not None:
-            head = stem(intent.focus.head)
+            # what is counted: the noun ("people"), or the doing ("people attended" -> "attendees"); a table row's
+            # column headers say what its cells count
+            counted = {stem(w) for w in (intent.focus.head, intent.focus.verb) if w}
             entry = self.kb.entry_of(sentence) if sentence.chunk.kind == "row" else None
-            headers = {t for topic in entry.topics for t in terms(topic)} if entry else set()  # a row's columns
-            return bool(self.evidence.expanded(head) & (self.kb.sentence_terms[sentence.index] | headers))
+            headers = {t for topic in entry.topics for t in terms(topic)} if entry else set()
+            return any(self.evidence.expanded(w) & (self.kb.sentence_terms[sentence.index] | headers) for w in counted)
         return True
 
     def _type_message(self, intent: Intent) -> str:
@@ -205,9 +242,23 @@ class Fact(Strategy):
                 cell = next((v for h, v in sentence.cells() if head & set(terms(h)) and v), None)
                 if cell:
                     return cell
+            counted = self._counted_number(sentence, intent) if intent.answer_type is AnswerType.COUNT else None
+            if counted:
+                return counted
             kinds = ("money", "percent", "count", "quantity", "date")
             entity = ev.nearest(sentence.entities_of(*kinds), sentence, intent)
             return entity.text if entity else None
+        return None
+
+    def _counted_number(self, sentence: Sentence, intent: Intent) -> str | None:
+        """The number written right before the counted noun ("274k occurrences"), whatever the entity
+        tagger made of it."""
+        if intent.focus is None:
+            return None
+        wanted = self.evidence.expanded(stem(intent.focus.head))
+        for match in _NUMBER_BEFORE_WORD.finditer(sentence.text):
+            if stem(fold(match.group(2))) in wanted:
+                return match.group(1)
         return None
 
 
