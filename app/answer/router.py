@@ -149,7 +149,8 @@ class Router:
         if intent.entries and intent.answer_type is AnswerType.RANK and ranking:
             return [EntryRank, Fact]  # "what position did X reach?"
         if len(intent.entries) == 1 and intent.relation in {"up", "down"} and ranking and \
-                intent.answer_type in {AnswerType.ENTRY, AnswerType.NAME, AnswerType.DESCRIPTION}:
+                intent.answer_type in {AnswerType.ENTRY, AnswerType.NAME, AnswerType.DESCRIPTION} and \
+                intent.wh not in {"how", "why"}:  # "how high did it get after X?" asks no neighbour
             return [RankLookup, Fact]  # "which one comes right after X?"
         if len(intent.entries) >= 2 and not intent.ranks and ranking:
             return [Compare, Fact]

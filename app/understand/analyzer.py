@@ -95,6 +95,9 @@ class ArticleTerms:
     criterion: Sequence[str] = ()
 
 
+# answer types no rank answers: a name of an entry's (its theatre), an amount, a count, a date, a person
+_VALUE_ANSWERS = frozenset({AnswerType.NAME, AnswerType.COUNT, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.DATE,
+                            AnswerType.PERSON})
 # kinds whose questions are about the ranking itself: a name there stands for the entry it belongs to
 _RANK_KINDS = frozenset({IntentKind.RANK_LOOKUP, IntentKind.ENTRY_RANK, IntentKind.ORDER, IntentKind.COMPARE})
 
@@ -458,10 +461,12 @@ class QuestionAnalyzer:
         focus_head = parsed.focus.head if parsed.focus is not None else ""
         if focus_head in _RANK_FOCUS and answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION}:
             answer_type = AnswerType.RANK
-        elif kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP} and answer_type is AnswerType.NAME and \
-                entries and focus_head and focus_head not in _RANK_NOUNS and not (ranks or top_n or bottom_n or
-                                                                                  direction):
-            kind = IntentKind.FACT  # "in which theatre was X playing?" asks for a name of X's, not for its rank
+        elif kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP} and answer_type in _VALUE_ANSWERS and \
+                entries and focus_head not in _RANK_NOUNS and (focus_head or answer_type is not AnswerType.NAME) and \
+                not (ranks or top_n or bottom_n or direction):
+            # "in which theatre was X playing?", "how many occurrences of X were found?" ask for a value of X's,
+            # not for its rank
+            kind = IntentKind.FACT
         unranked: list[str] = []
         rank_words = bool(set(words(text)) & _RANK_VERBS)
         if len(entries) == 1 and direction in {"up", "down"}:

@@ -606,3 +606,12 @@ class TestRefusalsByType:
 
     def test_year_of_the_title_is_not_refused(self, other) -> None:
         assert not other(DGU).ask("How many events did DGU host in 2016?").abstained
+
+
+def test_a_how_question_about_what_followed_an_entry_asks_no_neighbour(bot: Chatbot) -> None:
+    first = bot.engine.kb.ranking[0].name
+    router, analyzer = bot.engine.answerer, bot.engine.analyzer
+    assert router.chain(analyzer.analyze(f"Which city comes right after {first}?"))[0] is RankLookup
+    how = analyzer.analyze(f"How did investment grow in the years after {first}?")
+    assert how.relation == "down" and how.entries == (first,)  # "after" is read, but it orders no ranks here
+    assert router.chain(how)[0] is not RankLookup

@@ -334,3 +334,24 @@ def test_superlatives_off_the_criterion_stay_fact_questions(bot: Chatbot) -> Non
     startups = analyzer.analyze("Which city has the most AI startups?")
     assert startups.ranks == () and startups.criterion is None
     assert analyzer.analyze("Which is the best AI city?").ranks == (1,)  # a word that grades the ranking itself
+
+
+class _AlwaysRankOfEntry:
+    """A classifier that reads every question as asking an entry's rank, sure of it: the slots must correct it."""
+
+    def predict(self, vector: np.ndarray) -> tuple[IntentKind, float]:
+        return IntentKind.ENTRY_RANK, 0.9
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("How many injection occurrences were found in the tests?", IntentKind.FACT),  # a count of Injection's
+    ("When was Injection added to the list?", IntentKind.FACT),  # a date
+    ("Who maintains the Injection category?", IntentKind.FACT),  # a person
+    ("What rank does Injection have?", IntentKind.ENTRY_RANK),  # the rank itself
+    ("How many places did Injection drop?", IntentKind.ENTRY_RANK),  # a count of ranks ("places") is a rank
+])
+def test_a_value_of_an_entry_s_is_no_rank_question(question: str, kind: IntentKind) -> None:
+    terms = ArticleTerms(entries=["Broken Access Control", "Cryptographic Failures", "Injection"], noun="category")
+    analyzer = QuestionAnalyzer(terms, QuestionParser("category", "categories"), _AlwaysRankOfEntry(),
+                                lambda _: np.zeros(4, np.float32))
+    assert analyzer.analyze(question).kind is kind
