@@ -223,11 +223,14 @@ class Case(BaseModel):
                 raise ValueError("a must_abstain case has expected_facts: [] and expected_sections: []")
             if self.min_facts is not None:
                 raise ValueError("a must_abstain case has no facts, so no min_facts")
-        else:
+        elif not (self.expected_lead and not self.expected_facts and not self.expected_sections):
+            # a yes/no whose lead is the whole answer ("Is X one of the ten?" -> "No") may have neither
             if not self.expected_facts:
-                raise ValueError("expected_facts is empty (only must_abstain cases have no facts)")
+                raise ValueError("expected_facts is empty (only must_abstain cases, and yes/no cases with an "
+                                 "expected_lead and no sections, have no facts)")
             if not self.expected_sections:
-                raise ValueError("expected_sections is empty (only must_abstain cases have no sections)")
+                raise ValueError("expected_sections is empty (only must_abstain cases, and yes/no cases with an "
+                                 "expected_lead and no facts, have no sections)")
         if self.min_facts is not None and self.min_facts > len(self.expected_facts):
             raise ValueError(f"min_facts {self.min_facts} is more than the {len(self.expected_facts)} "
                              "expected_facts listed")

@@ -213,6 +213,12 @@ def bad(**changes: object) -> dict:
     return {k: v for k, v in case.items() if v is not ...}
 
 
+def test_a_yes_no_whose_lead_is_the_answer_needs_no_facts() -> None:
+    (case,) = parse_cases(doc(bad(question="Is Wuhan one of the ten?", category="yes_no", expected_facts=[],
+                                  expected_sections=[], expected_lead=["No"])), "x.yaml")
+    assert case.expected_lead == ["No"] and not case.expected_facts
+
+
 def test_good_case_parses() -> None:
     (case,) = parse_cases(doc(GOOD), "x.yaml")
     assert isinstance(case, Case) and case.must_not == []
@@ -229,6 +235,8 @@ def test_good_case_parses() -> None:
         (bad(question=...), "exactly one of"),
         (bad(category="follow_up"), "at least 2"),
         (bad(expected_facts=[]), "expected_facts is empty"),
+        (bad(expected_facts=[], expected_lead=["No"]), "expected_facts is empty"),  # it has sections to cite
+        (bad(expected_sections=[], expected_lead=["No"]), "expected_sections is empty"),
         (bad(expected_facts=[[]]), "fact 1 has no forms"),
         (bad(expected_facts=[[8]]), "valid string"),
         (bad(expected_sections=[]), "expected_sections is empty"),
