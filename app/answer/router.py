@@ -94,6 +94,10 @@ class Router:
             intent.answer_type is not AnswerType.COUNT and (
                 bool(set(focus.heads or (focus.head,)) & NAME_NOUNS) or intent.answer_type in _VALUE_TYPES)
         if kind is IntentKind.OUT_OF_SCOPE:
+            # "give me the author's top three picks": a top-N of something the article talks about is its ranking
+            if ranking and (intent.top_n or intent.bottom_n) and not intent.entries and (
+                    focus is None or entry_noun or self.evidence.in_article(focus.head)):
+                return [Order, Fact]
             if listable and signals.typed:
                 return [ListEntities]
             return [Fact] if about or signals.strong or signals.typed else [OutOfScope]
@@ -128,6 +132,9 @@ class Router:
             if len(intent.entries) >= 2 and intent.relation in {"up", "down", "between"} and \
                     not self.evidence.asked_terms(intent):
                 return [EntryRank, Compare]
+            if len(intent.entries) == 1 and intent.relation in {"up", "down"} and intent.wh not in {"how", "why"} \
+                    and intent.answer_type in {AnswerType.ENTRY, AnswerType.NAME} and ranking:
+                return [RankLookup, Compare, Fact]  # one side and a direction: "which one is ranked below X?"
             return [Compare, Filter, Overview, Fact]
         if kind is IntentKind.FILTER:
             return [Filter, Fact]

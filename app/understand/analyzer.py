@@ -277,7 +277,8 @@ class QuestionAnalyzer:
                         and after.isalpha()):
                     ranks.append(rank)
                 continue
-            if token in _RANK_NOUNS and after_value and following not in _MEASURE_AFTER:
+            if token in _RANK_NOUNS and after_value and following not in _MEASURE_AFTER and \
+                    following.rstrip("s") not in _RANK_NOUNS:  # "ranked one place higher" is an offset, no rank
                 ranks.append(after_value)
             if token in HIGHER_WORDS:
                 direction = direction or "up"
@@ -302,6 +303,16 @@ class QuestionAnalyzer:
             if value is not None and value not in ranks:
                 ranks.append(value)
         return list(dict.fromkeys(ranks)), top_n, bottom_n, direction
+
+    def read_offset(self, text: str) -> int | None:
+        """How many places a relation spans: "two spots below X" -> 2, "one place higher than X" -> 1."""
+        tokens = _TOKEN.findall(fold(text))
+        for i, token in enumerate(tokens[:-2]):
+            value = number_value(token)
+            if value and tokens[i + 1].rstrip("s") in _RANK_NOUNS and \
+                    tokens[i + 2] in HIGHER_WORDS | LOWER_WORDS | {"up", "down", "before"}:
+                return value
+        return None
 
     # -- follow-ups -----------------------------------------------------------------------------------
     def resolve(self, question: str, history: Sequence[tuple[str, str]], rank_of: dict[str, int],
@@ -477,7 +488,8 @@ class QuestionAnalyzer:
                 entries = sorted(dict.fromkeys(entries + owned), key=lambda e: self._position(text, e))
         elif not entries and (kind in _RANK_KINDS or direction or ranks or answer_type is AnswerType.RANK or
                               rank_words):
-            owned, names = self.entries_of(text, names, quiet=not (unknown_names or places))
+            # a year beside the ranking's own criterion ("the longest river in 2019") dates the ranking, not an entry
+            owned, names = self.entries_of(text, names, quiet=not (unknown_names or places or criterion))
             entries = owned or entries
             asks_rank = kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP} or answer_type is AnswerType.RANK \
                 or focus_head in _RANK_NOUNS or rank_words
@@ -498,7 +510,8 @@ class QuestionAnalyzer:
             kind=kind, text=text, raw=question, confidence=confidence, entries=tuple(entries), names=tuple(names),
             unknown_names=tuple(dict.fromkeys(unknown_names)), unranked_places=tuple(dict.fromkeys(places)),
             unranked_names=tuple(unranked),
-            ranks=tuple(ranks), top_n=top_n, bottom_n=bottom_n, relation=direction, answer_type=answer_type,
+            ranks=tuple(ranks), top_n=top_n, bottom_n=bottom_n, relation=direction,
+            offset=self.read_offset(text) or 1, answer_type=answer_type,
             wh=parsed.wh, focus=parsed.focus, polar=parsed.polar, negated=parsed.negated, criterion=criterion,
             terms=tuple(t for t in terms(text) if t not in {stem(fold(e)) for e in entries} and t not in named_by_rank),
             injection=injection, vector=vector,

@@ -77,6 +77,7 @@ class Intent:
         ranks: ranks referred to ("3rd", "runner-up", "last").
         top_n / bottom_n: a top-N or bottom-N request.
         relation: "higher", "lower", "between", "after" or "before" between entries or ranks.
+        offset: how many places along the relation ("two spots below X": 2).
         answer_type: what a correct answer must contain.
         wh: the question word ("which", "how", "why" …), if any.
         focus: the thing asked for, when the question names one.
@@ -102,6 +103,7 @@ class Intent:
     top_n: int | None = None
     bottom_n: int | None = None
     relation: str | None = None
+    offset: int = 1
     answer_type: AnswerType = AnswerType.DESCRIPTION
     wh: str | None = None
     focus: Focus | None = None

@@ -3,6 +3,7 @@ directly with the analysed intent, so a routing change cannot hide a strategy's 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from app.answer.strategies.selection import ColumnFilter, Filter, ListEntities, 
 from app.answer.strategies.summary import Method, Summary, measure_span
 from app.answer.strategies.yes_no import YesNo
 from app.chatbot import Chatbot
+from app.understand.intent import IntentKind
 from app.understand.parse import comparison, extreme, particles
 from app.verify import template_defects
 from ingest.core.settings import Settings
@@ -615,3 +617,26 @@ def test_a_how_question_about_what_followed_an_entry_asks_no_neighbour(bot: Chat
     how = analyzer.analyze(f"How did investment grow in the years after {first}?")
     assert how.relation == "down" and how.entries == (first,)  # "after" is read, but it orders no ranks here
     assert router.chain(how)[0] is not RankLookup
+
+
+def test_a_neighbour_several_places_away(rivers_bot: Chatbot) -> None:
+    ranking = rivers_bot.engine.kb.ranking
+    answer = rivers_bot.ask(f"Which river is ranked two places below {ranking[0].name}?")
+    assert answer.text.startswith(f"{ranking[2].name} (3rd) is ranked 2 places below {ranking[0].name}")
+    beyond = rivers_bot.ask(f"Which river is ten places below {ranking[0].name}?")
+    assert beyond.abstained and "10 places below" in beyond.text
+
+
+def test_a_top_n_of_something_the_article_ranks_is_its_ranking_whatever_the_classifier_says(bot: Chatbot) -> None:
+    router, analyzer = bot.engine.answerer, bot.engine.analyzer
+    intent = dataclasses.replace(analyzer.analyze("Give me the top three cities."), kind=IntentKind.OUT_OF_SCOPE)
+    assert router.chain(intent)[0] is Order
+    foreign = dataclasses.replace(analyzer.analyze("What are the top 3 restaurants?"), kind=IntentKind.OUT_OF_SCOPE)
+    assert Order not in router.chain(foreign)
+
+
+def test_a_top_n_of_something_else_of_an_entry_is_not_its_membership(bot: Chatbot) -> None:
+    first = bot.engine.kb.ranking[0].name
+    answer = bot.ask(f"What are the top 5 hotels in {first}?")
+    assert answer.abstained and "doesn't rank any hotel" in answer.text
+    assert bot.ask(f"Is {first} in the top 5?").text.startswith("Yes")

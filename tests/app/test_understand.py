@@ -355,3 +355,15 @@ def test_a_value_of_an_entry_s_is_no_rank_question(question: str, kind: IntentKi
     analyzer = QuestionAnalyzer(terms, QuestionParser("category", "categories"), _AlwaysRankOfEntry(),
                                 lambda _: np.zeros(4, np.float32))
     assert analyzer.analyze(question).kind is kind
+
+
+@pytest.mark.parametrize(("question", "relation", "offset"), [
+    ("Which podcast is ranked one place higher than Beta?", "up", 1),
+    ("Which show sits two spots below Alpha?", "down", 2),
+    ("What is three places above Epsilon?", "up", 3),
+    ("Which one comes right after Beta?", "down", 1),
+])
+def test_places_along_a_relation_are_an_offset_not_a_rank(question: str, relation: str, offset: int) -> None:
+    analyzer = _analyzer(["Alpha", "Beta", "Gamma", "Delta", "Epsilon"], "podcast")
+    intent = analyzer.analyze(question)
+    assert intent.relation == relation and intent.offset == offset and intent.ranks == ()

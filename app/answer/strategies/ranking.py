@@ -9,6 +9,7 @@ from app.knowledge import RankEntry
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent
 from ingest.core.lexicon import ordinal
+from ingest.core.text import stem
 
 
 class RankLookup(Strategy):
@@ -19,11 +20,11 @@ class RankLookup(Strategy):
         if not kb.ranking:
             return None
         if len(intent.entries) == 1 and intent.relation in {"up", "down"} and not intent.ranks:
-            return self._neighbour(kb.entry_for(intent.entries[0]), intent.relation)
+            return self._neighbour(kb.entry_for(intent.entries[0]), intent.relation, intent.offset)
         if not intent.entries and intent.relation in {"up", "down"} and not intent.ranks:
             named = self.entry_by_its_cells(intent)  # "what comes after the Maule earthquake?"
             if named is not None:
-                return self._neighbour(named, intent.relation)
+                return self._neighbour(named, intent.relation, intent.offset)
         if not intent.ranks:
             return None
         beyond = [r for r in intent.ranks if not kb.entry_at(r)]
@@ -41,18 +42,24 @@ class RankLookup(Strategy):
             self.and_what_was_asked(draft, entry, intent, retrieval)
         return draft
 
-    def _neighbour(self, entry: RankEntry | None, direction: str) -> Draft | None:
+    def _neighbour(self, entry: RankEntry | None, direction: str, places: int = 1) -> Draft | None:
         if entry is None:
             return None
-        step = 1 if direction == "down" else -1
+        step = places if direction == "down" else -places
         other = self.kb.entry_at(entry.rank + step)
         if other is None:
+            if places > 1:
+                return abstention(f"No {self.kb.noun} is ranked {places} places {'below' if step > 0 else 'above'} "
+                                  f"{entry.name}: it is ranked {ordinal(entry.rank)} of {len(self.kb.ranking)}.")
             edge = "last" if step > 0 else "first"
             return abstention(f"No {self.kb.noun} comes {'after' if step > 0 else 'before'} {entry.name}: it is "
                               f"ranked {edge} ({ordinal(entry.rank)}).")
         draft = Draft(mode="ranking")
-        where = "right after" if step > 0 else "right before"
-        draft.say(f"{other.name} ({ordinal(other.rank)}) comes {where} {entry.name} ({ordinal(entry.rank)}).",
+        if places > 1:
+            where = f"is ranked {places} places {'below' if step > 0 else 'above'}"
+        else:
+            where = "comes right after" if step > 0 else "comes right before"
+        draft.say(f"{other.name} ({ordinal(other.rank)}) {where} {entry.name} ({ordinal(entry.rank)}).",
                   other, entry)
         return draft
 
@@ -77,6 +84,13 @@ class EntryRank(Strategy):
             return RankLookup(self.evidence).answer(intent, retrieval)
         if intent.ranks:
             return self.premise(entry, intent.ranks[0], intent)
+        focus = intent.focus
+        if (intent.top_n or intent.bottom_n) and not intent.polar and focus is not None and \
+                stem(focus.head) not in {stem(kb.noun), stem(kb.nouns)}:
+            # "top 5 hotels in X?" asks for something else of X's, not whether X is in the top 5
+            if not self.evidence.in_article(focus.head):
+                return abstention(f"The article doesn't rank any {focus.head}: it ranks {kb.count_phrase()}.")
+            return None
         if intent.top_n or intent.bottom_n:
             n = intent.top_n or intent.bottom_n or 0
             inside = entry.rank <= n if intent.top_n else entry.rank > len(kb.ranking) - n
