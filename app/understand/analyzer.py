@@ -430,6 +430,10 @@ class QuestionAnalyzer:
         parsed = self._parser.parse(" ".join(_CJK.sub(" ", text).split()) if _CJK.search(text) else text)
         if parsed.focus is not None and _CJK.search(parsed.focus.phrase):
             parsed = dataclasses.replace(parsed, focus=None)
+        for word in parsed.other_ordinals:  # "the first episode of X" names no rank
+            value = ordinal_value(word)
+            if value in ranks and len(re.findall(rf"\b{re.escape(word)}\b", fold(text))) == 1:
+                ranks.remove(value)
         known = {fold(x) for x in entries + names} | self._known_folded
         if parsed.event_order:  # "did X open before Y did?" orders two events in time, not two ranks
             direction = "before" if direction == "up" else "after" if direction == "down" else direction

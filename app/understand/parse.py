@@ -26,6 +26,8 @@ from ingest.core.lexicon import (
 
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z’']+\b")  # "Tallest" but not "AI"
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
+# nouns an ordinal names a rank with ("the first place", "the third spot", "the number one pick")
+_RANK_HEADS = frozenset({"place", "spot", "position", "rank", "ranking", "one", "entry", "pick", "choice", "slot"})
 _LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "give", "know", "mention", "list",
                           "name", "show", "describe", "explain", "compare", "rank", "place"})
 
@@ -42,6 +44,8 @@ class Parsed:
     names: tuple[tuple[str, str], ...]  # (text, spaCy label)
     degree: Degree | None = None  # the first superlative or comparative ("the most visited museum")
     event_order: bool = False  # "before"/"after" opens a clause ("opened before Y did"): an order in time
+    # ordinals that modify a noun other than the ranked one ("the first episode", "its second season"): no ranks
+    other_ordinals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,19 @@ class QuestionParser:
         return _parse_cached(text, frozenset(self._entry_nouns))
 
 
+def _owned(noun: Any) -> bool:
+    """Whether a noun belongs to something named: "its second season", "Gamma's second season", "the first
+    episode of Beta" (an ordinal of it counts within its owner, not in the ranking)."""
+    for child in noun.children:
+        if child.dep_ == "poss":
+            return True
+        if child.dep_ == "prep" and child.lower_ == "of" and any(  # a name (capitalised) or a pronoun
+                g.dep_ == "pobj" and (g.pos_ == "PRON" or any(w.text[:1].isupper() for w in g.subtree))
+                for g in child.children):
+            return True
+    return False
+
+
 @lru_cache(maxsize=4096)
 def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     doc = english_pipeline()(text)
@@ -225,7 +242,11 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     names = tuple((e.text, e.label_) for e in doc.ents if e.label_ in _NAME_LABELS)
     degree = next(iter(_degrees(doc, entry_nouns)), None)
     event_order = any(t.dep_ == "mark" and t.lower_ in {"before", "after"} for t in doc)
-    return Parsed(wh, answer_type, focus, polar, negated, names, degree, event_order)
+    other_ordinals = tuple(t.lower_ for t in doc if t.dep_ == "amod" and ordinal_value(t.lower_) is not None
+                           and t.head.pos_ == "NOUN" and t.head.lemma_.lower() not in entry_nouns
+                           and t.head.lower_ not in entry_nouns and t.head.lemma_.lower() not in _RANK_HEADS
+                           and _owned(t.head))
+    return Parsed(wh, answer_type, focus, polar, negated, names, degree, event_order, other_ordinals)
 
 
 def degrees(text: str, entry_nouns: frozenset[str] = frozenset()) -> list[Degree]:

@@ -367,3 +367,21 @@ def test_places_along_a_relation_are_an_offset_not_a_rank(question: str, relatio
     analyzer = _analyzer(["Alpha", "Beta", "Gamma", "Delta", "Epsilon"], "podcast")
     intent = analyzer.analyze(question)
     assert intent.relation == relation and intent.offset == offset and intent.ranks == ()
+
+
+@pytest.mark.parametrize(("question", "ranks"), [
+    ("What does the first episode of Beta start with?", ()),  # the ordinal counts episodes, not podcasts
+    ("When did Gamma's second season begin?", ()),
+    ("What is the first podcast?", (1,)),
+    ("Who is in third place?", (3,)),
+    ("What is the author's second pick?", (2,)),
+    ("Which podcast comes first?", (1,)),
+])
+def test_an_ordinal_of_another_noun_names_no_rank(question: str, ranks: tuple[int, ...]) -> None:
+    analyzer = _analyzer(["Alpha", "Beta", "Gamma", "Delta", "Epsilon"], "podcast")
+    assert analyzer.analyze(question).ranks == ranks
+
+
+def test_an_ordinal_of_a_synonym_of_the_ranked_noun_is_a_rank() -> None:
+    analyzer = _analyzer(["Alpha", "Beta", "Gamma", "Delta", "Epsilon"], "category")
+    assert analyzer.analyze("What is the 4th risk in the 2021 Top 5?").ranks == (4,)
