@@ -3,6 +3,9 @@
 Every citation must quote the source verbatim at its offsets and be referenced by a marker in the text, and the
 text must be free of template defects (empty lists, function words in a slot, dangling dashes). A broken
 citation is removed and logged; defects are logged. The same checks back the tests over generated questions.
+
+What the reader sees is a rendering of the quotes without markdown's inline markers ("**Acme** is …" reads
+"Acme is …"); the citations themselves keep the source's characters, so they still check against its offsets.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import logging
 import re
 
 from app.answer.draft import Draft
-from ingest.core.text import STOPWORDS
+from ingest.core.text import STOPWORDS, unmarked
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +41,8 @@ def template_defects(text: str) -> list[str]:
 
 
 def verify(draft: Draft, source_text: str) -> Draft:
-    """Drop citations that do not quote the source verbatim; log template defects. Returns the draft."""
+    """Drop citations that do not quote the source verbatim; render the text without markdown markers; log
+    template defects. Returns the draft."""
     kept = []
     for citation in draft.citations:
         if source_text[citation.start:citation.end] != citation.quote:
@@ -48,6 +52,7 @@ def verify(draft: Draft, source_text: str) -> Draft:
         kept.append(citation)
     if len(kept) != len(draft.citations):
         draft.citations = kept
+    draft.parts = [unmarked(part) for part in draft.parts]
     defects = template_defects(draft.text)
     if defects:
         logger.warning("Answer has template defects %s: %r", defects, draft.text[:200])

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from ingest.chunker import ROW_KIND, Chunk
-from ingest.core.text import split_sentences
+from ingest.core.text import blank_markup, split_sentences, unmarked
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,8 @@ def is_english_word(word: str) -> bool:
 
 @dataclass(frozen=True)
 class Entity:
-    """A named entity inside a sentence: verbatim text at start:end of the source, its spaCy label and type."""
+    """A named entity inside a sentence: its text (the source at start:end, less any markdown markers inside it
+    such as "Linux **Action** News"), its spaCy label and type."""
 
     text: str
     start: int
@@ -106,9 +107,11 @@ class Entity:
         return ENTITY_TYPES.get(self.label, "other")
 
 
-def _trimmed(span: Any) -> tuple[int, int] | None:
+def _trimmed(span: Any, source: str = "") -> tuple[int, int] | None:
     """Token range of an entity without leading or trailing function words and punctuation
-    ("Visits Springfield University" -> "Springfield University"; "Acme’s" -> "Acme")."""
+    ("Visits Springfield University" -> "Springfield University"; "Acme’s" -> "Acme"). `source` is the text
+    the doc was parsed from before its markdown was blanked: spaces that stand for markup ("Linux **Act**")
+    may sit inside a name, other runs of space may not."""
     tokens = list(span)
     while tokens and (tokens[0].pos_ in _EDGE_POS or tokens[0].is_space):
         tokens = tokens[1:]
@@ -118,7 +121,8 @@ def _trimmed(span: Any) -> tuple[int, int] | None:
         tokens = tokens[1:]
     while tokens and (tokens[-1].pos_ in _EDGE_POS or tokens[-1].is_space or tokens[-1].tag_ == "POS"):
         tokens = tokens[:-1]
-    if not tokens or any("\n" in t.text or t.is_space for t in tokens):
+    if not tokens or any("\n" in t.text or (t.is_space and source[t.idx:t.idx + len(t.text)] == t.text)
+                         for t in tokens):
         return None
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
 
@@ -191,25 +195,82 @@ def _entities(text: str, pieces: list[tuple[int, int]], offset: int,
               lower_words: Collection[str] = ()) -> list[list[list[Any]]]:
     """The entities of each piece (start, end) of `text`, as [start, end, label] with source offsets; names
     that are common words of the article (`is_common_word`) are left out."""
-    docs = english_pipeline().pipe([text[s:e] for s, e in pieces])
+    plain = blank_markup(text)  # spaCy reads the text without markdown; offsets stay those of the source
+    docs = english_pipeline().pipe([plain[s:e] for s, e in pieces])
     out = []
-    for (start, _), doc in zip(pieces, docs, strict=True):
+    for (start, end), doc in zip(pieces, docs, strict=True):
         entities = []
         for ent in doc.ents:
             if ent.label_ not in ENTITY_TYPES:
                 continue
-            trimmed = _trimmed(ent if ENTITY_TYPES[ent.label_] == "place" else _with_compounds(ent))
+            trimmed = _trimmed(ent if ENTITY_TYPES[ent.label_] == "place" else _with_compounds(ent),
+                               text[start:end])
             if trimmed is None:
                 continue
             s, e = trimmed
             entities.append([offset + start + s, offset + start + e, ent.label_])
         entities += [[offset + start + s, offset + start + e, "PROPN"] for s, e in _proper_noun_runs(doc)
                      if not any(a < offset + start + e and offset + start + s < b for a, b, _ in entities)]
+        entities = _with_emphasised_names(entities, text[start:end], offset + start, lower_words)
         entities = [e for e in entities if ENTITY_TYPES[e[2]] not in {"name", "place"} or
-                    not is_common_word(text[e[0] - offset:e[1] - offset], lower_words)]
+                    not is_common_word(unmarked(text[e[0] - offset:e[1] - offset]), lower_words)]
         entities.sort()
         out.append(entities)
     return out
+
+
+_EMPHASISED = re.compile(r"(?<![\w*_])(\*\*|__)(?=\S)([^*_\n]{2,80}?)(?<=\S)\1(?![\w*_])")
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’.&-]*")
+_NAME_JOINERS = frozenset({"of", "and", "the", "for", "on", "in", "at", "de", "du", "la", "von", "van", "&"})
+
+
+def emphasised_names(text: str, lower_words: Collection[str] = ()) -> list[tuple[int, int]]:
+    """Spans (start, end) of names a writer marked with strong emphasis ("**Acme Radio** is a podcast …"):
+    a run of title-case words in "**" or "__" that opens its text or sentence, or stands alone, and is no label
+    ("**Note:**"), no common word of the article ("**Important**") and no lower-case phrase ("**really**").
+    A bullet or sentence may begin after its opening mark ("Acme Radio** is …"); that counts as emphasis too."""
+    plain = blank_markup(text)
+    spans: list[tuple[int, int]] = [(m.start(2), m.end(2)) for m in _EMPHASISED.finditer(text)]
+    lead = len(text) - len(text.lstrip())
+    opener = re.match(r"[^*_\n]{2,80}?(?<=\S)(\*\*|__)(?![\w*_])", text[lead:])
+    if opener and not re.match(r"\*\*|__", text[lead:]):
+        spans.append((lead, lead + opener.start(1)))
+    sentence_starts = {s for s, _ in split_sentences(plain)}
+    out = []
+    for s, e in spans:
+        name = text[s:e].strip()
+        words = name.split()
+        if not words or len(words) > 8 or text[e:].lstrip("*_ ").startswith(":") or name.endswith(":"):
+            continue
+        if not all(w.lower() in _NAME_JOINERS or (_NAME_WORD.fullmatch(w) and w[0].isupper()) for w in words):
+            continue
+        if not words[0][0].isupper() or is_common_word(name, lower_words) or \
+                (len(words) == 1 and is_english_word(name)):
+            continue
+        before = plain[:s].rstrip()
+        opens = not before or before.endswith((".", "!", "?", "|")) or s in sentence_starts or \
+            any(a <= s and not plain[a:s].strip() for a in sentence_starts)
+        alone = not plain[e:].strip() or plain[e:].lstrip()[:1] in ("|", "")
+        if opens or alone:
+            out.append((s, e))
+    return out
+
+
+def _with_emphasised_names(entities: list[list[Any]], text: str, offset: int,
+                           lower_words: Collection[str]) -> list[list[Any]]:
+    """The entities with each emphasised name (`emphasised_names`) that the recogniser missed or cut: a name
+    or place entity overlapping it gives way to it; a number or date inside it stays as it is."""
+    for s, e in emphasised_names(text, lower_words):
+        a, b = offset + s, offset + e
+        if any((x, y) == (a, b) for x, y, _ in entities):
+            continue
+        overlapping = [x for x in entities if x[0] < b and a < x[1]]
+        if any(ENTITY_TYPES[x[2]] not in {"name", "place"} and not (a <= x[0] and x[1] <= b) for x in overlapping):
+            continue
+        label = next((x[2] for x in overlapping if ENTITY_TYPES[x[2]] == "name"), "PROPN")
+        entities = [x for x in entities if x not in overlapping or ENTITY_TYPES[x[2]] not in {"name", "place"}]
+        entities.append([a, b, label])
+    return entities
 
 
 def annotate_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
@@ -230,6 +291,6 @@ def read_annotations(raw: str, source_text: str) -> list[tuple[int, int, list[En
         return []
     sentences = []
     for item in json.loads(raw):
-        entities = [Entity(source_text[s:e], s, e, label) for s, e, label in item.get("entities", [])]
+        entities = [Entity(unmarked(source_text[s:e]), s, e, label) for s, e, label in item.get("entities", [])]
         sentences.append((int(item["start"]), int(item["end"]), entities))
     return sentences

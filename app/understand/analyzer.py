@@ -476,6 +476,9 @@ class QuestionAnalyzer:
         focus_head = parsed.focus.head if parsed.focus is not None else ""
         if focus_head in _RANK_FOCUS and answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION}:
             answer_type = AnswerType.RANK
+        elif focus_head in _RANK_NOUNS and answer_type is AnswerType.NAME and parsed.focus is not None and \
+                parsed.focus.owner is None and not parsed.focus.plural and (names or entries):
+            answer_type = AnswerType.RANK  # "what number is X?": the number a named thing holds in the list
         elif kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP} and answer_type in _VALUE_ANSWERS and \
                 entries and focus_head not in _RANK_NOUNS and (focus_head or answer_type is not AnswerType.NAME) and \
                 not (ranks or top_n or bottom_n or direction):

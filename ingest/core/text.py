@@ -120,3 +120,52 @@ def number_values(text: str) -> set[float]:
 
 
 
+# Markdown inline markup, found by shape (no markdown library maps inline markers back to character offsets).
+# Strong emphasis marks ("**", "__") at a word edge are markup even when unpaired: a chunk or sentence may begin
+# after the opening mark ("Name** is a podcast"). A single "*" or "_" is markup only as a pair around words
+# ("*really*"), or as the closer of a span whose opener the text begins after; never inside a word ("snake_case")
+# nor between spaces ("5 * 3").
+_STRONG_MARK = re.compile(r"(?:\*\*\*?|___?)(?=[^\s*_])|(?<=[^\s*_])(?:\*\*\*?|___?)")
+_SINGLE_PAIR = re.compile(r"(?<![\w*])\*(?=[^\s*])(?:[^*\n]*?[^\s*])?\*(?![\w*])"
+                          r"|(?<![\w_])_(?=[^\s_])(?:[^_\n]*?[^\s_])?_(?![\w_])")
+_SINGLE_CLOSER = re.compile(r"[^\W_][^*_\n]{0,80}?(?<=[^\s*_])([*_])(?![\w*_])")
+_CODE_MARK = re.compile(r"`+")
+_LINK = re.compile(r"(!?\[)(?=[^\]\n]*[^\s\]\d])[^\]\n]*"  # "[1][2]" (citation markers) is no link
+                   r"(\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\)|\]\[[^\]\n]*\])")
+
+
+def blank_markup(text: str) -> str:
+    """`text` with markdown's inline markers (emphasis marks, backticks, a link's brackets and target) replaced
+    by spaces, so that every character offset still points at the same place of the source:
+    "**Acme Corp** is [a maker](http://x.io)." -> "  Acme Corp   is  a maker               ."."""
+    blank = list(text)
+
+    def spaces(start: int, end: int) -> None:
+        blank[start:end] = " " * (end - start)
+
+    for match in _LINK.finditer(text):
+        spaces(match.start(1), match.end(1))
+        spaces(match.start(2), match.end(2))
+    for match in _CODE_MARK.finditer(text):
+        spaces(match.start(), match.end())
+    for match in _STRONG_MARK.finditer(text):
+        spaces(match.start(), match.end())
+    for match in _SINGLE_PAIR.finditer("".join(blank)):
+        spaces(match.start(), match.start() + 1)
+        spaces(match.end() - 1, match.end())
+    partial = "".join(blank)
+    lead = len(partial) - len(partial.lstrip())
+    closer = _SINGLE_CLOSER.match(partial, lead)
+    if closer:
+        spaces(closer.start(1), closer.end(1))
+    return "".join(blank)
+
+
+def unmarked(text: str) -> str:
+    """`text` as a reader should see it: markdown's inline markers dropped (`blank_markup`), and the spaces they
+    leave folded into the text's own ("**Acme** is [here](x.io)." -> "Acme is here.")."""
+    blanked = blank_markup(text)
+    if blanked == text:
+        return text
+    kept = "".join(c for c, b in zip(text, blanked, strict=True) if c == b or c.isspace())
+    return re.sub(r"(?<=\S)[ \t]+(?=[.,;:!?)\]])", "", re.sub(r"(?<=\S) {2,}(?=\S)", " ", kept)).strip(" \t")
