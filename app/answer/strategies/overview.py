@@ -7,21 +7,35 @@ from app.answer.strategies.base import Strategy
 from app.answer.strategies.ranking import EntryRank
 from app.retrieval import Retrieval
 from app.understand.intent import Intent
+from ingest.core.text import terms
 
 
 class Overview(Strategy):
-    """The entry's rank, then the first sentence of each of its bullets with their topic labels."""
+    """The entry's rank, then the first sentence of each of its bullets with their topic labels — or, when the
+    question asks about something in particular ("how can listeners take part in X?"), the entry's sentences
+    that best answer it."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         entries = self.evidence.entries(intent)
         if not entries:
             return None
         draft = Draft()
+        names = {t for entry in entries for t in terms(entry.name)}
+        # the words of the question's own language ("summary", "tell", "overview") ask for nothing in particular
+        asked = [t for t in self.evidence.asked_terms(intent) if t not in names and
+                 t not in self.evidence.question_words]
         for entry in entries[:3]:
             if entry.cells:  # a table row: its rank and its values under their headers
                 self.say_rank(draft, entry)
                 continue
             draft.say(self.rank_line(entry), entry)
+            own = self.kb.entry_sentences(entry)
+            if asked and len(entries) == 1 and own:
+                scores = self.evidence.score(intent, retrieval, own)
+                picks = sorted(own, key=lambda s: -scores[s.index])[: self.evidence.limits.max_sentences]
+                for sentence in sorted(picks, key=lambda s: s.start):
+                    self.quote(draft, sentence, label=True)
+                continue
             self.bullets(draft, entry, limit=3 if len(entries) == 1 else 2)
         return draft
 
