@@ -1,0 +1,176 @@
+"""Polarity and restriction of a yes/no claim, read off the spaCy parse of the question and of the evidence.
+
+"Is the show only about Linux?" claims something (the show is about Linux) and restricts it ("only"). The
+sentence that answers it may affirm the claim ("It is a show about Linux"), deny it ("It isn't about Linux"),
+deny just the restriction ("It isn't purely about Linux", "not only Linux") or widen it ("Linux and gaming",
+"also gaming"). Only the clause of the sentence that carries the claim counts: a negation elsewhere in the
+sentence ("It isn't on the radio, but it is about Linux") says nothing about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ingest.annotate import english_pipeline
+from ingest.core.lexicon import ADDITIVE_FOCUS, NEGATIVE_DETERMINERS, RESTRICTIVE_FOCUS
+from ingest.core.text import stem, terms
+
+_SUBJECTS = frozenset({"nsubj", "nsubjpass", "expl", "attr"})
+_CLAUSE_LINKS = frozenset({"xcomp"})  # "doesn't want to cover X": the negation of the governing verb holds
+_PREPOSITION_WEIGHT = 0.5  # "about Linux" against "with Linux": a shared preposition tells the clauses apart
+
+
+@dataclass(frozen=True)
+class QuestionPolarity:
+    """How a yes/no question puts its claim.
+
+    Attributes:
+        negated: the question is negated ("Is X not Y?", "Isn't X Y?", "Is there no Z?").
+        biased: the negation sits on the fronted auxiliary ("Isn't X Y?", "Doesn't X do Y?"): in English this
+            asks whether X is Y, expecting yes, so it is answered like "Is X Y?". A negation inside the clause
+            ("Is X not Y?", "Does X never do Y?") asks whether the negative holds.
+        restricted: the claim carries a restrictive focus word as a modifier ("only", "purely", "just").
+        restrictors: the stems of those words, which are no content the evidence must share.
+        prepositions: the question's prepositions ("about"), which help find the clause that carries the claim.
+    """
+
+    negated: bool = False
+    biased: bool = False
+    restricted: bool = False
+    restrictors: frozenset[str] = frozenset()
+    prepositions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stance:
+    """What the evidence clause that carries a claim says of it.
+
+    Attributes:
+        matched: a clause of the sentence shares the claim's terms (without one, nothing below is known).
+        negated: that clause is negated ("isn't", "never", "no Z", "neither").
+        restriction_denied: the negation falls on a restrictive focus word ("isn't purely about X", "not only
+            X"): the claim itself holds, its restriction does not.
+        widened: the clause adds to what the claim says ("also", "too", or the matched word joined with another:
+            "X and Y").
+    """
+
+    matched: bool = False
+    negated: bool = False
+    restriction_denied: bool = False
+    widened: bool = False
+
+
+@lru_cache(maxsize=4096)
+def _doc(text: str) -> Any:
+    return english_pipeline()(text)
+
+
+def _negates(token: Any) -> bool:
+    """The token is a negation of the word it depends on ("not", "n't", "never", "no", "neither")."""
+    return token.dep_ == "neg" or token.lemma_.lower() == "not" or (
+        token.dep_ in {"det", "preconj", "advmod"} and token.lower_ in NEGATIVE_DETERMINERS)
+
+
+def _restricts(token: Any) -> bool:
+    """A restrictive focus word used as one ("only sport", "purely about X"), not as an adjective after a
+    determiner ("the only bridge", a uniqueness claim of another kind)."""
+    if token.lower_ not in RESTRICTIVE_FOCUS:
+        return False
+    after_determiner = token.i > 0 and token.doc[token.i - 1].dep_ in {"det", "poss"}
+    return not after_determiner and (token.dep_ in {"advmod", "preconj"} or token.pos_ == "ADV")
+
+
+def question_polarity(text: str) -> QuestionPolarity:
+    """The polarity and restriction of a yes/no question's claim, from its parse."""
+    return _question_polarity(text)
+
+
+@lru_cache(maxsize=1024)
+def _question_polarity(text: str) -> QuestionPolarity:
+    doc = _doc(text)
+    words = [t for t in doc if not t.is_punct and not t.is_space]
+    negations = [t for t in doc if _negates(t)]
+    # "Isn't …", "Doesn't …", "Is not …": the negation right after the auxiliary that opens the question
+    biased = len(words) > 1 and words[0].pos_ == "AUX" and bool(negations) and all(
+        n.i == words[1].i for n in negations)
+    restrictors = frozenset(stem(t.lower_) for t in doc if _restricts(t))
+    prepositions = tuple(dict.fromkeys(t.lower_ for t in doc if t.pos_ == "ADP"))
+    return QuestionPolarity(bool(negations), biased, bool(restrictors), restrictors, prepositions)
+
+
+def _clause_path(token: Any) -> list[Any]:
+    """The token and its heads up to the verb (or copula) of its clause, and on through an `xcomp` link."""
+    path = [token]
+    while not (token.pos_ in {"VERB", "AUX"} and token.dep_ not in {"aux", "auxpass"}) and token.head.i != token.i:
+        token = token.head
+        path.append(token)
+    while token.dep_ in _CLAUSE_LINKS and token.head.i != token.i:
+        token = token.head
+        path.append(token)
+    return path
+
+
+def stance(sentence: str, weights: dict[str, float], expand: Callable[[str], set[str]],
+           prepositions: Iterable[str] = ()) -> Stance:
+    """What `sentence` says of a claim: find the clause that shares most of the claim's terms (`weights`: stemmed
+    term -> weight, each term matched through `expand`, as the evidence's coverage matches them; the claim's
+    `prepositions` help tell clauses apart), then read that clause's negation, restriction and additions."""
+    doc = _doc(sentence)
+    claim_of = {}
+    for term in weights:
+        for variant in expand(term):
+            claim_of.setdefault(variant, term)
+    wanted = {p.lower() for p in prepositions}
+    clauses: dict[int, dict[str, float]] = {}
+    paths: dict[int, list[list[Any]]] = {}
+    matched_tokens: set[int] = set()
+    for token in doc:
+        if token.pos_ == "ADP" and token.lower_ in wanted:
+            hit, weight = "prep:" + token.lower_, _PREPOSITION_WEIGHT
+        else:
+            hit = next((claim_of[t] for t in terms(token.text, split_hyphens=True) if t in claim_of), None)
+            if hit is None:
+                continue
+            weight = weights[hit]
+            matched_tokens.add(token.i)
+        path = _clause_path(token)
+        head = path[-1].i
+        clauses.setdefault(head, {})[hit] = weight
+        paths.setdefault(head, []).append(path)
+    content = {h: w for h, w in clauses.items() if any(not k.startswith("prep:") for k in w)}
+    if not content:
+        return Stance()
+    head = max(content, key=lambda h: (sum(content[h].values()), -h))
+    on_path = {t.i: t for path in paths[head] for t in path}
+    clause_head = doc[head]
+    governors = list(on_path.values()) + [c for c in clause_head.children if c.dep_ in _SUBJECTS]
+    modifiers = [c for t in governors for c in t.children]
+    # "isn't purely about X" (on the path), "not only X" (under the negation)
+    restrictors = [m for m in modifiers if _restricts(m)] + [
+        c for m in modifiers if _negates(m) for c in m.children if _restricts(c)]
+    negated = any(_negates(m) for m in modifiers) or any(_negates(c) for r in restrictors for c in r.children)
+    # the matched word joined with words the claim doesn't have ("Linux and gaming"), or an additive focus word
+    # in the clause or in a clause joined to it ("…, but it also covers gaming")
+    joined = [c for i in matched_tokens if doc[i].i in on_path for c in doc[i].conjuncts
+              if c.i not in matched_tokens]
+    linked = [clause_head, *clause_head.conjuncts]
+    additive = any(t.lower_ in ADDITIVE_FOCUS and t.dep_ == "advmod" for c in linked for t in c.subtree
+                   if _clause_path(t)[-1].i in {x.i for x in linked})
+    return Stance(True, negated, negated and bool(restrictors), bool(joined) or additive)
+
+
+def claim_holds(question: QuestionPolarity, evidence: Stance) -> bool:
+    """True when the answer to the question is "Yes" given what the evidence clause says.
+
+    The claim without negation or restriction holds unless the clause negates it (a negation of a restriction,
+    "isn't purely X", leaves it standing). A restricted claim ("only X") also needs its restriction to stand: the
+    clause must neither deny it nor widen it. A literally negated question ("Is it not X?") is answered about
+    the negative; a biased one ("Isn't it X?") about the positive."""
+    plain = not evidence.negated or evidence.restriction_denied
+    holds = plain and not (question.restricted and (evidence.restriction_denied or evidence.widened))
+    if question.negated and not question.biased:
+        return not holds
+    return holds
