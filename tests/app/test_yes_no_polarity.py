@@ -102,6 +102,12 @@ class TestAnswersReadThePolarityOfTheEvidence:
         for question in ("Does Cedar Wave broadcast in French?", "Is Lakeside Live only about jazz?"):
             assert lead(stations_bot, question).startswith("The article doesn't say"), question
 
+    def test_claims_about_the_entry_at_a_rank_read_the_polarity_too(self, stations_bot: Chatbot) -> None:
+        assert lead(stations_bot, "Is the best station only about music?").startswith("No. Harbour FM is ranked 1st")
+        assert lead(stations_bot, "Is the best station about music?").startswith("Yes. Harbour FM is ranked 1st")
+        assert lead(stations_bot, "Is the 2nd station available online?").startswith("No. Valley Voice")
+        assert lead(stations_bot, "Is the 4th station run by volunteers?").startswith("Yes. Cedar Wave")
+
     def test_the_quote_is_the_clause_that_decides(self, stations_bot: Chatbot) -> None:
         draft = run(stations_bot, YesNo, "Is Harbour FM only about music?")
         assert draft is not None and any("isn't purely about music" in c.quote for c in draft.citations)

@@ -144,8 +144,9 @@ class YesNo(Strategy):
         section of the entry the rank (or the ranking's criterion) names, its heading included."""
         ev = self.evidence
         graded = set(terms(intent.criterion or ""))
+        restrictors = question_polarity(intent.text).restrictors
         claim = dataclasses.replace(intent, entries=(entry.name,), ranks=(), terms=tuple(
-            t for t in ev.asked_terms(intent) if t not in graded and not _numeric(t)))
+            t for t in ev.asked_terms(intent) if t not in graded and not _numeric(t) and t not in restrictors))
         draft = Draft(mode="ranking")
         if not claim.terms:
             draft.say(f"Yes. {self.rank_line(entry)}", entry)
@@ -153,7 +154,7 @@ class YesNo(Strategy):
         own = [s for s in self.kb.sentences if s.section == entry.section]
         best = max(own, key=lambda s: ev.coverage(claim, s), default=None)
         if best is not None and ev.coverage(claim, best) >= ev.limits.yes_coverage:
-            draft.say(f"Yes. {self.rank_line(entry)}", entry)
+            draft.say(f"{'Yes' if self._holds(claim, best) else 'No'}. {self.rank_line(entry)}", entry)
             self.quote(draft, best)
             return draft
         for other in self.kb.ranking:
