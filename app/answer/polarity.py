@@ -28,13 +28,17 @@ class QuestionPolarity:
     """How a yes/no question puts its claim.
 
     Attributes:
-        negated: the question is negated ("Is X not Y?", "Isn't X Y?", "Is there no Z?").
+        negated: the question's main clause is negated ("Is X not Y?", "Isn't X Y?", "Is there no Z?").
         biased: the negation sits on the fronted auxiliary ("Isn't X Y?", "Doesn't X do Y?"): in English this
             asks whether X is Y, expecting yes, so it is answered like "Is X Y?". A negation inside the clause
             ("Is X not Y?", "Does X never do Y?") asks whether the negative holds.
         restricted: the claim carries a restrictive focus word as a modifier ("only", "purely", "just").
         restrictors: the stems of those words, which are no content the evidence must share.
         prepositions: the question's prepositions ("about"), which help find the clause that carries the claim.
+        subject: the stemmed terms of the question's subject ("this edition of the list" in "Is this edition of
+            the list data-driven?"): they name what the claim is about, the rest is the claim.
+        negated_terms: the stemmed terms of the question's negated clauses, the main one or one inside it ("code
+            that does not protect"): the evidence clause that shares them is compared with that clause.
     """
 
     negated: bool = False
@@ -42,6 +46,8 @@ class QuestionPolarity:
     restricted: bool = False
     restrictors: frozenset[str] = frozenset()
     prepositions: tuple[str, ...] = ()
+    subject: frozenset[str] = frozenset()
+    negated_terms: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -55,12 +61,14 @@ class Stance:
             X"): the claim itself holds, its restriction does not.
         widened: the clause adds to what the claim says ("also", "too", or the matched word joined with another:
             "X and Y").
+        terms: the claim's terms that clause shares.
     """
 
     matched: bool = False
     negated: bool = False
     restriction_denied: bool = False
     widened: bool = False
+    terms: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4096)
@@ -92,13 +100,33 @@ def question_polarity(text: str) -> QuestionPolarity:
 def _question_polarity(text: str) -> QuestionPolarity:
     doc = _doc(text)
     words = [t for t in doc if not t.is_punct and not t.is_space]
-    negations = [t for t in doc if _negates(t)]
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    negated_heads = {_clause_path(t)[-1].i for t in doc if _negates(t)}
+    negated_terms = frozenset(term for t in doc if _clause_path(t)[-1].i in negated_heads and not _negates(t)
+                              for term in terms(t.text, split_hyphens=True))
+    # the main clause's negation is the question's ("Isn't X …?"); one inside it ("code that does not …") is read
+    # against the evidence clause that shares its terms
+    negations = [t for t in doc if _negates(t) and root is not None and _clause_path(t)[-1].i == root.i]
     # "Isn't …", "Doesn't …", "Is not …": the negation right after the auxiliary that opens the question
     biased = len(words) > 1 and words[0].pos_ == "AUX" and bool(negations) and all(
         n.i == words[1].i for n in negations)
     restrictors = frozenset(stem(t.lower_) for t in doc if _restricts(t))
     prepositions = tuple(dict.fromkeys(t.lower_ for t in doc if t.pos_ == "ADP"))
-    return QuestionPolarity(bool(negations), biased, bool(restrictors), restrictors, prepositions)
+    subjects = [c for c in (root.children if root is not None else ()) if c.dep_ in {"nsubj", "nsubjpass"}]
+    subject = frozenset(term for c in subjects for t in _noun_phrase(c) for term in terms(t.text, split_hyphens=True))
+    return QuestionPolarity(bool(negations), biased, bool(restrictors), restrictors, prepositions, subject,
+                            negated_terms)
+
+
+def _noun_phrase(token: Any) -> list[Any]:
+    """A subject's noun phrase: its head with determiners, compounds, modifiers and "of" phrases ("this edition of
+    the list"), not what the small parser may hang on it from the predicate ("the show [only about X]")."""
+    out = [token]
+    for child in token.children:
+        if child.dep_ in {"det", "compound", "amod", "poss", "nummod", "case", "conj", "cc", "pobj"} or (
+                child.dep_ == "prep" and child.lower_ == "of"):
+            out += _noun_phrase(child)
+    return out
 
 
 def _clause_path(token: Any) -> list[Any]:
@@ -115,9 +143,17 @@ def _clause_path(token: Any) -> list[Any]:
 
 def stance(sentence: str, weights: dict[str, float], expand: Callable[[str], set[str]],
            prepositions: Iterable[str] = ()) -> Stance:
-    """What `sentence` says of a claim: find the clause that shares most of the claim's terms (`weights`: stemmed
+    """What `sentence` says of a claim: the first of `stances`, or no stance when no clause matches."""
+    return next(iter(stances(sentence, weights, expand, prepositions)), Stance())
+
+
+def stances(sentence: str, weights: dict[str, float], expand: Callable[[str], set[str]],
+            prepositions: Iterable[str] = ()) -> list[Stance]:
+    """What `sentence` says of a claim: find the clauses that share most of the claim's terms (`weights`: stemmed
     term -> weight, each term matched through `expand`, as the evidence's coverage matches them; the claim's
-    `prepositions` help tell clauses apart), then read that clause's negation, restriction and additions."""
+    `prepositions` help tell clauses apart), then read each one's negation, restriction and additions. Several
+    clauses come back only when they share the claim equally ("paintings | that were never restored"): the claim
+    then needs each of them."""
     doc = _doc(sentence)
     claim_of = {}
     for term in weights:
@@ -128,6 +164,8 @@ def stance(sentence: str, weights: dict[str, float], expand: Callable[[str], set
     paths: dict[int, list[list[Any]]] = {}
     matched_tokens: set[int] = set()
     for token in doc:
+        if _negates(token):
+            continue  # a question's "never" is its polarity, no term to find
         if token.pos_ == "ADP" and token.lower_ in wanted:
             hit, weight = "prep:" + token.lower_, _PREPOSITION_WEIGHT
         else:
@@ -142,9 +180,16 @@ def stance(sentence: str, weights: dict[str, float], expand: Callable[[str], set
         paths.setdefault(head, []).append(path)
     content = {h: w for h, w in clauses.items() if any(not k.startswith("prep:") for k in w)}
     if not content:
-        return Stance()
-    head = max(content, key=lambda h: (sum(content[h].values()), -h))
-    on_path = {t.i: t for path in paths[head] for t in path}
+        return []
+    best = max(sum(w.values()) for w in content.values())
+    return [_read_clause(doc, head, paths[head], matched_tokens, content[head])
+            for head in sorted(content) if sum(content[head].values()) >= best - 1e-9]
+
+
+def _read_clause(doc: Any, head: int, clause_paths: list[list[Any]], matched_tokens: set[int],
+                 shared_weights: dict[str, float]) -> Stance:
+    """The stance of one clause (its head, and the paths from its matched words up to it)."""
+    on_path = {t.i: t for path in clause_paths for t in path}
     clause_head = doc[head]
     governors = list(on_path.values()) + [c for c in clause_head.children if c.dep_ in _SUBJECTS]
     modifiers = [c for t in governors for c in t.children]
@@ -154,12 +199,12 @@ def stance(sentence: str, weights: dict[str, float], expand: Callable[[str], set
     negated = any(_negates(m) for m in modifiers) or any(_negates(c) for r in restrictors for c in r.children)
     # the matched word joined with words the claim doesn't have ("Linux and gaming"), or an additive focus word
     # in the clause or in a clause joined to it ("…, but it also covers gaming")
-    joined = [c for i in matched_tokens if doc[i].i in on_path for c in doc[i].conjuncts
-              if c.i not in matched_tokens]
+    joined = [c for i in matched_tokens if i in on_path for c in doc[i].conjuncts if c.i not in matched_tokens]
     linked = [clause_head, *clause_head.conjuncts]
     additive = any(t.lower_ in ADDITIVE_FOCUS and t.dep_ == "advmod" for c in linked for t in c.subtree
                    if _clause_path(t)[-1].i in {x.i for x in linked})
-    return Stance(True, negated, negated and bool(restrictors), bool(joined) or additive)
+    shared = frozenset(k for k in shared_weights if not k.startswith("prep:"))
+    return Stance(True, negated, negated and bool(restrictors), bool(joined) or additive, shared)
 
 
 def claim_holds(question: QuestionPolarity, evidence: Stance) -> bool:
@@ -171,6 +216,8 @@ def claim_holds(question: QuestionPolarity, evidence: Stance) -> bool:
     the negative; a biased one ("Isn't it X?") about the positive."""
     plain = not evidence.negated or evidence.restriction_denied
     holds = plain and not (question.restricted and (evidence.restriction_denied or evidence.widened))
-    if question.negated and not question.biased:
+    # the question's clause that shares the evidence clause's terms is the one compared with it
+    negated = bool(question.negated_terms & evidence.terms) if evidence.terms else question.negated
+    if negated and not question.biased:
         return not holds
     return holds

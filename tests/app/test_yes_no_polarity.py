@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.answer.polarity import QuestionPolarity, Stance, claim_holds, question_polarity, stance
+from app.answer.polarity import QuestionPolarity, Stance, claim_holds, question_polarity, stance, stances
 from app.answer.strategies.yes_no import YesNo
 from app.chatbot import Chatbot
 from ingest.core.settings import Settings
+from ingest.core.text import terms
 from tests.app.test_strategies import run
 
 STATIONS = """# The 5 Best Community Radio Stations of Norland
@@ -122,7 +123,7 @@ class TestStance:
 
     def test_the_clause_that_carries_the_claim_is_read_not_the_sentence(self) -> None:
         sentence = "The bridge is not open in winter, but it carries trains across the bay."
-        assert stance(sentence, {"train": 1.0}, plain) == Stance(matched=True)
+        assert stance(sentence, {"train": 1.0}, plain) == Stance(matched=True, terms=frozenset({"train"}))
         assert stance(sentence, {"winter": 1.0}, plain).negated
 
     def test_negative_determiners_and_never(self) -> None:
@@ -143,9 +144,22 @@ class TestStance:
         assert not stance("The tower is not open.", {"ferri": 1.0}, plain).matched
 
     def test_question_polarity(self) -> None:
-        assert question_polarity("Isn't the show only about chess?") == QuestionPolarity(
-            True, True, True, frozenset({"onli"}), ("about",))
+        asked = question_polarity("Isn't the show only about chess?")
+        assert asked.negated and asked.biased and asked.restricted and asked.restrictors == {"onli"}
+        assert asked.negated_terms == {"chess"} and asked.prepositions == ("about",)
         asked = question_polarity("Is the show not about chess?")
         assert asked.negated and not asked.biased and not asked.restricted
         assert question_polarity("Is there no ferry?").negated
-        assert question_polarity("Is it the only bridge in town?") == QuestionPolarity(prepositions=("in",))
+        assert not question_polarity("Is it the only bridge in town?").restricted
+
+    @pytest.mark.parametrize(("question", "yes"), [
+        ("Does the museum show paintings that were never restored?", True),
+        ("Does the museum show paintings that were restored?", False),  # the relative clause is the one negated
+        ("Does the museum show paintings?", True),
+    ])
+    def test_a_negation_inside_a_clause_is_compared_with_the_evidence_clause_it_matches(
+            self, question: str, yes: bool) -> None:
+        asked = question_polarity(question)
+        weights = {t: 1.0 for t in terms(question) if t not in asked.subject}
+        found = stances("The museum shows paintings that were never restored.", weights, plain, asked.prepositions)
+        assert all(claim_holds(asked, clause) for clause in found) is yes

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from dateutil import parser as dateparser
 
 from app.answer.draft import Draft, abstention, name_list
-from app.answer.polarity import claim_holds, question_polarity, stance
+from app.answer.polarity import claim_holds, question_polarity, stances
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.fact import unknown_subject
 from app.answer.strategies.ranking import EntryRank
@@ -101,13 +101,17 @@ class YesNo(Strategy):
         """Whether the sentence that covers the claim affirms it, given the question's own negation and restriction
         and what the clause of the sentence that carries the claim says (negated, restriction denied, widened)."""
         ev = self.evidence
+        asked = question_polarity(claim.text)
         entry_terms = {t for e in claim.entries for t in terms(e)}
-        # the ranking's generic words ("podcast", a title word) count here: what is said of the entry may be them
-        weights = {t: self.kb.idf.get(t, 2.0) for t in claim.terms if t not in entry_terms}
+        # the claim is what is said of the subject: the entry's words and the question's subject only name it; the
+        # ranking's generic words ("podcast", a title word) count, as what is said of the entry may be them
+        said = [p for t in claim.terms if t not in entry_terms for p in (t, *t.split("-")) if p]
+        weights = {t: self.kb.idf.get(t, 2.0) for t in said if t not in asked.subject} or \
+            {t: self.kb.idf.get(t, 2.0) for t in said}
         if not weights:
             return True
-        asked = question_polarity(claim.text)
-        return claim_holds(asked, stance(sentence.text, weights, ev.expanded, asked.prepositions))
+        read = stances(sentence.text, weights, ev.expanded, asked.prepositions)
+        return all(claim_holds(asked, clause) for clause in read)
 
     def _in_time(self, intent: Intent) -> Draft:
         """"Did X close before Y did?": the dates the article gives each entry for what was asked, compared."""
