@@ -9,18 +9,17 @@ sentence ("It isn't on the radio, but it is about Linux") says nothing about it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ingest.annotate import english_pipeline
-from ingest.core.lexicon import ADDITIVE_FOCUS, NEGATIVE_DETERMINERS, RESTRICTIVE_FOCUS
+from ingest.core.lexicon import ADDITIVE_FOCUS, NEGATIVE_DETERMINERS, NEGATIVE_PREPOSITIONS, RESTRICTIVE_FOCUS
 from ingest.core.text import stem, terms
 
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "expl", "attr"})
 _CLAUSE_LINKS = frozenset({"xcomp"})  # "doesn't want to cover X": the negation of the governing verb holds
-_PREPOSITION_WEIGHT = 0.5  # "about Linux" against "with Linux": a shared preposition tells the clauses apart
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,6 @@ class QuestionPolarity:
             ("Is X not Y?", "Does X never do Y?") asks whether the negative holds.
         restricted: the claim carries a restrictive focus word as a modifier ("only", "purely", "just").
         restrictors: the stems of those words, which are no content the evidence must share.
-        prepositions: the question's prepositions ("about"), which help find the clause that carries the claim.
         subject: the stemmed terms of the question's subject ("this edition of the list" in "Is this edition of
             the list data-driven?"): they name what the claim is about, the rest is the claim.
         negated_terms: the stemmed terms of the question's negated clauses, the main one or one inside it ("code
@@ -45,7 +43,6 @@ class QuestionPolarity:
     biased: bool = False
     restricted: bool = False
     restrictors: frozenset[str] = frozenset()
-    prepositions: tuple[str, ...] = ()
     subject: frozenset[str] = frozenset()
     negated_terms: frozenset[str] = frozenset()
 
@@ -82,6 +79,11 @@ def _negates(token: Any) -> bool:
         token.dep_ in {"det", "preconj", "advmod"} and token.lower_ in NEGATIVE_DETERMINERS)
 
 
+def _negating_preposition(token: Any) -> bool:
+    """"without": it negates its object only, so it counts where it stands between a matched word and its clause."""
+    return token.dep_ == "prep" and token.lower_ in NEGATIVE_PREPOSITIONS
+
+
 def _restricts(token: Any) -> bool:
     """A restrictive focus word used as one ("only sport", "purely about X"), not as an adjective after a
     determiner ("the only bridge", a uniqueness claim of another kind)."""
@@ -104,6 +106,8 @@ def _question_polarity(text: str) -> QuestionPolarity:
     negated_heads = {_clause_path(t)[-1].i for t in doc if _negates(t)}
     negated_terms = frozenset(term for t in doc if _clause_path(t)[-1].i in negated_heads and not _negates(t)
                               for term in terms(t.text, split_hyphens=True))
+    negated_terms |= {term for p in doc if _negating_preposition(p) for t in p.subtree if t.i != p.i
+                      for term in terms(t.text, split_hyphens=True)}
     # the main clause's negation is the question's ("Isn't X …?"); one inside it ("code that does not …") is read
     # against the evidence clause that shares its terms
     negations = [t for t in doc if _negates(t) and root is not None and _clause_path(t)[-1].i == root.i]
@@ -111,10 +115,9 @@ def _question_polarity(text: str) -> QuestionPolarity:
     biased = len(words) > 1 and words[0].pos_ == "AUX" and bool(negations) and all(
         n.i == words[1].i for n in negations)
     restrictors = frozenset(stem(t.lower_) for t in doc if _restricts(t))
-    prepositions = tuple(dict.fromkeys(t.lower_ for t in doc if t.pos_ == "ADP"))
     subjects = [c for c in (root.children if root is not None else ()) if c.dep_ in {"nsubj", "nsubjpass"}]
     subject = frozenset(term for c in subjects for t in _noun_phrase(c) for term in terms(t.text, split_hyphens=True))
-    return QuestionPolarity(bool(negations), biased, bool(restrictors), restrictors, prepositions, subject,
+    return QuestionPolarity(bool(negations), biased, bool(restrictors), restrictors, subject,
                             negated_terms)
 
 
@@ -141,44 +144,37 @@ def _clause_path(token: Any) -> list[Any]:
     return path
 
 
-def stance(sentence: str, weights: dict[str, float], expand: Callable[[str], set[str]],
-           prepositions: Iterable[str] = ()) -> Stance:
+def stance(sentence: str, weights: dict[str, float], expand: Callable[[str], set[str]]) -> Stance:
     """What `sentence` says of a claim: the first of `stances`, or no stance when no clause matches."""
-    return next(iter(stances(sentence, weights, expand, prepositions)), Stance())
+    return next(iter(stances(sentence, weights, expand)), Stance())
 
 
-def stances(sentence: str, weights: dict[str, float], expand: Callable[[str], set[str]],
-            prepositions: Iterable[str] = ()) -> list[Stance]:
+def stances(sentence: str, weights: dict[str, float], expand: Callable[[str], set[str]]) -> list[Stance]:
     """What `sentence` says of a claim: find the clauses that share most of the claim's terms (`weights`: stemmed
-    term -> weight, each term matched through `expand`, as the evidence's coverage matches them; the claim's
-    `prepositions` help tell clauses apart), then read each one's negation, restriction and additions. Several
-    clauses come back only when they share the claim equally ("paintings | that were never restored"): the claim
-    then needs each of them."""
+    term -> weight, each term matched through `expand`, as the evidence's coverage matches them), then read each
+    one's negation, restriction and additions. Several clauses come back when they share the claim equally
+    ("shows paintings | that were never restored", "isn't purely about X | but solves problems with X"): the
+    claim then needs each of them."""
     doc = _doc(sentence)
     claim_of = {}
     for term in weights:
         for variant in expand(term):
             claim_of.setdefault(variant, term)
-    wanted = {p.lower() for p in prepositions}
     clauses: dict[int, dict[str, float]] = {}
     paths: dict[int, list[list[Any]]] = {}
     matched_tokens: set[int] = set()
     for token in doc:
         if _negates(token):
             continue  # a question's "never" is its polarity, no term to find
-        if token.pos_ == "ADP" and token.lower_ in wanted:
-            hit, weight = "prep:" + token.lower_, _PREPOSITION_WEIGHT
-        else:
-            hit = next((claim_of[t] for t in terms(token.text, split_hyphens=True) if t in claim_of), None)
-            if hit is None:
-                continue
-            weight = weights[hit]
-            matched_tokens.add(token.i)
+        hit = next((claim_of[t] for t in terms(token.text, split_hyphens=True) if t in claim_of), None)
+        if hit is None:
+            continue
+        matched_tokens.add(token.i)
         path = _clause_path(token)
         head = path[-1].i
-        clauses.setdefault(head, {})[hit] = weight
+        clauses.setdefault(head, {})[hit] = weights[hit]
         paths.setdefault(head, []).append(path)
-    content = {h: w for h, w in clauses.items() if any(not k.startswith("prep:") for k in w)}
+    content = clauses
     if not content:
         return []
     best = max(sum(w.values()) for w in content.values())
@@ -196,14 +192,15 @@ def _read_clause(doc: Any, head: int, clause_paths: list[list[Any]], matched_tok
     # "isn't purely about X" (on the path), "not only X" (under the negation)
     restrictors = [m for m in modifiers if _restricts(m)] + [
         c for m in modifiers if _negates(m) for c in m.children if _restricts(c)]
-    negated = any(_negates(m) for m in modifiers) or any(_negates(c) for r in restrictors for c in r.children)
+    negated = any(_negates(m) for m in modifiers) or any(_negates(c) for r in restrictors for c in r.children) or \
+        any(_negating_preposition(t) for t in on_path.values())
     # the matched word joined with words the claim doesn't have ("Linux and gaming"), or an additive focus word
     # in the clause or in a clause joined to it ("…, but it also covers gaming")
     joined = [c for i in matched_tokens if i in on_path for c in doc[i].conjuncts if c.i not in matched_tokens]
     linked = [clause_head, *clause_head.conjuncts]
     additive = any(t.lower_ in ADDITIVE_FOCUS and t.dep_ == "advmod" for c in linked for t in c.subtree
                    if _clause_path(t)[-1].i in {x.i for x in linked})
-    shared = frozenset(k for k in shared_weights if not k.startswith("prep:"))
+    shared = frozenset(shared_weights)
     return Stance(True, negated, negated and bool(restrictors), bool(joined) or additive, shared)
 
 

@@ -224,3 +224,5 @@ ADDITIVE_FOCUS = frozenset({"also", "too", "additionally", "besides", "likewise"
 # Determiners that negate the noun they determine ("no ferry", "neither bridge"); spaCy parses them as `det`,
 # not `neg`.
 NEGATIVE_DETERMINERS = frozenset({"no", "neither", "nor"})
+# Prepositions that negate their object ("a city without an airport" says it has none).
+NEGATIVE_PREPOSITIONS = frozenset({"without"})

@@ -110,7 +110,7 @@ class YesNo(Strategy):
             {t: self.kb.idf.get(t, 2.0) for t in said}
         if not weights:
             return True
-        read = stances(sentence.text, weights, ev.expanded, asked.prepositions)
+        read = stances(sentence.text, weights, ev.expanded)
         return all(claim_holds(asked, clause) for clause in read)
 
     def _in_time(self, intent: Intent) -> Draft:
