@@ -215,3 +215,14 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
 # Superlatives that point at the bottom of a ranking ("the smallest earthquake on the list").
 BOTTOM_SUPERLATIVES = frozenset("""least lowest worst smallest fewest weakest shortest slowest poorest cheapest
     bottom last""".split())
+# Focus words that restrict a claim to what they mark ("only about X", "purely a news show"): a claim so restricted
+# is false when the article widens it ("also Y", "X and Y") or denies the restriction ("not only", "isn't purely").
+RESTRICTIVE_FOCUS = frozenset({"only", "purely", "just", "exclusively", "solely", "entirely", "merely", "strictly",
+                               "wholly", "simply"})
+# Focus words that add to a claim ("also", "too"): said of what a restricted claim marks, they widen it.
+ADDITIVE_FOCUS = frozenset({"also", "too", "additionally", "besides", "likewise"})
+# Determiners that negate the noun they determine ("no ferry", "neither bridge"); spaCy parses them as `det`,
+# not `neg`.
+NEGATIVE_DETERMINERS = frozenset({"no", "neither", "nor"})
+# Prepositions that negate their object ("a city without an airport" says it has none).
+NEGATIVE_PREPOSITIONS = frozenset({"without"})

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from dateutil import parser as dateparser
 
 from app.answer.draft import Draft, abstention, name_list
+from app.answer.polarity import claim_holds, question_polarity, stances
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.fact import unknown_subject
 from app.answer.strategies.ranking import EntryRank
@@ -62,7 +63,7 @@ class YesNo(Strategy):
                 draft = Draft()
                 if inside:
                     _, sentence = inside[0]
-                    self.quote(draft, sentence, prefix="Yes. ")
+                    self.quote(draft, sentence, prefix="Yes. " if self._holds(intent, sentence) else "No. ")
                     return draft
                 where = name_list(list(dict.fromkeys(e.name for e, _ in homes)))
                 draft.say(f"No. The article puts {name_list(list(intent.names))} in {where}, not "
@@ -78,8 +79,11 @@ class YesNo(Strategy):
             ranked = named or ranked
         if not ranked:
             return abstention("The article doesn't say.")
-        # numbers are compared, not matched as words: "$5 million" against "$2.8M" is a "No"
-        claim = dataclasses.replace(intent, terms=tuple(t for t in intent.terms if not _numeric(t)))
+        # numbers are compared, not matched as words: "$5 million" against "$2.8M" is a "No"; a restrictive
+        # focus word ("only", "purely") is checked against the evidence, not matched as a word
+        asked = question_polarity(intent.text)
+        claim = dataclasses.replace(intent, terms=tuple(t for t in intent.terms
+                                                        if not _numeric(t) and t not in asked.restrictors))
         best = max(ranked[:4], key=lambda s: ev.coverage(claim, s))
         if ev.coverage(claim, best) >= ev.limits.yes_coverage:
             claimed = stated_numbers(intent.text)
@@ -88,10 +92,26 @@ class YesNo(Strategy):
             if claimed and found and not claimed & found:
                 self.quote(draft, best, prefix="No. ")  # the article gives another figure
             else:
-                self.quote(draft, best, prefix="Yes. ")
+                self.quote(draft, best, prefix="Yes. " if self._holds(claim, best) else "No. ")
             return draft
         return abstention("The article doesn't say. Nothing in it states that, so I can't confirm it or rule "
                           "it out.")
+
+    def _holds(self, claim: Intent, sentence: Sentence) -> bool:
+        """Whether the sentence that covers the claim affirms it, given the question's own negation and restriction
+        and what the clause of the sentence that carries the claim says (negated, restriction denied, widened)."""
+        ev = self.evidence
+        asked = question_polarity(claim.text)
+        entry_terms = {t for e in claim.entries for t in terms(e)}
+        # the claim is what is said of the subject: the entry's words and the question's subject only name it; the
+        # ranking's generic words ("podcast", a title word) count, as what is said of the entry may be them
+        said = [p for t in claim.terms if t not in entry_terms for p in (t, *t.split("-")) if p]
+        weights = {t: self.kb.idf.get(t, 2.0) for t in said if t not in asked.subject} or \
+            {t: self.kb.idf.get(t, 2.0) for t in said}
+        if not weights:
+            return True
+        read = stances(sentence.text, weights, ev.expanded)
+        return all(claim_holds(asked, clause) for clause in read)
 
     def _in_time(self, intent: Intent) -> Draft:
         """"Did X close before Y did?": the dates the article gives each entry for what was asked, compared."""
@@ -128,8 +148,9 @@ class YesNo(Strategy):
         section of the entry the rank (or the ranking's criterion) names, its heading included."""
         ev = self.evidence
         graded = set(terms(intent.criterion or ""))
+        restrictors = question_polarity(intent.text).restrictors
         claim = dataclasses.replace(intent, entries=(entry.name,), ranks=(), terms=tuple(
-            t for t in ev.asked_terms(intent) if t not in graded and not _numeric(t)))
+            t for t in ev.asked_terms(intent) if t not in graded and not _numeric(t) and t not in restrictors))
         draft = Draft(mode="ranking")
         if not claim.terms:
             draft.say(f"Yes. {self.rank_line(entry)}", entry)
@@ -137,7 +158,7 @@ class YesNo(Strategy):
         own = [s for s in self.kb.sentences if s.section == entry.section]
         best = max(own, key=lambda s: ev.coverage(claim, s), default=None)
         if best is not None and ev.coverage(claim, best) >= ev.limits.yes_coverage:
-            draft.say(f"Yes. {self.rank_line(entry)}", entry)
+            draft.say(f"{'Yes' if self._holds(claim, best) else 'No'}. {self.rank_line(entry)}", entry)
             self.quote(draft, best)
             return draft
         for other in self.kb.ranking:
