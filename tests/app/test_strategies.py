@@ -640,3 +640,46 @@ def test_a_top_n_of_something_else_of_an_entry_is_not_its_membership(bot: Chatbo
     answer = bot.ask(f"What are the top 5 hotels in {first}?")
     assert answer.abstained and "doesn't rank any hotel" in answer.text
     assert bot.ask(f"Is {first} in the top 5?").text.startswith("Yes")
+
+
+# -- a countdown of paragraphs with an unranked mention after it -----------------------------------------------
+COOKBOOKS = "\n\n".join([
+    "# My Top 3 Cookbooks of 2020",
+    "I cook every night, and these are the three books I open most, counted down to my favourite.",
+    "3. **Salt Kitchen**—A small book about seasoning, with one chapter per salt. It was written by Mara Quell, "
+    "who ran a bistro for ten years.",
+    "2. **Green Table**—Vegetables first, with a long chapter on pickling. Readers can join a monthly video call to "
+    "cook along live with the author.",
+    "1. **Bread Daily**—The best book on baking I know, and the one I give as a present. It starts with a chapter "
+    "on sourdough starters.",
+    "### Honourable mentions",
+    "**Fire Pit Nights** is a grilling book published by Harbor Press. It is written by Tomas Reyle, a former "
+    "firefighter, and every recipe fits a small grill.",
+]) + "\n"
+
+
+@pytest.fixture(scope="module")
+def cookbooks_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
+    """A warmed-up Chatbot over `COOKBOOKS`."""
+    root = tmp_path_factory.mktemp("cookbooks-bot")
+    source = root / "cookbooks.md"
+    source.write_text(COOKBOOKS, encoding="utf-8")
+    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "fb.jsonl"),
+                      embeddings=embeddings)
+    chatbot.warm_up()
+    return chatbot
+
+
+class TestPassages:
+    """What a passage says after naming something is about it; a question about something in particular gets the
+    sentences that answer it."""
+
+    def test_a_person_named_after_the_mention_answers_who(self, cookbooks_bot: Chatbot) -> None:
+        draft = run(cookbooks_bot, Fact, "Who wrote Fire Pit Nights?")
+        assert draft and "Tomas Reyle: It is written by Tomas Reyle" in draft.text
+
+    def test_an_entry_question_about_something_in_particular(self, cookbooks_bot: Chatbot) -> None:
+        draft = run(cookbooks_bot, Overview, "How can readers cook along live with Green Table?")
+        assert draft and "monthly video call" in draft.text
+        plain = run(cookbooks_bot, Overview, "Tell me about Green Table.")
+        assert plain and plain.text.startswith("Green Table is ranked 2nd") and "pickling" in plain.text

@@ -113,8 +113,12 @@ class Fact(Strategy):
         if not intent.entries and intent.ranks:  # "how many floors does the tallest tower have?"
             subjects += [fold(e.name) for e in ev.entries(intent)]
         if subjects:  # the value must be about what the question names
+            # a sentence that follows a mention in the same passage goes on about it ("X is a podcast by Y. It is
+            # presented by Z.")
+            mentioned = [(m.chunk.id, m.start) for m in self.kb.sentences if any(x in fold(m.text) for x in subjects)]
             pool = [s for s in ranked if fold(s.chunk.city or "") in subjects or
-                    any(x in fold(s.text) for x in subjects)][:4]
+                    any(x in fold(s.text) for x in subjects) or
+                    any(s.chunk.id == chunk and s.start > start for chunk, start in mentioned)][:4]
         if intent.answer_type in _TYPED and not self._focus_is_entry(intent):
             holding = [s for s in pool if self._holds_type(s, intent)]
             if not holding:
@@ -126,6 +130,10 @@ class Fact(Strategy):
             clause = _indirect(intent.text, intent.focus.owner if intent.focus else None)
             return abstention(f"The article doesn't say {clause}: it names no one for that." if clause else
                               "The article doesn't name anyone for that.")
+        if intent.answer_type is AnswerType.PERSON and subjects:
+            # "who presents X?": the sentences about X that name a person come first
+            people = [s for s in pool if _people(s, set(subjects))]
+            ranked = people + [s for s in ranked if s not in people]
         best = ranked[0]
         coverage = ev.coverage(intent, best)
         if closest < ev.limits.abstain_similarity and coverage < 0.5 and not intent.entries and not intent.names:
@@ -234,7 +242,8 @@ class Fact(Strategy):
         if intent.answer_type in {AnswerType.NAME, AnswerType.PERSON}:
             if sentence.chunk.kind == "row":
                 return None  # a table row's cells are no sentence to pick a name from
-            names = [n for n, _ in ev.names_in([sentence], asked)]
+            people = _people(sentence, asked) if intent.answer_type is AnswerType.PERSON else []
+            names = people or [n for n, _ in ev.names_in([sentence], asked)]
             return name_list(names[:3]) if names else None
         if intent.answer_type in _TYPED:
             if intent.focus is not None:  # a table row: the cell under the header that names what was asked
@@ -285,3 +294,8 @@ def _indirect(question: str, subject: str | None) -> str | None:
         rest = match.group(3)[len(subject):].strip()
         return f"{match.group(1).lower()} {subject} {match.group(2).lower()} {rest}".strip()
     return None
+
+
+def _people(sentence: Sentence, exclude: set[str]) -> list[str]:
+    """The people a sentence names (by the entity recogniser's PERSON label), other than the excluded names."""
+    return list(dict.fromkeys(e.text for e in sentence.entities if e.label == "PERSON" and fold(e.text) not in exclude))
