@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.answer.draft import Draft
+from app.answer.draft import Draft, joined
 from app.compose import Engine, build_engine
 from app.knowledge import KnowledgeBase, RankEntry
 from app.retrieval import Retrieval
-from app.understand.hygiene import clean_question
+from app.understand.hygiene import clean_question, split_questions
 from app.understand.intent import Intent, IntentKind
 from app.verify import verify
 from ingest.core.errors import AICitiesError, InvalidHistoryError, SourceError, StoreUnavailableError
@@ -219,9 +219,30 @@ class Chatbot:
             InvalidQuestionError: empty, too long, or not text (or a malformed history).
             StoreUnavailableError: the vector store cannot be reached.
         """
+        parts = split_questions(question) if isinstance(question, str) else [question]
+        if len(parts) > 1:
+            return self._ask_parts(question, parts, history)
         turn = self._prepare(question, history)
         answer_started = time.perf_counter()
         return self._finish(turn, self._draft(turn), answer_started)
+
+    def _ask_parts(self, question: str, parts: list[str], history: History | None) -> Answer:
+        """A message that asks several questions: each answered in turn (the earlier ones as its conversation, so
+        "who hosts it?" knows what "it" is), the answers joined with their citations renumbered."""
+        clean_question(question, self.settings.max_question_chars)  # the message as a whole must be valid
+        pairs = _validate_history(history)
+        answer_started = time.perf_counter()
+        turns: list[_Turn] = []
+        draft: Draft | None = None
+        for part in parts:
+            turn = self._prepare(part, pairs)
+            part_draft = self._draft(turn)
+            pairs = [*pairs, (part, part_draft.text)]
+            turns.append(turn)
+            draft = part_draft if draft is None else joined(draft, part_draft)
+        assert draft is not None
+        whole = dataclasses.replace(turns[0], question=question, standalone=" ".join(t.standalone for t in turns))
+        return self._finish(whole, draft, answer_started)
 
     def _draft(self, turn: _Turn) -> Draft:
         """The answerer's draft; a failure of ours is logged and the retrieved passages stand in for it."""
@@ -247,6 +268,14 @@ class Chatbot:
         With an LLM backend the drafts are the model's raw output; the final `Answer` is the verified one
         (unverified sentences removed), which callers must show in place of the drafts.
         """
+        if isinstance(question, str) and len(split_questions(question)) > 1:
+            answer = self.ask(question, history)
+            shown = ""
+            for piece in re.findall(r"\S+\s*", answer.text):
+                shown += piece
+                yield shown
+            yield answer
+            return
         turn = self._prepare(question, history)
         answer_started = time.perf_counter()
         streamer = getattr(turn.answerer, "stream", None)

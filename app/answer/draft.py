@@ -61,7 +61,8 @@ def abstention(message: str) -> Draft:
 
 def joined(first: Draft, then: Draft) -> Draft:
     """Two drafts one after the other, the second one's citations renumbered after the first one's."""
-    out = Draft(parts=list(first.parts), citations=list(first.citations), mode=then.mode, notice=then.notice)
+    out = Draft(parts=list(first.parts), citations=list(first.citations), mode=then.mode, notice=then.notice,
+                abstained=first.abstained and then.abstained)
     shift = {}
     for c in then.citations:
         existing = next((e for e in out.citations if (e.start, e.end) == (c.start, c.end)), None)
@@ -70,7 +71,9 @@ def joined(first: Draft, then: Draft) -> Draft:
             out.citations.append(existing)
         shift[c.marker] = existing.marker
     for part in then.parts:
-        out.parts.append(re.sub(r"\[(\d+)\]", lambda m: f"[{shift.get(int(m.group(1)), int(m.group(1)))}]", part))
+        renumbered = re.sub(r"\[(\d+)\]", lambda m: f"[{shift.get(int(m.group(1)), int(m.group(1)))}]", part)
+        if renumbered not in out.parts:  # a sentence both answers quote is said once
+            out.parts.append(renumbered)
     return out
 
 

@@ -329,7 +329,8 @@ class QuestionAnalyzer:
         for asked, answered in history:
             standalone = self._resolve_turn(asked, focus, previous, rank_of, entry_at)
             entries = self.find_entries(self.translate(standalone))
-            focus = entries or self._leading_entries(answered) or focus
+            # what the turn was about: its entries, the entry its answer leads with, else a name it asked about
+            focus = entries or self._leading_entries(answered) or self.find_names(standalone)[:1] or focus
             previous = standalone
         return self._resolve_turn(question, focus, previous, rank_of, entry_at)
 
@@ -354,6 +355,8 @@ class QuestionAnalyzer:
             return _PLURAL_PRONOUN.sub(joined, translated, count=1)
         step = 1 if _NEXT.search(translated) else -1 if _PREVIOUS.search(translated) else 0
         if step:
+            if focus[0] not in rank_of:
+                return translated  # "the next one" after a name the article doesn't rank: nothing to move along
             target = entry_at.get(rank_of.get(focus[0], 0) + step)
             if target is None:
                 return translated

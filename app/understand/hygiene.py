@@ -67,3 +67,21 @@ def strip_injection(text: str) -> tuple[str, bool]:
         kept = [p.strip() for p in parts
                 if p.strip() and not _INJECTION.search(p.strip()) and _QUESTION_WORD.search(p)]
     return " ".join(kept), True
+
+
+_QUESTION_END = re.compile(r"(?<=\?)\s+(?=\S)")
+# ", and who …?": a second question joined to the first; wh-words are a closed class of English
+_WH_CLAUSE = re.compile(r",\s+and\s+(?=(?:who|whom|whose|what|when|where|which|why|how)\b)", re.I)
+_MAX_PARTS = 3
+
+
+def split_questions(text: str) -> list[str]:
+    """The questions one message asks, in order: "X is a Y, isn't it? Who hosts it?" and "Who makes X, and who
+    presents it?" ask two. A message with one question (or more than three) stays whole."""
+    parts: list[str] = []
+    for piece in _QUESTION_END.split(text.strip()):
+        parts.extend(_WH_CLAUSE.split(piece))
+    parts = [p.strip() for p in parts if p.strip()]
+    if not 2 <= len(parts) <= _MAX_PARTS or any(len(p.split()) < 2 for p in parts):
+        return [text]  # one question, too many, or a fragment ("What? Why?") that is no question on its own
+    return parts

@@ -4,6 +4,7 @@ directly with the analysed intent, so a routing change cannot hide a strategy's 
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -683,3 +684,12 @@ class TestPassages:
         assert draft and "monthly video call" in draft.text
         plain = run(cookbooks_bot, Overview, "Tell me about Green Table.")
         assert plain and plain.text.startswith("Green Table is ranked 2nd") and "pickling" in plain.text
+
+
+def test_a_message_with_two_questions_answers_both(cookbooks_bot: Chatbot) -> None:
+    answer = cookbooks_bot.ask("Who publishes Fire Pit Nights, and who wrote it?")
+    assert "Harbor Press" in answer.text and "Tomas Reyle" in answer.text and not answer.abstained
+    markers = [int(m) for m in re.findall(r"\[(\d+)\]", answer.text)]
+    assert sorted(set(markers)) == list(range(1, len(answer.citations) + 1))  # renumbered, none dangling
+    assert len(answer.text.split("It is written by")) == 2  # a sentence both answers quote is said once
+    assert answer.standalone_question.endswith("who wrote Fire Pit Nights?")  # "it" resolved to the name asked about

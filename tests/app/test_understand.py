@@ -11,7 +11,7 @@ import pytest
 from app.chatbot import Chatbot
 from app.understand.analyzer import ArticleTerms, QuestionAnalyzer
 from app.understand.classifier import load_training_set
-from app.understand.hygiene import clean_question, strip_injection
+from app.understand.hygiene import clean_question, split_questions, strip_injection
 from app.understand.intent import AnswerType, IntentKind
 from app.understand.parse import QuestionParser, degrees
 from ingest.core.errors import ConfigurationError, InvalidQuestionError
@@ -385,3 +385,15 @@ def test_an_ordinal_of_another_noun_names_no_rank(question: str, ranks: tuple[in
 def test_an_ordinal_of_a_synonym_of_the_ranked_noun_is_a_rank() -> None:
     analyzer = _analyzer(["Alpha", "Beta", "Gamma", "Delta", "Epsilon"], "category")
     assert analyzer.analyze("What is the 4th risk in the 2021 Top 5?").ranks == (4,)
+
+
+@pytest.mark.parametrize(("message", "parts"), [
+    ("Acme is a French band, isn't it? Who sings in it?", ["Acme is a French band, isn't it?", "Who sings in it?"]),
+    ("Who produces Acme, and who presents it?", ["Who produces Acme", "who presents it?"]),
+    ("Which city is first, and why?", ["Which city is first, and why?"]),  # "why" alone is no question of its own
+    ("Compare Acme and Zenith, and tell me which is older.", ["Compare Acme and Zenith, and tell me which is older."]),
+    ("What? Why?", ["What? Why?"]),
+    ("A? B c? D e? F g?", ["A? B c? D e? F g?"]),  # more than three: kept whole
+])
+def test_a_message_is_split_into_the_questions_it_asks(message: str, parts: list[str]) -> None:
+    assert split_questions(message) == parts
