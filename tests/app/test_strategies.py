@@ -693,3 +693,10 @@ def test_a_message_with_two_questions_answers_both(cookbooks_bot: Chatbot) -> No
     assert sorted(set(markers)) == list(range(1, len(answer.citations) + 1))  # renumbered, none dangling
     assert len(answer.text.split("It is written by")) == 2  # a sentence both answers quote is said once
     assert answer.standalone_question.endswith("who wrote Fire Pit Nights?")  # "it" resolved to the name asked about
+
+
+def test_a_message_with_two_questions_streams_its_joined_answer(cookbooks_bot: Chatbot) -> None:
+    items = list(cookbooks_bot.stream("Who publishes Fire Pit Nights, and who wrote it?"))
+    final = items[-1]
+    assert not isinstance(final, str) and "Harbor Press" in final.text and "Tomas Reyle" in final.text
+    assert all(isinstance(i, str) for i in items[:-1]) and items[-2] == final.text
