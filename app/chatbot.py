@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.answer.draft import Draft, joined
+from app.answer.draft import Draft, growing_text, joined
 from app.compose import Engine, build_engine
 from app.knowledge import KnowledgeBase, RankEntry
 from app.retrieval import Retrieval
@@ -268,12 +267,10 @@ class Chatbot:
         With an LLM backend the drafts are the model's raw output; the final `Answer` is the verified one
         (unverified sentences removed), which callers must show in place of the drafts.
         """
-        if isinstance(question, str) and len(split_questions(question)) > 1:
-            answer = self.ask(question, history)
-            shown = ""
-            for piece in re.findall(r"\S+\s*", answer.text):
-                shown += piece
-                yield shown
+        parts = split_questions(question) if isinstance(question, str) else [question]
+        if len(parts) > 1:
+            answer = self._ask_parts(question, parts, history)
+            yield from growing_text(answer.text)
             yield answer
             return
         turn = self._prepare(question, history)
@@ -281,10 +278,7 @@ class Chatbot:
         streamer = getattr(turn.answerer, "stream", None)
         if streamer is None:
             draft = self._draft(turn)
-            shown = ""
-            for piece in re.findall(r"\S+\s*", draft.text):
-                shown += piece
-                yield shown
+            yield from growing_text(draft.text)
         else:
             draft = None
             for item in streamer(turn.intent, turn.retrieval):

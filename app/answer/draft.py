@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -75,6 +76,14 @@ def joined(first: Draft, then: Draft) -> Draft:
         if renumbered not in out.parts:  # a sentence both answers quote is said once
             out.parts.append(renumbered)
     return out
+
+
+def growing_text(text: str) -> Iterator[str]:
+    """The text as it forms, a word at a time: each prefix ends after a word and its trailing space."""
+    shown = ""
+    for piece in re.findall(r"\S+\s*", text):
+        shown += piece
+        yield shown
 
 
 def name_list(names: list[str]) -> str:

@@ -29,7 +29,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from app.answer.draft import Draft, abstention
+from app.answer.draft import Draft, abstention, growing_text
 from app.knowledge import ChunkRecord, KnowledgeBase, RankEntry, Sentence
 from app.llm.backends import ChatBackend, api_key, backend_location, build_chat_model, parse_llm_spec
 from app.llm.verifier import (
@@ -151,10 +151,7 @@ class VerifiedLLMAnswerer:
         base = self._extractive.answer(intent, retrieval)
         if self._stays_extractive(base) or self.chat.cooling:
             draft = base if self._stays_extractive(base) else _fallback(base, self.chat.down_notice)
-            shown = ""
-            for piece in re.findall(r"\S+\s*", draft.text):
-                shown += piece
-                yield shown
+            yield from growing_text(draft.text)
             yield draft
             return
         passages = self.passages(intent, retrieval, base)
