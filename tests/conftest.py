@@ -99,13 +99,17 @@ crosses the Eastbrook at the old mill.
 """
 
 
-@pytest.fixture(scope="session")
-def rivers_bot(tmp_path_factory: pytest.TempPathFactory, embeddings: LocalEmbeddings) -> Chatbot:
-    """A warmed-up Chatbot over `RIVERS`, a ranking whose title states its criterion ("longest")."""
-    root = tmp_path_factory.mktemp("rivers-bot")
-    source = root / "rivers.md"
-    source.write_text(RIVERS, encoding="utf-8")
+def article_bot(root: Path, filename: str, text: str, embeddings: LocalEmbeddings) -> Chatbot:
+    """A warmed-up Chatbot over an article a test wrote, saved as `root/filename` and indexed under `root`."""
+    source = root / filename
+    source.write_text(text, encoding="utf-8")
     chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "feedback.jsonl"),
                       embeddings=embeddings)
     chatbot.warm_up()
     return chatbot
+
+
+@pytest.fixture(scope="session")
+def rivers_bot(tmp_path_factory: pytest.TempPathFactory, embeddings: LocalEmbeddings) -> Chatbot:
+    """A warmed-up Chatbot over `RIVERS`, a ranking whose title states its criterion ("longest")."""
+    return article_bot(tmp_path_factory.mktemp("rivers-bot"), "rivers.md", RIVERS, embeddings)

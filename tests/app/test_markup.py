@@ -3,16 +3,14 @@ still quotes the source verbatim at its offsets; a name written in emphasis is a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from app.answer.draft import Draft
 from app.chatbot import Chatbot
 from app.verify import verify
 from ingest.core.models import Citation
-from ingest.core.settings import Settings
 from ingest.embeddings import LocalEmbeddings
+from tests.conftest import article_bot
 
 # A small ranking written in markdown for these tests: its entries' names and its unranked bonus picks are
 # written in strong emphasis, as blog posts write them.
@@ -40,13 +38,7 @@ presenter, Sela Dorn, who reads letters from sailors.
 @pytest.fixture(scope="module")
 def harbour_bot(tmp_path_factory: pytest.TempPathFactory, embeddings: LocalEmbeddings) -> Chatbot:
     """A warmed-up Chatbot over `HARBOUR`."""
-    root = tmp_path_factory.mktemp("harbour-bot")
-    source = root / "harbour.md"
-    source.write_text(HARBOUR, encoding="utf-8")
-    chatbot = Chatbot(Settings(source_path=Path(source), chroma_path=root / "chroma",
-                               feedback_path=root / "feedback.jsonl"), embeddings=embeddings)
-    chatbot.warm_up()
-    return chatbot
+    return article_bot(tmp_path_factory.mktemp("harbour-bot"), "harbour.md", HARBOUR, embeddings)
 
 
 def test_an_answer_shows_no_markup_and_cites_the_source_verbatim(harbour_bot: Chatbot) -> None:

@@ -24,6 +24,7 @@ from app.understand.intent import IntentKind
 from app.understand.parse import comparison, extreme, particles
 from app.verify import template_defects
 from ingest.core.settings import Settings
+from tests.conftest import article_bot
 
 
 def run(bot: Chatbot, cls: type[Strategy], question: str) -> Draft | None:
@@ -284,27 +285,13 @@ This list ranks the tallest towers of Norland by their height.
 @pytest.fixture(scope="module")
 def table_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
     """A warmed-up Chatbot over a small article whose ranking is a markdown table."""
-    root = tmp_path_factory.mktemp("table-bot")
-    source = root / "towers.md"
-    source.write_text(TOWERS, encoding="utf-8")
-    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "fb.jsonl"),
-                      embeddings=embeddings)
-    chatbot.warm_up()
-    return chatbot
+    return article_bot(tmp_path_factory.mktemp("table-bot"), "towers.md", TOWERS, embeddings)
 
 
 @pytest.fixture(scope="module")
 def towers_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
     """A warmed-up Chatbot over `NORLAND_TOWERS`, a ranking given as a table."""
-    from ingest.core.settings import Settings
-
-    root = tmp_path_factory.mktemp("towers-bot")
-    source = root / "towers.md"
-    source.write_text(NORLAND_TOWERS, encoding="utf-8")
-    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "feedback.jsonl"),
-                      embeddings=embeddings)
-    chatbot.warm_up()
-    return chatbot
+    return article_bot(tmp_path_factory.mktemp("towers-bot"), "towers.md", NORLAND_TOWERS, embeddings)
 
 
 def row_text(rank: int) -> str:
@@ -448,13 +435,7 @@ Delta kept its place. Prices for its hosting start from $5 and go up to $40 a mo
 @pytest.fixture(scope="module")
 def prose_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
     """A warmed-up Chatbot over a small ranking written as headed prose."""
-    root = tmp_path_factory.mktemp("prose-bot")
-    source = root / "frameworks.md"
-    source.write_text(FRAMEWORKS, encoding="utf-8")
-    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "fb.jsonl"),
-                      embeddings=embeddings)
-    chatbot.warm_up()
-    return chatbot
+    return article_bot(tmp_path_factory.mktemp("prose-bot"), "frameworks.md", FRAMEWORKS, embeddings)
 
 
 class TestPhrasalFilter:
@@ -662,13 +643,7 @@ COOKBOOKS = "\n\n".join([
 @pytest.fixture(scope="module")
 def cookbooks_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
     """A warmed-up Chatbot over `COOKBOOKS`."""
-    root = tmp_path_factory.mktemp("cookbooks-bot")
-    source = root / "cookbooks.md"
-    source.write_text(COOKBOOKS, encoding="utf-8")
-    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "fb.jsonl"),
-                      embeddings=embeddings)
-    chatbot.warm_up()
-    return chatbot
+    return article_bot(tmp_path_factory.mktemp("cookbooks-bot"), "cookbooks.md", COOKBOOKS, embeddings)
 
 
 class TestPassages:

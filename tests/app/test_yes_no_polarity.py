@@ -8,9 +8,9 @@ import pytest
 from app.answer.polarity import QuestionPolarity, Stance, claim_holds, question_polarity, stance, stances
 from app.answer.strategies.yes_no import YesNo
 from app.chatbot import Chatbot
-from ingest.core.settings import Settings
 from ingest.core.text import terms
 from tests.app.test_strategies import run
+from tests.conftest import article_bot
 
 STATIONS = """# The 5 Best Community Radio Stations of Norland
 
@@ -44,13 +44,7 @@ Lakeside Live has no studio of its own. The station borrows a room in the town l
 @pytest.fixture(scope="module")
 def stations_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
     """A warmed-up Chatbot over `STATIONS`, a ranking whose sections affirm, negate and restrict claims."""
-    root = tmp_path_factory.mktemp("stations-bot")
-    source = root / "stations.md"
-    source.write_text(STATIONS, encoding="utf-8")
-    chatbot = Chatbot(Settings(source_path=source, chroma_path=root / "chroma", feedback_path=root / "feedback.jsonl"),
-                      embeddings=embeddings)
-    chatbot.warm_up()
-    return chatbot
+    return article_bot(tmp_path_factory.mktemp("stations-bot"), "stations.md", STATIONS, embeddings)
 
 
 def lead(bot: Chatbot, question: str) -> str:
