@@ -113,12 +113,7 @@ class Fact(Strategy):
         if not intent.entries and intent.ranks:  # "how many floors does the tallest tower have?"
             subjects += [fold(e.name) for e in ev.entries(intent)]
         if subjects:  # the value must be about what the question names
-            # a sentence that follows a mention in the same passage goes on about it ("X is a podcast by Y. It is
-            # presented by Z.")
-            mentioned = [(m.chunk.id, m.start) for m in self.kb.sentences if any(x in fold(m.text) for x in subjects)]
-            pool = [s for s in ranked if fold(s.chunk.city or "") in subjects or
-                    any(x in fold(s.text) for x in subjects) or
-                    any(s.chunk.id == chunk and s.start > start for chunk, start in mentioned)][:4]
+            pool = [s for s in ranked if self._about(s, subjects)][:4]
         if intent.answer_type in _TYPED and not self._focus_is_entry(intent):
             holding = [s for s in pool if self._holds_type(s, intent)]
             if not holding:
@@ -157,6 +152,19 @@ class Fact(Strategy):
                 prefix = f"{sentence.city}: "
             self.quote(draft, sentence, prefix=prefix)
         return draft
+
+    def _about(self, sentence: Sentence, subjects: list[str]) -> bool:
+        """Whether a sentence is about one of the (folded) subjects: it sits in the subject's section, names it,
+        or follows a sentence of the same passage that does ("X is a podcast by Y. It is presented by Z.")."""
+        if fold(sentence.chunk.city or "") in subjects:
+            return True
+        sentences = self.kb.sentences  # in passage order: a passage's sentences are neighbours
+        i = sentence.index
+        while i >= 0 and sentences[i].chunk.id == sentence.chunk.id:
+            if any(x in fold(sentences[i].text) for x in subjects):
+                return True
+            i -= 1
+        return False
 
     # -- refusal by answer type -----------------------------------------------------------------------
     def _focus_is_entry(self, intent: Intent) -> bool:
