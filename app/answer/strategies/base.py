@@ -64,6 +64,14 @@ class Strategy(ABC):
         for sentence in sorted(picks, key=lambda s: s.start):
             self.quote(draft, sentence, label=True)
 
+    def quote_best(self, draft: Draft, intent: Intent, retrieval: Retrieval, sentences: list[Sentence]) -> None:
+        """Quote the sentences that answer the question best (as many as the settings allow), in article order,
+        each after its topic label."""
+        scores = self.evidence.score(intent, retrieval, sentences)
+        picks = sorted(sentences, key=lambda s: -scores[s.index])[: self.evidence.limits.max_sentences]
+        for sentence in sorted(picks, key=lambda s: s.start):
+            self.quote(draft, sentence, label=True)
+
     def and_what_was_asked(self, draft: Draft, entry: RankEntry, intent: Intent, retrieval: Retrieval) -> None:
         """After an entry's rank, the entry's sentence that answers the rest of the question ("…and which
         theatre?"), when one covers most of what else was asked."""

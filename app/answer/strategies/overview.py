@@ -31,10 +31,7 @@ class Overview(Strategy):
             draft.say(self.rank_line(entry), entry)
             own = self.kb.entry_sentences(entry)
             if asked and len(entries) == 1 and own:
-                scores = self.evidence.score(intent, retrieval, own)
-                picks = sorted(own, key=lambda s: -scores[s.index])[: self.evidence.limits.max_sentences]
-                for sentence in sorted(picks, key=lambda s: s.start):
-                    self.quote(draft, sentence, label=True)
+                self.quote_best(draft, intent, retrieval, own)
                 continue
             self.bullets(draft, entry, limit=3 if len(entries) == 1 else 2)
         return draft
@@ -61,12 +58,11 @@ class Explain(Strategy):
         own = [s for s in self.kb.entry_sentences(entry) if s is not said]
         if not own:
             return draft
-        scores = self.evidence.score(intent, retrieval, own)
-        asked = self.evidence.asked_terms(intent)
-        ranked = sorted(own, key=lambda s: -scores[s.index])
-        picks = ranked[: self.evidence.limits.max_sentences] if asked else \
-            [s for s in own if s.first_in_chunk][: self.evidence.limits.max_sentences]
-        for sentence in sorted(picks, key=lambda s: s.start):
-            self.quote(draft, sentence, label=True)
+        if self.evidence.asked_terms(intent):
+            self.quote_best(draft, intent, retrieval, own)
+        else:  # "why is X first?" asks nothing in particular: the opening sentence of each of its passages
+            firsts = [s for s in own if s.first_in_chunk][: self.evidence.limits.max_sentences]
+            for sentence in sorted(firsts, key=lambda s: s.start):
+                self.quote(draft, sentence, label=True)
         draft.mode = "ranking" if corrected else "extractive"  # a corrected premise is never handed to an LLM
         return draft
