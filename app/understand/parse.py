@@ -17,6 +17,7 @@ from ingest.core.lexicon import (
     DOWNWARD_COMPARATIVES,
     EARLY_SUPERLATIVES,
     MONEY_VERBS,
+    PLACE_NOUNS,
     RANK_PHRASES,
     TIME_COMPARISONS,
     TYPE_NOUNS,
@@ -27,7 +28,7 @@ from ingest.core.lexicon import (
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z’']+\b")  # "Tallest" but not "AI"
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
 # nouns an ordinal names a rank with ("the first place", "the third spot", "the number one pick")
-_RANK_HEADS = frozenset({"place", "spot", "position", "rank", "ranking", "one", "entry", "pick", "choice", "slot"})
+_RANK_HEADS = frozenset(PLACE_NOUNS) | {"ranking", "one", "entry", "choice", "slot"}
 _LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "give", "know", "mention", "list",
                           "name", "show", "describe", "explain", "compare", "rank", "place"})
 
