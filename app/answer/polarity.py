@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ingest.annotate import english_pipeline
+from app.understand.parse import doc_of
 from ingest.core.lexicon import ADDITIVE_FOCUS, NEGATIVE_DETERMINERS, NEGATIVE_PREPOSITIONS, RESTRICTIVE_FOCUS
 from ingest.core.text import stem, terms
 
@@ -68,11 +68,6 @@ class Stance:
     terms: frozenset[str] = frozenset()
 
 
-@lru_cache(maxsize=4096)
-def _doc(text: str) -> Any:
-    return english_pipeline()(text)
-
-
 def _negates(token: Any) -> bool:
     """The token is a negation of the word it depends on ("not", "n't", "never", "no", "neither")."""
     return token.dep_ == "neg" or token.lemma_.lower() == "not" or (
@@ -100,7 +95,7 @@ def question_polarity(text: str) -> QuestionPolarity:
 
 @lru_cache(maxsize=1024)
 def _question_polarity(text: str) -> QuestionPolarity:
-    doc = _doc(text)
+    doc = doc_of(text)
     words = [t for t in doc if not t.is_punct and not t.is_space]
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     negated_heads = {_clause_path(t)[-1].i for t in doc if _negates(t)}
@@ -155,7 +150,7 @@ def stances(sentence: str, weights: dict[str, float], expand: Callable[[str], se
     one's negation, restriction and additions. Several clauses come back when they share the claim equally
     ("shows paintings | that were never restored", "isn't purely about X | but solves problems with X"): the
     claim then needs each of them."""
-    doc = _doc(sentence)
+    doc = doc_of(sentence)
     claim_of = {}
     for term in weights:
         for variant in expand(term):

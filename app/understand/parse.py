@@ -33,6 +33,13 @@ _LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "giv
                           "name", "show", "describe", "explain", "compare", "rank", "place"})
 
 
+@lru_cache(maxsize=4096)
+def doc_of(text: str) -> Any:
+    """The spaCy parse of a text, made once: a question is read by several readers (its grammar, comparisons,
+    superlatives, phrasal verbs, the yes/no polarity), and each reads the same parse."""
+    return english_pipeline()(text)
+
+
 @dataclass(frozen=True)
 class Parsed:
     """What the parser read off one question."""
@@ -101,7 +108,7 @@ def comparison(text: str) -> Comparison | None:
 
 @lru_cache(maxsize=1024)
 def _comparison_cached(text: str) -> Comparison | None:
-    doc = english_pipeline()(text)
+    doc = doc_of(text)
     for number in (t for t in doc if t.tag_ == "CD" or t.like_num):
         try:
             value = float(number.text.replace(",", ""))
@@ -143,7 +150,7 @@ def extreme(text: str) -> Extreme | None:
 
 @lru_cache(maxsize=1024)
 def _extreme_cached(text: str) -> Extreme | None:
-    doc = english_pipeline()(text)
+    doc = doc_of(text)
     word = next((t for t in doc if t.tag_ in {"JJS", "RBS"}), None)
     if word is None:
         return None
@@ -164,7 +171,7 @@ def particles(text: str) -> frozenset[str]:
 
 @lru_cache(maxsize=8192)
 def _particles_cached(text: str) -> frozenset[str]:
-    doc = english_pipeline()(text)
+    doc = doc_of(text)
     return frozenset(t.lower_ for t in doc if t.head.pos_ == "VERB" and (
         t.dep_ == "prt" or (t.dep_ == "advmod" and t.is_stop and t.i == t.head.i + 1 and t.pos_ in {"ADV", "ADP"})))
 
@@ -216,7 +223,7 @@ def _owned(noun: Any) -> bool:
 
 @lru_cache(maxsize=4096)
 def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
-    doc = english_pipeline()(text)
+    doc = doc_of(text)
     wh_token = next((t for t in doc if t.tag_ in {"WDT", "WP", "WP$", "WRB"}), None)
     wh = wh_token.lower_ if wh_token is not None else None
     words = [t for t in doc if not t.is_punct and not t.is_space]
@@ -236,7 +243,7 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     focus, answer_type = _focus(doc, wh_token, entry_nouns)
     if focus is None and wh_token is None and text[:1].isupper() and len(text) > 1:
         # the small parser often reads a capitalised imperative ("List …") as a noun: read it once more
-        retry = english_pipeline()(text[0].lower() + text[1:])
+        retry = doc_of(text[0].lower() + text[1:])
         focus, answer_type = _focus(retry, None, entry_nouns)
     if polar:
         answer_type = AnswerType.YES_NO
@@ -254,9 +261,9 @@ def degrees(text: str, entry_nouns: frozenset[str] = frozenset()) -> list[Degree
     """The superlatives (and comparatives) of a text, such as a title ("20 Tallest Towers") or the line that
     introduces a list ("the most visited museums (by ticket sales)"). A title is read in sentence case too: title
     case misleads the tagger ("Tallest" as a proper noun)."""
-    found = _degrees(english_pipeline()(text), entry_nouns)
+    found = _degrees(doc_of(text), entry_nouns)
     if not found:
-        found = _degrees(english_pipeline()(_TITLE_WORD.sub(lambda m: m.group().lower(), text)), entry_nouns)
+        found = _degrees(doc_of(_TITLE_WORD.sub(lambda m: m.group().lower(), text)), entry_nouns)
     return found
 
 
