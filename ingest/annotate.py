@@ -184,7 +184,7 @@ def annotate_text(text: str, offset: int = 0, lower_words: Collection[str] = ())
 def annotate_row(text: str, offset: int = 0, lower_words: Collection[str] = ()) -> list[dict[str, Any]]:
     """A table row as one sentence (a row is quoted whole), its entities found cell by cell so that no entity
     spans two cells."""
-    cells = [(m.start(), m.end()) for m in re.finditer(r"[^|]*[^|\s][^|]*", text)]
+    cells = [(m.start(), m.end()) for m in re.finditer(r"[^|\t]*[^|\s][^|\t]*", text)]
     cells = [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - len(text[a:b]) + len(text[a:b].rstrip()))
              for a, b in cells]
     entities = [e for found in _entities(text, cells, offset, lower_words) for e in found]

@@ -99,7 +99,7 @@ def section_label(article: Article, section: Section) -> str:
     """The name a section is cited by: its title, a table row's rank and name cell ("9. Mamma Mia!"), or for
     untitled prose "Introduction" before the first entry and "Notes" after it (e.g. a remark under a table)."""
     if section.title.text:
-        if section.rank is not None and section.name and "|" in section.title.text:
+        if section.rank is not None and section.name and section.row is not None:
             return f"{section.rank}. {_name_cell(section)}"  # a table row is cited by rank and name, not its cells
         return _EMPHASIS.sub(r"\2", section.title.text)  # "5. **Name**" is cited as "5. Name"
     first_entry = min((s.start for s in article.sections if s.rank is not None), default=None)
@@ -109,7 +109,7 @@ def section_label(article: Article, section: Section) -> str:
 def _name_cell(section: Section) -> str:
     """The cell of a table row its entry name was read from, as written less emphasis: the name keeps what
     a heading's name would lose ("Mamma Mia!", not "Mamma Mia"), since a cell holds a name, not a sentence."""
-    for cell in section.title.text.split("|"):
+    for cell in section.title.text.split("\t"):
         cell = cell.strip().strip("*_").strip()
         if cell and entry_name(cell) == section.name:
             return cell

@@ -67,6 +67,8 @@ class Article:
     sections: list[Section] = field(default_factory=list)
     methodology: Span | None = None
     boilerplate: list[Span] = field(default_factory=list)
+    emphasis: list[Span] = field(default_factory=list)
+    """Text the source set in bold or italics (names often are); markup itself never reaches `source_text`."""
 
     @property
     def ranked(self) -> list[Section]:

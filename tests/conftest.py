@@ -31,8 +31,10 @@ def embeddings() -> LocalEmbeddings:
 
 @pytest.fixture(scope="session")
 def source_text() -> str:
-    """The shipped article, as the index sees it."""
-    return ARTICLE.read_text(encoding="utf-8")
+    """The shipped article, as the index sees it: the reader text of its document."""
+    from ingest.loader import load_source
+
+    return load_source(ARTICLE).text
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def _names(chunks: list) -> set[str]:
         for sentence in json.loads(chunk.annotations):
             for start, end, label in sentence["entities"]:
                 if label not in {"DATE", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "TIME"}:
-                    found.add(SHOWS[start:end])
+                    found.add(parse_article(SHOWS).source_text[start:end])
     return found
 
 

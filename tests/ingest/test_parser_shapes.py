@@ -247,8 +247,8 @@ def test_emphasis_subtitles_and_trailing_punctuation() -> None:
             "3. Chiang Mai (CNX):\n\nLow costs and many coworking spaces.\n")
     article = verbatim(parse_article(text))
     assert ranking(article) == [(1, "Lisbon", "1. Lisbon – sun and fibre"),
-                                (2, "Mexico City", "2. **Mexico City**"),
-                                (3, "Chiang Mai", "3. Chiang Mai (CNX):")]
+                                (2, "Mexico City", "2. Mexico City"),
+                                (3, "Chiang Mai", "3. Chiang Mai (CNX)")]
 
 
 @pytest.mark.parametrize(("heading", "name"), [
@@ -276,8 +276,8 @@ def test_emphasised_inline_names_with_unspaced_dashes_in_a_countdown() -> None:
             "2. **Old Mill Path**: Flat and shaded, it follows the river past the ruined mill.\n\n"
             "1. __Cedar Falls Trail__. The waterfall at the end is worth every one of the 400 steps.\n")
     article = verbatim(parse_article(text))
-    assert ranking(article) == [(1, "Cedar Falls Trail", "1. __Cedar Falls Trail__"),
-                                (2, "Old Mill Path", "2. **Old Mill Path**"), (3, "Ridge Loop", "3. **Ridge Loop**")]
+    assert ranking(article) == [(1, "Cedar Falls Trail", "1. Cedar Falls Trail"),
+                                (2, "Old Mill Path", "2. Old Mill Path"), (3, "Ridge Loop", "3. Ridge Loop")]
     assert article.ranked[2].bullets[0].body.text.startswith("A short climb")
     assert article.ranked[1].bullets[0].body.text.startswith("Flat and shaded")
     assert [section_label(article, s) for s in article.ranked] == ["1. Cedar Falls Trail", "2. Old Mill Path",
@@ -380,9 +380,9 @@ Prices are US list prices before incentives.
 
 def test_markdown_table_rows_become_entries_with_column_topics() -> None:
     article = verbatim(parse_article(CARS))
-    assert ranking(article) == [(1, "Tesla Model 3", "1 | Tesla Model 3"),
-                                (2, "Hyundai Ioniq 6", "2 | Hyundai Ioniq 6"),
-                                (3, "Chevrolet Equinox EV", "3 | Chevrolet Equinox EV")]
+    assert ranking(article) == [(1, "Tesla Model 3", "1\tTesla Model 3"),
+                                (2, "Hyundai Ioniq 6", "2\tHyundai Ioniq 6"),
+                                (3, "Chevrolet Equinox EV", "3\tChevrolet Equinox EV")]
     assert [(b.topic, b.body.text) for b in article.ranked[2].bullets] == [("Range", "319 mi"), ("Price", "$34,995")]
     boilerplate = " ".join(b.text for b in article.boilerplate)
     assert "Rank" not in boilerplate  # the header row is structure, not page furniture
@@ -411,8 +411,8 @@ def test_table_with_name_before_rank_and_hash_header() -> None:
     text = ("Most Visited Museums\n\nVisitors in 2023, in millions.\n\n| Museum | # | Visitors |\n| --- | --- | --- |\n"
             "| Louvre | 1 | 8.9 |\n| Vatican Museums | 2 | 6.8 |\n| British Museum | 3 | 5.8 |\n")
     article = verbatim(parse_article(text))
-    assert ranking(article) == [(1, "Louvre", "Louvre | 1"), (2, "Vatican Museums", "Vatican Museums | 2"),
-                                (3, "British Museum", "British Museum | 3")]
+    assert ranking(article) == [(1, "Louvre", "Louvre\t1"), (2, "Vatican Museums", "Vatican Museums\t2"),
+                                (3, "British Museum", "British Museum\t3")]
     assert article.ranked[0].bullets[0].topic == "Visitors"
 
 
@@ -473,7 +473,7 @@ def test_html_ordered_items_opening_with_a_linked_title(tmp_path: Path) -> None:
         "<li><a href='https://example.org/2'>Learning Series: Measuring User Behavior</a> This webinar covered "
         "funnels and behavior flow.</li></ol>", encoding="utf-8")
     loaded = load_source(page)
-    assert "2. Open Data for Cities\n\nThis webinar gave an overview of the pilot\n" in loaded.text
+    assert "2. Open Data for Cities This webinar gave an overview of the pilot\n" in loaded.text
     article = verbatim(parse_article(loaded.text))
     assert ranking(article) == [
         (1, "Results of the High Baseline Pilot", "1. Results of the High Baseline Pilot"),
@@ -491,7 +491,7 @@ def test_html_item_link_inside_a_sentence_stays_on_its_line(tmp_path: Path) -> N
     text = load_source(page).text
     assert "1. Krita is free and we Love it.\n" in text  # the sentence goes on: the link is not a title
     assert "2. Heat: the diner scene.\n" in text  # a separator already shows where the title ends
-    assert "• GIMP Another free editor.\n" in text  # only ordered items are entries with titles
+    assert text.endswith("• GIMP Another free editor.")  # only ordered items are entries with titles
 
 
 def test_html_inline_markup_adds_no_spaces(tmp_path: Path) -> None:
@@ -503,7 +503,7 @@ def test_html_inline_markup_adds_no_spaces(tmp_path: Path) -> None:
         "<tr><td>2</td><td><p>First</p><p>Second</p></td></tr></table>", encoding="utf-8")
     text = load_source(page).text
     assert "The talk \u201cListening First\u201d was popular; see the event library.\n" in text
-    assert "| 1 | Line one line two |" in text and "| 2 | First Second |" in text
+    assert "1\tLine one line two\n" in text and "2\tFirst Second" in text
     assert "editor" not in text
 
 
@@ -515,7 +515,7 @@ def test_html_table_becomes_rows_with_rank(tmp_path: Path) -> None:
         "<tr><td>1</td><td>MIT</td><td>USA</td></tr><tr><td>2</td><td>Imperial College London</td><td>UK</td></tr>"
         "<tr><td>3</td><td>University of Oxford</td><td>UK</td></tr></tbody></table>", encoding="utf-8")
     loaded = load_source(page)
-    assert "| 1 | MIT | USA |" in loaded.text
+    assert "1\tMIT\tUSA\n" in loaded.text
     article = verbatim(parse_article(loaded.text))
     assert [(s.rank, s.name) for s in article.ranked] == [(1, "MIT"), (2, "Imperial College London"),
                                                          (3, "University of Oxford")]

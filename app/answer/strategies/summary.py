@@ -90,7 +90,7 @@ def _row(kb: KnowledgeBase, entry: RankEntry) -> tuple[list[str], list[Sentence]
     own = [s for s in kb.entry_sentences(entry) if s.chunk.kind == "row"]
     if not own:
         return None
-    return [c.strip().strip("*_").strip() for c in own[0].chunk.text.split("|")], own
+    return [c.strip() for c in re.split(r"\t|\|", own[0].chunk.text)], own
 
 
 def measure_span(kb: KnowledgeBase) -> MeasureSpan | None:

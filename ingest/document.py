@@ -1,0 +1,448 @@
+"""One document model for every source: a list of typed blocks over a reader's text of the document.
+
+Markdown goes through markdown-it (CommonMark with tables and definition lists, raw HTML allowed), so HTML inside
+a markdown file becomes part of the same DOM as the markdown around it; HTML goes through BeautifulSoup with lxml;
+plain text is a degenerate markdown file whose every line is a block. One walker turns that DOM into blocks:
+headings with their levels, paragraphs, list items (ordered ones numbered as a browser numbers them: `start`,
+`value`, `reversed`), table rows with their cells, definition terms and descriptions, block quotes.
+
+The reader's text (`Document.text`) is what a person sees on the rendered page: no tags, no markdown marks, an
+ordered item shown with its number ("7. "), a bullet with "• ", table cells separated by tabs. Every block knows
+the span of its text in it, so quotes taken from it are verbatim and offsets exact, and no markup can reach an
+answer. Site chrome (navigation, headers and footers of the page, forms, hidden elements, share and comment
+widgets) is dropped with readability-lxml's own patterns for unlikely page parts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4.element import CData, Doctype, ProcessingInstruction
+
+SourceKind = Literal["text", "markdown", "html"]
+BlockKind = Literal["heading", "paragraph", "item", "row", "term", "definition", "quote", "code"]
+
+_DROP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "button", "form", "nav", "aside",
+                        "footer", "figcaption", "select", "input", "textarea", "head", "canvas", "video", "audio",
+                        "map", "object"})
+_INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i",
+                          "img", "ins", "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strike", "strong",
+                          "sub", "sup", "time", "tt", "u", "var", "wbr", "br", "big", "picture", "source"})
+_LEAD_TAGS = frozenset({"strong", "b", "em", "i", "a", "u", "mark"})
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_NEVER_CHROME = frozenset({"body", "main", "article", "table", "tr", "td", "th", "li", "ol", "ul"})
+_ROLES_DROPPED = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert"})
+_BULLET_GLYPHS = "•·▪‣●◦■□➢➤►✓✔"
+_GLYPH_BULLET = re.compile(rf"^([ \t]*)[{_BULLET_GLYPHS}][ \t]+", re.M)
+_SPACES = re.compile(r"[^\S\n\u00a0]+|\u00a0+")
+
+
+def _readability_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    from readability.readability import REGEXES
+
+    return REGEXES["unlikelyCandidatesRe"], REGEXES["okMaybeItsACandidateRe"], REGEXES["displayNoneRe"]
+
+
+@dataclass
+class Block:
+    """One block of the document; `start:end` is its text in `Document.text` (without a list marker)."""
+
+    kind: BlockKind
+    start: int
+    end: int
+    level: int = 0
+    """Heading level (1-6); 0 for other blocks."""
+    depth: int = 0
+    """List nesting: 0 for a top-level list item (and for blocks outside lists), 1 inside one list item, …"""
+    number: int | None = None
+    """The number an ordered list shows for this item."""
+    marker: tuple[int, int] | None = None
+    """Span of the number shown before an ordered item ("7. "), when there is one."""
+    group: int = -1
+    """Id of the list, table or definition list the block belongs to; -1 for none."""
+    ordered: bool = False
+    cells: list[tuple[int, int]] = field(default_factory=list)
+    """A table row's cells (spans, empty cells included, as zero-length spans)."""
+    header: bool = False
+    """A table row of header cells."""
+    lead: tuple[int, int] | None = None
+    """Span of the emphasis, strong text or link the block opens with ("**Name** — text")."""
+    container: int = 0
+    """Id of the nearest sectioning ancestor (div, section, article …), to tell runs of siblings apart."""
+    quoted: bool = False
+
+
+@dataclass
+class Document:
+    """A source as blocks over its reader's text."""
+
+    text: str
+    blocks: list[Block]
+    kind: SourceKind
+    page_title: str | None = None
+    """The HTML `<title>`, when the page has one."""
+    emphasis: list[tuple[int, int]] = field(default_factory=list)
+    """Spans of emphasised text (bold, italics) in `text`: names are often set this way."""
+    dropped: int = 0
+    """How many page-chrome elements were left out."""
+
+    def block_text(self, block: Block) -> str:
+        """The text of a block."""
+        return self.text[block.start:block.end]
+
+
+def read_document(source: str, kind: SourceKind) -> Document:
+    """Read a source of the given kind into a `Document`."""
+    if kind == "html":
+        return _Walker(BeautifulSoup(source, "lxml"), "html", chrome=True).document()
+    markdown = _plain_to_markdown(source) if kind == "text" else _GLYPH_BULLET.sub(
+        r"\1- ", "\n".join(_aligned_tables(source)).replace("\n\x00", "\n"))
+    return _Walker(BeautifulSoup(_markdown_html(markdown), "lxml"), kind, chrome=False).document()
+
+
+def _markdown_html(markdown: str) -> str:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.deflist import deflist_plugin
+
+    md = MarkdownIt("commonmark", {"html": True, "breaks": True}).enable("table").use(deflist_plugin)
+
+    def list_item_open(renderer, tokens, idx, options, env):  # type: ignore[no-untyped-def]
+        # CommonMark numbers a list from its first item; the number written on each item ("5.", "4.", … in a
+        # countdown) is what the author shows, so it becomes the item's `value`.
+        token = tokens[idx]
+        if token.info.isdigit():
+            token.attrSet("value", token.info)
+            token.attrSet("data-delimiter", token.markup)
+        return renderer.renderToken(tokens, idx, options, env)
+
+    md.add_render_rule("list_item_open", list_item_open)
+    return md.render(markdown)
+
+
+def _plain_to_markdown(text: str) -> str:
+    """Plain text as markdown whose every line is its own block (indentation is no code block here)."""
+    lines = (_GLYPH_BULLET.sub("- ", line.strip()) if line.strip() else "" for line in _aligned_tables(text))
+    return "\n\n".join(line for line in lines if line).replace("\n\n\x00", "\n")
+
+
+_ALIGNED = re.compile(r"\t|\s{2,}")
+
+
+def _aligned_tables(text: str) -> list[str]:
+    """Lines of text with tables aligned by tabs or runs of spaces (three or more rows split alike into two or more
+    columns) rewritten as markdown pipe rows, so the markdown reader sees tables; a row's later lines are marked
+    to stay with it."""
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        width = len(_ALIGNED.split(lines[i].strip())) if lines[i].strip() else 0
+        j = i
+        while j < len(lines) and lines[j].strip() and not lines[j].lstrip().startswith("|") \
+                and len(_ALIGNED.split(lines[j].strip())) == width >= 2 \
+                and all(len(c) <= 60 for c in _ALIGNED.split(lines[j].strip())):
+            j += 1
+        if j - i >= 3:
+            rows = [_ALIGNED.split(line.strip()) for line in lines[i:j]]
+            cells = [" | ".join(c.replace("|", "\\|") for c in row) for row in rows]
+            headed = not any(re.fullmatch(r"[#\d.,%$]+", c) for c in rows[0])
+            out.append("| " + (cells[0] if headed else " | ".join(" " for _ in rows[0])) + " |")
+            out.append("\x00| " + " | ".join("---" for _ in rows[0]) + " |")
+            out.extend("\x00| " + c + " |" for c in cells[1 if headed else 0:])
+            i = j
+            continue
+        out.append(lines[i])
+        i += 1
+    return out
+
+
+class _Inline:
+    """Renders inline content into text as a reader sees it, tracking where marked elements start and end."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+        self.space = False
+        self.open: list[list[int]] = []  # [start, end] of marks being rendered; start -1 until text comes
+        self.done: list[tuple[str, int, int]] = []
+
+    def text(self, value: str) -> None:
+        value = _SPACES.sub(" ", value.replace("\u00a0", " ").replace("\r", "").replace("\n", " "))
+        if not value:
+            return
+        if value[0] == " ":
+            self.space = self.size > 0
+            value = value.lstrip(" ")
+        trailing = value.endswith(" ")
+        value = value.rstrip(" ")
+        if value:
+            if self.space and self.size and self.parts[-1][-1:] != "\n":
+                self._emit(" ")
+            self.space = False
+            for mark in self.open:
+                if mark[0] < 0:
+                    mark[0] = self.size
+            self._emit(value)
+        if trailing:
+            self.space = True
+
+    def newline(self) -> None:
+        if self.size:
+            self._emit("\n")
+        self.space = False
+
+    def _emit(self, value: str) -> None:
+        self.parts.append(value)
+        self.size += len(value)
+
+    def enter(self) -> list[int]:
+        mark = [-1, -1]
+        self.open.append(mark)
+        return mark
+
+    def leave(self, mark: list[int], name: str) -> None:
+        self.open.remove(mark)
+        if mark[0] >= 0:
+            self.done.append((name, mark[0], self.size))
+
+    def result(self) -> tuple[str, list[tuple[str, int, int]]]:
+        text = "".join(self.parts)
+        stripped = text.rstrip()
+        return stripped, [(n, a, min(b, len(stripped))) for n, a, b in self.done if a < len(stripped)]
+
+
+class _Walker:
+    """Walks a DOM in document order and lays its blocks out in the reader's text."""
+
+    def __init__(self, soup: BeautifulSoup, kind: SourceKind, chrome: bool) -> None:
+        self.soup = soup
+        self.kind = kind
+        self.chrome = chrome
+        self.parts: list[str] = []
+        self.size = 0
+        self.blocks: list[Block] = []
+        self.emphasis: list[tuple[int, int]] = []
+        self.groups = 0
+        self.containers = 0
+        self.dropped = 0
+        self.patterns = _readability_patterns() if chrome else None
+
+    def document(self) -> Document:
+        title_tag = self.soup.find("title")
+        page_title = " ".join(title_tag.get_text(" ").split()) if isinstance(title_tag, Tag) else None
+        root = self.soup.body or self.soup
+        self._children(root, depth=0, container=0, quoted=False)
+        return Document("".join(self.parts), self.blocks, self.kind, page_title or None, self.emphasis, self.dropped)
+
+    # --- structure ---------------------------------------------------------------------------------------
+
+    def _is_chrome(self, tag: Tag) -> bool:
+        if tag.name in _DROP_TAGS or tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
+            return True
+        if str(tag.get("role", "")).lower() in _ROLES_DROPPED:
+            return True
+        if not self.chrome or self.patterns is None:
+            return False
+        unlikely, maybe, hidden = self.patterns
+        if hidden.search(str(tag.get("style", ""))):
+            return True
+        if tag.name == "header":
+            return tag.find("h1") is None
+        if tag.name in _NEVER_CHROME or tag.name in _HEADINGS:
+            return False
+        marks = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")])
+        return bool(marks.strip()) and bool(unlikely.search(marks)) and not maybe.search(marks) \
+            and tag.find(list(_HEADINGS)) is None
+
+    def _children(self, node: Tag, depth: int, container: int, quoted: bool) -> None:
+        """Blocks of a node's children; runs of inline content between block children are paragraphs."""
+        run: list[Tag | NavigableString] = []
+        for child in list(node.children):
+            if isinstance(child, Tag) and child.name not in _INLINE_TAGS:
+                self._inline_run(run, depth, container, quoted)
+                run = []
+                self._block(child, depth, container, quoted)
+            else:
+                run.append(child)
+        self._inline_run(run, depth, container, quoted)
+
+    def _inline_run(self, run: list[Tag | NavigableString], depth: int, container: int, quoted: bool) -> None:
+        if run:
+            self._emit_block("quote" if quoted else "paragraph", run, depth=depth, container=container, quoted=quoted)
+
+    def _block(self, tag: Tag, depth: int, container: int, quoted: bool) -> None:
+        if self._is_chrome(tag):
+            self.dropped += 1
+            return
+        name = tag.name
+        if name in _HEADINGS:
+            self._emit_block("heading", list(tag.children), level=_HEADINGS[name], depth=depth, container=container)
+        elif name == "p":
+            self._emit_block("quote" if quoted else "paragraph", list(tag.children), depth=depth,
+                             container=container, quoted=quoted)
+        elif name in ("ul", "ol", "menu", "dir"):
+            self._list(tag, depth, container, quoted)
+        elif name == "table":
+            self._table(tag, depth, container)
+        elif name == "dl":
+            self._definitions(tag, depth, container)
+        elif name == "pre":
+            self._emit_block("code", list(tag.children), depth=depth, container=container, pre=True)
+        elif name == "blockquote":
+            self._children(tag, depth, container, quoted=True)
+        elif name in ("hr",):
+            return
+        else:
+            self.containers += 1
+            self._children(tag, depth, self.containers, quoted)
+
+    def _list(self, tag: Tag, depth: int, container: int, quoted: bool) -> None:
+        self.groups += 1
+        group = self.groups
+        ordered = tag.name == "ol"
+        items = [c for c in tag.children if isinstance(c, Tag) and c.name == "li"]
+        start = _int_attr(tag, "start")
+        reverse = tag.has_attr("reversed")
+        number = start if start is not None else (len(items) if reverse else 1)
+        for item in items:
+            value = _int_attr(item, "value")
+            if value is not None:
+                number = value
+            self._item(item, depth, container, group, number if ordered else None, quoted)
+            number += -1 if reverse else 1
+
+    def _item(self, item: Tag, depth: int, container: int, group: int, number: int | None, quoted: bool) -> None:
+        """A list item: its leading inline content (or its first block's) is the item; the rest nests below."""
+        children = list(item.children)
+        lead: list[Tag | NavigableString] = []
+        rest_at = len(children)
+        for i, child in enumerate(children):
+            if isinstance(child, Tag) and child.name not in _INLINE_TAGS:
+                rest_at = i
+                break
+            lead.append(child)
+        if not "".join(_text_of(c) for c in lead).strip() and rest_at < len(children):
+            first = children[rest_at]
+            if isinstance(first, Tag) and (first.name == "p" or first.name in _HEADINGS):
+                lead, rest_at = list(first.children), rest_at + 1
+        mark = str(item.get("data-delimiter") or ".")
+        self._emit_block("item", lead, depth=depth, container=container, group=group, number=number,
+                         ordered=number is not None, quoted=quoted, delimiter=mark if mark in ".)" else ".")
+        for child in children[rest_at:]:
+            if isinstance(child, Tag) and child.name not in _INLINE_TAGS:
+                self._block(child, depth + 1, container, quoted)
+            elif _text_of(child).strip():
+                self._emit_block("paragraph", [child], depth=depth + 1, container=container, quoted=quoted)
+
+    def _table(self, tag: Tag, depth: int, container: int) -> None:
+        self.groups += 1
+        group = self.groups
+        rows = [r for r in tag.find_all("tr") if r.find_parent("table") is tag]
+        for row in rows:
+            cells = [c for c in row.children if isinstance(c, Tag) and c.name in ("td", "th")]
+            if not any(_text_of(c).strip() for c in cells):
+                continue
+            header = row.find_parent("thead") is not None or all(c.name == "th" for c in cells)
+            self._gap("\n" if self.blocks and self.blocks[-1].group == group else "\n\n")
+            start = self.size
+            spans: list[tuple[int, int]] = []
+            for n, cell in enumerate(cells):
+                if n:
+                    self._write("\t")
+                text, marks = self._render(list(cell.children))
+                text = text.replace("\n", " ")  # a cell is one line of its row
+                spans.append((self.size, self.size + len(text)))
+                self._marks(marks, self.size)
+                self._write(text)
+            self.blocks.append(Block("row", start, self.size, depth=depth, group=group, cells=spans, header=header,
+                                     container=container))
+
+    def _definitions(self, tag: Tag, depth: int, container: int) -> None:
+        self.groups += 1
+        for child in tag.find_all(["dt", "dd"]):
+            if child.find_parent("dl") is not tag:
+                continue
+            kind: BlockKind = "term" if child.name == "dt" else "definition"
+            self._emit_block(kind, list(child.children), depth=depth, container=container, group=self.groups)
+
+    # --- text --------------------------------------------------------------------------------------------
+
+    def _emit_block(self, kind: BlockKind, nodes: list[Tag | NavigableString], *, level: int = 0, depth: int = 0,
+                    container: int = 0, group: int = -1, number: int | None = None, ordered: bool = False,
+                    quoted: bool = False, pre: bool = False, delimiter: str = ".") -> None:
+        if pre:
+            text = "".join(_text_of(n) for n in nodes).strip("\n")
+            marks: list[tuple[str, int, int]] = []
+        else:
+            text, marks = self._render(nodes)
+        if not text.strip():
+            return
+        same_list = group >= 0 and self.blocks and self.blocks[-1].group == group and kind == "item"
+        self._gap("\n" if same_list else "\n\n")
+        marker = None
+        if kind == "item":
+            if number is not None:
+                label = f"{number}{delimiter} "
+                marker = (self.size, self.size + len(label) - 1)
+            else:
+                label = "• "
+            self._write(label)
+        start = self.size
+        self._marks(marks, start)
+        self._write(text)
+        lead = next(((start + a, start + b) for name, a, b in marks if a == 0 and name in _LEAD_TAGS and b > a), None)
+        self.blocks.append(Block(kind, start, self.size, level=level, depth=depth, number=number, marker=marker,
+                                 group=group, ordered=ordered, lead=lead, container=container, quoted=quoted))
+
+    def _marks(self, marks: list[tuple[str, int, int]], offset: int) -> None:
+        for name, a, b in marks:
+            if name in ("strong", "b", "em", "i") and b > a:
+                self.emphasis.append((offset + a, offset + b))
+
+    def _render(self, nodes: list[Tag | NavigableString]) -> tuple[str, list[tuple[str, int, int]]]:
+        inline = _Inline()
+        for node in nodes:
+            self._render_node(node, inline)
+        return inline.result()
+
+    def _render_node(self, node: Tag | NavigableString, inline: _Inline) -> None:
+        if isinstance(node, NavigableString):
+            if not isinstance(node, Comment | Doctype | ProcessingInstruction) or isinstance(node, CData):
+                inline.text(str(node))
+            return
+        if self._is_chrome(node) or node.name == "img":
+            return
+        if node.name == "br":
+            inline.newline()
+            return
+        block = node.name not in _INLINE_TAGS
+        if block:
+            inline.text(" ")  # a block inside inline content (a paragraph in a cell) separates words
+        mark = inline.enter()
+        for child in node.children:
+            self._render_node(child, inline)
+        inline.leave(mark, node.name)
+        if block:
+            inline.text(" ")
+
+    def _gap(self, gap: str) -> None:
+        if self.size:
+            self._write(gap)
+
+    def _write(self, value: str) -> None:
+        self.parts.append(value)
+        self.size += len(value)
+
+
+def _text_of(node: Tag | NavigableString) -> str:
+    if isinstance(node, NavigableString):
+        return "" if isinstance(node, Comment | Doctype | ProcessingInstruction) else str(node)
+    return node.get_text()
+
+
+def _int_attr(tag: Tag, name: str) -> int | None:
+    value = str(tag.get(name) or "").strip()
+    return int(value) if re.fullmatch(r"-?\d{1,6}", value) else None

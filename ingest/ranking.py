@@ -1,0 +1,511 @@
+"""Ranking detection: one general algorithm over a `Document`'s blocks.
+
+Candidates are runs of blocks of one kind that carry a rank: items of ordered lists (the number the list shows),
+headings, paragraphs or terms whose text opens with a rank ("7.", "#7", "No. 7:", "7)", "Seventh:", "A07:2021 –"),
+a heading that is only a rank ("#13") standing before or after the entry it labels, table rows (a rank column, or
+the row order under a title that announces a count), and sibling headings or list items in the order a title
+that announces a ranking gives them. Each candidate is scored: how many consecutive ranks it covers (ascending,
+descending, ties allowed), whether it agrees with a count the title or intro announces ("Top 25", ranks 26–50 of
+a top 50), and whether the entries have content under them; the best one is the ranking. When no structure
+carries a ranking, sentences that give a named thing a rank are read with spaCy (`ingest/prose_ranks.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.core.lexicon import GENERIC_SECTION_NAMES, NUMBER_WORDS, ORDINAL_WORDS, PLACE_LABELS, RANKING_CUES
+from ingest.document import Block, Document
+
+_ORDINAL_SUFFIX = r"(?:st|nd|rd|th)?"
+_NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_ORDINAL_WORD = "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True))
+_PLACE_LABEL = "|".join(sorted(map(re.escape, PLACE_LABELS), key=len, reverse=True))
+_SEPARATOR = r"(?:\s*[.):|]\s*|\s+[-–—]\s*|\s+(?=\S)|\s*$)"
+# A rank at the start of a block's text, in the forms ranking articles write it; the style names the form.
+_RANK_PREFIXES: list[tuple[str, re.Pattern[str]]] = [
+    ("code", re.compile(r"(?:Rank\s+)?(?P<prefix>[A-Z]{1,2})(?P<num>\d{1,3})(?::\d{2,4})?(?=\s*[:.)\-–—|]|\s)"
+                        + _SEPARATOR)),
+    ("hash", re.compile(r"#\s?(?P<num>\d{1,3})\b" + _SEPARATOR)),
+    ("no", re.compile(r"(?:No|Nr|Number|№|Rank|Ranked)\.?\s*(?P<num>\d{1,3}|" + _NUMBER_WORD + r")\b" + _SEPARATOR,
+                      re.I)),
+    # "Top ten: Name" labels a place; "Top 10 Robot Towns" announces a count, so a separator must follow
+    ("no", re.compile(r"Top\s*(?P<num>\d{1,3}|" + _NUMBER_WORD + r")\b(?:\s*[.):|]\s*|\s+[-–—]\s*)", re.I)),
+    ("num", re.compile(r"\(?(?P<num>\d{1,3})" + _ORDINAL_SUFFIX + r"(?:\s*\(tie\)|\s*\(tied\))?"
+                       r"(?:\s*[.):|]\s*|\s+[-–—]\s*|\s*$)")),
+    ("tie", re.compile(r"(?:T|=|T-)(?P<num>\d{1,3})\b" + _SEPARATOR)),
+    ("ordinal", re.compile(r"(?:The\s+)?(?P<num>" + _ORDINAL_WORD + r"|" + _PLACE_LABEL + r")"
+                           r"(?:\s+(?:place|position|spot|pick))?\s*(?:[.):|]\s*|\s+[-–—]\s*|\s*$)", re.I)),
+]
+_NUMBER_THEN_SEPARATOR = re.compile(r"\(?\d{1,3}" + _ORDINAL_SUFFIX + r"(?:\s*\(tied?\))?\s*[.):|—–-]")
+_COUNT_IN_TITLE = re.compile(r"\b(?:top|best|worst|greatest|biggest|largest|leading)\s+(?P<n>\d{1,3}|" + _NUMBER_WORD
+                             + r")\b|\b(?P<m>\d{1,3}|" + _NUMBER_WORD + r")\s+(?:best|top|greatest|biggest|largest|"
+                             r"most|worst|leading|favou?rite|essential|must)\b|\b(?P<k>\d{1,3})\s+\w+", re.I)
+_RANGE = re.compile(r"\b(?P<a>\d{1,3})\s*(?:-|–|—|to|through)\s*(?P<b>\d{1,3})\b")
+_WORDS_IN_NAME = 12
+_TERMINAL = re.compile(r"[.!?…。！？]\s*[\"'”’)]?$")
+_SUBTITLE = re.compile(r"\s+[-–—:|(]\s*|[(:]|\s*[—–]\s*")
+_NAME_TRIM = " \t*_#\"'“”‘’`.,;:!?-–—|"
+_INLINE_SEP = re.compile(r"\s+[-–—|]\s+|\s*[—–]\s*|:\s+")
+_SENTENCE_END = re.compile(r"\.\s+(?=[\"“‘'(]?[A-Z])")
+_SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to vs with & de la le du des".split())
+
+
+def entry_name(text: str) -> str:
+    """The name of an entry from its heading text without the rank marker: "Lisbon – sun and fibre (LIS)." ->
+    "Lisbon". Subtitles, parentheses, quotes and trailing punctuation are dropped."""
+    name = _SUBTITLE.split(text.strip(_NAME_TRIM), maxsplit=1)[0]
+    return name.strip(_NAME_TRIM) or text.strip(_NAME_TRIM)
+
+
+def rank_value(token: str) -> int | None:
+    """The number a rank token stands for: "7", "seven", "seventh", "7th", "winner"."""
+    word = token.strip().lower()
+    if word.isdigit():
+        return int(word)
+    word = re.sub(r"(st|nd|rd|th)$", "", word) if word[:-2].isdigit() else word
+    if word.isdigit():
+        return int(word)
+    return NUMBER_WORDS.get(word) or ORDINAL_WORDS.get(word) or PLACE_LABELS.get(word)
+
+
+@dataclass
+class Entry:
+    """One ranked entry found in the document."""
+
+    rank: int
+    name: str
+    block: int
+    """Index of the block that names the entry (a heading, item, row, term or paragraph)."""
+    title: tuple[int, int]
+    """Span of the entry's title in the reader's text ("7. Name", a heading, a row)."""
+    body: tuple[int, int] | None = None
+    """Span of text the naming block carries after the name ("7. **Name** — what the article says")."""
+    cells: list[tuple[str | None, int, int]] = field(default_factory=list)
+    """A table row's other cells: (column header, start, end)."""
+    row: tuple[int, int] | None = None
+    rank_block: int | None = None
+    """Index of a separate block that holds the rank ("#13" under the entry), when there is one."""
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    """For a rank read from prose: the sentences that say it."""
+
+
+@dataclass
+class Ranking:
+    """The ranking a document carries: its entries in document order and the kind of run that carries it."""
+
+    entries: list[Entry]
+    kind: str
+    score: float = 0.0
+
+    @property
+    def blocks(self) -> set[int]:
+        return {e.block for e in self.entries} | {e.rank_block for e in self.entries if e.rank_block is not None}
+
+
+@dataclass
+class _Token:
+    rank: int
+    style: str
+    rest: int
+    """Where the text after the rank starts (a reader-text offset)."""
+    alone: bool
+    tied: bool = False
+
+
+def rank_token(doc: Document, index: int) -> _Token | None:
+    """The rank a block opens with, if any."""
+    block = doc.blocks[index]
+    if block.kind == "item" and block.ordered and block.number is not None:
+        text = doc.block_text(block)
+        return _Token(block.number, "ol", block.start, not text.strip())
+    if block.kind not in ("heading", "paragraph", "term", "item", "definition"):
+        return None
+    text = doc.block_text(block)
+    stripped = text.lstrip(" *_")
+    offset = block.start + len(text) - len(stripped)
+    for style, pattern in _RANK_PREFIXES:
+        match = pattern.match(stripped)
+        if not match:
+            continue
+        rank = rank_value(match.group("num"))
+        if rank is None or not 1 <= rank <= 500:
+            return None
+        rest = stripped[match.end():]
+        if style == "code":
+            style = f"code:{match.group('prefix')}"
+        alone = not rest.strip(_NAME_TRIM)
+        if style == "num" and not alone and not _NUMBER_THEN_SEPARATOR.match(stripped):
+            return None  # "7 wonders of …" opens with a number, not a rank
+        tied = style == "tie" or bool(re.search(r"\(tied?\)", match.group(0), re.I))
+        return _Token(rank, style, offset + match.end(), alone, tied)
+    return None
+
+
+def announced_count(doc: Document, before: int) -> tuple[int | None, tuple[int, int] | None]:
+    """The count a title or intro announces ("Top 25", "The 12 best …") and a rank range ("26–50"), if any."""
+    count: int | None = None
+    span: tuple[int, int] | None = None
+    heads = [b for b in doc.blocks[:before] if b.kind in ("heading", "paragraph")][:6]
+    titles = [doc.page_title or ""] + [doc.block_text(b) for b in heads]
+    for text in titles:
+        for match in _COUNT_IN_TITLE.finditer(text):
+            word = match.group("n") or match.group("m") or match.group("k")
+            value = rank_value(word) if word else None
+            if value and 2 <= value <= 500 and not (1900 <= value <= 2100) and count is None:
+                count = value
+        ranged = _RANGE.search(text)
+        if ranged and span is None:
+            a, b = int(ranged.group("a")), int(ranged.group("b"))
+            if 1 <= a < b <= 500:
+                span = (a, b)
+    return count, span
+
+
+def _is_cued(doc: Document, before: int) -> bool:
+    """Whether the text before a run says a ranking follows ("Top 10", "best", "ranked")."""
+    for block in doc.blocks[:before][-12:] + doc.blocks[:3]:
+        words = re.findall(r"[^\W_]+", doc.block_text(block).lower())
+        if any(w in RANKING_CUES for w in words):
+            return True
+    return bool(doc.page_title and any(w in RANKING_CUES for w in re.findall(r"[^\W_]+", doc.page_title.lower())))
+
+
+# --- names ---------------------------------------------------------------------------------------------
+
+
+def _name_at(doc: Document, block: Block, rest: int) -> tuple[str, int, tuple[int, int] | None] | None:
+    """The entry name that starts at `rest` in a block: (name, where the name ends, the body after it)."""
+    text = doc.text[rest:block.end]
+    stripped = text.lstrip(" *_")
+    rest += len(text) - len(stripped)
+    text = stripped
+    if not text.strip(_NAME_TRIM):
+        return None
+    words = len(text.split())
+    lead = block.lead
+    if lead and lead[0] <= rest + 2 and lead[1] > rest and len(doc.text[rest:lead[1]].split()) <= _WORDS_IN_NAME:
+        body_start = _skip_separator(doc.text, lead[1], block.end)
+        separated = body_start > lead[1] and doc.text[lead[1]:body_start].strip() != ""
+        # the emphasis or link the item opens with is its name when a separator or a new sentence follows it
+        if body_start >= block.end or separated or doc.text[body_start:body_start + 1].isupper():
+            name = entry_name(doc.text[rest:lead[1]])
+            return (name, lead[1], (body_start, block.end) if body_start < block.end else None) if name else None
+    if block.kind == "heading" or block.kind == "term" or (words <= _WORDS_IN_NAME and (not _TERMINAL.search(text)
+                                                                                      or words <= 4)):
+        name = entry_name(text)
+        return (name, block.end, None) if name else None
+    sep = _INLINE_SEP.search(text)
+    stop = _SENTENCE_END.search(text)
+    if stop and (sep is None or stop.start() < sep.start()) and _title_case(text[:stop.start()]):
+        return entry_name(text[:stop.start()]), rest + stop.start(), (rest + stop.end(), block.end)
+    if sep and 0 < len(text[:sep.start()].split()) <= 6:
+        return entry_name(text[:sep.start()]), rest + sep.start(), (rest + sep.end(), block.end)
+    return None
+
+
+def _skip_separator(text: str, start: int, end: int) -> int:
+    while start < end and text[start] in " \t:.-–—|*_,":
+        start += 1
+    return start
+
+
+def _title_case(text: str) -> bool:
+    words = text.split()
+    if not 2 <= len(words) <= 10 or len(words[-1].strip("\"”’')")) < 3:
+        return False
+    return all(w[0].isupper() or not w[0].isalpha() or w.lower() in _SMALL_WORDS for w in words)
+
+
+# --- candidates --------------------------------------------------------------------------------------
+
+
+def _best_run(items: list[tuple[int, int]], ties: bool | set[int] = False) -> list[tuple[int, int]]:
+    """The longest run of (block, rank) pairs whose ranks step by one in one direction (a tie repeats a rank where
+    `ties` allows: True, or the set of blocks marked as tied); a whole group whose ranks are a consecutive range
+    in any order also counts, as written."""
+    ranks = [r for _, r in items]
+    if len(ranks) >= 2 and len(set(ranks)) == len(ranks) and max(ranks) - min(ranks) + 1 == len(ranks):
+        return items
+
+    def tie(item: tuple[int, int]) -> bool:
+        return ties is True or (isinstance(ties, set) and item[0] in ties)
+
+    best: list[tuple[int, int]] = []
+    for direction in (1, -1):
+        run: list[tuple[int, int]] = []
+        for item in items:
+            if run and (item[1] - run[-1][1] == direction or (item[1] == run[-1][1] and tie(item))):
+                run.append(item)
+                continue
+            if len(run) > len(best):
+                best = run
+            run = [item]
+        if len(run) > len(best):
+            best = run
+    return best
+
+
+def _score(doc: Document, run_ranks: list[int], first_block: int, under: float, kind: str,
+           explicit: bool) -> float:
+    distinct = len(set(run_ranks))
+    count, span = announced_count(doc, first_block)
+    low, high = min(run_ranks), max(run_ranks)
+    score = float(distinct)
+    agrees = count and (high == count or distinct == count) and (low == 1 or span is not None)
+    if agrees or (span and (low, high) == span):
+        score += 6 + distinct * 0.5
+    elif low != 1:
+        score -= 3 + (low - 1) * 0.1
+    score += 2 * under
+    if not explicit:
+        score -= 2.5
+    if kind.startswith("heading"):
+        score += 0.5
+    return score
+
+
+def _under(doc: Document, blocks: list[int]) -> float:
+    """Share of a run's blocks that have content of their own or under them."""
+    if not blocks:
+        return 0.0
+    has = 0
+    for index in blocks:
+        block = doc.blocks[index]
+        nxt = doc.blocks[index + 1] if index + 1 < len(doc.blocks) else None
+        inline = len(doc.block_text(block).split()) > _WORDS_IN_NAME
+        if inline or (nxt is not None and nxt.kind in ("paragraph", "item", "definition", "quote", "row")
+                      and nxt.start > block.start and (nxt.kind != "item" or nxt.group != block.group
+                                                       or nxt.depth > block.depth)):
+            has += 1
+    return has / len(blocks)
+
+
+def _generic(names: list[str]) -> bool:
+    return sum(n.lower() in GENERIC_SECTION_NAMES for n in names) * 2 >= len(names)
+
+
+def find_ranking(doc: Document) -> Ranking | None:
+    """The ranking the document carries, or None."""
+    candidates: list[Ranking] = []
+    candidates.extend(_marked_runs(doc))
+    candidates.extend(_rank_alone_runs(doc))
+    candidates.extend(_table_runs(doc))
+    candidates.extend(_ordered_siblings(doc))
+    candidates = [c for c in candidates if c.entries]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (c.score, -c.entries[0].block))
+
+
+def _marked_runs(doc: Document) -> list[Ranking]:
+    groups: dict[tuple[object, ...], list[tuple[int, _Token]]] = {}
+    for index, block in enumerate(doc.blocks):
+        token = rank_token(doc, index)
+        if token is None or (token.alone and token.style != "ol"):
+            continue
+        family = token.style if token.style.startswith("code:") else "rank"
+        kind = "heading" if block.kind == "heading" else "body"
+        key = (kind, block.level, block.depth, family)
+        groups.setdefault(key, []).append((index, token))
+    out: list[Ranking] = []
+    for key, members in groups.items():
+        tokens = dict(members)
+        style = str(key[3])
+        ranks = [t.rank for _, t in members]
+        if style.startswith("code:") and sorted(ranks) != list(range(1, len(ranks) + 1)):
+            continue  # a code such as "A4" is too often something else (a paper size) unless they count from 1
+        run = _best_run([(i, t.rank) for i, t in members], {i for i, t in members if t.tied})
+        single = len(run) == 1 and key[0] == "heading" and int(str(key[1])) >= 2 and _is_cued(doc, run[0][0]) \
+            and _under(doc, [run[0][0]]) == 1
+        if len(run) < 2 and not single:
+            continue
+        styles = {tokens[i].style for i, _ in run}
+        style = "ol" if styles == {"ol"} else style
+        entries = []
+        for index, rank in run:
+            block = doc.blocks[index]
+            named = _name_at(doc, block, tokens[index].rest)
+            if named is None:
+                continue
+            name, name_end, body = named
+            title_start = block.marker[0] if block.marker else block.start
+            while name_end > title_start and doc.text[name_end - 1] in " :|-–—*_":
+                name_end -= 1
+            entries.append(Entry(rank, name, index, (title_start, name_end), body))
+        if len(entries) < max(1 if single else 2, len(run) // 2) or _generic([e.name for e in entries]):
+            continue
+        explicit = styles != {"num"} or key[0] == "heading" or _is_cued(doc, run[0][0])
+        score = _score(doc, [e.rank for e in entries], run[0][0], _under(doc, [e.block for e in entries]),
+                       str(key[0]), explicit)
+        if key[0] == "body" and style == "ol" and not _is_cued(doc, run[0][0]) and _under(
+                doc, [e.block for e in entries]) < 0.5:
+            score -= 4  # a numbered list of steps or points, not announced as a ranking
+        out.append(Ranking(entries, f"{key[0]}:{style}", score))
+    return out
+
+
+def _rank_alone_runs(doc: Document) -> list[Ranking]:
+    """Blocks that hold only a rank ("#13"), each labelling the named block just before or after it."""
+    groups: dict[tuple[object, ...], list[tuple[int, int]]] = {}
+    for index, block in enumerate(doc.blocks):
+        token = rank_token(doc, index)
+        if token is not None and token.alone and token.style != "ol":
+            groups.setdefault((block.kind, block.level, token.style), []).append((index, token.rank))
+    out: list[Ranking] = []
+    for members in groups.values():
+        run = _best_run(members)
+        if len(run) < 2:
+            continue
+        positions = [i for i, _ in run]
+        for direction in ("before", "after"):
+            entries = []
+            for n, (index, rank) in enumerate(run):
+                if direction == "after":
+                    lo = positions[n - 1] + 1 if n else 0
+                    names = [i for i in range(lo, index) if doc.blocks[i].kind in ("heading", "term")
+                             and rank_token(doc, i) is None]
+                    pick = names[-1] if names else None
+                else:
+                    hi = positions[n + 1] if n + 1 < len(positions) else len(doc.blocks)
+                    names = [i for i in range(index + 1, hi) if doc.blocks[i].kind in ("heading", "term")
+                             and rank_token(doc, i) is None]
+                    pick = names[0] if names else None
+                if pick is None:
+                    break
+                block = doc.blocks[pick]
+                name = entry_name(doc.block_text(block))
+                entries.append(Entry(rank, name, pick, (block.start, block.end), rank_block=index))
+            else:
+                gaps = sum(abs(e.block - (e.rank_block or 0)) for e in entries) / len(entries)
+                score = _score(doc, [e.rank for e in entries], min(positions), 1.0, "heading", True) - 0.2 * gaps
+                out.append(Ranking(entries, f"alone:{direction}", score))
+    return out
+
+
+_RANK_HEADERS = frozenset({"rank", "ranking", "#", "no", "no.", "nr", "nr.", "№", "position", "pos", "pos.", "place",
+                           "rk", "rank.", "standing"})
+
+
+def _table_runs(doc: Document) -> list[Ranking]:
+    tables: dict[int, list[int]] = {}
+    for index, block in enumerate(doc.blocks):
+        if block.kind == "row":
+            tables.setdefault(block.group, []).append(index)
+    out: list[Ranking] = []
+    for rows in tables.values():
+        header_row = rows[0] if doc.blocks[rows[0]].header or _has_rank_header(doc, rows[0]) else None
+        body = [r for r in rows if r != header_row and not doc.blocks[r].header]
+        if len(body) < 2:
+            continue
+        header = [doc.text[a:b] for a, b in doc.blocks[header_row].cells] if header_row is not None else []
+        width = min(len(doc.blocks[r].cells) for r in body)
+        if width < 1:
+            continue
+
+        def cell(row: int, col: int) -> str:
+            a, b = doc.blocks[row].cells[col]
+            return doc.text[a:b]
+
+        def rank_of(text: str) -> int | None:
+            match = re.fullmatch(r"\s*(?:#|No\.?\s*|T|=)?\s*(\d{1,3})(?:st|nd|rd|th)?\.?\s*(?:\(?tied?\)?|=)?\s*",
+                                 text, re.I)
+            return int(match.group(1)) if match else None
+
+        rank_col = next((c for c in range(width) if c < len(header)
+                         and header[c].strip(" .*").lower() in _RANK_HEADERS), None)
+        if rank_col is None:
+            rank_col = next((c for c in range(width) if all(rank_of(cell(r, c)) for r in body)
+                             and len(_best_run([(r, rank_of(cell(r, c)) or 0) for r in body], ties=True))
+                             >= len(body) - 1),
+                            None)
+        name_col = next((c for c in range(width) if c != rank_col
+                         and sum(bool(re.search(r"[^\W\d_]", cell(r, c))) for r in body) * 2 >= len(body)), None)
+        if name_col is None:
+            continue
+        explicit = rank_col is not None
+        ranks = [rank_of(cell(r, rank_col)) if rank_col is not None else n + 1 for n, r in enumerate(body)]
+        if any(r is None for r in ranks):
+            continue
+        count, span = announced_count(doc, rows[0])
+        if not explicit:
+            if not (_is_cued(doc, rows[0]) and (count in (None, len(body)))):
+                continue
+            if span and span[1] - span[0] + 1 == len(body):
+                ranks = list(range(span[0], span[1] + 1))
+        entries = []
+        for row, rank in zip(body, ranks, strict=True):
+            block = doc.blocks[row]
+            others = [(header[c] if c < len(header) and header[c] else None, *block.cells[c])
+                      for c in range(len(block.cells)) if c not in (rank_col, name_col)
+                      and block.cells[c][0] < block.cells[c][1]]
+            filled = [(a, b) for a, b in block.cells if a < b]
+            a, b = block.cells[name_col]
+            lo, hi = (min(rank_col, name_col), max(rank_col, name_col)) if rank_col is not None else (name_col,) * 2
+            title = (block.cells[lo][0], block.cells[hi][1])
+            entries.append(Entry(int(rank or 0), entry_name(doc.text[a:b]), row, title, cells=others,
+                                 row=(filled[0][0], filled[-1][1])))
+        run = _best_run([(e.block, e.rank) for e in entries], ties=True)
+        if len(run) < len(entries) - 1:
+            continue
+        score = _score(doc, [e.rank for e in entries], rows[0], 1.0, "table", explicit)
+        out.append(Ranking(entries, "table", score))
+    return out
+
+
+def _has_rank_header(doc: Document, row: int) -> bool:
+    return any(doc.text[a:b].strip(" .*").lower() in _RANK_HEADERS for a, b in doc.blocks[row].cells)
+
+
+def _ordered_siblings(doc: Document) -> list[Ranking]:
+    """Headings of one level (or items of one list) in document order under a title announcing a ranking."""
+    out: list[Ranking] = []
+    headings: dict[tuple[int, int], list[int]] = {}
+    for index, block in enumerate(doc.blocks):
+        if block.kind == "heading" and block.level > 1 and rank_token(doc, index) is None:
+            headings.setdefault((block.level, 0), []).append(index)
+        elif block.kind in ("item", "term") and rank_token(doc, index) is None and block.depth == 0:
+            headings.setdefault((-block.group, 1), []).append(index)
+    for (_, is_list), members in headings.items():
+        if len(members) < 3 or not _is_cued(doc, members[0]):
+            continue
+        count, span = announced_count(doc, members[0])
+        if count is None:
+            continue
+        if is_list and len(members) != count:
+            continue
+        chosen = _count_run(doc, members, count)
+        if chosen is None:
+            continue
+        first = span[0] if span and span[1] - span[0] + 1 == len(chosen) else 1
+        descending = bool(re.search(r"countdown|counting down", " ".join(doc.block_text(b) for b in doc.blocks[:6]),
+                                    re.I))
+        ranks = list(range(first, first + len(chosen)))
+        if descending:
+            ranks.reverse()
+        entries = []
+        for index, rank in zip(chosen, ranks, strict=True):
+            block = doc.blocks[index]
+            named = _name_at(doc, block, block.start)
+            if named is None:
+                break
+            name, name_end, body = named
+            entries.append(Entry(rank, name, index, (block.start, name_end), body))
+        else:
+            if _generic([e.name for e in entries]):
+                continue
+            score = _score(doc, ranks, chosen[0], _under(doc, chosen), "heading" if not is_list else "item", False)
+            out.append(Ranking(entries, "order", score))
+    return out
+
+
+def _count_run(doc: Document, members: list[int], count: int) -> list[int] | None:
+    """`count` consecutive sibling headings: the run whose size is the announced count."""
+    if len(members) == count:
+        return members
+    for start in range(len(members) - count + 1):
+        window = members[start:start + count]
+        if start + count == len(members) or start == 0:
+            return window if _under(doc, window) >= 0.8 else None
+    return None
