@@ -171,28 +171,31 @@ def is_common_word(name: str, lower_words: Collection[str]) -> bool:
         text.lower() in lower_words and is_english_word(text)
 
 
-def annotate_text(text: str, offset: int = 0, lower_words: Collection[str] = ()) -> list[dict[str, Any]]:
+def annotate_text(text: str, offset: int = 0, lower_words: Collection[str] = (),
+                  emphasis: Sequence[tuple[int, int]] = ()) -> list[dict[str, Any]]:
     """Sentences of `text` with their entities, as JSON-able dicts with source offsets (shifted by `offset`).
 
-    `lower_words`: the words the whole article writes in lower case (see `is_common_word`)."""
+    `lower_words`: the words the whole article writes in lower case (see `is_common_word`). `emphasis`: spans
+    (source offsets) the document set in bold or italics, where names often are (`Article.emphasis`)."""
     sentences = list(split_sentences(text, 0))
+    found = _entities(text, sentences, offset, lower_words, emphasis)
     return [{"start": offset + start, "end": offset + end, "entities": entities}
-            for (start, end), entities in zip(sentences, _entities(text, sentences, offset, lower_words),
-                                               strict=True)]
+            for (start, end), entities in zip(sentences, found, strict=True)]
 
 
-def annotate_row(text: str, offset: int = 0, lower_words: Collection[str] = ()) -> list[dict[str, Any]]:
+def annotate_row(text: str, offset: int = 0, lower_words: Collection[str] = (),
+                 emphasis: Sequence[tuple[int, int]] = ()) -> list[dict[str, Any]]:
     """A table row as one sentence (a row is quoted whole), its entities found cell by cell so that no entity
     spans two cells."""
     cells = [(m.start(), m.end()) for m in re.finditer(r"[^|\t]*[^|\s][^|\t]*", text)]
     cells = [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - len(text[a:b]) + len(text[a:b].rstrip()))
              for a, b in cells]
-    entities = [e for found in _entities(text, cells, offset, lower_words) for e in found]
+    entities = [e for found in _entities(text, cells, offset, lower_words, emphasis) for e in found]
     return [{"start": offset, "end": offset + len(text.rstrip()), "entities": sorted(entities)}]
 
 
-def _entities(text: str, pieces: list[tuple[int, int]], offset: int,
-              lower_words: Collection[str] = ()) -> list[list[list[Any]]]:
+def _entities(text: str, pieces: list[tuple[int, int]], offset: int, lower_words: Collection[str] = (),
+              emphasis: Sequence[tuple[int, int]] = ()) -> list[list[list[Any]]]:
     """The entities of each piece (start, end) of `text`, as [start, end, label] with source offsets; names
     that are common words of the article (`is_common_word`) are left out."""
     plain = blank_markup(text)  # spaCy reads the text without markdown; offsets stay those of the source
@@ -211,7 +214,9 @@ def _entities(text: str, pieces: list[tuple[int, int]], offset: int,
             entities.append([offset + start + s, offset + start + e, ent.label_])
         entities += [[offset + start + s, offset + start + e, "PROPN"] for s, e in _proper_noun_runs(doc)
                      if not any(a < offset + start + e and offset + start + s < b for a, b, _ in entities)]
-        entities = _with_emphasised_names(entities, text[start:end], offset + start, lower_words)
+        marked = [(a - offset - start, b - offset - start) for a, b in emphasis
+                  if offset + start <= a and b <= offset + end]
+        entities = _with_emphasised_names(entities, text[start:end], offset + start, lower_words, marked)
         entities = [e for e in entities if ENTITY_TYPES[e[2]] not in {"name", "place"} or
                     not is_common_word(unmarked(text[e[0] - offset:e[1] - offset]), lower_words)]
         entities.sort()
@@ -224,13 +229,15 @@ _NAME_WORD = re.compile(r"[^\W\d_][\w'’.&-]*")
 _NAME_JOINERS = frozenset({"of", "and", "the", "for", "on", "in", "at", "de", "du", "la", "von", "van", "&"})
 
 
-def emphasised_names(text: str, lower_words: Collection[str] = ()) -> list[tuple[int, int]]:
+def emphasised_names(text: str, lower_words: Collection[str] = (),
+                     marked: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Spans (start, end) of names a writer marked with strong emphasis ("**Acme Radio** is a podcast …"):
     a run of title-case words in "**" or "__" that opens its text or sentence, or stands alone, and is no label
     ("**Note:**"), no common word of the article ("**Important**") and no lower-case phrase ("**really**").
-    A bullet or sentence may begin after its opening mark ("Acme Radio** is …"); that counts as emphasis too."""
+    A bullet or sentence may begin after its opening mark ("Acme Radio** is …"); that counts as emphasis too.
+    `marked`: spans of `text` the document model read as emphasis (its reader text has no marks left)."""
     plain = blank_markup(text)
-    spans: list[tuple[int, int]] = [(m.start(2), m.end(2)) for m in _EMPHASISED.finditer(text)]
+    spans: list[tuple[int, int]] = [(m.start(2), m.end(2)) for m in _EMPHASISED.finditer(text)] + list(marked)
     lead = len(text) - len(text.lstrip())
     opener = re.match(r"[^*_\n]{2,80}?(?<=\S)(\*\*|__)(?![\w*_])", text[lead:])
     if opener and not re.match(r"\*\*|__", text[lead:]):
@@ -256,11 +263,11 @@ def emphasised_names(text: str, lower_words: Collection[str] = ()) -> list[tuple
     return out
 
 
-def _with_emphasised_names(entities: list[list[Any]], text: str, offset: int,
-                           lower_words: Collection[str]) -> list[list[Any]]:
+def _with_emphasised_names(entities: list[list[Any]], text: str, offset: int, lower_words: Collection[str],
+                           marked: Sequence[tuple[int, int]] = ()) -> list[list[Any]]:
     """The entities with each emphasised name (`emphasised_names`) that the recogniser missed or cut: a name
     or place entity overlapping it gives way to it; a number or date inside it stays as it is."""
-    for s, e in emphasised_names(text, lower_words):
+    for s, e in emphasised_names(text, lower_words, marked):
         a, b = offset + s, offset + e
         if any((x, y) == (a, b) for x, y, _ in entities):
             continue
@@ -273,13 +280,14 @@ def _with_emphasised_names(entities: list[list[Any]], text: str, offset: int,
     return entities
 
 
-def annotate_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
-    """Each chunk with its sentences and entities attached (as compact JSON in its metadata)."""
+def annotate_chunks(chunks: Sequence[Chunk], emphasis: Sequence[tuple[int, int]] = ()) -> list[Chunk]:
+    """Each chunk with its sentences and entities attached (as compact JSON in its metadata); `emphasis` is the
+    article's emphasised spans (source offsets)."""
     out = []
     lower_words = lower_case_words(c.text for c in chunks)
     for chunk in chunks:
         sentences = (annotate_row if chunk.kind == ROW_KIND else annotate_text)(chunk.text, chunk.start,
-                                                                               lower_words)
+                                                                               lower_words, emphasis)
         out.append(replace(chunk, annotations=json.dumps(sentences, separators=(",", ":"))))
     logger.info("Annotated %d chunks with sentences and entities", len(out))
     return out

@@ -22,7 +22,7 @@ from ingest.structure import Article, Bullet, Section, Span
 # case are no entities; 10: an entity widened over the proper nouns before it; 11: emphasis dropped from cited
 # section names, entries of the shape "3. **Name**—text"; 12: a table row's cells (header, offsets) stored in the
 # structure; 13: entities found in the text with its markdown markers blanked, emphasised names added
-CHUNKER_VERSION = "13"
+CHUNKER_VERSION = "14"
 INTRO_SECTION = "Introduction"
 NOTES_SECTION = "Notes"
 METHODOLOGY_SECTION = "Methodology"

@@ -139,10 +139,11 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
         ml_status: IngestStatus | None = None
         if multilingual is not None:
             ml_status = "unchanged" if multilingual.manifest() is not None and multilingual.is_current(wanted) \
-                else _build_multilingual(multilingual, None, parse_article(loaded.text), wanted, False, show_progress)
+                else _build_multilingual(multilingual, None, parse_article(loaded.document or loaded.text), wanted,
+                                         False, show_progress)
         return IngestReport("unchanged", str(loaded.path), index.name, current.chunk_count, ranked_count,
                             len(outline.get("boilerplate", [])), time.perf_counter() - started, ml_status)
-    article = parse_article(loaded.text)
+    article = parse_article(loaded.document or loaded.text)
     ranked = len(article.ranked)
     if not article.has_ranking:
         logger.warning("%s has no recognisable ranking: indexed as plain chunks, ranking questions will "
@@ -155,7 +156,7 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
         from ingest.core.errors import SourceError
 
         raise SourceError(f"Source has no indexable text after cleaning: {loaded.path}")
-    chunks = annotate_chunks(chunks)
+    chunks = annotate_chunks(chunks, [(s.start, s.end) for s in article.emphasis])
     embeddings.warm_up()
     with tqdm(total=len(chunks), desc="Embedding chunks", unit="chunk", disable=show_progress is False
               if show_progress is not None else None, leave=False) as bar:
