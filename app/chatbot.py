@@ -335,6 +335,7 @@ class Chatbot:
                                                             score=round(score, 5)))
         return Answer(
             article=engine.kb.title if engine is not None else "",
+            source_url=(engine.kb.manifest.source_url or None) if engine is not None else None,
             text=draft.text,
             citations=draft.citations,
             abstained=draft.abstained,

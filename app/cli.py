@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ingest.cli import SOURCE_HELP, source_argument
 from ingest.core.cli import load_settings, quiet_environment, run_guarded
 from ingest.core.errors import AICitiesError
 
@@ -25,7 +26,7 @@ def _chatbot():
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     bot = _chatbot()
-    source = Path(args.source) if args.source else None
+    source = source_argument(args.source, bot.settings)
     report = bot.ingest(source, rebuild=args.rebuild, show_progress=None)
     bot.warm_up()  # builds the knowledge base once, so its sentence vectors are kept for the next fresh process
     print(report.summary())
@@ -72,7 +73,10 @@ def render(answer, as_json: bool = False) -> str:
         lines.insert(0, f"({answer.notice})")
     if answer.citations:
         lines.append("")
-        lines.append(f"Sources, from “{answer.article}”:" if answer.article else "Sources:")
+        origin = f"“{answer.article}”" if answer.article else ""
+        if answer.source_url:
+            origin = f"{origin} ({answer.source_url})" if origin else answer.source_url
+        lines.append(f"Sources, from {origin}:" if origin else "Sources:")
         for c in answer.citations:
             lines.append(f"  [{c.marker}] {c.label} (chars {c.start}-{c.end}): \"{c.quote}\"")
     return "\n".join(lines)
@@ -209,7 +213,7 @@ def build_parser(with_eval_options: bool = True) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="index a source article into Chroma (skipped when already up to date)")
-    p.add_argument("source", nargs="?", help="path to a .txt, .md or .html file (default: AICITIES_SOURCE_PATH)")
+    p.add_argument("source", nargs="?", help=SOURCE_HELP)
     p.add_argument("--rebuild", action="store_true", help="rebuild the index even if it is up to date")
     p.set_defaults(func=cmd_ingest)
 

@@ -1,10 +1,10 @@
 """The Chroma index of the article: client creation (embedded or client-server), a manifest that says
 what the index was built from, atomic rebuilds, and reading everything back for the app.
 
-The manifest (source hash, embedding model, chunker version, profile hash) and the parsed structure (with
-the article profile and the profile folder's data) live in the collection's metadata, so an index is
-self-contained: the app can answer from a Chroma server without
-the source file on its own disk.
+The manifest (source hash, embedding model, chunker version, profile hash; the URL of a source fetched from
+the web) and the parsed structure (with the article profile and the profile folder's data) live in the
+collection's metadata, so an index is self-contained: the app can answer from a Chroma server without the
+source file on its own disk.
 
 Beside it, a second collection (`<name>-vectors`) keeps vectors the app computed from the index (the
 sentence vectors of its knowledge base), keyed by model and text, so a fresh process reads them instead
@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from ingest.chunker import Chunk
 from ingest.core.errors import StoreUnavailableError
 from ingest.core.settings import Settings
+from ingest.fetch import source_url_of
 from ingest.profile import ArticleProfile, ProfileData
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class Manifest(BaseModel):
     source_hash: str
     source_name: str
     source_path: str = ""  # where the article was read from: the app keeps answering from it
+    source_url: str = ""  # the http(s) URL the article was fetched from (`ai-cities ingest URL`); "" for a file
     embedding_model: str
     chunker_version: str
     profile_hash: str = ""
@@ -183,8 +185,9 @@ class ArticleIndex:
         from langchain_chroma import Chroma
 
         building = f"{self._name}-build-{uuid.uuid4().hex[:8]}"
-        manifest = manifest.model_copy(update={"chunk_count": len(chunks),
-                                               "built_at": datetime.now(UTC).isoformat(timespec="seconds")})
+        manifest = manifest.model_copy(update={
+            "chunk_count": len(chunks), "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "source_url": manifest.source_url or source_url_of(manifest.source_path)})
         metadata = {_MANIFEST_KEY: manifest.model_dump_json(), _SOURCE_KEY: source_text,
                     _STRUCTURE_KEY: json.dumps(structure, ensure_ascii=False)}
 

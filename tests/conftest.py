@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -64,6 +69,76 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the page server answers at one path."""
+
+    body: bytes = b""
+    content_type: str | None = "text/html; charset=utf-8"
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0  # seconds before the answer starts
+    declare_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+
+
+class PageServer(ThreadingHTTPServer):
+    """A real HTTP server on a free 127.0.0.1 port (http.server in a thread) answering the pages tests add; any
+    other path is a 404. `requests` records (path, headers) of every request."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _PageHandler)
+        self.pages: dict[str, Page] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+
+    def add(self, path: str, page: Page) -> str:
+        """Serve `page` at `path`; returns its URL."""
+        self.pages[path] = page
+        return self.url(path)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_port}{path}"
+
+    def handle_error(self, request, client_address) -> None:  # a client that gave up (timeout tests) is expected
+        pass
+
+
+class _PageHandler(BaseHTTPRequestHandler):
+    server: PageServer
+
+    def do_GET(self) -> None:
+        self.server.requests.append((self.path, dict(self.headers)))
+        page = self.server.pages.get(self.path)
+        if page is None:
+            self.send_error(404)
+            return
+        time.sleep(page.delay)
+        self.send_response(page.status)
+        if page.content_type:
+            self.send_header("Content-Type", page.content_type)
+        for name, value in page.headers:
+            self.send_header(name, value)
+        if page.declare_length:
+            self.send_header("Content-Length", str(len(page.body)))
+        self.end_headers()
+        self.wfile.write(page.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def page_server() -> Iterator[PageServer]:
+    """One page server for the session; each test adds the pages it needs under its own paths."""
+    server = PageServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
 
 
 # A small ranking written for the tests: its criterion is a superlative of its title and lead-in ("longest"),

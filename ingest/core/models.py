@@ -50,6 +50,9 @@ class Answer(BaseModel):
     abstained: bool = Field(default=False, description="True when the article does not answer.")
     question: str = Field(default="", description="The question as asked.")
     article: str = Field(default="", description="Title of the article the answer comes from.")
+    source_url: str | None = Field(
+        default=None, description="URL the article was fetched from (`ai-cities ingest URL`); None for a file."
+    )
     standalone_question: str = Field(
         default="", description="The question after follow-up resolution (what was actually answered)."
     )

@@ -81,7 +81,23 @@ class Settings(BaseSettings):
         default=2000, ge=10, description="Longest question accepted; longer ones are rejected with a message."
     )
     max_source_bytes: int = Field(
-        default=5_000_000, ge=1, description="Largest source file ingest accepts, in bytes."
+        default=5_000_000, ge=1,
+        description="Largest source ingest accepts, in bytes: a file, or a page fetched from a URL (the download "
+        "stops as soon as it passes this).",
+    )
+    sources_dir: Path = Field(
+        default=PROJECT_ROOT / "data" / "sources",
+        description="Folder where `ai-cities ingest URL` keeps the fetched copy of each page (the body, named "
+        "after the URL with the suffix of its content type, and a `<file>.fetch.json` sidecar: URL, final URL, "
+        "fetch time, content type, sha256). Ingest and the app read the article from that copy.",
+    )
+    fetch_timeout: float = Field(
+        default=20.0, gt=0, le=600,
+        description="Seconds `ai-cities ingest URL` waits to connect, and for each read of the page, before it "
+        "gives up.",
+    )
+    fetch_max_redirects: int = Field(
+        default=5, ge=0, le=30, description="Most HTTP redirects `ai-cities ingest URL` follows."
     )
     intent_min_confidence: float = Field(
         default=0.3, ge=0.0, le=1.0,

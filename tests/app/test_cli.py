@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from tests.conftest import free_port
+from ingest.cli import main as ingest_main
+from ingest.core.settings import PROJECT_ROOT
+from tests.conftest import Page, PageServer, free_port
 
 
 @pytest.fixture
@@ -29,8 +31,59 @@ def test_ingest_then_ask_json(cli_env: Path, capsys: pytest.CaptureFixture[str])
     assert main(["ask", "Which city is ranked 8th?", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert "Jinan" in data["text"] and data["citations"][0]["section"] == "8. Jinan"
-    assert data["abstained"] is False
+    assert data["abstained"] is False and data["source_url"] is None  # read from a file, not fetched
     assert set(data["timings_ms"]) == {"retrieval_ms", "answer_ms", "total_ms"}
+
+
+def test_ingest_url_then_ask_cites_it(cli_env: Path, page_server: PageServer, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("AICITIES_SOURCES_DIR", str(cli_env / "sources"))
+    monkeypatch.setenv("AICITIES_MULTILINGUAL", "false")
+    page = (PROJECT_ROOT / "data" / "fixtures" / "usgs-largest-earthquakes.html").read_bytes()
+    url = page_server.add("/cli/largest-earthquakes", Page(page))
+    assert ingest_main([url]) == 0  # python -m ingest URL
+    fetched, indexed = capsys.readouterr().out.strip().splitlines()
+    assert fetched.startswith(f"Fetched {url}: text/html, {len(page):,} bytes, kept as {cli_env / 'sources'}")
+    assert indexed.startswith("Indexed ") and ".html: " in indexed
+    assert main(["ingest", url]) == 0  # ai-cities ingest URL: the same page again leaves the index as it is
+    fetched, indexed = capsys.readouterr().out.strip().splitlines()
+    assert fetched.endswith("; unchanged since the last fetch") and "already up to date" in indexed
+    question = "Which is the biggest earthquake on this list, and how strong was it?"
+    assert main(["ask", question]) == 0
+    out = capsys.readouterr().out
+    assert "Bio-Bio" in out and f"Sources, from “20 Largest Earthquakes in the World” ({url}):" in out
+    assert main(["ask", question, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["source_url"] == url
+
+
+@pytest.mark.parametrize("entry", [main, ingest_main], ids=["ai-cities", "python -m ingest"])
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        (None, "the server answered HTTP 404 Not Found."),
+        (Page(b"%PDF-1.4", "application/pdf"), "it is application/pdf, not an HTML page"),
+        ("closed", "connection refused by 127.0.0.1:"),
+        ("gopher", "only http:// and https:// URLs can be ingested, not gopher://"),
+    ],
+    ids=["404", "pdf", "refused", "scheme"],
+)
+def test_ingest_url_errors_are_one_line_and_exit_1(cli_env: Path, page_server: PageServer,
+                                                   capsys: pytest.CaptureFixture[str], entry, page,
+                                                   message: str) -> None:
+    if page == "closed":
+        url = f"http://127.0.0.1:{free_port()}/article.html"
+    elif page == "gopher":
+        url = "gopher://127.0.0.1/article"
+    else:
+        url = page_server.url("/cli/error")
+        page_server.pages.pop("/cli/error", None)
+        if page is not None:
+            page_server.add("/cli/error", page)
+    argv = ["ingest", url] if entry is main else [url]
+    assert entry(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ") and message in captured.err and captured.err.count("\n") == 1
+    assert captured.out == ""
 
 
 def test_ask_prints_sources(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
