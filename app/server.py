@@ -197,10 +197,11 @@ def message_content(answer: Answer) -> str:
 
 
 def answer_fields(answer: Answer) -> dict[str, Any]:
-    """The fields beside an OpenAI reply: structured citations, abstention, notice, answering mode and the title
-    of the article the answer comes from."""
+    """The fields beside an OpenAI reply: structured citations, abstention, notice, answering mode, and the title
+    and (for a fetched page) the URL of the article the answer comes from."""
     return {"citations": [c.model_dump(mode="json") for c in answer.citations], "abstained": answer.abstained,
-            "notice": answer.notice, "mode": answer.mode, "article": answer.article}
+            "notice": answer.notice, "mode": answer.mode, "article": answer.article,
+            "source_url": answer.source_url}
 
 
 def completion_payload(answer: Answer, model: str, completion_id: str, created: int) -> dict[str, Any]:
