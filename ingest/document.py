@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import CData, Doctype, ProcessingInstruction
@@ -109,17 +109,30 @@ def _markdown_html(markdown: str) -> str:
 
     md = MarkdownIt("commonmark", {"html": True, "breaks": True}).enable("table").use(deflist_plugin)
 
-    def list_item_open(renderer, tokens, idx, options, env):  # type: ignore[no-untyped-def]
-        # CommonMark numbers a list from its first item; the number written on each item ("5.", "4.", … in a
-        # countdown) is what the author shows, so it becomes the item's `value`.
-        token = tokens[idx]
-        if token.info.isdigit():
-            token.attrSet("value", token.info)
-            token.attrSet("data-delimiter", token.markup)
-        return renderer.renderToken(tokens, idx, options, env)
+    tokens = md.parse(markdown)
+    _keep_written_numbers(tokens)
+    return md.renderer.render(tokens, md.options, {})
 
-    md.add_render_rule("list_item_open", list_item_open)
-    return md.render(markdown)
+
+def _keep_written_numbers(tokens: list[Any]) -> None:
+    """CommonMark numbers a list from its first item; the number written on each item ("5.", "4.", … in a
+    countdown, "=3." twice for a tie) is what the author shows, so it becomes the item's `value` — unless every
+    item carries the same number, the markdown habit of writing "1." on each item and letting the list count."""
+    stack: list[list[Any]] = []
+    for token in tokens:
+        if token.type == "ordered_list_open":
+            stack.append([])
+        elif token.type == "list_item_open" and stack and token.info.isdigit():
+            stack[-1].append(token)
+        elif token.type == "ordered_list_close" and stack:
+            items = stack.pop()
+            if len({t.info for t in items}) > 1 or len(items) == 1:
+                for item in items:
+                    item.attrSet("value", item.info)
+                    item.attrSet("data-delimiter", item.markup)
+            else:
+                for item in items:
+                    item.attrSet("data-delimiter", item.markup)
 
 
 def _plain_to_markdown(text: str) -> str:

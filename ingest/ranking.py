@@ -38,6 +38,7 @@ _RANK_PREFIXES: list[tuple[str, re.Pattern[str]]] = [
     ("ordinal", re.compile(r"(?:The\s+)?(?P<num>" + _ORDINAL_WORD + r"|" + _PLACE_LABEL + r")"
                            r"(?:\s+(?:place|position|spot|pick))?\s*(?:[.):|]\s*|\s+[-–—]\s*|\s*$)", re.I)),
 ]
+_TIE_MARK = re.compile(r"\(\s*(?:tie|tied|ex aequo|=)\s*\)|\btied\b", re.I)
 _NUMBER_THEN_SEPARATOR = re.compile(r"\(?\d{1,3}" + _ORDINAL_SUFFIX + r"(?:\s*\(tied?\))?\s*[.):|—–-]")
 _COUNT_IN_TITLE = re.compile(r"\b(?:top|best|worst|greatest|biggest|largest|leading)\s+(?P<n>\d{1,3}|" + _NUMBER_WORD
                              + r")\b|\b(?P<m>\d{1,3}|" + _NUMBER_WORD + r")\s+(?:best|top|greatest|biggest|largest|"
@@ -119,7 +120,10 @@ def rank_token(doc: Document, index: int) -> _Token | None:
     block = doc.blocks[index]
     if block.kind == "item" and block.ordered and block.number is not None:
         text = doc.block_text(block)
-        return _Token(block.number, "ol", block.start, not text.strip())
+        # a list shows a number twice only where its author set it so: a tie
+        repeated = any(b.group == block.group and b.number == block.number and b.depth == block.depth
+                       for b in doc.blocks[max(0, index - 40):index] + doc.blocks[index + 1:index + 40])
+        return _Token(block.number, "ol", block.start, not text.strip(), repeated or bool(_TIE_MARK.search(text)))
     if block.kind not in ("heading", "paragraph", "term", "item", "definition"):
         return None
     text = doc.block_text(block)
@@ -138,7 +142,7 @@ def rank_token(doc: Document, index: int) -> _Token | None:
         alone = not rest.strip(_NAME_TRIM)
         if style == "num" and not alone and not _NUMBER_THEN_SEPARATOR.match(stripped):
             return None  # "7 wonders of …" opens with a number, not a rank
-        tied = style == "tie" or bool(re.search(r"\(tied?\)", match.group(0), re.I))
+        tied = style == "tie" or bool(_TIE_MARK.search(text))
         return _Token(rank, style, offset + match.end(), alone, tied)
     return None
 
@@ -232,11 +236,23 @@ def _best_run(items: list[tuple[int, int]], ties: bool | set[int] = False) -> li
     def tie(item: tuple[int, int]) -> bool:
         return ties is True or (isinstance(ties, set) and item[0] in ties)
 
+    def group_size(start: int, rank: int) -> int:
+        size = 0
+        while start + size < len(items) and items[start + size][1] == rank:
+            size += 1
+        return size
+
     best: list[tuple[int, int]] = []
     for direction in (1, -1):
         run: list[tuple[int, int]] = []
-        for item in items:
-            if run and (item[1] - run[-1][1] == direction or (item[1] == run[-1][1] and tie(item))):
+        for n, item in enumerate(items):
+            step = item[1] - run[-1][1] if run else 0
+            # competition ranking: after two entries tied at 3 comes 5 (counting up) and before them 5 (down)
+            tied_before = sum(1 for x in run if x[1] == run[-1][1]) if run else 0
+            tied_ahead = group_size(n, item[1]) if tie(item) else 1
+            if run and ((step == direction) or (item[1] == run[-1][1] and tie(item))
+                        or (direction == 1 and step == tied_before > 1)
+                        or (direction == -1 and step == -tied_ahead and tied_ahead > 1)):
                 run.append(item)
                 continue
             if len(run) > len(best):
