@@ -14,7 +14,7 @@ from typing import Any
 
 from eval.dataset import EvalArgumentError
 from eval.metrics import SCORES
-from eval.report import RESULTS_FILE, format_delta, format_metric
+from eval.formatting import RESULTS_FILE, format_delta, format_metric
 
 _EPS = 1e-9
 
