@@ -88,7 +88,7 @@ def row_names(kb: KnowledgeBase) -> dict[str, str]:
 
     cells = {part: next(iter(entries)) for part, entries in holders.values()
              if len(entries) == 1 and distinctive(fold(part), next(iter(entries)))}
-    # "the Nias one" for the "Nias Earthquake" cell: the part without the noun the article ranks, when no other
+    # "the Ostvik one" for the "Ostvik Flood" cell: the part without the noun the article ranks, when no other
     # cell or entry name holds it
     nouns = {stem(kb.noun), stem(kb.nouns)}
     short: dict[str, set[str]] = {}
