@@ -2,8 +2,9 @@
 ship, such as app/intents.yaml) must not hold words of any article under data/ (the shipped one and every
 data/fixtures/ article): their entry names, the organisations, places, people and nationalities spaCy finds in
 them (en_core_web_sm over the parsed article: GPE, NORP, ORG, PERSON, LOC, and PRODUCT and FAC), the names their
-profile folder knows, and their CJK strings. Nor may another article's profile folder hold them. Article knowledge
-lives in the article's own profile folder (data/<article>.profile/) and in what ingest derives.
+profile folder knows, and their CJK strings (and the shipped article's bullet lead words, as written). Nor may
+another article's profile folder hold them. Article knowledge lives in the article's own profile folder
+(data/<article>.profile/) and in what ingest derives.
 
 Names are compared case-insensitively ("hangzhou" in a lexicon is the article's "Hangzhou"), except a name made
 only of ordinary English words ("Rent", "Broken Access Control"), which is compared as written: in lower case it
@@ -179,3 +180,16 @@ def test_code_holds_no_words_of_the_article(article: Path) -> None:
     assert not offenders, f"words of {article.relative_to(PROJECT_ROOT)} in code:\n" + "\n".join(offenders)
     stale = {key for key in PENDING if key[1] in {w.text for w in words}} - pending
     assert not stale, f"no longer in code, remove from PENDING: {sorted(stale)}"
+
+
+def test_code_holds_no_lead_words_of_the_shipped_article() -> None:
+    """The words the shipped article's bullets open with ("Anchored", ...), as written: in lower case most are
+    common words, so they are compared as written, and only for the shipped article."""
+    text = load_source(DEFAULT_SOURCE).text
+    leads = {m.group() for s in parse_article(text).sections for b in s.bullets
+             if (m := re.match(r"[A-Z][a-z]+", b.body.text)) and len(m.group()) > 3}
+    assert "Anchored" in leads
+    offenders = [f"{path.relative_to(PROJECT_ROOT)}: {word}" for path in places(DEFAULT_SOURCE)
+                 if (content := _readable(path)) is not None
+                 for word in sorted(leads) if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", content)]
+    assert not offenders, "\n".join(offenders)
