@@ -63,8 +63,11 @@ browser-deps:
 	      >/dev/null; \
 	  else echo "chromium not found: browser tests will be skipped (apt-get install chromium)"; fi; }
 
+# ruff, then the import contracts of pyproject.toml ([tool.importlinter]: eval -> app -> ingest, ingest.core at the
+# bottom, no cycles)
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Tests, then the eval benchmark as a quality gate (exits 1 below eval/thresholds.yaml), then every fixture
 # article (eval/fixtures/*.yaml, each against its own data/fixtures/ article; exits 1 when one misses its gate).
@@ -83,7 +86,7 @@ load: install
 	$(BIN)/ai-cities load
 
 clean:
-	rm -rf $(VENV) data/chroma eval/runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) data/chroma eval/runs .pytest_cache .ruff_cache .import_linter_cache
 
 # clean, and forget the built llama-cpp-python wheels too (the next `make test` builds them again).
 distclean: clean

@@ -1,7 +1,7 @@
 """ai-cities-chat: grounded, cited answers about a ranking article (by default the shipped one).
 
     from app import ask
-    answer = ask("Which city hosts Alibaba's DAMO Academy?")
+    answer = ask("Which city comes first in the ranking?")
 
 Importing this package loads no model and opens no database: the names below are imported on first use.
 """

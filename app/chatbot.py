@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.answer.draft import Draft, growing_text, joined
-from app.compose import Engine, build_engine
+from app.engine import Engine, build_engine
 from app.knowledge import KnowledgeBase, RankEntry
 from app.retrieval import Retrieval
 from app.understand.hygiene import clean_question, split_questions

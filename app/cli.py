@@ -1,19 +1,22 @@
-"""The `ai-cities` command line: a thin shell over the Python API (`ingest`, `ask`, `chat`, `bench`, `ui`,
-`serve`, `eval`). Imports are lazy: `ai-cities ask` loads what one answer needs, nothing of the UI or the eval."""
+"""The `ai-cities` command line: a thin shell over the Python API (`ingest`, `ask`, `chat`, `ui`, `serve`), plus the
+commands other packages register (`Command`: the benchmark's `eval`, `load` and `bench`). Imports are lazy:
+`ai-cities ask` loads what one answer needs, nothing of the UI, and never looks for registered commands."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import logging
 import sys
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.cli import SOURCE_HELP, source_argument
 from ingest.core.cli import load_settings, quiet_environment, run_guarded
 from ingest.core.errors import AICitiesError
+
+logger = logging.getLogger(__name__)
 
 HISTORY_SHAPE = '[["question", "answer"], ...]'
 
@@ -96,78 +99,6 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return run_repl(_chatbot())
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    """Latency benchmark of warm questions (model loaded, index built), or of fresh processes (--cold)."""
-    if args.cold:
-        return _bench_cold(args.runs)
-    from eval.load import QUESTIONS
-
-    bot = _chatbot()
-    started = time.perf_counter()
-    bot.warm_up()
-    print(f"warm-up (model load + index check + knowledge base): {time.perf_counter() - started:.2f}s")
-    totals: list[float] = []
-    retrieval: list[float] = []
-    answering: list[float] = []
-    for question in QUESTIONS:  # one untimed pass: first calls of each code path (BLAS, caches) are not "warm"
-        bot.ask(question)
-    for _ in range(args.rounds):
-        for question in QUESTIONS:
-            answer = bot.ask(question)
-            totals.append(answer.timings_ms["total_ms"])
-            retrieval.append(answer.timings_ms["retrieval_ms"])
-            answering.append(answer.timings_ms["answer_ms"])
-
-    def q(values: list[float], p: float) -> float:
-        return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
-
-    print(f"{len(totals)} questions ({len(QUESTIONS)} distinct x {args.rounds} rounds)")
-    print(f"total ms      median {statistics.median(totals):7.1f}   p95 {q(totals, 95):7.1f}")
-    print(f"retrieval ms  median {statistics.median(retrieval):7.1f}   p95 {q(retrieval, 95):7.1f}")
-    print(f"answer ms     median {statistics.median(answering):7.1f}   p95 {q(answering, 95):7.1f}")
-    return 0
-
-
-COLD_GOAL = 1.2
-
-
-def _timed_run(command: list[str]) -> float:
-    import subprocess
-
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0 or (command[-2:-1] == ["ask"] and not done.stdout.strip()):
-        tail = " | ".join(done.stderr.strip().splitlines()[-3:])
-        raise AICitiesError(f"`{' '.join(command[1:])}` failed with exit code {done.returncode}: {tail}")
-    return seconds
-
-
-def _bench_cold(runs: int) -> int:
-    """Fresh `ai-cities ask` processes against fresh `python -c "import sentence_transformers"` ones."""
-    from eval.load import QUESTIONS
-
-    ask = [sys.executable, "-m", "app", "ask", QUESTIONS[0]]
-    reference = [sys.executable, "-c", "import sentence_transformers"]
-    print(f"cold start: {runs} fresh processes each, alternating; a first untimed pair builds the index if "
-          "needed and warms the file cache", flush=True)
-    _timed_run(ask)
-    _timed_run(reference)
-    ask_s: list[float] = []
-    reference_s: list[float] = []
-    for _ in range(runs):
-        ask_s.append(_timed_run(ask))
-        reference_s.append(_timed_run(reference))
-    ask_median, reference_median = statistics.median(ask_s), statistics.median(reference_s)
-    ratio = ask_median / reference_median
-    print(f"ai-cities ask {QUESTIONS[0]!r}:  median {ask_median:6.2f}s  "
-          f"(runs {' '.join(f'{s:.2f}' for s in ask_s)})")
-    print(f"python -c 'import sentence_transformers':  median {reference_median:6.2f}s  "
-          f"(runs {' '.join(f'{s:.2f}' for s in reference_s)})")
-    print(f"ratio ask / import: {ratio:.2f}  (goal <= {COLD_GOAL})")
-    return 0
-
-
 def cmd_ui(args: argparse.Namespace) -> int:
     from app.ui import launch
 
@@ -186,25 +117,73 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from eval.run import run_from_args
+# --- commands other packages add (the benchmark's `eval`, `load` and `bench`) ------------------------------
 
-    return run_from_args(args)
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
-    return number
+COMMANDS_GROUP = "ai_cities.commands"
+"""The entry point group through which other packages add commands to `ai-cities`."""
+BUILTIN_COMMANDS = ("ingest", "ask", "chat", "ui", "serve")
 
 
-def build_parser(with_eval_options: bool = True) -> argparse.ArgumentParser:
+@dataclass(frozen=True)
+class Command:
+    """A command another package adds to `ai-cities`, the way plugins add commands to `llm`: the package declares
+    an entry point in the group `ai_cities.commands` whose name is the command's name and whose object is a
+    `Command` (pyproject.toml: `[project.entry-points."ai_cities.commands"]`, `bench = "eval.bench:COMMAND"`).
+    The CLI imports no such package by name; it finds them with `importlib.metadata` when the command given is
+    not one of its own, so `ai-cities ask` loads none of them.
+
+    Attributes:
+        help: one line for `ai-cities --help`.
+        run: runs the command from the parsed arguments and returns the exit code.
+        add_arguments: adds the command's options to its subparser; called only when the command is the one given.
+        main: instead of `run` and `add_arguments`: takes the raw arguments after the command's name, parses them
+            itself (its own `--help`) and returns the exit code.
+    """
+
+    help: str
+    run: Callable[[argparse.Namespace], int] | None = None
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    main: Callable[[list[str]], int] | None = None
+
+
+def registered_commands(wanted: str | None = None) -> dict[str, Command]:
+    """The commands installed packages register under `ai_cities.commands`, by name, sorted.
+
+    Args:
+        wanted: load only this command when it is registered (the others are not imported); otherwise all.
+
+    An entry point that cannot be loaded, or whose object is not a `Command`, is left out with a warning; a
+    name of a built-in command is ignored.
+    """
+    from importlib.metadata import entry_points
+
+    points = [p for p in entry_points(group=COMMANDS_GROUP) if p.name not in BUILTIN_COMMANDS]
+    if any(p.name == wanted for p in points):
+        points = [p for p in points if p.name == wanted]
+    found: dict[str, Command] = {}
+    for point in sorted(points, key=lambda p: p.name):
+        if point.name in found:
+            continue  # the same distribution seen twice on sys.path: the first one wins
+        try:
+            command = point.load()
+        except Exception as exc:  # a broken or half-installed package must not break the other commands
+            logger.warning("command %r (%s) could not be loaded: %s", point.name, point.value, exc)
+            continue
+        if not isinstance(command, Command) or (command.run is None) == (command.main is None):
+            logger.warning("command %r (%s) is not an app.cli.Command with either run or main", point.name,
+                           point.value)
+            continue
+        found[point.name] = command
+    return found
+
+
+def build_parser(commands: Mapping[str, Command] | None = None, *, selected: str | None = None
+                 ) -> argparse.ArgumentParser:
     """The argument parser of `ai-cities` (also used by `python -m app`).
 
     Args:
-        with_eval_options: add the options of `eval` (imports the eval package); `main` does so only when
-            the command is `eval`.
+        commands: the commands other packages add (`registered_commands()`), listed after the built-in ones.
+        selected: the command given: only its `add_arguments` is called (the others' options are not needed).
     """
     parser = argparse.ArgumentParser(prog="ai-cities", description="Grounded, cited Q&A about a ranking "
                                      "article: by default the shipped one, or the last one you ingested.")
@@ -226,17 +205,6 @@ def build_parser(with_eval_options: bool = True) -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="chat in the terminal (follow-ups use the conversation; /help inside)")
     p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("bench", help="measure warm question latency, or cold start with --cold (prints medians)")
-    p.add_argument("--rounds", type=_positive, default=5, help="how many times to ask each benchmark question")
-    p.add_argument("--cold", action="store_true", help="time fresh `ai-cities ask` processes against fresh "
-                   "`python -c 'import sentence_transformers'` ones; print both medians and their ratio")
-    p.add_argument("--runs", type=_positive, default=3, help="fresh processes of each kind for --cold")
-    p.set_defaults(func=cmd_bench)
-
-    # `ai-cities load ...` hands all its arguments to `python -m eval.load` (see main()).
-    sub.add_parser("load", help="load benchmark: UI server on loopback + concurrent /ask clients "
-                   "(ai-cities load --help)")
-
     p = sub.add_parser("ui", help="start the Gradio chat UI")
     p.add_argument("--host", default=None, help="address to bind (default: AICITIES_UI_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default: AICITIES_UI_PORT, 7860)")
@@ -249,33 +217,36 @@ def build_parser(with_eval_options: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help="port (default: AICITIES_API_PORT, 8080)")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("eval", help="run the evaluation benchmark")
-    if with_eval_options:
-        try:
-            from eval.run import add_arguments
-        except ImportError:  # the eval package is optional at run time
-            add_arguments = None
-        if add_arguments is not None:
-            add_arguments(p)
-    p.set_defaults(func=cmd_eval)
+    for name, command in (commands or {}).items():
+        # a command that parses its own arguments (`main`) is run before this parser (see main()); listed here
+        p = sub.add_parser(name, help=command.help, add_help=command.main is None)
+        if command.add_arguments is not None and name == selected:
+            command.add_arguments(p)
+        p.set_defaults(func=command.run)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, commands: Mapping[str, Command] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 an error, 2 bad arguments, 130 interrupted).
 
     No traceback ever reaches the user: errors are one line on stderr (`error: ...`); an unexpected one
     says "internal error" and its traceback is logged at DEBUG (shown with -v).
+
+    Args:
+        argv: the arguments (default: sys.argv[1:]).
+        commands: the commands besides the built-in ones (default: those installed packages register under
+            `ai_cities.commands`, looked up only when the command given is not a built-in one).
     """
     quiet_environment()
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = next((a for a in argv if not a.startswith("-")), None)
-    if command == "load":
-        from eval.load import main as load_main
-
-        rest = argv[argv.index("load") + 1:]
-        return run_guarded(lambda: load_main(rest), verbose="-v" in argv or "--verbose" in argv)
-    args = build_parser(with_eval_options=command == "eval").parse_args(argv)
+    name = next((a for a in argv if not a.startswith("-")), None)
+    if commands is None:
+        commands = {} if name in BUILTIN_COMMANDS else registered_commands(name)
+    command = commands.get(name) if name is not None else None
+    if command is not None and command.main is not None:
+        run_main, rest = command.main, argv[argv.index(name) + 1:]
+        return run_guarded(lambda: run_main(rest), verbose="-v" in argv or "--verbose" in argv)
+    args = build_parser(commands, selected=name).parse_args(argv)
     return run_guarded(lambda: args.func(args), verbose=args.verbose)
 
 

@@ -105,8 +105,8 @@ class Cell:
 class RankEntry:
     """One row of the ranking: the heading span is the citation for rank answers.
 
-    `section` is the name the entry's section is cited by ("9. Mamma Mia!"); `heading` is its heading as written
-    (for a table row, the cells from its rank to its name: "9. | Mamma Mia!"); `cells` are a table row's other
+    `section` is the name the entry's section is cited by ("9. Ahoy Matey!"); `heading` is its heading as written
+    (for a table row, the cells from its rank to its name: "9. | Ahoy Matey!"); `cells` are a table row's other
     cells, in column order (empty for an entry written as prose)."""
 
     rank: int

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.dataset import EvalArgumentError
+from eval.formatting import RESULTS_FILE, format_delta, format_metric
 from eval.metrics import SCORES
-from eval.report import RESULTS_FILE, format_delta, format_metric
 
 _EPS = 1e-9
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eval.dataset import DatasetError, EvalArgumentError, read_cases_document
-from eval.report import format_metric
+from eval.formatting import format_metric, markdown_table
 from eval.thresholds import Thresholds
 from ingest.core.errors import AICitiesError
 from ingest.core.settings import PROJECT_ROOT
@@ -28,7 +28,8 @@ from ingest.core.settings import PROJECT_ROOT
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from eval.run import EvalPlan, EvalRun
+    from eval.results import EvalRun
+    from eval.run import EvalPlan
     from ingest.core.settings import Settings
     from ingest.embeddings import LocalEmbeddings
 
@@ -130,7 +131,7 @@ def run_fixtures_from_args(
     """`ai-cities eval --fixtures [DIR]`: run and gate every fixture file, each against its own article.
 
     Args:
-        args: options from a parser extended by `eval.run.add_arguments` (`--fixtures` set).
+        args: options from a parser extended by `eval.cli.add_arguments` (`--fixtures` set).
         console: where to print the summary.
         embeddings: a loaded embedder shared by every fixture's bot (default: one is built from settings and
             loaded once, by the first fixture).
@@ -254,8 +255,6 @@ def print_fixtures(outcomes: list[FixtureOutcome], uncovered: list[Path], consol
 
 
 def _write_summary(outcomes: list[FixtureOutcome], uncovered: list[Path], out_root: Path) -> None:
-    from eval.report import markdown_table
-
     out_root.mkdir(parents=True, exist_ok=True)
     lines = ["# Fixture articles", "", *markdown_table(_HEADER, _rows(outcomes)), ""]
     lines += [f"- Not gated: `{_rel(a)}` has no fixture file" for a in uncovered]

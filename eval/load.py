@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.cli import Command
+
 logger = logging.getLogger(__name__)
 
 QUESTIONS = (
@@ -302,6 +304,11 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+COMMAND = Command(help="load benchmark: UI server on loopback + concurrent /ask clients (ai-cities load --help)",
+                  main=main)
+"""`ai-cities load`, registered in pyproject.toml under `ai_cities.commands`; it parses its own options."""
 
 
 if __name__ == "__main__":

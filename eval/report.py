@@ -1,5 +1,5 @@
 """The readable side of an eval run: the run folder (`results.json`, `report.md`, the chart) and the rich tables
-printed in the terminal. Formatting of metric values lives here too, so every table shows them alike.
+printed in the terminal. File names and the formatting of metric values come from `eval.formatting`.
 
 Run folder (default `eval/runs/<YYYY-MM-DDTHH-MM-SS>/`, kept out of git):
 
@@ -13,90 +13,28 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from eval.metrics import COUNT_METRICS, METRICS, GroupSummary, RunSummary
+from eval.formatting import (
+    CHART_FILE,
+    HEADLINE_METRICS,
+    METRIC_LABELS,
+    REPORT_FILE,
+    RESULTS_FILE,
+    escape_cell,
+    format_delta,
+    format_metric,
+    markdown_table,
+)
+from eval.metrics import METRICS, GroupSummary, RunSummary
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from eval.run import EvalRun
+    from eval.results import EvalRun
 
 logger = logging.getLogger(__name__)
-
-RESULTS_FILE = "results.json"
-REPORT_FILE = "report.md"
-CHART_FILE = "accuracy_by_category.png"
-
-
-# --------------------------------------------------------------------------------------------------------
-# Metric labels and formatting
-# --------------------------------------------------------------------------------------------------------
-
-METRIC_LABELS: dict[str, str] = {
-    "accuracy": "accuracy (verdict correct)",
-    "crag_score": "CRAG score (+1/0/-1)",
-    "fact_accuracy": "fact accuracy",
-    "citation_accuracy": "citation accuracy",
-    "citation_precision": "citation precision",
-    "quote_validity": "quote validity",
-    "hit_at_1": "retrieval hit@1",
-    "hit_at_3": "retrieval hit@3",
-    "mrr": "retrieval MRR",
-    "abstention_precision": "abstention precision",
-    "trap_refusal_rate": "trap refusal rate (abstention recall)",
-    "false_refusal_rate": "false-refusal rate",
-    "crashes": "crashes (exceptions while answering)",
-}
-HEADLINE_METRICS: tuple[str, ...] = tuple(METRIC_LABELS)
-_PLAIN_NUMBER = {"crag_score", "mrr"}  # shown as a signed/plain number, the rest as a percentage
-
-
-def format_metric(name: str, value: float | None) -> str:
-    """Format a metric value for tables: rates as percentages, CRAG as a signed number, MRR plain.
-
-    Args:
-        name: metric name (a key of METRICS).
-        value: the value, or None when the metric does not apply.
-
-    Returns:
-        The formatted value ("n/a" for None).
-    """
-    if value is None:
-        return "n/a"
-    if name.startswith("latency_"):
-        return f"{value:.1f} ms"
-    if name == "crag_score":
-        return f"{value:+.2f}"
-    if name in _PLAIN_NUMBER:
-        return f"{value:.2f}"
-    if name in COUNT_METRICS:
-        return f"{value:.0f}"
-    return f"{100 * value:.1f}%"
-
-
-def format_delta(name: str, after: float | None, before: float | None) -> str:
-    """Format the change of a metric between two runs ("+3.1 pts", "+0.05", "+2"); "" when either is None.
-
-    Args:
-        name: metric name (a key of METRICS).
-        after: the newer value.
-        before: the older value.
-
-    Returns:
-        The signed difference, formatted like the metric.
-    """
-    if after is None or before is None:
-        return ""
-    diff = after - before
-    if name in _PLAIN_NUMBER:
-        return f"{diff:+.2f}"
-    if name in COUNT_METRICS:
-        return f"{diff:+.0f}"
-    return f"{100 * diff:+.1f} pts"
-
 
 # --------------------------------------------------------------------------------------------------------
 # Writing the run folder
@@ -160,25 +98,6 @@ def write_chart(run: EvalRun, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-
-
-def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").strip()
-
-
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    """A Markdown table as lines (cells escaped: "|" and line breaks cannot break the table).
-
-    Args:
-        header: the column titles.
-        rows: the cells, row by row.
-
-    Returns:
-        The table's lines.
-    """
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return out
 
 
 def _pair(name: str, product: GroupSummary, baseline: GroupSummary | None) -> str:
@@ -287,11 +206,11 @@ def render_report(run: EvalRun) -> str:
     for r in failing:
         lines += [f"### `{r.case.id}` ({r.case.category}): {r.result.verdict}", ""]
         for q, answer in r.history:
-            lines += [f"- earlier turn: {_cell(q)}", f"  - answer: {_cell(_excerpt(answer, 200))}"]
-        lines += [f"- question: {_cell(r.case.scored_question)}",
-                  f"- why: {_cell(r.result.why)}",
-                  *([f"- crashed: {_cell(r.result.error)}"] if r.result.crashed else []),
-                  f"- answer ({r.answer.mode}): {_cell(_excerpt(r.answer.text))}",
+            lines += [f"- earlier turn: {escape_cell(q)}", f"  - answer: {escape_cell(_excerpt(answer, 200))}"]
+        lines += [f"- question: {escape_cell(r.case.scored_question)}",
+                  f"- why: {escape_cell(r.result.why)}",
+                  *([f"- crashed: {escape_cell(r.result.error)}"] if r.result.crashed else []),
+                  f"- answer ({r.answer.mode}): {escape_cell(_excerpt(r.answer.text))}",
                   f"- cited: {', '.join(c.label for c in r.answer.citations) or 'nothing'}; "
                   f"expected sections: {', '.join(r.case.expected_sections) or 'none (must abstain)'}", ""]
     lines += [

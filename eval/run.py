@@ -1,11 +1,10 @@
 """The eval runner: ask every case of a cases file to the product and to the naive baseline, score both, gate on
-thresholds, and write a run folder. Thresholds live in `eval.thresholds`, the comparison with an earlier run
-in `eval.compare`, the report and tables in `eval.report`, fixture articles in `eval.fixtures`.
+thresholds, and write a run folder. Thresholds live in `eval.thresholds`, what a run produced in `eval.results`,
+the comparison with an earlier run in `eval.compare`, the report and tables in `eval.report`, fixture articles
+in `eval.fixtures`, and the command line (`ai-cities eval`, `python -m eval`) in `eval.cli`.
 
-Entry points:
-
-* `run_eval(cases, bot, ...)` (programmatic) returns an `EvalRun` and, given `out_dir`, writes the folder;
-* `add_arguments(parser)` / `run_from_args(args)` back `ai-cities eval` and `python -m eval`.
+`run_eval(cases, bot, ...)` (programmatic) returns an `EvalRun` and, given `out_dir`, writes the folder;
+`plan_run` and `build_bot` decide, before anything slow, what a run will ask and of which bot.
 
 Which article. By default the product is the bot the CLI builds (`Settings()`, the user's index). With
 `--source FILE` (or a cases file whose header says `source: FILE`), FILE is indexed into its own Chroma
@@ -19,45 +18,33 @@ alone, so a follow-up that needs the earlier turns is expected to fail there. A 
 with a user-facing error (`AICitiesError`, e.g. too long) counts as a refusal (abstained); an unexpected
 exception is a crash: recorded as a wrong answer, counted in `crashes`, listed under `errors`, and any crash
 fails the run.
-
-Exit codes of `run_from_args`: 0 every threshold met, 1 a threshold missed (or a case raised), 2 bad
-arguments or files (cases, source, thresholds, compare folder).
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import re
 import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from eval.compare import Comparison, compare_runs, load_previous_run
-from eval.dataset import (
-    CATEGORIES,
-    DEFAULT_CASES_PATH,
-    Case,
-    EvalArgumentError,
-    load_cases_file,
-    select_categories,
-)
-from eval.metrics import CaseResult, RunSummary, evaluate_case, summarize
-from eval.report import print_summary, write_run
-from eval.thresholds import DEFAULT_THRESHOLDS_PATH, ThresholdCheck, Thresholds, resolve_thresholds
+from eval.compare import compare_runs, load_previous_run
+from eval.dataset import Case, EvalArgumentError, load_cases_file, select_categories
+from eval.metrics import evaluate_case, summarize
+from eval.report import write_run
+from eval.results import CaseRecord, EvalRun, System
+from eval.thresholds import DEFAULT_THRESHOLDS_PATH, Thresholds, resolve_thresholds
 from ingest.core.errors import AICitiesError
 from ingest.core.models import Answer
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from app.chatbot import Chatbot
     from ingest.core.settings import Settings
     from ingest.embeddings import LocalEmbeddings
@@ -66,57 +53,14 @@ logger = logging.getLogger(__name__)
 
 EVAL_DIR = Path(__file__).resolve().parent
 DEFAULT_RUNS_DIR = EVAL_DIR / "runs"
-RESULTS_SCHEMA_VERSION = 1
 BASELINE_COLLECTION = "eval-naive-baseline"
 BASELINE_HISTORY_POLICY = "last question only (the tutorial recipe has no memory; earlier turns are not sent)"
 SOURCE_COLLECTION_PREFIX = "eval-"
 
 
-class System(Protocol):
-    """Anything that answers like `Chatbot.ask` (the product, the baseline, a test double)."""
-
-    def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> Answer:
-        """Answer one question given earlier (question, answer text) pairs."""
-        ...
-
-
 # --------------------------------------------------------------------------------------------------------
 # Running the cases
 # --------------------------------------------------------------------------------------------------------
-
-
-
-@dataclass
-class CaseRecord:
-    """One system's go at one case: the scored answer, the earlier turns, and the metrics."""
-
-    case: Case
-    answer: Answer
-    result: CaseResult
-    history: list[tuple[str, str]] = field(default_factory=list)
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: answer, citations, verdict, why and metrics."""
-        a = self.answer
-        return {
-            "answer": a.text,
-            "standalone_question": a.standalone_question,
-            "abstained": a.abstained,
-            "mode": a.mode,
-            "notice": a.notice,
-            "dropped_sentences": a.dropped_sentences,
-            "citations": [c.model_dump(mode="json") for c in a.citations],
-            "retrieved": [r.section for r in a.retrieved],
-            "history": [{"question": q, "answer": t} for q, t in self.history],
-            "timings_ms": dict(a.timings_ms),
-            "verdict": self.result.verdict,
-            "score": self.result.score,
-            "why": self.result.why,
-            "error": self.error,
-            "metrics": self.result.model_dump(mode="json", exclude={"case_id", "category", "question", "why",
-                                                                    "verdict", "score", "timings_ms"}),
-        }
 
 
 def _refusal(question: str, exc: AICitiesError) -> Answer:
@@ -166,94 +110,6 @@ def ask_case(system: System, case: Case, source_text: str, *, with_history: bool
         answer = _crash(question, exc)
     result = evaluate_case(case, answer, source_text, error=error)
     return CaseRecord(case, answer, result, history, error)
-
-
-@dataclass
-class EvalRun:
-    """Everything one eval run produced (see `to_json` for the file layout)."""
-
-    cases: list[Case]
-    product: list[CaseRecord]
-    baseline: list[CaseRecord] | None
-    summary: RunSummary
-    baseline_summary: RunSummary | None
-    started_at: datetime
-    seconds: dict[str, float]
-    settings: dict[str, Any]
-    cases_path: str | None = None
-    source: str | None = None
-    categories: list[str] = field(default_factory=list)
-    limit: int | None = None
-    baseline_info: dict[str, Any] | None = None
-    thresholds: Thresholds | None = None
-    checks: list[ThresholdCheck] = field(default_factory=list)
-    comparison: Comparison | None = None
-    out_dir: Path | None = None
-
-    @property
-    def failed_checks(self) -> list[ThresholdCheck]:
-        """Threshold checks that were measured and missed."""
-        return [c for c in self.checks if c.passed is False]
-
-    @property
-    def errors(self) -> list[str]:
-        """One line per product case that raised an unexpected exception."""
-        return [f"{r.case.id}: {r.error}" for r in self.product if r.error]
-
-    @property
-    def passed(self) -> bool:
-        """True when every measured threshold is met and no case raised."""
-        return not self.failed_checks and not self.errors
-
-    @property
-    def exit_code(self) -> int:
-        """0 when passed, 1 otherwise."""
-        return 0 if self.passed else 1
-
-    def to_json(self) -> dict[str, Any]:
-        """The content of results.json."""
-        baseline = {r.case.id: r for r in self.baseline or []}
-        cases = []
-        for rec in self.product:
-            c = rec.case
-            cases.append({
-                "id": c.id,
-                "category": c.category,
-                "questions": c.questions,
-                "scored_question": c.scored_question,
-                "must_abstain": c.must_abstain,
-                "expected_facts": c.expected_facts,
-                "expected_sections": c.expected_sections,
-                "must_not": c.must_not,
-                "min_facts": c.min_facts,
-                "expected_lead": c.expected_lead,
-                "product": rec.to_dict(),
-                "baseline": baseline[c.id].to_dict() if c.id in baseline else None,
-            })
-        return {
-            "schema_version": RESULTS_SCHEMA_VERSION,
-            "started_at": self.started_at.isoformat(timespec="seconds"),
-            "run_seconds": {k: round(v, 3) for k, v in self.seconds.items()},
-            "cases_file": self.cases_path,
-            "source": self.source,
-            "categories": self.categories,
-            "limit": self.limit,
-            "n_cases": len(self.product),
-            "settings": self.settings,
-            "baseline": self.baseline_info,
-            "summary": {
-                "product": self.summary.model_dump(mode="json"),
-                "baseline": self.baseline_summary.model_dump(mode="json") if self.baseline_summary else None,
-            },
-            "thresholds": {
-                "file": self.thresholds.path if self.thresholds else None,
-                "passed": self.passed,
-                "checks": [c.to_dict() for c in self.checks],
-                "errors": self.errors,
-            },
-            "comparison": self.comparison.to_dict() if self.comparison else None,
-            "cases": cases,
-        }
 
 
 def _settings_used(bot: Any, records: Sequence[CaseRecord]) -> dict[str, Any]:
@@ -412,54 +268,6 @@ def run_eval(
     return run
 
 
-# --------------------------------------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------------------------------------
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the eval options to a parser (the `ai-cities eval` subparser, or `python -m eval`'s).
-
-    Args:
-        parser: the parser to extend; `-v/--verbose`, `command` and `func` are left to the caller.
-    """
-    from eval.fixtures import FIXTURES_DIR
-
-    parser.add_argument("--cases", metavar="FILE", type=Path, default=None,
-                        help="YAML file of eval cases (default: eval/cases.yaml)")
-    parser.add_argument("--source", metavar="FILE", type=Path, default=None,
-                        help="article to evaluate (.txt/.md/.html): indexed into its own Chroma collection "
-                             "(eval-<hash>), never the main index (default: the cases file's `source:`, else "
-                             "AICITIES_SOURCE_PATH with the main index)")
-    parser.add_argument("--fixtures", metavar="DIR", nargs="?", type=Path, const=FIXTURES_DIR, default=None,
-                        help="run every eval/fixtures/*.yaml (or DIR/*.yaml), each against its own `source:`, "
-                             "and gate each one")
-    parser.add_argument("--category", metavar="NAME", action="append", default=[], dest="categories",
-                        help=f"run only this category (repeatable): {', '.join(CATEGORIES)}")
-    parser.add_argument("--limit", metavar="N", type=_positive_int, default=None,
-                        help="run only the first N cases (after --category), for smoke tests")
-    parser.add_argument("--out", metavar="DIR", type=Path, default=None,
-                        help="run folder to write (default: eval/runs/<timestamp>)")
-    parser.add_argument("--compare", metavar="RUN_DIR", type=Path, default=None,
-                        help="an earlier run folder: print what got better and worse, case by case")
-    parser.add_argument("--thresholds", metavar="FILE", type=Path, default=None,
-                        help="YAML file of minimum metrics; exit 1 below any (default: the cases file's "
-                             "`thresholds:` section, else eval/thresholds.yaml)")
-    parser.add_argument("--no-baseline", action="store_true",
-                        help="skip the naive baseline (faster; the report then has no baseline column)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-
-
 def load_settings() -> Settings:
     """The product's settings from AICITIES_* variables (and .env).
 
@@ -585,73 +393,3 @@ def plan_run(
     thresholds = resolve_thresholds(thresholds_path, loaded.thresholds, cases_path, default_thresholds)
     article = source if source is not None else loaded.source
     return EvalPlan(cases, cases_path, article, thresholds)
-
-
-def _console(console: Console | None) -> Console:
-    from rich.console import Console
-
-    if console is not None:
-        return console
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
-
-
-def run_from_args(
-    args: argparse.Namespace,
-    *,
-    bot: Any = None,
-    console: Console | None = None,
-    embeddings: LocalEmbeddings | None = None,
-) -> int:
-    """Run the eval from parsed options, print the tables, and return the exit code.
-
-    Args:
-        args: options from a parser extended by `add_arguments`.
-        bot: the product to evaluate (default: `build_bot(...)`, from AICITIES_* settings and `--source`).
-        console: a rich Console for the report (default: stdout; 160 columns when not a terminal).
-        embeddings: a loaded embedder for the bots this builds (default: each bot loads its own).
-
-    Returns:
-        0 all thresholds met; 1 a threshold missed or a case raised; 2 bad arguments or input files (the
-        message is printed to stderr on one line).
-    """
-    if getattr(args, "fixtures", None) is not None:
-        from eval.fixtures import run_fixtures_from_args
-
-        return run_fixtures_from_args(args, console=_console(console), embeddings=embeddings)
-    try:
-        settings = load_settings()
-        cases_path = args.cases if args.cases is not None else DEFAULT_CASES_PATH
-        plan = plan_run(cases_path, source=args.source, categories=args.categories, limit=args.limit,
-                        thresholds_path=args.thresholds, settings=settings)
-        if args.compare is not None:
-            load_previous_run(args.compare)  # fail fast, before the long part
-        if args.out is not None and args.out.exists() and not args.out.is_dir():
-            raise EvalArgumentError(f"--out {args.out}: exists and is not a folder")
-        if bot is None:
-            bot = build_bot(plan.source, settings=settings, embeddings=embeddings)
-    except AICitiesError as exc:  # DatasetError, EvalArgumentError, or SourceError (the article cannot be loaded)
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    console = _console(console)
-    out_dir = args.out if args.out is not None else default_out_dir()
-    try:
-        run = run_eval(
-            plan.cases, bot,
-            baseline=not args.no_baseline,
-            out_dir=out_dir,
-            thresholds=plan.thresholds,
-            compare_to=args.compare,
-            show_progress=not getattr(args, "no_progress", False),
-            cases_path=plan.cases_path,
-            categories=args.categories,
-            limit=args.limit,
-        )
-    except EvalArgumentError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: cannot write the run folder {out_dir}: {exc}", file=sys.stderr)
-        return 2
-    print_summary(run, console)
-    return run.exit_code

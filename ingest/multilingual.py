@@ -57,7 +57,7 @@ def contains_cjk(text: str) -> bool:
 def indexable(chunks: Sequence[Chunk]) -> list[Chunk]:
     """The chunks the multilingual index holds: every chunk that can be evidence, i.e. all but the title.
 
-    The title ("Top 10 ... : The Complete Ranking") sits close to any question about the ranking and would
+    The title ("Top 10 ... : The Definitive Ranking") sits close to any question about the ranking and would
     push the answering chunk down; the app never cites it.
     """
     return [c for c in chunks if c.kind != "title"]

@@ -51,7 +51,7 @@ _NOTES = {"new", "tie", "tied", "joint", "up", "down", "unchanged", "updated", "
 _BOILERPLATE_HEADING = re.compile(
     r"\b(?:related (?:posts?|articles?|stories|reading)|about the author|you (?:may|might) also like|read (?:more|next)"
     r"|comments?|share this|subscribe|newsletter|advertisement|sponsored|tags|popular posts|recent posts)\b", re.I)
-# a citation: a year, and authors' initials ("Kanamori, H."), "et al.", a volume(issue) with pages or a DOI
+# a citation: a year, and authors' initials ("Moreau, P."), "et al.", a volume(issue) with pages or a DOI
 _CITATION_YEAR = re.compile(r"(?<!\d)(?:\(\s*(?:1[5-9]|20)\d{2}[a-z]?\s*\)|(?:1[5-9]|20)\d{2}[a-z]?[.,;)])")
 _CITATION_MARK = re.compile(
     r"\b[A-Z][^\W\d_]+(?:[-'’][^\W\d_]+)?,\s+(?:[A-Z]\.\s?){1,3}|\bet al\.|\b\d+\s*\(\d+\)\s*[,:]\s*\d+"
@@ -163,7 +163,7 @@ def ranked_noun(title: str, nlp: Language | None = None, lead: str = "", count: 
     ("town", "towns").
 
     In order: the head noun of the phrase a ranking cue of the title governs ("Top 10", "best", a superlative:
-    "the longest-running Broadway shows" -> "show", since a modifier such as "Broadway" is never the head);
+    "the longest-serving Lakeside ferries" -> "ferry", since a modifier such as "Lakeside" is never the head);
     else the head a cue governs in `lead`, the line that introduces the ranked list ("Top 5 Webinars:"), where
     a bare number counts as a cue only when it is the number of entries (`count`); else the title's first
     plural noun phrase; else ("entry", "entries").
@@ -232,8 +232,8 @@ def _governed_head(doc: Doc, count: int | None) -> Token | None:
 
 
 def _plural_mistagged_as_verb(token: Token, cue: Token) -> bool:
-    """A title has no finite verb right after its noun phrase's modifiers: "... Broadway shows" tagged as
-    "Broadway [subject] shows [verb]" is a plural noun, unless its subject is inside the cue's phrase ("the best
+    """A title has no finite verb right after its noun phrase's modifiers: "... Lakeside ferries" tagged as
+    "Lakeside [subject] ferries [verb]" is a plural noun, unless its subject is inside the cue's phrase ("the best
     team wins")."""
     if token.tag_ != "VBZ" or not token.lower_.endswith("s"):
         return False

@@ -43,7 +43,7 @@ def prose_ranking(doc: Document) -> Ranking | None:
         return None
     from spacy.matcher import Matcher
 
-    from ingest.annotate import english_pipeline
+    from ingest.nlp import english_pipeline
 
     nlp = english_pipeline()
     matcher = Matcher(nlp.vocab)

@@ -1,53 +1,195 @@
-"""Nothing about one article belongs in code: app/ and ingest/ must not contain the shipped article's entry
-names, the names of the organisations it mentions, or the lead words of its bullets. Article knowledge lives in
-the article's profile folder and in what ingest derives."""
+"""Nothing about one article belongs in code: app/ and ingest/ (code, comments, docstrings and the data files they
+ship, such as app/intents.yaml) must not hold words of any article under data/ (the shipped one and every
+data/fixtures/ article): their entry names, the organisations, places, people and nationalities spaCy finds in
+them (en_core_web_sm over the parsed article: GPE, NORP, ORG, PERSON, LOC, and PRODUCT and FAC), the names their
+profile folder knows, and their CJK strings (and the shipped article's bullet lead words, as written). Nor may
+another article's profile folder hold them. Article knowledge lives in the article's own profile folder
+(data/<article>.profile/) and in what ingest derives.
+
+Names are compared case-insensitively ("hangzhou" in a lexicon is the article's "Hangzhou"), except a name made
+only of ordinary English words ("Rent", "Broken Access Control"), which is compared as written: in lower case it
+is the common word. A reference to an article's file (its path in the settings) is not a word of it.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from ingest.annotate import annotate_text
-from ingest.core.settings import DEFAULT_SOURCE, PROJECT_ROOT
-from ingest.loader import load_source
+import pytest
+import yaml
+
+from ingest.annotate import annotate_text, english_pipeline, is_english_word
+from ingest.core.settings import DEFAULT_SOURCE, PROJECT_ROOT, resolve_profile_dir
+from ingest.core.text import blank_markup
+from ingest.loader import SUPPORTED_SUFFIXES, load_source
 from ingest.parser import parse_article
 
+DATA_DIR = PROJECT_ROOT / "data"
 CODE_DIRS = ("app", "ingest")
-CODE_SUFFIXES = {".py", ".yaml", ".yml", ".json", ".txt", ".md"}
-# Names that code uses for another reason: the OpenAI-compatible protocol the LLM backend and the API speak.
-PROTOCOL_NAMES = {"OpenAI"}
+NOT_ARTICLES = {"chroma", "cache"}  # folders of data/ that hold an index or caches, not articles
+LABELS = {"GPE", "NORP", "ORG", "PERSON", "LOC", "PRODUCT", "FAC"}
+# Names that code uses for another reason, each with it.
+ALLOWED = {
+    "OpenAI": "the OpenAI-compatible protocol the LLM backend and the HTTP API speak",
+    "AI": "the product's own name, ai-cities-chat",
+}
+# Single common words the recogniser types as names in these articles, each with where it does.
+NOT_NAMES = {
+    "Path": "OWASP: the last word of a weakness title ('External Control of File Name or Path'), typed PERSON",
+    "Theatre": "Broadway: the head noun of venue names ('the Majestic Theatre'), typed alone as PERSON",
+}
+# Offenders in files that are being rewritten outside this test's change, each with the article word; an entry
+# that no longer occurs fails the test, so that it is removed.
+PENDING = {
+    ("ingest/loader.py", "Health Literacy Online"): "ingest/loader.py is being rewritten; its docstring example "
+                                                    "names a DigitalGov webinar",
+}
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_LEADING_THE = re.compile(r"^(?:the|a|an)\s+", re.I)
 
 
-def article_words() -> set[str]:
-    """The shipped article's entry names, organisation names and bullet lead words."""
-    text = load_source(DEFAULT_SOURCE).text
+@dataclass(frozen=True)
+class Word:
+    """A word of an article, and why it counts."""
+
+    text: str
+    why: str
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        if _CJK_RUN.fullmatch(self.text):
+            return re.compile(re.escape(self.text))
+        body = rf"(?<!\w){re.escape(self.text)}(?!\w)"
+        ordinary = all(is_english_word(w) for w in re.findall(r"[^\W\d_]+", self.text))
+        return re.compile(body) if ordinary else re.compile(body, re.I)
+
+
+def articles() -> list[Path]:
+    """Every article under data/: the shipped one and the fixture articles."""
+    found = [p for p in DATA_DIR.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+             and not NOT_ARTICLES & set(p.relative_to(DATA_DIR).parts)
+             and not any(part.endswith(".profile") for part in p.relative_to(DATA_DIR).parts)]
+    return sorted(found)
+
+
+def _name(text: str) -> str:
+    return _LEADING_THE.sub("", _POSSESSIVE.sub("", " ".join(text.split())).strip(" .,:;-–—()\"'“”‘’"))
+
+
+@cache
+def article_words(path: Path) -> tuple[Word, ...]:
+    """The words of one article that code must not hold."""
+    text = load_source(path).text
     article = parse_article(text)
-    found: set[str] = set()
-    for section in article.sections:
-        if section.city:
-            found.add(section.city)
-        for bullet in section.bullets:
-            lead = re.match(r"[A-Z][a-z]+", bullet.body.text)
-            if lead and len(lead.group()) > 3:
-                found.add(lead.group())
-            for sentence in annotate_text(bullet.body.text, bullet.body.start):
-                for start, end, label in sentence["entities"]:
-                    name = re.sub(r"['’]s$", "", text[start:end])
-                    if label in {"ORG", "PRODUCT", "PERSON", "FAC"} and len(name) > 3 and name[0].isupper():
-                        found.add(name)
-    return found
+    found: dict[str, Word] = {}
+    prose = re.sub(r"\S*(?:://|www\.|\.html?\b)\S*", " ", text)  # not the words of its links
+    lower_words = set(re.findall(r"\b[a-z]+\b", prose))
+
+    def add(name: str, why: str, entity: bool = False) -> None:
+        name = _name(name)
+        if _CJK_RUN.fullmatch(name):
+            found.setdefault(name, Word(name, why))
+            return
+        letters = re.findall(r"[^\W\d_]+", name)
+        if len("".join(letters)) < 3 or not re.search(r"[A-Z]", name):
+            return  # initials, numbers, and the recogniser's lower-case slips ("max")
+        if entity and len(letters) == 1 and (letters[0].lower() in lower_words or name in NOT_NAMES):
+            return  # a common word the recogniser took for a name ("Longest" of "longest-running")
+        found.setdefault(name.casefold(), Word(name, why))
+
+    for section in article.ranked:
+        if section.name:
+            add(section.name, "entry name")
+    spans = [s for s in (article.title, article.intro, article.methodology) if s is not None]
+    spans += [s.title for s in article.sections] + [b.body for s in article.sections for b in s.bullets]
+    for doc in english_pipeline().pipe(blank_markup(s.text) for s in spans):
+        for ent in doc.ents:
+            if ent.label_ in LABELS:
+                add(ent.text, f"spaCy {ent.label_}", entity=True)
+    for span in spans:  # and as ingest annotates it (names widened over their proper nouns: "Acme Theatre")
+        for sentence in annotate_text(span.text, span.start):
+            for start, end, label in sentence["entities"]:
+                if label in LABELS:
+                    add(text[start:end], f"spaCy {label}", entity=True)
+    profile = resolve_profile_dir(path, None)
+    if profile is not None:
+        data = yaml.safe_load((profile / "profile.yaml").read_text(encoding="utf-8")) or {}
+        for name in data.get("aliases") or {}:
+            add(str(name), "a name of its profile folder")
+        text += "\n" + (profile / "profile.yaml").read_text(encoding="utf-8")
+    for run in _CJK_RUN.findall(text):
+        add(run, "CJK string")
+    return tuple(w for key, w in sorted(found.items()) if w.text not in ALLOWED)
 
 
-def test_code_holds_no_words_of_the_shipped_article() -> None:
-    words = article_words() - PROTOCOL_NAMES
-    assert {"Jinan", "Inspur Group", "Anchored"} <= words or "Jinan" in words  # the scan found the article
+def places(article: Path) -> list[Path]:
+    """The files that must not hold the article's words: every file under app/ and ingest/, and every other
+    article's profile folder."""
+    own = resolve_profile_dir(article, None)
+    files = [p for folder in CODE_DIRS for p in (PROJECT_ROOT / folder).rglob("*")]
+    files += [p for folder in DATA_DIR.rglob("*.profile") if folder != own for p in folder.rglob("*")]
+    return sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts)
+
+
+def _readable(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def test_every_article_is_scanned() -> None:
+    names = {p.relative_to(DATA_DIR).as_posix() for p in articles()}
+    assert DEFAULT_SOURCE.relative_to(DATA_DIR).as_posix() in names
+    assert sum(n.startswith("fixtures/") for n in names) >= 5
+
+
+def test_the_scan_finds_the_shipped_article_s_words() -> None:
+    words = {w.text: w.why for w in article_words(DEFAULT_SOURCE)}
+    assert words.get("Jinan") == "entry name"
+    assert {"Inspur Group", "Tencent", "深圳"} <= set(words)
+    assert Word("Jinan", "").pattern.search("jinan") and not Word("Rent", "").pattern.search("rent")
+
+
+@pytest.mark.parametrize("article", articles(), ids=lambda p: p.relative_to(DATA_DIR).as_posix())
+def test_code_holds_no_words_of_the_article(article: Path) -> None:
+    words = article_words(article)
+    stems = [p.stem for p in articles()]
     offenders: list[str] = []
-    for folder in CODE_DIRS:
-        for path in sorted((PROJECT_ROOT / folder).rglob("*")):
-            if path.suffix not in CODE_SUFFIXES or "__pycache__" in path.parts:
-                continue
-            content = path.read_text(encoding="utf-8")
-            for word in words:
-                if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", content):
-                    offenders.append(f"{Path(path).relative_to(PROJECT_ROOT)}: {word}")
+    pending: set[tuple[str, str]] = set()
+    for path in places(article):
+        content = _readable(path)
+        if content is None:
+            continue
+        for stem in stems:  # a reference to an article's file is not a word of it
+            content = content.replace(stem, " ")
+        content = re.sub(r"[*`]", "", content)  # "Acme **Action** News" names "Acme Action News"
+        for word in words:
+            for match in word.pattern.finditer(content):
+                where = path.relative_to(PROJECT_ROOT).as_posix()
+                if (where, word.text) in PENDING:
+                    pending.add((where, word.text))
+                    continue
+                line = content.count("\n", 0, match.start()) + 1
+                offenders.append(f"{where}:{line}: {match.group()!r} ({word.why})")
+    assert not offenders, f"words of {article.relative_to(PROJECT_ROOT)} in code:\n" + "\n".join(offenders)
+    stale = {key for key in PENDING if key[1] in {w.text for w in words}} - pending
+    assert not stale, f"no longer in code, remove from PENDING: {sorted(stale)}"
+
+
+def test_code_holds_no_lead_words_of_the_shipped_article() -> None:
+    """The words the shipped article's bullets open with ("Anchored", ...), as written: in lower case most are
+    common words, so they are compared as written, and only for the shipped article."""
+    text = load_source(DEFAULT_SOURCE).text
+    leads = {m.group() for s in parse_article(text).sections for b in s.bullets
+             if (m := re.match(r"[A-Z][a-z]+", b.body.text)) and len(m.group()) > 3}
+    assert "Anchored" in leads
+    offenders = [f"{path.relative_to(PROJECT_ROOT)}: {word}" for path in places(DEFAULT_SOURCE)
+                 if (content := _readable(path)) is not None
+                 for word in sorted(leads) if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", content)]
     assert not offenders, "\n".join(offenders)

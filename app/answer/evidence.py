@@ -107,7 +107,7 @@ class Evidence:
                     or intent.polar)
 
     def about_the_making(self, intent: Intent) -> bool:
-        """"How were these chosen?", "How did the authors decide the order?": about the ranking as a whole, and
+        """"How were these chosen?", "What made the editors settle on this order?": about the ranking as a whole, and
         none of its content words is a topic of the article ("How do cities with ports use AI?" is one)."""
         return self.about_whole_ranking(intent) and not any(
             self.has_term(t) for t in self.asked_terms(intent) if t not in self.question_words)

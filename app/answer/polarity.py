@@ -1,10 +1,10 @@
 """Polarity and restriction of a yes/no claim, read off the spaCy parse of the question and of the evidence.
 
-"Is the show only about Linux?" claims something (the show is about Linux) and restricts it ("only"). The
-sentence that answers it may affirm the claim ("It is a show about Linux"), deny it ("It isn't about Linux"),
-deny just the restriction ("It isn't purely about Linux", "not only Linux") or widen it ("Linux and gaming",
+"Is the show only about sailing?" claims something (the show is about sailing) and restricts it ("only"). The
+sentence that answers it may affirm the claim ("It is a show about sailing"), deny it ("It isn't about sailing"),
+deny just the restriction ("It isn't purely about sailing", "not only sailing") or widen it ("sailing and gaming",
 "also gaming"). Only the clause of the sentence that carries the claim counts: a negation elsewhere in the
-sentence ("It isn't on the radio, but it is about Linux") says nothing about it.
+sentence ("It isn't on the radio, but it is about sailing") says nothing about it.
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def _read_clause(doc: Any, head: int, clause_paths: list[list[Any]], matched_tok
         c for m in modifiers if _negates(m) for c in m.children if _restricts(c)]
     negated = any(_negates(m) for m in modifiers) or any(_negates(c) for r in restrictors for c in r.children) or \
         any(_negating_preposition(t) for t in on_path.values())
-    # the matched word joined with words the claim doesn't have ("Linux and gaming"), or an additive focus word
+    # the matched word joined with words the claim doesn't have ("sailing and gaming"), or an additive focus word
     # in the clause or in a clause joined to it ("…, but it also covers gaming")
     joined = [c for i in matched_tokens if i in on_path for c in doc[i].conjuncts if c.i not in matched_tokens]
     linked = [clause_head, *clause_head.conjuncts]

@@ -94,7 +94,7 @@ class Router:
             intent.answer_type is not AnswerType.COUNT and (
                 bool(set(focus.heads or (focus.head,)) & NAME_NOUNS) or intent.answer_type in _VALUE_TYPES)
         if kind is IntentKind.OUT_OF_SCOPE:
-            # "give me the author's top three picks": a top-N of something the article talks about is its ranking
+            # "show me the writer's top three choices": a top-N of something the article talks about is its ranking
             if ranking and (intent.top_n or intent.bottom_n) and not intent.entries and (
                     focus is None or entry_noun or self.evidence.in_article(focus.head)):
                 return [Order, Fact]

@@ -58,7 +58,7 @@ _PREVIOUS = re.compile(r"\b(the )?(previous|preceding) one\b|\bthe one (before|a
 _PLURAL_PRONOUN = re.compile(r"\b(the two|both of them|both|the pair|they|them|their|these|those)\b", re.I)
 _ELLIPSIS = re.compile(r"^(?:and|what about|how about|and what about|same for|now|ok|okay|then)\b", re.I)
 _ANALYTIC_DEGREES = frozenset({"most", "least"})  # English degree adverbs: "most visited", "least popular"
-_CN_PRONOUN = re.compile(r"(它的|它|这个城市|那个城市|该市|该城市|那里|这里)")
+_CN_PRONOUN = re.compile(r"(它的|它|那里|这里)")  # "this city" and the like are the profile's (`terms`)
 
 
 @dataclass
@@ -205,11 +205,11 @@ class QuestionAnalyzer:
     def entries_of(self, text: str, names: Sequence[str], *, quiet: bool = True) -> tuple[list[str], list[str]]:
         """The ranked entries a question's names stand for, and the names left over.
 
-        A name belongs to an entry when only that entry's section (or table row) mentions it ("the Maule
-        earthquake" -> the row whose alternative-name cell says "Maule Earthquake"). A name several entries
+        A name belongs to an entry when only that entry's section (or table row) mentions it ("the Veldmark
+        flood" -> the row whose alternative-name cell says "Veldmark Flood"). A name several entries
         mention is narrowed by the years the question gives, when they date exactly one of them ("the 2011
-        Japan one"); a name that shares an entry already found is taken as naming it too ("Tohoku ... in
-        Japan"). With no names, a year that only one entry mentions names that entry (`quiet`: nothing else
+        Norland one"); a name that shares an entry already found is taken as naming it too ("Ostvik ... in
+        Norland"). With no names, a year that only one entry mentions names that entry (`quiet`: nothing else
         in the question is unknown to the article).
         """
         years = _YEAR.findall(text)
@@ -422,7 +422,7 @@ class QuestionAnalyzer:
             return Intent(kind=IntentKind.OUT_OF_SCOPE, text="", raw=question, injection=injection)
         names = self.find_names(text)
         folded = fold(text)
-        # a name inside an entry's own name ("Northern Sumatra" of "Off the West Coast of Northern Sumatra") is
+        # a name inside an entry's own name ("Upper Veldmark" of "Off the North Shore of Upper Veldmark") is
         # that entry, not a name to blank out of it
         names = [n for n in names if not any(fold(n) in form and form != fold(n) and form in folded
                                              for form, _ in self._entry_forms)]
@@ -491,7 +491,7 @@ class QuestionAnalyzer:
         unranked: list[str] = []
         rank_words = bool(set(words(text)) & _RANK_VERBS)
         if len(entries) == 1 and direction in {"up", "down"}:
-            # "is the Nias earthquake ranked above the Banda Sea one?": the other side of the comparison
+            # "is the Ostvik flood ranked above the Lake Arra one?": the other side of the comparison
             owned, rest = self.entries_of(text, names, quiet=False)
             if [e for e in owned if e not in entries]:
                 names = rest
@@ -549,8 +549,8 @@ def _forms(table: dict[str, list[str]]) -> list[tuple[str, str]]:
 
 def _leading_spans(name: str, entries: Sequence[str]) -> list[str]:
     """The leading word spans of a multi-word entry name that identify it: two words or more, ending on a
-    content word, a prefix of no other entry, and holding a word no other entry's name has ("Open
-    Opportunities" of "Open Opportunities and the Acquisition Community")."""
+    content word, a prefix of no other entry, and holding a word no other entry's name has ("Green
+    Futures" of "Green Futures and the Procurement Network")."""
     tokens = name.split()
     others = [fold(e) for e in entries if e != name]
     other_words = {w for e in others for w in words(e)}

@@ -55,7 +55,7 @@ NON_ENTRY_NOUNS: frozenset[str] = frozenset(
     """ranking rankings list lists guide guides review reviews edition update overview analysis report
     year years time times world roundup countdown pick picks thing things option options results standings""".split()
 )
-"""Nouns a title uses about itself, never the ranked thing ("The Complete Ranking", "Our 2025 List")."""
+"""Nouns a title uses about itself, never the ranked thing ("The Definitive Ranking", "Our 2025 List")."""
 
 CHINESE_DIGITS: dict[str, int] = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
                                   "九": 9, "十": 10}
@@ -160,11 +160,11 @@ WH_TYPES: dict[str, str] = {"when": "date", "where": "place", "who": "name", "wh
 
 # Chinese question words and rank phrases, rewritten to English before analysis so the rank reader and the
 # intent classifier (English embeddings) see a question shape. Content words are left to the multilingual
-# retriever and to the names in the article's profile folder.
+# retriever and to the names in the article's profile folder, as are the words for what one article ranks
+# (the Chinese for "which city": its profile's `terms`).
 CHINESE_QUESTION_WORDS: dict[str, str] = {
     "排名第几": "what rank", "排第几": "what rank", "第几名": "what rank", "第几": "what rank", "排名": "rank",
-    "名次": "rank", "排在": "ranked", "排行": "ranking", "哪个城市": "which city", "哪座城市": "which city",
-    "哪些城市": "which cities", "什么城市": "which city", "哪些公司": "which companies", "哪些": "which",
+    "名次": "rank", "排在": "ranked", "排行": "ranking", "哪些公司": "which companies", "哪些": "which",
     "为什么": "why", "哪里": "where", "在哪": "where", "哪个": "which", "什么": "what", "多少": "how much",
     "多大": "how big", "是谁": "who is", "谁": "who", "介绍": "tell me about", "总结": "summarize",
     "最后一名": "last", "第一名": "1st", "首位": "1st", "比较": "compare", "和": " and ", "吗": "?",

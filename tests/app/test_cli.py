@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib.metadata
 import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from app.cli import main
+from app.cli import COMMANDS_GROUP, Command, main, registered_commands
 from ingest.cli import main as ingest_main
 from ingest.core.settings import PROJECT_ROOT
 from tests.conftest import Page, PageServer, free_port
@@ -181,7 +184,7 @@ def test_ask_and_ingest_import_only_what_they_need(cli_env: Path) -> None:
     assert "app" not in ingest  # python -m ingest never imports the app
     ask = _modules_after("from app.cli import main; assert main(['ask', 'Which city is ranked 8th?']) == 0", env)
     for heavy in ("gradio", "fastapi", "langchain_huggingface", "langchain_openai", "torch", "sentence_transformers",
-                  "transformers", "eval.run", "app.ui", "app.llm"):
+                  "transformers", "eval", "eval.run", "app.ui", "app.llm"):
         assert heavy not in ask, heavy
     assert "chromadb" in ask and "app.chatbot" in ask  # (the check itself works)
 
@@ -231,3 +234,64 @@ def test_bench_cold_prints_both_medians_and_their_ratio(cli_env: Path) -> None:
     medians = [float(line.split("median")[1].split("s")[0]) for line in (ask, reference)]
     assert ratio.startswith("ratio ask / import: ")
     assert float(ratio.split(":")[1].split()[0]) == pytest.approx(medians[0] / medians[1], abs=0.02)
+
+
+# --- commands other packages register (the eval's `eval`, `load`, `bench`) ---------------------------------------
+
+def _greet(args: argparse.Namespace) -> int:
+    print(f"hello {args.name}")
+    return 0
+
+
+GREET = Command(help="say hello", add_arguments=lambda p: p.add_argument("--name", default="world"), run=_greet)
+ECHO = Command(help="print the arguments it was given", main=lambda argv: print(json.dumps(argv)) or 3)
+NOT_A_COMMAND = object()
+
+
+def test_the_eval_registers_its_commands_in_pyproject() -> None:
+    declared = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    points = declared["project"]["entry-points"][COMMANDS_GROUP]
+    assert set(points) == {"eval", "load", "bench"}
+    for name, value in points.items():
+        command = importlib.metadata.EntryPoint(name, value, COMMANDS_GROUP).load()
+        assert isinstance(command, Command) and command.help
+        assert (command.run is None) != (command.main is None), name
+
+
+def test_commands_are_found_through_their_entry_points(monkeypatch: pytest.MonkeyPatch,
+                                                        caplog: pytest.LogCaptureFixture,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    def point(name: str, value: str) -> importlib.metadata.EntryPoint:
+        return importlib.metadata.EntryPoint(name, value, COMMANDS_GROUP)
+
+    points = [point("greet", f"{__name__}:GREET"), point("echo", f"{__name__}:ECHO"),
+              point("ask", f"{__name__}:GREET"),  # a built-in command cannot be replaced
+              point("broken", "tests.app.no_such_module:COMMAND"), point("odd", f"{__name__}:NOT_A_COMMAND")]
+    asked: list[str] = []
+
+    def entry_points(*, group: str) -> list[importlib.metadata.EntryPoint]:
+        asked.append(group)
+        return points
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    assert list(registered_commands()) == ["echo", "greet"]
+    assert "broken" in caplog.text and "odd" in caplog.text
+    assert list(registered_commands("greet")) == ["greet"]  # only the command given is imported
+    assert main(["greet", "--name", "Ada"]) == 0 and capsys.readouterr().out == "hello Ada\n"
+    # a command that parses its own arguments gets everything after its name, --help included
+    assert main(["-v", "echo", "--help", "x"]) == 3 and json.loads(capsys.readouterr().out) == ["--help", "x"]
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = capsys.readouterr().out
+    assert "greet" in listed and "say hello" in listed and "print the arguments" in listed
+    asked.clear()
+    with pytest.raises(SystemExit):
+        main(["ask", "--help"])
+    assert asked == []  # a built-in command never looks for the others
+
+
+def test_commands_can_be_given_without_entry_points(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["greet"], commands={"greet": GREET}) == 0 and capsys.readouterr().out == "hello world\n"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["nonsense"], commands={"greet": GREET})
+    assert exit_info.value.code == 2 and "greet" in capsys.readouterr().err

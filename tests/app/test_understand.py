@@ -144,7 +144,7 @@ def test_follow_ups_resolve_pronouns_pairs_and_neighbours(bot: Chatbot) -> None:
 
 # -- names that stand for a ranked entry ----------------------------------------------------------------------
 # A small ranking written for these tests: which entry's row mentions which name and which year is what ingest
-# derives (`app.compose.name_owners`, `entries_by_year`); here it is given directly.
+# derives (`app.engine.name_owners`, `entries_by_year`); here it is given directly.
 QUAKES = ["Valle Verde, Chile", "Offshore Maule, Chile", "Near the Coast of Honshu, Japan", "Off Sanriku, Japan"]
 QUAKE_OWNERS = {"Maule Earthquake": (QUAKES[1],), "Tohoku": (QUAKES[2],), "Japan": (QUAKES[2], QUAKES[3]),
                 "Chile": (QUAKES[0], QUAKES[1])}
@@ -244,7 +244,7 @@ Ranked by moment magnitude.
 def test_a_table_s_cells_name_their_entry(tmp_path: Path, make_settings, embeddings) -> None:
     """Derived from a real index of a table-shaped ranking: alternative-name cells (and the cell without the
     ranked noun) stand for their row's entry in rank questions; a part of another entry's name does not."""
-    from app.compose import row_names
+    from app.engine import row_names
 
     source = tmp_path / "quakes.md"
     source.write_text(QUAKE_TABLE, encoding="utf-8")

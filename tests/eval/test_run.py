@@ -1,4 +1,5 @@
-"""Tests of the eval runner (eval/run.py, eval/thresholds.py, eval/compare.py, eval/report.py, eval/__main__.py).
+"""Tests of the eval runner (eval/run.py, eval/cli.py, eval/thresholds.py, eval/compare.py, eval/report.py,
+eval/__main__.py).
 
 Thresholds, comparison and case handling run on a fake bot (fast); smoke runs, exit codes and `ai-cities eval`
 run on the real bot (session fixture `bot`).
@@ -19,12 +20,14 @@ import pytest
 import yaml
 from rich.console import Console
 
+import eval.cli as cli_module
 import eval.run as run_module
+from eval.cli import add_arguments, run_from_args
 from eval.compare import compare_runs, load_previous_run
 from eval.dataset import CATEGORIES, DEFAULT_CASES_PATH, Case, EvalArgumentError
 from eval.fixtures import DEFAULT_FIXTURE_THRESHOLDS
-from eval.report import CHART_FILE, REPORT_FILE, RESULTS_FILE, format_metric
-from eval.run import add_arguments, ask_case, default_out_dir, run_eval, run_from_args
+from eval.formatting import CHART_FILE, REPORT_FILE, RESULTS_FILE, format_metric
+from eval.run import ask_case, default_out_dir, run_eval
 from eval.thresholds import load_thresholds, parse_thresholds, resolve_thresholds
 from ingest.core.errors import InvalidQuestionError
 from ingest.core.models import Answer, Citation
@@ -381,7 +384,7 @@ def test_eval_command_exit_codes(entry: str, bot, small_cases: Path, tmp_path: P
     from app.cli import main as cli_main
     from eval.__main__ import main as module_main
 
-    monkeypatch.setattr(run_module, "build_bot", lambda *args, **kwargs: bot)
+    monkeypatch.setattr(cli_module, "build_bot", lambda *args, **kwargs: bot)
     permissive = write(tmp_path / "ok.yaml", PERMISSIVE)
     impossible = write(tmp_path / "no.yaml", IMPOSSIBLE)
 

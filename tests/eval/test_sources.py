@@ -13,9 +13,10 @@ import pytest
 import yaml
 from rich.console import Console
 
+from eval.cli import add_arguments, run_from_args
 from eval.fixtures import DEFAULT_FIXTURE_THRESHOLDS, FIXTURES_SUMMARY_FILE, uncovered_articles
-from eval.report import REPORT_FILE, RESULTS_FILE
-from eval.run import add_arguments, run_from_args, source_collection
+from eval.formatting import REPORT_FILE, RESULTS_FILE
+from eval.run import source_collection
 from ingest.core.settings import Settings
 from ingest.store import make_client
 

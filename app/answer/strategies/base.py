@@ -33,7 +33,7 @@ class Strategy(ABC):
         return f"{entry.name} is ranked {ordinal(entry.rank)} of {self.kb.count_phrase()}."
 
     def entry_by_its_cells(self, intent: Intent) -> RankEntry | None:
-        """The one table row the question's names point to through its cells ("the Maule earthquake" names the
+        """The one table row the question's names point to through its cells ("the Veldmark flood" names the
         row whose "Alternative Name" cell says so): the row that the names found in just one row agree on, and
         that every other name found in the table is found in too (else the question is about several rows)."""
         found = [{e.name for e, s in self.evidence.home_of(name) if s.chunk.kind == ROW_KIND} for name in intent.names]

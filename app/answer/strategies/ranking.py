@@ -22,7 +22,7 @@ class RankLookup(Strategy):
         if len(intent.entries) == 1 and intent.relation in {"up", "down"} and not intent.ranks:
             return self._neighbour(kb.entry_for(intent.entries[0]), intent.relation, intent.offset)
         if not intent.entries and intent.relation in {"up", "down"} and not intent.ranks:
-            named = self.entry_by_its_cells(intent)  # "what comes after the Maule earthquake?"
+            named = self.entry_by_its_cells(intent)  # "what comes after the Veldmark flood?"
             if named is not None:
                 return self._neighbour(named, intent.relation, intent.offset)
         if not intent.ranks:
@@ -72,7 +72,7 @@ class EntryRank(Strategy):
         kb = self.kb
         entries = [e for e in (kb.entry_for(n) for n in intent.entries) if e]
         if not entries and not intent.entries and (named := self.entry_by_its_cells(intent)) is not None:
-            entries = [named]  # "where does the Tohoku earthquake rank?": a row named by one of its cells
+            entries = [named]  # "where does the Ostvik flood rank?": a row named by one of its cells
         if not entries or not kb.ranking:
             return None
         if len(entries) >= 2 and intent.relation == "between":

@@ -44,7 +44,7 @@ class _AcrossEntries(Strategy):
 
 
 class Filter(_AcrossEntries):
-    """"Which distributions focus on servers?", "Which ones mention Red Hat?"."""
+    """"Which distributions focus on servers?", "Which ones mention Acme Labs?"."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         kb = self.kb
@@ -250,7 +250,7 @@ def _date_value(text: str) -> float:
 
 def _year_of(text: str) -> float | None:
     """The year of a cell that is one date ("1960-05-22", "November 14, 1996", "2004"), not a text with a year
-    in it ("Kanamori & Anderson, 1975")."""
+    in it ("Moreau & Lindqvist, 1975")."""
     years = _YEAR.findall(text)
     rest = re.sub("|".join(MONTHS), "", fold(text))
     return float(years[0]) if len(years) == 1 and not re.search(r"[^\W\d_]", rest) else None

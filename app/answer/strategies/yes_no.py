@@ -43,7 +43,7 @@ def stated_numbers(text: str) -> set[float]:
 
 
 class YesNo(Strategy):
-    """"Is Red Hat behind Fedora?", "Does Arch focus on servers?", "Is Mint in the top 5?"."""
+    """"Is Acme Labs behind Bluebell?", "Does Bluebell focus on servers?", "Is Bluebell in the top 5?"."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         ev = self.evidence
