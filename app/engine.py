@@ -77,7 +77,7 @@ def row_names(kb: KnowledgeBase) -> dict[str, str]:
         entry = kb.entry_of(sentence)
         if entry is None or sentence.chunk.kind != ROW_KIND:
             continue
-        for part in re.split(r"[|,;]", sentence.text):
+        for part in re.split(r"[|\t,;]", sentence.text):
             part = part.strip(" .:()")
             if len(words(part)) >= 2 and re.search(r"\b[A-Z][a-z]", part) and fold(part) != fold(entry.name):
                 holders.setdefault(fold(part), (part, set()))[1].add(entry.name)

@@ -223,9 +223,9 @@ def emphasised_names(text: str, lower_words: Collection[str] = (),
                 (len(words) == 1 and is_english_word(name)):
             continue
         before = plain[:s].rstrip()
-        opens = not before or before.endswith((".", "!", "?", "|")) or s in sentence_starts or \
+        opens = not before or before.endswith((".", "!", "?", "|", "\t")) or s in sentence_starts or \
             any(a <= s and not plain[a:s].strip() for a in sentence_starts)
-        alone = not plain[e:].strip() or plain[e:].lstrip()[:1] in ("|", "")
+        alone = not plain[e:].strip() or plain[e:].lstrip()[:1] in ("|", "\t", "")
         if opens or alone:
             out.append((s, e))
     return out

@@ -107,7 +107,7 @@ def _markdown_html(markdown: str) -> str:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.deflist import deflist_plugin
 
-    md = MarkdownIt("commonmark", {"html": True, "breaks": True}).enable("table").use(deflist_plugin)
+    md = MarkdownIt("commonmark", {"html": True, "breaks": False}).enable("table").use(deflist_plugin)
 
     tokens = md.parse(markdown)
     _keep_written_numbers(tokens)
@@ -137,8 +137,27 @@ def _keep_written_numbers(tokens: list[Any]) -> None:
 
 def _plain_to_markdown(text: str) -> str:
     """Plain text as markdown whose every line is its own block (indentation is no code block here)."""
-    lines = (_GLYPH_BULLET.sub("- ", line.strip()) if line.strip() else "" for line in _aligned_tables(text))
-    return "\n\n".join(line for line in lines if line).replace("\n\n\x00", "\n")
+    lines: list[str] = []
+    previous = ""
+    for raw in _aligned_tables(text):
+        line = _GLYPH_BULLET.sub("- ", raw.strip()) if raw.strip() else ""
+        if line and previous and lines and _wrapped(previous, line):
+            lines[-1] += " " + line  # a hard-wrapped paragraph goes on
+        elif line:
+            lines.append(line)
+        previous = line
+    return "\n\n".join(lines).replace("\n\n\x00", "\n")
+
+
+_LIST_START = re.compile(r"^(?:[-*+]\s|\d{1,3}[.)]\s|#{1,6}\s|\|)")
+_WRAP_WIDTH = 50
+
+
+def _wrapped(previous: str, line: str) -> bool:
+    """Whether a line of plain text continues the line before it (a paragraph wrapped at a fixed width): the
+    line before is long, does not end a sentence or a label, and this one opens no list item or heading."""
+    return len(previous) >= _WRAP_WIDTH and not re.search(r"[.!?:;…。！？]['\"”’)]*$", previous) \
+        and not _LIST_START.match(line) and not _LIST_START.match(previous)
 
 
 _ALIGNED = re.compile(r"\t|\s{2,}")

@@ -132,8 +132,7 @@ class _Layout:
                 self.article.boilerplate.append(self.span(block.start, block.end))
                 continue
             if self._is_label(block):
-                if self.current is not None:
-                    self.current.label = text.rstrip(":").strip()
+                self._label(i, block, text)
                 continue
             if heading:
                 self._heading(i, block)
@@ -167,6 +166,21 @@ class _Layout:
         for topic, a, b in entry.cells:
             self.current.bullets.append(Bullet(topic or None, self.span(a, b)))
             self.current.end = max(self.current.end, b)
+
+    def _label(self, i: int, block: Block, text: str) -> None:
+        """A short line ending in a colon labels what follows; after the last entry, one that no entry used
+        ("Honourable mentions:") opens a section of its own."""
+        label = text.rstrip(":").strip()
+        if self.current is not None and self.current.rank is not None and i > self.last_entry \
+                and fold_label(label) not in self.sub_labels:
+            self._close()
+            end = block.end - 1 if text.endswith(":") else block.end
+            self.current = _Open(self.span(block.start, end), level=7, end=block.end)
+            return
+        if self.current is not None:
+            self.current.label = label
+            if self.current.rank is not None:
+                self.sub_labels.add(fold_label(label))
 
     def _heading(self, i: int, block: Block) -> None:
         label = self.text[block.start:block.end].rstrip(":").strip()

@@ -10,12 +10,14 @@ goes to the subject of its clause.
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ingest.core.lexicon import ORDINAL_WORDS
 from ingest.document import Document
 from ingest.ranking import Entry, Ranking, announced_count, rank_value
 
@@ -49,70 +51,151 @@ def prose_ranking(doc: Document) -> Ranking | None:
     matcher = Matcher(nlp.vocab)
     for n, phrase in enumerate(_patterns()):
         matcher.add(f"rank{n}:{phrase['rank']}", [phrase["pattern"]])
-    found: dict[int, Entry] = {}
+    found: dict[int, list[Entry]] = {}
+    sentences: list[tuple[int, int]] = []
     texts = [doc.block_text(b) for b in paragraphs]
     for block, parsed in zip(paragraphs, nlp.pipe(texts), strict=True):
         index = doc.blocks.index(block)
         for sent in parsed.sents:
+            sentence = (block.start + sent.start_char, block.start + sent.end_char)
+            sentences.append(sentence)
             for rank, (a, b) in _sentence_ranks(sent, matcher, nlp):
                 start, end = block.start + a, block.start + b
                 name = doc.text[start:end]
-                sentence = (block.start + sent.start_char, block.start + sent.end_char)
-                entry = found.get(rank)
-                if entry is None:
-                    found[rank] = Entry(rank, name, index, (start, end), sentences=[sentence])
-                elif entry.name == name and sentence not in entry.sentences:
-                    entry.sentences.append(sentence)
-    ranks = sorted(found)
-    if len(ranks) < _MIN_ENTRIES:
-        return None
-    run = _consecutive(ranks)
+                same = [e for e in found.get(rank, []) if e.name == name]
+                if same:
+                    if sentence not in same[0].sentences:
+                        same[0].sentences.append(sentence)
+                elif not any(e.name == name for others in found.values() for e in others):
+                    found.setdefault(rank, []).append(Entry(rank, name, index, (start, end), sentences=[sentence]))
+    run = _consecutive({rank: len(entries) for rank, entries in found.items()})
     _, span = announced_count(doc, len(doc.blocks))
     if len(run) < _MIN_ENTRIES or (run[0] != 1 and not (span and span[0] == run[0])):
         return None
-    entries = [found[r] for r in run]
-    _add_mentions(doc, entries)
+    entries = [e for rank in run for e in found[rank]]
+    _add_mentions(doc, entries, sentences)
     logger.info("Ranking read from prose: %d entries", len(entries))
     return Ranking(entries, "prose", float(len(entries)))
 
 
-def _consecutive(ranks: list[int]) -> list[int]:
+def _consecutive(sizes: dict[int, int]) -> list[int]:
+    """The longest run of ranks that follow each other, a tie of k entries at rank r followed by rank r + k."""
     best: list[int] = []
     run: list[int] = []
-    for r in ranks:
-        run = [*run, r] if run and r == run[-1] + 1 else [r]
+    for rank in sorted(sizes):
+        run = [*run, rank] if run and rank in (run[-1] + 1, run[-1] + sizes[run[-1]]) else [rank]
         if len(run) > len(best):
             best = run
     return best
 
 
 def _sentence_ranks(sent: Any, matcher: Any, nlp: Any) -> list[tuple[int, tuple[int, int]]]:
-    """(rank, name span in the paragraph) pairs a sentence states."""
-    ranks: list[tuple[int, int]] = []  # (token index, rank)
-    for ent in sent.ents:
-        if ent.label_ == "ORDINAL":
-            value = rank_value(ent.text.split()[0])
-            if value:
-                ranks.append((ent.start, value))
+    """(rank, name span in the paragraph) pairs a sentence states: for each verb that governs rank ordinals,
+    its subjects (or the agents of a passive "followed by X and Y") pair with its ordinals in the order written."""
+    words = _rank_words()
+    pairs: list[tuple[int, tuple[int, int]]] = []
+    ordinals: dict[int, list[tuple[int, int]]] = {}  # governing verb -> [(token index, rank)]
+    for token in sent:
+        value = _ordinal(token)
+        if value is None:
+            continue
+        governor = _governor(token, words)
+        if governor is not None:
+            ordinals.setdefault(governor.i, []).append((token.i, value))
     for match_id, start, _ in matcher(sent.as_doc()):
-        label = nlp.vocab.strings[match_id]
-        ranks.append((sent.start + start, int(label.rsplit(":", 1)[1])))
-    if not ranks:
-        return []
-    ranks.sort()
-    names = _names(sent)
-    if not names:
-        return []
-    if len(ranks) == len(names):
-        return [(rank, span) for (_, rank), span in zip(ranks, names, strict=True)]
-    if len(ranks) == 1:
-        token = sent.doc[ranks[0][0]]
-        subject = _subject_of(token)
-        for span in names:
-            if subject is not None and span[0] <= subject.idx < span[1]:
-                return [(ranks[0][1], span)]
-        return [(ranks[0][1], names[0])] if len(names) == 1 else []
+        token = sent[start]
+        governor = _governor(token, words, phrase=True)
+        if governor is not None:
+            ordinals.setdefault(governor.i, []).append((token.i, int(nlp.vocab.strings[match_id].rsplit(":", 1)[1])))
+    for verb_index, ranks in ordinals.items():
+        verb = sent.doc[verb_index]
+        names = _arguments(verb)
+        ranks.sort()
+        if names and len(names) == len(ranks):
+            pairs.extend((rank, span) for (_, rank), span in zip(ranks, names, strict=True))
+        elif len(ranks) == 1 and len(names) > 1 and verb.lemma_.lower() in _tie_verbs():
+            pairs.extend((ranks[0][1], span) for span in names)  # "X and Y share 4th place": a tie
+    return pairs
+
+
+def _ordinal(token: Any) -> int | None:
+    text = token.text.lower()
+    if not (text in ORDINAL_WORDS or (text[:-2].isdigit() and text[-2:] in ("st", "nd", "rd", "th"))):
+        return None  # a bare number ("seats 37") is no rank
+    return rank_value(text)
+
+
+@cache
+def _tie_verbs() -> frozenset[str]:
+    data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
+    return frozenset(data.get("tie_verbs", []))
+
+
+@cache
+def _rank_words() -> tuple[frozenset[str], frozenset[str]]:
+    data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
+    return frozenset(data.get("verbs", [])), frozenset(data.get("place_nouns", []))
+
+
+def _governor(token: Any, words: tuple[frozenset[str], frozenset[str]], phrase: bool = False) -> Any:
+    """The verb whose rank an ordinal states ("came 2nd", "takes first place", "in 4th place is", "followed by …
+    in sixth"), or None when the ordinal is about something else ("the first bus")."""
+    verbs, nouns = words
+    head = token
+    seen_place = phrase
+    for _ in range(8):
+        if head.lemma_.lower() in nouns:
+            seen_place = True
+        if head.pos_ in ("VERB", "AUX") and (head.lemma_.lower() in verbs or seen_place):
+            return head
+        if head.head is head:
+            return None
+        if head.pos_ in ("VERB", "AUX") and not seen_place:
+            return None
+        head = head.head
+    return None
+
+
+def _arguments(verb: Any) -> list[tuple[int, int]]:
+    """The names a verb ranks, in the order written: its subject, else what its agent governs ("followed by X
+    and Y"), else the attribute of a copula; a coordination ("X, Y and Z") is split at its commas and word
+    conjunctions, while "&" or "+" inside a name ("Smith & Sons") keeps it whole."""
+    for dep in ("nsubj", "nsubjpass", "agent", "attr"):
+        for child in verb.children:
+            if child.dep_ == dep:
+                tokens = [t for t in child.subtree if t.i != child.i] if dep == "agent" else list(child.subtree)
+                return _split_coordination(tokens)
     return []
+
+
+def _split_coordination(tokens: list[Any]) -> list[tuple[int, int]]:
+    spans: list[list[Any]] = [[]]
+    for token in tokens:
+        if token.dep_ == "prep" and spans[-1] and spans[-1][-1].whitespace_:
+            break  # "… in 17th and 18th": the names have ended
+        if (token.dep_ == "cc" and token.text.isalpha()) or (token.dep_ == "punct" and token.text == ","):
+            spans.append([])
+            continue
+        spans[-1].append(token)
+    out = []
+    for span in spans:
+        if not span:
+            continue
+        last = span[-1]
+        doc = last.doc
+        # a name ending in a number ("Pantry No. 10") that the parse cut short before the number or its dot
+        for step in (1, 2):
+            nxt = doc[last.i + step] if last.i + step < len(doc) else None
+            if nxt is not None and nxt.like_num and _ordinal(nxt) is None and \
+                    all(doc[k].text == "." for k in range(last.i + 1, nxt.i)):
+                last = nxt
+                break
+        if any(t.text[:1].isupper() or (t.is_alpha and not t.text.isascii() and t.text == t.text.lower()
+                                        and not t.text[:1].islower()) or t.like_num for t in span):
+            out.append((span[0].idx, last.idx + len(last)))  # a name is written with a capital, digit or script
+        else:
+            return []  # "the winner", "our favourite": a common noun phrase, no name
+    return out
 
 
 def _names(sent: Any) -> list[tuple[int, int]]:
@@ -138,6 +221,11 @@ def _subject_of(token: Any) -> Any:
     return None
 
 
-def _add_mentions(doc: Document, entries: list[Entry]) -> None:
-    """Other sentences that name an entry right after its rank sentence go with it (what the text says of it)."""
-    del doc, entries
+def _add_mentions(doc: Document, entries: list[Entry], sentences: list[tuple[int, int]]) -> None:
+    """Every other sentence that names an entry goes with it: it is what the text says of that entry."""
+    for entry in entries:
+        pattern = re.compile(rf"(?<!\w){re.escape(entry.name)}(?!\w)")
+        for sentence in sentences:
+            if sentence not in entry.sentences and pattern.search(doc.text, *sentence):
+                entry.sentences.append(sentence)
+        entry.sentences.sort()

@@ -39,6 +39,7 @@ _RANK_PREFIXES: list[tuple[str, re.Pattern[str]]] = [
                            r"(?:\s+(?:place|position|spot|pick))?\s*(?:[.):|]\s*|\s+[-–—]\s*|\s*$)", re.I)),
 ]
 _TIE_MARK = re.compile(r"\(\s*(?:tie|tied|ex aequo|=)\s*\)|\btied\b", re.I)
+_TIE_AFTER_RANK = re.compile(r"\(\s*(?:tie|tied|=)\s*\)\s*(?:[.):|]\s*|[-–—]\s*)?", re.I)
 _NUMBER_THEN_SEPARATOR = re.compile(r"\(?\d{1,3}" + _ORDINAL_SUFFIX + r"(?:\s*\(tied?\))?\s*[.):|—–-]")
 _COUNT_IN_TITLE = re.compile(r"\b(?:top|best|worst|greatest|biggest|largest|leading)\s+(?P<n>\d{1,3}|" + _NUMBER_WORD
                              + r")\b|\b(?P<m>\d{1,3}|" + _NUMBER_WORD + r")\s+(?:best|top|greatest|biggest|largest|"
@@ -136,14 +137,18 @@ def rank_token(doc: Document, index: int) -> _Token | None:
         rank = rank_value(match.group("num"))
         if rank is None or not 1 <= rank <= 500:
             return None
-        rest = stripped[match.end():]
+        end = match.end()
+        tie_after = _TIE_AFTER_RANK.match(stripped, end)
+        if tie_after:
+            end = tie_after.end()  # "#4 (tie) – Name"
+        rest = stripped[end:]
         if style == "code":
             style = f"code:{match.group('prefix')}"
         alone = not rest.strip(_NAME_TRIM)
         if style == "num" and not alone and not _NUMBER_THEN_SEPARATOR.match(stripped):
             return None  # "7 wonders of …" opens with a number, not a rank
         tied = style == "tie" or bool(_TIE_MARK.search(text))
-        return _Token(rank, style, offset + match.end(), alone, tied)
+        return _Token(rank, style, offset + end, alone, tied)
     return None
 
 
@@ -310,9 +315,33 @@ def find_ranking(doc: Document) -> Ranking | None:
     candidates.extend(_table_runs(doc))
     candidates.extend(_ordered_siblings(doc))
     candidates = [c for c in candidates if c.entries]
+    candidates.extend(_joined_runs(doc, candidates))
     if not candidates:
         return None
     return max(candidates, key=lambda c: (c.score, -c.entries[0].block))
+
+
+def _joined_runs(doc: Document, candidates: list[Ranking]) -> list[Ranking]:
+    """Runs of one kind of block at different levels that continue each other (entries 1-3 as larger headings,
+    4-30 as smaller ones): one ranking, when their ranks meet and their entries do not interleave."""
+    marked = sorted((c for c in candidates if c.kind.startswith(("heading:", "body:"))),
+                    key=lambda c: c.entries[0].block)
+    out: list[Ranking] = []
+    for n, first in enumerate(marked):
+        joined = first
+        for other in marked[n + 1:]:
+            same_kind = other.kind.split(":")[0] == joined.kind.split(":")[0]
+            if not same_kind or other.entries[0].block < joined.entries[-1].block:
+                continue
+            ranks, more = [e.rank for e in joined.entries], [e.rank for e in other.entries]
+            if min(more) == max(ranks) + 1 or max(more) == min(ranks) - 1:
+                entries = joined.entries + other.entries
+                score = _score(doc, [e.rank for e in entries], entries[0].block,
+                               _under(doc, [e.block for e in entries]), joined.kind, True)
+                joined = Ranking(entries, joined.kind + "+", score)
+        if joined is not first:
+            out.append(joined)
+    return out
 
 
 def _marked_runs(doc: Document) -> list[Ranking]:
@@ -371,33 +400,49 @@ def _rank_alone_runs(doc: Document) -> list[Ranking]:
             groups.setdefault((block.kind, block.level, token.style), []).append((index, token.rank))
     out: list[Ranking] = []
     for members in groups.values():
-        run = _best_run(members)
+        run = _best_run(members, ties=True)  # a rank-only heading written twice is a tie
         if len(run) < 2:
             continue
         positions = [i for i, _ in run]
         for direction in ("before", "after"):
+            segments = [_segment_names(doc, positions, n, direction) for n in range(len(run))]
+            if not all(segments):
+                continue
+            # the entries' names are the most prominent headings of the segments (scores and years are smaller)
+            level = _mode([min(doc.blocks[i].level or 7 for i in names) for names in segments[1:] or segments])
             entries = []
-            for n, (index, rank) in enumerate(run):
-                if direction == "after":
-                    lo = positions[n - 1] + 1 if n else 0
-                    names = [i for i in range(lo, index) if doc.blocks[i].kind in ("heading", "term")
-                             and rank_token(doc, i) is None]
-                    pick = names[-1] if names else None
-                else:
-                    hi = positions[n + 1] if n + 1 < len(positions) else len(doc.blocks)
-                    names = [i for i in range(index + 1, hi) if doc.blocks[i].kind in ("heading", "term")
-                             and rank_token(doc, i) is None]
-                    pick = names[0] if names else None
-                if pick is None:
+            for (index, rank), names in zip(run, segments, strict=True):
+                at_level = [i for i in names if (doc.blocks[i].level or 7) == level]
+                if not at_level:
                     break
+                pick = at_level[-1] if direction == "after" else at_level[0]
                 block = doc.blocks[pick]
-                name = entry_name(doc.block_text(block))
-                entries.append(Entry(rank, name, pick, (block.start, block.end), rank_block=index))
+                entries.append(Entry(rank, entry_name(doc.block_text(block)), pick, (block.start, block.end),
+                                     rank_block=index))
             else:
-                gaps = sum(abs(e.block - (e.rank_block or 0)) for e in entries) / len(entries)
-                score = _score(doc, [e.rank for e in entries], min(positions), 1.0, "heading", True) - 0.2 * gaps
+                # a rank below its entry's write-up is a smaller heading inside the entry's section; a rank before
+                # it heads it, at the same level or above
+                inside = sum((doc.blocks[e.rank_block or 0].level or 7) > (doc.blocks[e.block].level or 7)
+                             if direction == "after" else
+                             (doc.blocks[e.rank_block or 0].level or 7) <= (doc.blocks[e.block].level or 7)
+                             for e in entries) / len(entries)
+                score = _score(doc, [e.rank for e in entries], min(positions), 1.0, "heading", True) + 2 * inside
                 out.append(Ranking(entries, f"alone:{direction}", score))
     return out
+
+
+def _segment_names(doc: Document, positions: list[int], n: int, direction: str) -> list[int]:
+    """The headings or terms (no rank of their own) between a rank-only block and its neighbour on one side."""
+    if direction == "after":
+        lo, hi = (positions[n - 1] + 1 if n else 0), positions[n]
+    else:
+        lo, hi = positions[n] + 1, (positions[n + 1] if n + 1 < len(positions) else len(doc.blocks))
+    return [i for i in range(lo, hi) if doc.blocks[i].kind in ("heading", "term") and rank_token(doc, i) is None
+            and not (doc.blocks[i].kind == "heading" and doc.blocks[i].level == 1)]
+
+
+def _mode(values: list[int]) -> int:
+    return max(sorted(set(values)), key=values.count)
 
 
 _RANK_HEADERS = frozenset({"rank", "ranking", "#", "no", "no.", "nr", "nr.", "№", "position", "pos", "pos.", "place",
@@ -425,7 +470,7 @@ def _table_runs(doc: Document) -> list[Ranking]:
             return doc.text[a:b]
 
         def rank_of(text: str) -> int | None:
-            match = re.fullmatch(r"\s*(?:#|No\.?\s*|T|=)?\s*(\d{1,3})(?:st|nd|rd|th)?\.?\s*(?:\(?tied?\)?|=)?\s*",
+            match = re.fullmatch(r"\s*(?:#|No\.?\s*|T-?|=)?\s*(\d{1,3})(?:st|nd|rd|th)?\.?\s*(?:\(?tied?\)?|=)?\s*",
                                  text, re.I)
             return int(match.group(1)) if match else None
 

@@ -295,7 +295,9 @@ def towers_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
 
 
 def row_text(rank: int) -> str:
-    return next(line.strip("| ") for line in TOWERS.splitlines() if line.startswith(f"| {rank}. "))
+    """The row as the reader text has it: its cells separated by tabs."""
+    line = next(line for line in TOWERS.splitlines() if line.startswith(f"| {rank}. "))
+    return "\t".join(cell.strip() for cell in line.strip().strip("|").split("|"))
 
 
 class TestTableRows:

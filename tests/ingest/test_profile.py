@@ -12,6 +12,7 @@ import yaml
 
 from ingest.core.errors import ConfigurationError
 from ingest.core.settings import PROJECT_ROOT, Settings, resolve_profile_dir
+from ingest.loader import load_source
 from ingest.parser import parse_article
 from ingest.pipeline import ingest_source
 from ingest.profile import (
@@ -251,7 +252,7 @@ def test_profile_is_stored_with_the_index_and_read_back(make_settings, embedding
     stored = index.read()
     assert stored is not None and stored.profile_data is None  # no folder beside this copy: that is fine
     profile = stored.profile
-    assert profile is not None and profile == build_profile(parse_article(source.read_text(encoding="utf-8")))
+    assert profile is not None and profile == build_profile(parse_article(load_source(source).text))
     assert profile.noun_plural == "cities" and profile.count == 10
     section = stored.structure["sections"][0]
     assert (section["name"], section["city"], section["section"]) == ("Beijing", "Beijing", "1. Beijing")
