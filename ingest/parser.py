@@ -249,6 +249,10 @@ class _Layout:
             k = self._next_content(i)
             return len(text.split()) <= _SHORT_WORDS and not _TERMINAL.search(text) and k is not None \
                 and self.blocks[k].kind == "paragraph"  # "1. Introduction" over prose
+        emphasised = block.kind == "paragraph" and block.lead == (block.start, block.end) \
+            and len(self.text[block.start:block.end].split()) <= _SHORT_WORDS + 2
+        if emphasised and i not in self.entries:
+            return True  # a short line set all in bold or italics stands as a heading ("**Honourable mentions**")
         if not self._short(block):
             return False
         k = self._next_content(i)

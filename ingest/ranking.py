@@ -268,6 +268,13 @@ def _best_run(items: list[tuple[int, int]], ties: bool | set[int] = False) -> li
     return best
 
 
+def _complete_ranks(ranks: list[int]) -> bool:
+    """Whether ranks, in any order, are a ranking: each rank follows the one before by one, or by the number of
+    entries tied at it (competition ranking)."""
+    ordered = sorted(ranks)
+    return len(ordered) >= 2 and all(b in (a, a + 1, a + ordered.count(a)) for a, b in zip(ordered, ordered[1:]))
+
+
 def _score(doc: Document, run_ranks: list[int], first_block: int, under: float, kind: str,
            explicit: bool) -> float:
     distinct = len(set(run_ranks))
@@ -316,6 +323,7 @@ def find_ranking(doc: Document) -> Ranking | None:
     candidates.extend(_ordered_siblings(doc))
     candidates = [c for c in candidates if c.entries]
     candidates.extend(_joined_runs(doc, candidates))
+    candidates = [c for c in candidates if not c.kind.endswith(":lone")]
     if not candidates:
         return None
     return max(candidates, key=lambda c: (c.score, -c.entries[0].block))
@@ -338,7 +346,7 @@ def _joined_runs(doc: Document, candidates: list[Ranking]) -> list[Ranking]:
                 entries = joined.entries + other.entries
                 score = _score(doc, [e.rank for e in entries], entries[0].block,
                                _under(doc, [e.block for e in entries]), joined.kind, True)
-                joined = Ranking(entries, joined.kind + "+", score)
+                joined = Ranking(entries, joined.kind.removesuffix(":lone") + "+", score)
         if joined is not first:
             out.append(joined)
     return out
@@ -364,7 +372,8 @@ def _marked_runs(doc: Document) -> list[Ranking]:
         run = _best_run([(i, t.rank) for i, t in members], {i for i, t in members if t.tied})
         single = len(run) == 1 and key[0] == "heading" and int(str(key[1])) >= 2 and _is_cued(doc, run[0][0]) \
             and _under(doc, [run[0][0]]) == 1
-        if len(run) < 2 and not single:
+        lone = len(run) == 1 and not single and key[0] == "heading"  # may continue a run at another level
+        if len(run) < 2 and not (single or lone):
             continue
         styles = {tokens[i].style for i, _ in run}
         style = "ol" if styles == {"ol"} else style
@@ -379,7 +388,7 @@ def _marked_runs(doc: Document) -> list[Ranking]:
             while name_end > title_start and doc.text[name_end - 1] in " :|-–—*_":
                 name_end -= 1
             entries.append(Entry(rank, name, index, (title_start, name_end), body))
-        if len(entries) < max(1 if single else 2, len(run) // 2) or _generic([e.name for e in entries]):
+        if len(entries) < max(1 if single or lone else 2, len(run) // 2) or _generic([e.name for e in entries]):
             continue
         explicit = styles != {"num"} or key[0] == "heading" or _is_cued(doc, run[0][0])
         score = _score(doc, [e.rank for e in entries], run[0][0], _under(doc, [e.block for e in entries]),
@@ -387,7 +396,7 @@ def _marked_runs(doc: Document) -> list[Ranking]:
         if key[0] == "body" and style == "ol" and not _is_cued(doc, run[0][0]) and _under(
                 doc, [e.block for e in entries]) < 0.5:
             score -= 4  # a numbered list of steps or points, not announced as a ranking
-        out.append(Ranking(entries, f"{key[0]}:{style}", score))
+        out.append(Ranking(entries, f"{key[0]}:{style}" + (":lone" if lone else ""), score))
     return out
 
 
@@ -474,10 +483,11 @@ def _table_runs(doc: Document) -> list[Ranking]:
                                  text, re.I)
             return int(match.group(1)) if match else None
 
-        rank_col = next((c for c in range(width) if c < len(header)
-                         and header[c].strip(" .*").lower() in _RANK_HEADERS), None)
+        rank_col = next((c for c in range(width) if c < len(header) and _is_rank_header(header[c])
+                         and all(rank_of(cell(r, c)) for r in body)), None)
         if rank_col is None:
             rank_col = next((c for c in range(width) if all(rank_of(cell(r, c)) for r in body)
+                             and min(rank_of(cell(r, c)) or 0 for r in body) in _first_ranks(doc, rows[0])
                              and len(_best_run([(r, rank_of(cell(r, c)) or 0) for r in body], ties=True))
                              >= len(body) - 1),
                             None)
@@ -508,15 +518,27 @@ def _table_runs(doc: Document) -> list[Ranking]:
             entries.append(Entry(int(rank or 0), entry_name(doc.text[a:b]), row, title, cells=others,
                                  row=(filled[0][0], filled[-1][1])))
         run = _best_run([(e.block, e.rank) for e in entries], ties=True)
-        if len(run) < len(entries) - 1:
-            continue
+        if len(run) < len(entries) - 1 and not (explicit and _complete_ranks([e.rank for e in entries])):
+            continue  # a rank column may list its rows in another order (sorted by name): all its ranks count
         score = _score(doc, [e.rank for e in entries], rows[0], 1.0, "table", explicit)
         out.append(Ranking(entries, "table", score))
     return out
 
 
+def _first_ranks(doc: Document, before: int) -> set[int]:
+    """The rank a ranking may start at: 1, or the start of a range the title announces (26 for "26–50")."""
+    _, span = announced_count(doc, before)
+    return {1} | ({span[0]} if span else set())
+
+
 def _has_rank_header(doc: Document, row: int) -> bool:
-    return any(doc.text[a:b].strip(" .*").lower() in _RANK_HEADERS for a, b in doc.blocks[row].cells)
+    return any(_is_rank_header(doc.text[a:b]) for a, b in doc.blocks[row].cells)
+
+
+def _is_rank_header(text: str) -> bool:
+    """"Rank", "#", "Pos.", "Overall rank", "Position (2024)": a column header that names the rank."""
+    words = re.findall(r"[#№]|[^\W\d_]+\.?", text.lower())
+    return bool(words) and len(words) <= 3 and any(w in _RANK_HEADERS for w in words)
 
 
 def _ordered_siblings(doc: Document) -> list[Ranking]:
