@@ -23,12 +23,46 @@ def _chatbot():
     return build_chatbot(load_settings())
 
 
+def ingest_and_load(bot, source: Path | None, rebuild: bool, stages):
+    """What `ai-cities ingest` does: index `source`, then build the knowledge base and intent classifier of the
+    new index once (so the next fresh process reads their vectors and weights back).
+
+    Returns:
+        The `IngestReport`, its `seconds` and `stages` covering both.
+    """
+    import dataclasses
+
+    started = time.perf_counter()
+    report = bot.ingest(source, rebuild=rebuild, stages=stages)
+    bot.warm_up(everything=False, stages=stages, models=False)
+    return dataclasses.replace(report, seconds=time.perf_counter() - started, stages=dict(stages.seconds))
+
+
+def format_stages(stages: dict[str, float]) -> list[str]:
+    """The lines `ai-cities ingest --timings` prints: one per stage, in the order they run (`read_stages`)."""
+    from ingest.timing import STAGES
+
+    order = [s for s in STAGES if s in stages] + [s for s in stages if s not in STAGES]
+    return [f"  {name:<22}{stages[name]:8.2f}s" for name in order]
+
+
+def read_stages(output: str) -> dict[str, float]:
+    """The stages `format_stages` printed, read back from a command's output."""
+    import re
+
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"(?m)^  (\S.*?)\s+(\d+\.\d+)s$", output)}
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.progress import terminal_bars
+    from ingest.timing import Stages
+
     bot = _chatbot()
     source = Path(args.source) if args.source else None
-    report = bot.ingest(source, rebuild=args.rebuild, show_progress=None)
-    bot.warm_up()  # builds the knowledge base once, so its sentence vectors are kept for the next fresh process
+    report = ingest_and_load(bot, source, args.rebuild, Stages(terminal_bars(None)))
     print(report.summary())
+    if args.timings:
+        print("\n".join(format_stages(report.stages)))
     return 0
 
 
@@ -93,7 +127,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Latency benchmark of warm questions (model loaded, index built), or of fresh processes (--cold)."""
+    """Latency benchmark of warm questions (model loaded, index built), of fresh processes (--cold), or of
+    ingest (--ingest [FILE])."""
+    if args.ingest is not None:
+        from eval.ingest_bench import run
+
+        return run(Path(args.ingest) if args.ingest else None, args.runs)
     if args.cold:
         return _bench_cold(args.runs)
     from eval.load import QUESTIONS
@@ -211,6 +250,7 @@ def build_parser(with_eval_options: bool = True) -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="index a source article into Chroma (skipped when already up to date)")
     p.add_argument("source", nargs="?", help="path to a .txt, .md or .html file (default: AICITIES_SOURCE_PATH)")
     p.add_argument("--rebuild", action="store_true", help="rebuild the index even if it is up to date")
+    p.add_argument("--timings", action="store_true", help="print the seconds of each stage of the ingest")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="ask one question")
@@ -222,11 +262,15 @@ def build_parser(with_eval_options: bool = True) -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="chat in the terminal (follow-ups use the conversation; /help inside)")
     p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("bench", help="measure warm question latency, or cold start with --cold (prints medians)")
+    p = sub.add_parser("bench", help="measure warm question latency, cold start with --cold, or ingest with "
+                       "--ingest [FILE] (prints medians)")
     p.add_argument("--rounds", type=_positive, default=5, help="how many times to ask each benchmark question")
     p.add_argument("--cold", action="store_true", help="time fresh `ai-cities ask` processes against fresh "
                    "`python -c 'import sentence_transformers'` ones; print both medians and their ratio")
-    p.add_argument("--runs", type=_positive, default=3, help="fresh processes of each kind for --cold")
+    p.add_argument("--ingest", nargs="?", const="", default=None, metavar="FILE",
+                   help="time ingesting FILE (default: a made-up 15 KB ranking article) in fresh processes and in "
+                   "this one, again and for the first time, in a temporary store: medians and the stages")
+    p.add_argument("--runs", type=_positive, default=3, help="runs of each kind for --cold and --ingest")
     p.set_defaults(func=cmd_bench)
 
     # `ai-cities load ...` hands all its arguments to `python -m eval.load` (see main()).

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -171,32 +171,57 @@ def is_common_word(name: str, lower_words: Collection[str]) -> bool:
         text.lower() in lower_words and is_english_word(text)
 
 
+# Annotations read tags, parts of speech, sentence starts and entities, never lemmas: the lemmatizer is skipped.
+_UNUSED_PIPES = ("lemmatizer",)
+
+
 def annotate_text(text: str, offset: int = 0, lower_words: Collection[str] = ()) -> list[dict[str, Any]]:
     """Sentences of `text` with their entities, as JSON-able dicts with source offsets (shifted by `offset`).
 
     `lower_words`: the words the whole article writes in lower case (see `is_common_word`)."""
-    sentences = list(split_sentences(text, 0))
-    return [{"start": offset + start, "end": offset + end, "entities": entities}
-            for (start, end), entities in zip(sentences, _entities(text, sentences, offset, lower_words),
-                                               strict=True)]
+    job = _Job(text, offset, False)
+    return job.annotations(list(english_pipeline().pipe(job.texts(), disable=_UNUSED_PIPES)), lower_words)
 
 
 def annotate_row(text: str, offset: int = 0, lower_words: Collection[str] = ()) -> list[dict[str, Any]]:
     """A table row as one sentence (a row is quoted whole), its entities found cell by cell so that no entity
     spans two cells."""
-    cells = [(m.start(), m.end()) for m in re.finditer(r"[^|]*[^|\s][^|]*", text)]
-    cells = [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - len(text[a:b]) + len(text[a:b].rstrip()))
-             for a, b in cells]
-    entities = [e for found in _entities(text, cells, offset, lower_words) for e in found]
-    return [{"start": offset, "end": offset + len(text.rstrip()), "entities": sorted(entities)}]
+    job = _Job(text, offset, True)
+    return job.annotations(list(english_pipeline().pipe(job.texts(), disable=_UNUSED_PIPES)), lower_words)
 
 
-def _entities(text: str, pieces: list[tuple[int, int]], offset: int,
+class _Job:
+    """One chunk's text to annotate: the pieces spaCy reads (its sentences, or a table row's cells), and how the
+    entities found in them become the chunk's annotations."""
+
+    def __init__(self, text: str, offset: int, row: bool) -> None:
+        self.text, self.offset, self.row = text, offset, row
+        if row:
+            cells = [(m.start(), m.end()) for m in re.finditer(r"[^|]*[^|\s][^|]*", text)]
+            self.pieces = [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - len(text[a:b]) + len(text[a:b].rstrip()))
+                           for a, b in cells]
+        else:
+            self.pieces = list(split_sentences(text, 0))
+
+    def texts(self) -> list[str]:
+        """The pieces as spaCy reads them: without markdown (offsets stay those of the source)."""
+        plain = blank_markup(self.text)
+        return [plain[s:e] for s, e in self.pieces]
+
+    def annotations(self, docs: Sequence[Any], lower_words: Collection[str]) -> list[dict[str, Any]]:
+        """The chunk's sentences with their entities, from the spaCy docs of its pieces (in order)."""
+        found = _entities(self.text, self.pieces, docs, self.offset, lower_words)
+        if self.row:
+            entities = [e for piece in found for e in piece]
+            return [{"start": self.offset, "end": self.offset + len(self.text.rstrip()), "entities": sorted(entities)}]
+        return [{"start": self.offset + start, "end": self.offset + end, "entities": entities}
+                for (start, end), entities in zip(self.pieces, found, strict=True)]
+
+
+def _entities(text: str, pieces: list[tuple[int, int]], docs: Sequence[Any], offset: int,
               lower_words: Collection[str] = ()) -> list[list[list[Any]]]:
-    """The entities of each piece (start, end) of `text`, as [start, end, label] with source offsets; names
-    that are common words of the article (`is_common_word`) are left out."""
-    plain = blank_markup(text)  # spaCy reads the text without markdown; offsets stay those of the source
-    docs = english_pipeline().pipe([plain[s:e] for s, e in pieces])
+    """The entities of each piece (start, end) of `text`, read from its spaCy doc, as [start, end, label] with
+    source offsets; names that are common words of the article (`is_common_word`) are left out."""
     out = []
     for (start, end), doc in zip(pieces, docs, strict=True):
         entities = []
@@ -273,14 +298,24 @@ def _with_emphasised_names(entities: list[list[Any]], text: str, offset: int,
     return entities
 
 
-def annotate_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
-    """Each chunk with its sentences and entities attached (as compact JSON in its metadata)."""
-    out = []
+def annotate_chunks(chunks: Sequence[Chunk], advance: Callable[[int], None] | None = None) -> list[Chunk]:
+    """Each chunk with its sentences and entities attached (as compact JSON in its metadata).
+
+    Every piece of every chunk goes through one `nlp.pipe` stream (spaCy batches them), not one call per chunk.
+
+    Args:
+        chunks: the article's chunks.
+        advance: called with the number of chunks done, as they are done (a progress bar).
+    """
     lower_words = lower_case_words(c.text for c in chunks)
-    for chunk in chunks:
-        sentences = (annotate_row if chunk.kind == ROW_KIND else annotate_text)(chunk.text, chunk.start,
-                                                                               lower_words)
+    jobs = [_Job(c.text, c.start, c.kind == ROW_KIND) for c in chunks]
+    docs = english_pipeline().pipe((t for job in jobs for t in job.texts()), disable=_UNUSED_PIPES)
+    out = []
+    for chunk, job in zip(chunks, jobs, strict=True):
+        sentences = job.annotations([next(docs) for _ in job.pieces], lower_words)
         out.append(replace(chunk, annotations=json.dumps(sentences, separators=(",", ":"))))
+        if advance is not None:
+            advance(1)
     logger.info("Annotated %d chunks with sentences and entities", len(out))
     return out
 
