@@ -26,6 +26,7 @@ from ingest.embeddings import CachedEmbeddings, LocalEmbeddings
 from ingest.multilingual import MultilingualEmbeddings, MultilingualIndex
 from ingest.profile import profile_hash
 from ingest.store import ArticleIndex, Manifest, make_client
+from ingest.timing import KNOWLEDGE, MODELS, Stages
 
 if TYPE_CHECKING:  # indexing code loads only when an index is (re)built
     from ingest.pipeline import IngestReport
@@ -107,8 +108,13 @@ class Chatbot:
             return self._index()
 
     def ingest(self, source: Path | None = None, *, rebuild: bool = False,
-               show_progress: bool | None = None) -> IngestReport:
-        """Index a source (default: the configured one) and make the bot answer from it."""
+               show_progress: bool | None = None, stages: Stages | None = None) -> IngestReport:
+        """Index a source (default: the configured one) and make the bot answer from it.
+
+        Args:
+            stages: records the seconds of each stage (and shows progress, if it was given a display); pass
+                the same one to `warm_up` to time the knowledge base and intent classifier of the new index.
+        """
         from ingest.pipeline import ingest_source
 
         with self._lock:
@@ -116,36 +122,47 @@ class Chatbot:
             report = ingest_source(index, self.embeddings, source or self.source_for(index.manifest()),
                                    rebuild=rebuild, max_bytes=self.settings.max_source_bytes,
                                    show_progress=show_progress, multilingual=self.multilingual_index(),
-                                   profile_dir=self.settings.profile_dir)
+                                   profile_dir=self.settings.profile_dir, stages=stages)
             self._ready = None
             return report
 
-    def warm_up(self, *, everything: bool = True) -> None:
+    def warm_up(self, *, everything: bool = True, stages: Stages | None = None, models: bool = True) -> None:
         """Load the models, open the store, index the source if the index is missing or stale.
 
         Args:
             everything: also load what only some questions need (the multilingual embedder for questions in
                 other languages), so no user waits for it. A one-shot CLI question passes False.
+            stages: records the seconds of building the knowledge base, its sentence vectors and the intent
+                classifier (`ingest.timing`), with their progress.
+            models: load the embedding model now; False loads it only if building the knowledge base needs it
+                (`ai-cities ingest`, which asks no question; implies `everything=False`).
         """
+        everything = everything and models
         if self._ready is not None:
             if everything:
                 self._warm_rest()
             return
+        stages = stages or Stages()
         with self._lock:
             if self._ready is not None:
                 return
             index = self._open_index()
-            self.embeddings.warm_up()  # the multilingual model loads on the first question that needs it
-            self._ensure_index(index)
-            stored = index.read()
-            if stored is None:
-                raise StoreUnavailableError(
-                    f"Vector store unavailable: collection {index.name!r} has no index. Run `ai-cities ingest`.")
-            # The knowledge base's sentence vectors come from where the index keeps them, when it does.
-            kb = KnowledgeBase(stored, CachedEmbeddings(self.embeddings, index))
-            engine = build_engine(kb, index, self.embeddings, self.settings, chat_model=self._chat_model,
-                                  multilingual=self.multilingual_index())
-            engine.analyzer.warm_up()
+            if models:
+                with stages.stage(MODELS):
+                    self.embeddings.warm_up()  # the multilingual model loads on the first question that needs it
+            self._ensure_index(index, stages)
+            with stages.stage(KNOWLEDGE):
+                stored = index.read()
+                if stored is None:
+                    raise StoreUnavailableError(f"Vector store unavailable: collection {index.name!r} has no index. "
+                                                "Run `ai-cities ingest`.")
+                # The knowledge base's sentence vectors come from where the index keeps them, when it does.
+                kb = KnowledgeBase(stored, CachedEmbeddings(self.embeddings, index), stages)
+                engine = build_engine(kb, index, self.embeddings, self.settings, chat_model=self._chat_model,
+                                      multilingual=self.multilingual_index(), stages=stages)
+                engine.analyzer.warm_up()
+                if models:
+                    kb.warm_up()
             self._ready = engine
         if everything:
             self._warm_rest()
@@ -164,7 +181,7 @@ class Chatbot:
             return Path(recorded)
         return self.settings.source_path
 
-    def _ensure_index(self, index: ArticleIndex) -> None:
+    def _ensure_index(self, index: ArticleIndex, stages: Stages | None = None) -> None:
         from ingest.chunker import CHUNKER_VERSION
 
         manifest = index.manifest()
@@ -198,7 +215,7 @@ class Chatbot:
 
             ingest_source(index, self.embeddings, source, rebuild=stale, max_bytes=self.settings.max_source_bytes,
                           show_progress=False, multilingual=self.multilingual_index(),
-                          profile_dir=self.settings.profile_dir)
+                          profile_dir=self.settings.profile_dir, stages=stages)
 
     def _multilingual_current(self, manifest: Manifest | None) -> bool:
         multilingual = self.multilingual_index()

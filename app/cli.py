@@ -8,6 +8,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +28,46 @@ def _chatbot():
     return build_chatbot(load_settings())
 
 
+def ingest_and_load(bot, source: Path | None, rebuild: bool, stages):
+    """What `ai-cities ingest` does: index `source`, then build the knowledge base and intent classifier of the
+    new index once (so the next fresh process reads their vectors and weights back).
+
+    Returns:
+        The `IngestReport`, its `seconds` and `stages` covering both.
+    """
+    import dataclasses
+
+    started = time.perf_counter()
+    report = bot.ingest(source, rebuild=rebuild, stages=stages)
+    bot.warm_up(everything=False, stages=stages, models=False)
+    return dataclasses.replace(report, seconds=time.perf_counter() - started, stages=dict(stages.seconds))
+
+
+def format_stages(stages: dict[str, float]) -> list[str]:
+    """The lines `ai-cities ingest --timings` prints: one per stage, in the order they run (`read_stages`)."""
+    from ingest.timing import STAGES
+
+    order = [s for s in STAGES if s in stages] + [s for s in stages if s not in STAGES]
+    return [f"  {name:<22}{stages[name]:8.2f}s" for name in order]
+
+
+def read_stages(output: str) -> dict[str, float]:
+    """The stages `format_stages` printed, read back from a command's output."""
+    import re
+
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"(?m)^  (\S.*?)\s+(\d+\.\d+)s$", output)}
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.progress import terminal_bars
+    from ingest.timing import Stages
+
     bot = _chatbot()
     source = source_argument(args.source, bot.settings)
-    report = bot.ingest(source, rebuild=args.rebuild, show_progress=None)
-    bot.warm_up()  # builds the knowledge base once, so its sentence vectors are kept for the next fresh process
+    report = ingest_and_load(bot, source, args.rebuild, Stages(terminal_bars(None)))
     print(report.summary())
+    if args.timings:
+        print("\n".join(format_stages(report.stages)))
     return 0
 
 
@@ -194,6 +229,7 @@ def build_parser(commands: Mapping[str, Command] | None = None, *, selected: str
     p = sub.add_parser("ingest", help="index a source article into Chroma (skipped when already up to date)")
     p.add_argument("source", nargs="?", help=SOURCE_HELP)
     p.add_argument("--rebuild", action="store_true", help="rebuild the index even if it is up to date")
+    p.add_argument("--timings", action="store_true", help="print the seconds of each stage of the ingest")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="ask one question")

@@ -22,6 +22,7 @@ from ingest.chunker import ROW_KIND
 from ingest.core.settings import Settings
 from ingest.core.text import fold, stem, words
 from ingest.store import ArticleIndex
+from ingest.timing import Stages
 
 logger = logging.getLogger(__name__)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
@@ -114,7 +115,8 @@ def entries_by_year(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
     return {y: tuple(e[r] for r in sorted(e)) for y, e in dated.items()}
 
 
-def train_classifier(kb: KnowledgeBase, embeddings: Any, settings: Settings) -> IntentClassifier:
+def train_classifier(kb: KnowledgeBase, embeddings: Any, settings: Settings,
+                     stages: Stages | None = None) -> IntentClassifier:
     """The intent classifier for this article (cached on disk by its inputs)."""
     topics = sorted({t for e in kb.ranking for t in e.topics})
     fillers = Fillers(entries=[e.name for e in kb.ranking], noun=kb.noun, nouns=kb.nouns,
@@ -122,11 +124,12 @@ def train_classifier(kb: KnowledgeBase, embeddings: Any, settings: Settings) -> 
                       topics=[t.lower() for t in topics][:40], title=kb.title)
     return IntentClassifier.train(embeddings.embed_documents, fillers, cache_dir=settings.cache_dir,
                                   model_id=getattr(embeddings, "model_id", ""),
-                                  regularization=settings.intent_regularization)
+                                  regularization=settings.intent_regularization, stages=stages)
 
 
 def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settings: Settings, *,
-                 chat_model: Any | None = None, multilingual: Any | None = None) -> Engine:
+                 chat_model: Any | None = None, multilingual: Any | None = None,
+                 stages: Stages | None = None) -> Engine:
     """Build the analyzer, retriever and answerer over a loaded knowledge base.
 
     Args:
@@ -136,9 +139,10 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
         settings: the typed settings.
         chat_model: a LangChain chat model for the optional LLM answerer (built from settings when None).
         multilingual: the multilingual index, searched for questions in other languages (None: off).
+        stages: records the seconds of fitting the intent classifier (`ingest.timing.CLASSIFIER`).
     """
     terms = article_terms(kb)
-    classifier = train_classifier(kb, embeddings, settings)
+    classifier = train_classifier(kb, embeddings, settings, stages)
     parser = QuestionParser(kb.noun, kb.nouns)
 
     def embed_query(text: str) -> np.ndarray:

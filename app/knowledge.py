@@ -13,8 +13,8 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
@@ -22,10 +22,14 @@ from ingest.annotate import Entity, read_annotations
 from ingest.chunker import ROW_KIND
 from ingest.core.models import Citation
 from ingest.core.text import fold, split_sentences, stem, terms, words
+from ingest.embeddings import reporting
 from ingest.store import StoredIndex
+from ingest.timing import SENTENCES, Stages
+
+if TYPE_CHECKING:
+    import bm25s
 
 logger = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Sentence vectors depend only on the index's inputs and the model: bots over the same index share them.
 _SENTENCE_VECTORS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
@@ -133,7 +137,7 @@ class RankEntry:
 class KnowledgeBase:
     """In-memory view of one index: built once per `Chatbot` warm-up, then read-only (thread-safe)."""
 
-    def __init__(self, stored: StoredIndex, embeddings: Embeddings) -> None:
+    def __init__(self, stored: StoredIndex, embeddings: Embeddings, stages: Stages | None = None) -> None:
         self.source_text = stored.source_text
         self.manifest = stored.manifest
         self.fingerprint = f"{stored.manifest.source_hash}:{stored.manifest.embedding_model}:" \
@@ -149,8 +153,9 @@ class KnowledgeBase:
         self.sentences = self._sentences({cid: str(m.get("annotations") or "")
                                           for cid, m in zip(stored.ids, stored.metadatas, strict=True)})
         self._embeddings = embeddings
-        self.sentence_vectors, self.context_vectors = self._embed_sentences()
-        self._bm25, self._bm25_ids = self._bm25_index()
+        self.sentence_vectors, self.context_vectors = self._embed_sentences(stages or Stages())
+        self._bm25: tuple[bm25s.BM25, list[str]] | None = None  # built on first use (`warm_up`, a search)
+        self._bm25_lock = threading.Lock()
         self.vocabulary = self._vocabulary()
         self.sentence_terms = [set(terms(self.context_of(s), split_hyphens=True)) for s in self.sentences]
         self.idf = self._idf()
@@ -207,7 +212,7 @@ class KnowledgeBase:
                 out.append(Sentence(len(out), chunk, text, start, start + len(text), n == 0, kept))
         return out
 
-    def _embed_sentences(self) -> tuple[np.ndarray, np.ndarray]:
+    def _embed_sentences(self, stages: Stages) -> tuple[np.ndarray, np.ndarray]:
         plain = [s.text for s in self.sentences]
         context = [self.context_of(s) for s in self.sentences]
         key = (self.fingerprint, getattr(self._embeddings, "model_id", type(self._embeddings).__name__),
@@ -215,7 +220,8 @@ class KnowledgeBase:
         with _CACHE_LOCK:
             cached = _SENTENCE_VECTORS.get(key)
         if cached is None:
-            vectors = np.asarray(self._embeddings.embed_documents(plain + context), dtype=np.float32)
+            with stages.stage(SENTENCES, total=len(plain) + len(context)) as advance, reporting(advance):
+                vectors = np.asarray(self._embeddings.embed_documents(plain + context), dtype=np.float32)
             cached = (vectors[: len(plain)], vectors[len(plain) :])
             with _CACHE_LOCK:
                 if len(_SENTENCE_VECTORS) >= 8:
@@ -224,10 +230,22 @@ class KnowledgeBase:
         return cached
 
     def _bm25_index(self) -> tuple[bm25s.BM25, list[str]]:
-        retriever = bm25s.BM25()
-        corpus = [terms(c.embed_text, split_hyphens=True) or ["_"] for c in self.chunks]
-        retriever.index(corpus, show_progress=False)
-        return retriever, [c.id for c in self.chunks]
+        """The BM25 index of the chunks, built (and bm25s imported) on first use: an ingest that only
+        prepares the next process's vectors never searches."""
+        with self._bm25_lock:
+            if self._bm25 is None:
+                import bm25s
+
+                logging.getLogger("bm25s").setLevel(logging.WARNING)
+                retriever = bm25s.BM25()
+                corpus = [terms(c.embed_text, split_hyphens=True) or ["_"] for c in self.chunks]
+                retriever.index(corpus, show_progress=False)
+                self._bm25 = (retriever, [c.id for c in self.chunks])
+            return self._bm25
+
+    def warm_up(self) -> None:
+        """Build what searching needs (the BM25 index) now rather than on the first question."""
+        self._bm25_index()
 
     def _vocabulary(self) -> set[str]:
         vocab: set[str] = set()
@@ -261,8 +279,9 @@ class KnowledgeBase:
         """BM25 score of every chunk for the query terms."""
         if not query_terms:
             return {}
-        scores = self._bm25.get_scores(query_terms)
-        return {cid: float(s) for cid, s in zip(self._bm25_ids, scores, strict=True)}
+        bm25, ids = self._bm25 or self._bm25_index()
+        scores = bm25.get_scores(query_terms)
+        return {cid: float(s) for cid, s in zip(ids, scores, strict=True)}
 
     def in_vocabulary(self, term: str) -> bool:
         """True when the article uses the word, or a longer word that shares all but its last 3 letters."""

@@ -1,4 +1,5 @@
-"""`ai-cities bench`: latency of warm questions (model loaded, index built), or of fresh processes (`--cold`).
+"""`ai-cities bench`: latency of warm questions (model loaded, index built), of fresh processes (`--cold`), or of
+ingest (`--ingest`).
 
 A command of the benchmark, not of the product: eval registers it with `ai-cities` through the entry point group
 `ai_cities.commands` (see `app.cli.Command`); its questions are the load benchmark's (`eval.load.QUESTIONS`).
@@ -30,11 +31,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how many times to ask each benchmark question")
     parser.add_argument("--cold", action="store_true", help="time fresh `ai-cities ask` processes against fresh "
                         "`python -c 'import sentence_transformers'` ones; print both medians and their ratio")
-    parser.add_argument("--runs", type=_positive, default=3, help="fresh processes of each kind for --cold")
+    parser.add_argument("--ingest", nargs="?", const="", default=None, metavar="FILE",
+                        help="time ingesting FILE (default: a made-up 15 KB ranking article) in fresh processes and "
+                        "in this one, again and for the first time, in a temporary store: medians and the stages")
+    parser.add_argument("--runs", type=_positive, default=3, help="runs of each kind for --cold and --ingest")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Latency benchmark of warm questions (model loaded, index built), or of fresh processes (--cold)."""
+    """Latency benchmark of warm questions (model loaded, index built), of fresh processes (--cold), or of
+    ingest (--ingest [FILE])."""
+    if args.ingest is not None:
+        from pathlib import Path
+
+        from eval.ingest_bench import run as run_ingest
+
+        return run_ingest(Path(args.ingest) if args.ingest else None, args.runs)
     if args.cold:
         return _bench_cold(args.runs)
     from app.compose import build_chatbot

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -62,7 +62,7 @@ def is_english_word(word: str) -> bool:
 @dataclass(frozen=True)
 class Entity:
     """A named entity inside a sentence: its text (the source at start:end, less any markdown markers inside it
-    such as "Harbour **Radio** Hour"), its spaCy label and type."""
+    such as "Linux **Action** News"), its spaCy label and type."""
 
     text: str
     start: int
@@ -78,7 +78,7 @@ class Entity:
 def _trimmed(span: Any, source: str = "") -> tuple[int, int] | None:
     """Token range of an entity without leading or trailing function words and punctuation
     ("Visits Springfield University" -> "Springfield University"; "Acme’s" -> "Acme"). `source` is the text
-    the doc was parsed from before its markdown was blanked: spaces that stand for markup ("Harbour **Act**")
+    the doc was parsed from before its markdown was blanked: spaces that stand for markup ("Linux **Act**")
     may sit inside a name, other runs of space may not."""
     tokens = list(span)
     while tokens and (tokens[0].pos_ in _EDGE_POS or tokens[0].is_space):
@@ -97,7 +97,7 @@ def _trimmed(span: Any, source: str = "") -> tuple[int, int] | None:
 
 def _with_compounds(span: Any) -> Any:
     """The entity widened over the proper nouns right before it that no other entity holds: the recogniser
-    sometimes types only the last word of a name ("Hall" of "the Lindqvist Hall"). Places are not
+    sometimes types only the last word of a name ("Theatre" of "the Ambassador Theatre"). Places are not
     widened: a proper noun before a place is mostly whose branch it is ("Acme Springfield")."""
     doc, start = span.doc, span.start
     while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].ent_iob_ == "O" and \
@@ -139,35 +139,62 @@ def is_common_word(name: str, lower_words: Collection[str]) -> bool:
         text.lower() in lower_words and is_english_word(text)
 
 
+# Annotations read tags, parts of speech, sentence starts and entities, never lemmas: the lemmatizer is skipped.
+_UNUSED_PIPES = ("lemmatizer",)
+
+
 def annotate_text(text: str, offset: int = 0, lower_words: Collection[str] = (),
                   emphasis: Sequence[tuple[int, int]] = ()) -> list[dict[str, Any]]:
     """Sentences of `text` with their entities, as JSON-able dicts with source offsets (shifted by `offset`).
 
     `lower_words`: the words the whole article writes in lower case (see `is_common_word`). `emphasis`: spans
     (source offsets) the document set in bold or italics, where names often are (`Article.emphasis`)."""
-    sentences = list(split_sentences(text, 0))
-    found = _entities(text, sentences, offset, lower_words, emphasis)
-    return [{"start": offset + start, "end": offset + end, "entities": entities}
-            for (start, end), entities in zip(sentences, found, strict=True)]
+    job = _Job(text, offset, False, emphasis)
+    return job.annotations(list(english_pipeline().pipe(job.texts(), disable=_UNUSED_PIPES)), lower_words)
 
 
 def annotate_row(text: str, offset: int = 0, lower_words: Collection[str] = (),
                  emphasis: Sequence[tuple[int, int]] = ()) -> list[dict[str, Any]]:
     """A table row as one sentence (a row is quoted whole), its entities found cell by cell so that no entity
     spans two cells."""
-    cells = [(m.start(), m.end()) for m in re.finditer(r"[^|\t]*[^|\s][^|\t]*", text)]
-    cells = [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - len(text[a:b]) + len(text[a:b].rstrip()))
-             for a, b in cells]
-    entities = [e for found in _entities(text, cells, offset, lower_words, emphasis) for e in found]
-    return [{"start": offset, "end": offset + len(text.rstrip()), "entities": sorted(entities)}]
+    job = _Job(text, offset, True, emphasis)
+    return job.annotations(list(english_pipeline().pipe(job.texts(), disable=_UNUSED_PIPES)), lower_words)
 
 
-def _entities(text: str, pieces: list[tuple[int, int]], offset: int, lower_words: Collection[str] = (),
-              emphasis: Sequence[tuple[int, int]] = ()) -> list[list[list[Any]]]:
-    """The entities of each piece (start, end) of `text`, as [start, end, label] with source offsets; names
-    that are common words of the article (`is_common_word`) are left out."""
-    plain = blank_markup(text)  # spaCy reads the text without markdown; offsets stay those of the source
-    docs = english_pipeline().pipe([plain[s:e] for s, e in pieces])
+class _Job:
+    """One chunk's text to annotate: the pieces spaCy reads (its sentences, or a table row's cells), and how the
+    entities found in them become the chunk's annotations."""
+
+    def __init__(self, text: str, offset: int, row: bool, emphasis: Sequence[tuple[int, int]] = ()) -> None:
+        self.text, self.offset, self.row = text, offset, row
+        end = offset + len(text)
+        self.emphasis = [(a, b) for a, b in emphasis if offset <= a and b <= end]
+        if row:
+            cells = [(m.start(), m.end()) for m in re.finditer(r"[^|\t]*[^|\s][^|\t]*", text)]
+            self.pieces = [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - len(text[a:b]) + len(text[a:b].rstrip()))
+                           for a, b in cells]
+        else:
+            self.pieces = list(split_sentences(text, 0))
+
+    def texts(self) -> list[str]:
+        """The pieces as spaCy reads them: without markdown (offsets stay those of the source)."""
+        plain = blank_markup(self.text)
+        return [plain[s:e] for s, e in self.pieces]
+
+    def annotations(self, docs: Sequence[Any], lower_words: Collection[str]) -> list[dict[str, Any]]:
+        """The chunk's sentences with their entities, from the spaCy docs of its pieces (in order)."""
+        found = _entities(self.text, self.pieces, docs, self.offset, lower_words, self.emphasis)
+        if self.row:
+            entities = [e for piece in found for e in piece]
+            return [{"start": self.offset, "end": self.offset + len(self.text.rstrip()), "entities": sorted(entities)}]
+        return [{"start": self.offset + start, "end": self.offset + end, "entities": entities}
+                for (start, end), entities in zip(self.pieces, found, strict=True)]
+
+
+def _entities(text: str, pieces: list[tuple[int, int]], docs: Sequence[Any], offset: int,
+              lower_words: Collection[str] = (), emphasis: Sequence[tuple[int, int]] = ()) -> list[list[list[Any]]]:
+    """The entities of each piece (start, end) of `text`, read from its spaCy doc, as [start, end, label] with
+    source offsets; names that are common words of the article (`is_common_word`) are left out."""
     out = []
     for (start, end), doc in zip(pieces, docs, strict=True):
         entities = []
@@ -248,15 +275,26 @@ def _with_emphasised_names(entities: list[list[Any]], text: str, offset: int, lo
     return entities
 
 
-def annotate_chunks(chunks: Sequence[Chunk], emphasis: Sequence[tuple[int, int]] = ()) -> list[Chunk]:
-    """Each chunk with its sentences and entities attached (as compact JSON in its metadata); `emphasis` is the
-    article's emphasised spans (source offsets)."""
-    out = []
+def annotate_chunks(chunks: Sequence[Chunk], advance: Callable[[int], None] | None = None,
+                    emphasis: Sequence[tuple[int, int]] = ()) -> list[Chunk]:
+    """Each chunk with its sentences and entities attached (as compact JSON in its metadata).
+
+    Every piece of every chunk goes through one `nlp.pipe` stream (spaCy batches them), not one call per chunk.
+
+    Args:
+        chunks: the article's chunks.
+        advance: called with the number of chunks done, as they are done (a progress bar).
+        emphasis: the article's emphasised spans (source offsets), `Article.emphasis`.
+    """
     lower_words = lower_case_words(c.text for c in chunks)
-    for chunk in chunks:
-        sentences = (annotate_row if chunk.kind == ROW_KIND else annotate_text)(chunk.text, chunk.start,
-                                                                               lower_words, emphasis)
+    jobs = [_Job(c.text, c.start, c.kind == ROW_KIND, emphasis) for c in chunks]
+    docs = english_pipeline().pipe((t for job in jobs for t in job.texts()), disable=_UNUSED_PIPES)
+    out = []
+    for chunk, job in zip(chunks, jobs, strict=True):
+        sentences = job.annotations([next(docs) for _ in job.pieces], lower_words)
         out.append(replace(chunk, annotations=json.dumps(sentences, separators=(",", ":"))))
+        if advance is not None:
+            advance(1)
     logger.info("Annotated %d chunks with sentences and entities", len(out))
     return out
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -56,10 +57,13 @@ class _SentenceTransformersEngine:
             model_name=str(path), model_kwargs={"device": "cpu", "local_files_only": True},
             encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size})
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         import numpy
 
-        return numpy.asarray(self._model.embed_documents(texts), dtype=numpy.float32)
+        vectors = numpy.asarray(self._model.embed_documents(texts), dtype=numpy.float32)
+        if progress is not None:
+            progress(len(texts))
+        return vectors
 
 
 class _NumpyEngine:
@@ -78,8 +82,8 @@ class _NumpyEngine:
             threadpool_limits(limits=threads, user_api="blas")
         self._encoder = NumpyBertEncoder(path, batch_size=batch_size)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return self._encoder.encode(texts)
+    def encode(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        return self._encoder.encode(texts, progress)
 
 
 # Loaded engines are shared by every instance in the process that points at the same folder and engine.
@@ -169,13 +173,15 @@ class LocalEmbeddings(Embeddings):
             self._engine = _LOADED[key]
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Embed texts into a float32 array of shape (len(texts), dimension)."""
+        """Embed texts into a float32 array of shape (len(texts), dimension).
+
+        Inside `reporting(advance)`, `advance` is called with the number of texts done after each batch."""
         import numpy as np
 
         self.warm_up()
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.asarray(self._engine.encode(list(texts)), dtype=np.float32)
+        return np.asarray(self._engine.encode(list(texts), _current_progress()), dtype=np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed a batch of texts."""
@@ -184,6 +190,26 @@ class LocalEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """Embed one query text."""
         return self.encode([text])[0].tolist()
+
+
+_PROGRESS = threading.local()
+
+
+@contextmanager
+def reporting(advance: Callable[[int], None]) -> Iterator[None]:
+    """Within the block, embeddings computed in this thread (by `LocalEmbeddings`, also through
+    `CachedEmbeddings` or a subclass) call `advance` with the number of texts done, batch by batch: a progress
+    bar over a long `embed_documents` call, whose batches stay the same."""
+    previous = getattr(_PROGRESS, "advance", None)
+    _PROGRESS.advance = advance
+    try:
+        yield
+    finally:
+        _PROGRESS.advance = previous
+
+
+def _current_progress() -> Callable[[int], None] | None:
+    return getattr(_PROGRESS, "advance", None)
 
 
 class VectorKeeper(Protocol):
@@ -215,6 +241,9 @@ class CachedEmbeddings(Embeddings):
         texts = list(texts)
         found = self._keeper.load_vectors(self.model_id, texts)
         missing = list(dict.fromkeys(t for t in texts if t not in found))
+        advance = _current_progress()
+        if advance is not None and len(texts) > len(missing):
+            advance(len(texts) - len(missing))
         if missing:
             computed = self.inner.embed_documents(missing)
             self._keeper.save_vectors(self.model_id, missing, computed)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -158,15 +158,19 @@ class NumpyBertEncoder:
         """True when the model in `path` can be run (exactly) by this engine."""
         return _plan(Path(path)) is not None
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed texts: an array of shape (len(texts), hidden size), float32, L2-normalised when the model
-        normalises."""
+        normalises. `progress` is called with the number of texts done after each batch."""
         if not texts:
             return np.zeros((0, self._word.shape[1]), dtype=np.float32)
         # Like sentence-transformers: batches of similar length, so little of each batch is padding.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        out = np.concatenate([self._encode_batch([texts[i] for i in order[start : start + self._batch_size]])
-                              for start in range(0, len(order), self._batch_size)])
+        batches = []
+        for start in range(0, len(order), self._batch_size):
+            batches.append(self._encode_batch([texts[i] for i in order[start : start + self._batch_size]]))
+            if progress is not None:
+                progress(len(batches[-1]))
+        out = np.concatenate(batches)
         result = np.empty_like(out)
         result[order] = out
         return result

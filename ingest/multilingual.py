@@ -186,9 +186,19 @@ class MultilingualIndex:
             main: the main index's manifest (source hash, chunker version); the model id is replaced.
             progress: called with the number of chunks stored after each batch.
         """
-        self._embedder.warm_up()
+        vectors = self.embed(chunks, progress)
+        self.store(chunks, main, vectors)
+
+    def embed(self, chunks: Sequence[Chunk], progress: Callable[[int], None] | None = None,
+              before_model: Callable[[], None] | None = None) -> list[list[float]]:
+        """The vectors of `indexable(chunks)` for a new build: those kept for their texts by earlier builds, the
+        others from the model (loaded only when some chunk is new; `before_model` is called first)."""
+        return self._index.embed_chunks(indexable(chunks), progress=progress, before_model=before_model)
+
+    def store(self, chunks: Sequence[Chunk], main: Manifest, vectors: Sequence[Sequence[float]]) -> None:
+        """Build the new collection of `indexable(chunks)` with their `vectors` (`embed`) and switch to it."""
         # The source text and outline already live in the main collection: not stored twice.
-        self._index.build(indexable(chunks), self.wanted(main), "", {}, progress=progress)
+        self._index.build(indexable(chunks), self.wanted(main), "", {}, vectors=vectors)
 
     def search(self, question: str, k: int) -> list[tuple[str, float]]:
         """The `k` chunks closest to `question`, best first, as (chunk id of the main index, cosine).

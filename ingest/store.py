@@ -8,7 +8,9 @@ source file on its own disk.
 
 Beside it, a second collection (`<name>-vectors`) keeps vectors the app computed from the index (the
 sentence vectors of its knowledge base), keyed by model and text, so a fresh process reads them instead
-of running the model over every sentence again (`load_vectors` / `save_vectors`, or `CachedEmbeddings`).
+of running the model over every sentence again (`load_vectors` / `save_vectors`, or `CachedEmbeddings`). The
+chunks' vectors are kept there too (`embed_chunks`), and a rebuild keeps them all: only new text goes through
+the model.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from ingest.fetch import source_url_of
 from ingest.profile import ArticleProfile, ProfileData
 
 if TYPE_CHECKING:
-    from langchain_chroma import Chroma
+    from langchain_chroma import Chroma  # only `vector_store()` uses langchain-chroma
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,12 @@ _MANIFEST_KEY = "aicities_manifest"
 _SOURCE_KEY = "aicities_source_text"
 _STRUCTURE_KEY = "aicities_structure"
 _SWAP_RETRIES = 6
+EMBED_BATCH = 16  # chunks per embedding call (as langchain-chroma's add_texts had them): the same vectors as ever
+STORE_BATCH = 1000  # chunks per Chroma call (below its maximum batch size)
+# Kept vectors are forgotten when there are more than this many, or this many per chunk of the index (a chunk's
+# sentences, plain and with their heading, over two or three builds).
+VECTOR_CACHE_MIN = 20_000
+VECTORS_PER_CHUNK = 16
 
 
 class Manifest(BaseModel):
@@ -123,7 +131,8 @@ def make_client(settings: Settings) -> Any:
 
 
 class ArticleIndex:
-    """One named collection holding the article's chunks, built and read through langchain-chroma."""
+    """One named collection holding the article's chunks and their vectors, built and read through the Chroma
+    client (`vector_store()` gives the langchain-chroma view of it)."""
 
     def __init__(self, client: Any, collection_name: str, embeddings: Embeddings) -> None:
         self._client = client
@@ -176,46 +185,85 @@ class ArticleIndex:
                       create_collection_if_not_exists=False)
 
     def build(self, chunks: Sequence[Chunk], manifest: Manifest, source_text: str,
-              structure: dict[str, Any], progress: Callable[[int], None] | None = None) -> None:
+              structure: dict[str, Any], progress: Callable[[int], None] | None = None,
+              vectors: Sequence[Sequence[float]] | None = None) -> None:
         """Build a new collection beside the current one, then switch to it.
 
         A failure while building leaves the current index untouched. The switch renames collections,
-        so readers see either the old or the new index, never a half-built one.
-        """
-        from langchain_chroma import Chroma
+        so readers see either the old or the new index, never a half-built one. Vectors kept for the old index
+        (`load_vectors`) stay: they are keyed by model and exact text, so they are right for any index.
 
+        Args:
+            vectors: each chunk's vector, already computed (`embed_chunks`); None embeds the chunks here, in
+                batches of `EMBED_BATCH`.
+            progress: called with the number of chunks embedded (or stored) after each batch.
+        """
         building = f"{self._name}-build-{uuid.uuid4().hex[:8]}"
         manifest = manifest.model_copy(update={
             "chunk_count": len(chunks), "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "source_url": manifest.source_url or source_url_of(manifest.source_path)})
         metadata = {_MANIFEST_KEY: manifest.model_dump_json(), _SOURCE_KEY: source_text,
                     _STRUCTURE_KEY: json.dumps(structure, ensure_ascii=False)}
-
-        def create() -> Chroma:
-            return Chroma(client=self._client, collection_name=building, embedding_function=self._embeddings,
-                          collection_metadata=metadata,
-                          collection_configuration={"hnsw": {"space": "cosine"}})
-
-        store = self._guard("create a collection", create)
+        if vectors is None:
+            vectors = self.embed_chunks(chunks, progress=progress)
+            progress = None
+        if len(vectors) != len(chunks):
+            raise ValueError(f"{len(vectors)} vectors for {len(chunks)} chunks")
+        # What langchain-chroma's Chroma(...).add_texts did, straight on the client (no langchain-chroma import).
+        collection = self._guard("create a collection", lambda: self._client.get_or_create_collection(
+            name=building, embedding_function=None, metadata=metadata,
+            configuration={"hnsw": {"space": "cosine"}}))
         try:
-            batch = 16
-            for i in range(0, len(chunks), batch):
-                part = chunks[i : i + batch]
-                self._guard("add chunks", lambda part=part: store.add_texts(
-                    texts=[c.embed_text for c in part],
+            for i in range(0, len(chunks), STORE_BATCH):
+                part = chunks[i : i + STORE_BATCH]
+                self._guard("add chunks", lambda part=part, i=i: collection.upsert(
+                    ids=[c.id for c in part], documents=[c.embed_text for c in part],
                     metadatas=[c.metadata(manifest.source_hash) for c in part],
-                    ids=[c.id for c in part],
-                ))
+                    embeddings=[list(v) for v in vectors[i : i + len(part)]]))
                 if progress:
                     progress(len(part))
             self._swap(building)
-            self.drop_vectors()
+            self._trim_vectors(len(chunks))
         except BaseException:
             try:
                 self._client.delete_collection(building)
             except Exception:  # the build already failed; keep the original error
                 logger.debug("Could not delete half-built collection %s", building, exc_info=True)
             raise
+
+    def embed_chunks(self, chunks: Sequence[Chunk], progress: Callable[[int], None] | None = None,
+                     reuse: bool = True, before_model: Callable[[], None] | None = None) -> list[list[float]]:
+        """Each chunk's vector for a new build: the vector kept for its embedded text (`load_vectors`, same
+        model) when there is one, else the model's, in batches of `EMBED_BATCH` chunks in document order (as
+        langchain-chroma's `add_texts` embedded them before), which are then kept for the next build.
+
+        The model's own vectors are kept, not the ones the index returns: a cosine collection normalises what it
+        stores again, and reusing its copies would drift by a few 1e-9 per rebuild.
+
+        Args:
+            progress: called with the number of chunks done after each batch.
+            reuse: take kept vectors (False: embed every chunk).
+            before_model: called once before the model embeds anything (not at all when every vector is kept).
+        """
+        model_id = getattr(self._embeddings, "model_id", "")
+        texts = [c.embed_text for c in chunks]
+        kept = self.load_vectors(model_id, texts) if reuse and model_id else {}
+        missing = [t for t in texts if t not in kept]
+        if kept and progress:
+            progress(len(texts) - len(missing))
+        if missing and before_model is not None:
+            before_model()
+        computed: dict[str, list[float]] = {}
+        for i in range(0, len(missing), EMBED_BATCH):
+            part = missing[i : i + EMBED_BATCH]
+            computed.update(zip(part, self._embeddings.embed_documents(part), strict=True))
+            if progress:
+                progress(len(part))
+        if computed and model_id:
+            self.save_vectors(model_id, list(computed), list(computed.values()))
+        logger.info("Chunk vectors of %s: %d kept, %d computed", self._name, len(texts) - len(missing),
+                    len(missing))
+        return [kept[t] if t in kept else computed[t] for t in texts]
 
     def _swap(self, building: str) -> None:
         old = self._collection()
@@ -264,17 +312,21 @@ class ArticleIndex:
         ids = {self._vector_id(model_id, t): t for t in texts}
         if not ids:
             return {}
+        found: dict[str, list[float]] = {}
         try:
             collection = self._client.get_collection(self.vectors_name)
-            got = collection.get(ids=list(ids), include=["embeddings"])
+            wanted = list(ids)
+            for start in range(0, len(wanted), STORE_BATCH):  # Chroma caps the ids of one call
+                got = collection.get(ids=wanted[start : start + STORE_BATCH], include=["embeddings"])
+                vectors = got.get("embeddings")
+                if vectors is not None:
+                    found.update((ids[i], [float(x) for x in v]) for i, v in zip(got["ids"], vectors, strict=True)
+                                 if i in ids)
         except Exception as exc:
             if not _is_not_found(exc):
                 logger.debug("Could not read cached vectors from %s", self.vectors_name, exc_info=True)
             return {}
-        vectors = got.get("embeddings")
-        if vectors is None:
-            return {}
-        return {ids[i]: [float(x) for x in v] for i, v in zip(got["ids"], vectors, strict=True) if i in ids}
+        return found
 
     def save_vectors(self, model_id: str, texts: Sequence[str], vectors: Sequence[Sequence[float]]) -> None:
         """Keep these vectors for `load_vectors`; best effort (a read-only store just doesn't keep them)."""
@@ -284,8 +336,10 @@ class ArticleIndex:
             collection = self._client.get_or_create_collection(
                 self.vectors_name, metadata={"aicities_role": "vector cache of " + self._name},
                 embedding_function=None)
-            collection.upsert(ids=[self._vector_id(model_id, t) for t in texts],
-                              embeddings=[[float(x) for x in v] for v in vectors])
+            ids = [self._vector_id(model_id, t) for t in texts]
+            for start in range(0, len(ids), STORE_BATCH):  # Chroma caps the records of one call
+                collection.upsert(ids=ids[start : start + STORE_BATCH],
+                                  embeddings=[[float(x) for x in v] for v in vectors[start : start + STORE_BATCH]])
         except Exception:
             logger.debug("Could not save vectors to %s", self.vectors_name, exc_info=True)
 
@@ -296,6 +350,19 @@ class ArticleIndex:
         except Exception as exc:
             if not _is_not_found(exc):
                 logger.debug("Could not delete %s", self.vectors_name, exc_info=True)
+
+    def _trim_vectors(self, chunk_count: int) -> None:
+        """Bound the kept vectors: a rebuild keeps them (they are keyed by text, and most texts of an edited
+        article are unchanged), so once they outgrow what a few builds of an index this size need they are
+        all forgotten and computed again as needed."""
+        limit = max(VECTOR_CACHE_MIN, VECTORS_PER_CHUNK * chunk_count)
+        try:
+            kept = self._client.get_collection(self.vectors_name).count()
+        except Exception:
+            return
+        if kept > limit:
+            logger.info("Forgetting %d kept vectors of %s (more than %d)", kept, self._name, limit)
+            self.drop_vectors()
 
     def count(self) -> int:
         """Number of chunks in the current index (0 when there is none)."""

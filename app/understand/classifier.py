@@ -26,6 +26,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from app.understand.intent import IntentKind
 from ingest.core.errors import ConfigurationError
 from ingest.core.lexicon import ordinal
+from ingest.embeddings import reporting
+from ingest.timing import CLASSIFIER, Stages
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +153,7 @@ class IntentClassifier:
     @classmethod
     def train(cls, embed: object, fillers: Fillers, *, training: TrainingSet | None = None,
               cache_dir: Path | None = None, model_id: str = "", variants: int = 2, seed: int = 13,
-              regularization: float = 4.0) -> IntentClassifier:
+              regularization: float = 4.0, stages: Stages | None = None) -> IntentClassifier:
         """Fill the training questions with the article's words, embed them and fit the classifier.
 
         Args:
@@ -163,17 +165,25 @@ class IntentClassifier:
             variants: filled copies of each template.
             seed: the random seed of the fillings.
             regularization: inverse regularization strength C of the logistic regression.
+            stages: records the seconds this takes as `ingest.timing.CLASSIFIER`, with the embedding's progress.
         """
-        training = training or load_training_set()
-        key = hashlib.sha256(json.dumps([training.model_dump(mode="json"), fillers.__dict__, model_id, variants,
-                                         seed, regularization], default=list, sort_keys=True).encode()).hexdigest()
-        cached = cache_dir / f"intents-{key[:24]}.npz" if cache_dir else None
-        if cached is not None and cached.is_file():
-            try:
-                data = np.load(cached, allow_pickle=False)
-                return cls(data["weights"], data["bias"], [IntentKind(k) for k in data["kinds"]])
-            except (OSError, ValueError, KeyError):
-                logger.warning("Ignoring unreadable classifier cache %s", cached)
+        stages = stages or Stages()
+        with stages.stage(CLASSIFIER):
+            training = training or load_training_set()
+            key = hashlib.sha256(json.dumps([training.model_dump(mode="json"), fillers.__dict__, model_id, variants,
+                                             seed, regularization], default=list, sort_keys=True).encode()).hexdigest()
+            cached = cache_dir / f"intents-{key[:24]}.npz" if cache_dir else None
+            if cached is not None and cached.is_file():
+                try:
+                    data = np.load(cached, allow_pickle=False)
+                    return cls(data["weights"], data["bias"], [IntentKind(k) for k in data["kinds"]])
+                except (OSError, ValueError, KeyError):
+                    logger.warning("Ignoring unreadable classifier cache %s", cached)
+        return cls._fit(embed, fillers, training, cached, variants, seed, regularization, stages)
+
+    @classmethod
+    def _fit(cls, embed: object, fillers: Fillers, training: TrainingSet, cached: Path | None, variants: int,
+             seed: int, regularization: float, stages: Stages) -> IntentClassifier:
         rng = random.Random(seed)
         texts: list[str] = []
         labels: list[str] = []
@@ -183,11 +193,13 @@ class IntentClassifier:
                     texts.append(filled)
                     labels.append(kind.value)
         logger.info("Training the intent classifier on %d questions", len(texts))
-        vectors = np.asarray(embed(texts), dtype=np.float32)  # type: ignore[operator]
-        from sklearn.linear_model import LogisticRegression
+        with stages.stage(CLASSIFIER, total=len(texts)) as advance:
+            with reporting(advance):
+                vectors = np.asarray(embed(texts), dtype=np.float32)  # type: ignore[operator]
+            from sklearn.linear_model import LogisticRegression
 
-        model = LogisticRegression(C=regularization, max_iter=2000, class_weight="balanced")
-        model.fit(vectors, labels)
+            model = LogisticRegression(C=regularization, max_iter=2000, class_weight="balanced")
+            model.fit(vectors, labels)
         kinds = [IntentKind(k) for k in model.classes_]
         classifier = cls(model.coef_, model.intercept_, kinds)
         if cached is not None:
@@ -197,5 +209,5 @@ class IntentClassifier:
                 np.savez(tmp, weights=model.coef_, bias=model.intercept_, kinds=np.array([k.value for k in kinds]))
                 tmp.replace(cached)
             except OSError:
-                logger.warning("Could not cache the intent classifier in %s", cache_dir, exc_info=True)
+                logger.warning("Could not cache the intent classifier in %s", cached.parent, exc_info=True)
         return classifier

@@ -10,7 +10,6 @@ from functools import lru_cache
 from typing import Any
 
 from app.understand.intent import AnswerType, Focus
-from ingest.annotate import english_pipeline
 from ingest.core.lexicon import (
     BOTTOM_SUPERLATIVES,
     COMPARING_PREPOSITIONS,
@@ -24,6 +23,7 @@ from ingest.core.lexicon import (
     WH_TYPES,
     ordinal_value,
 )
+from ingest.nlp import english_pipeline
 
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z’']+\b")  # "Tallest" but not "AI"
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})

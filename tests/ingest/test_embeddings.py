@@ -115,9 +115,12 @@ def test_cached_embeddings_compute_each_text_once(make_settings) -> None:
     again = CachedEmbeddings(counting, reopened).embed_documents(["second sentence", "third", "first sentence"])
     assert counting.embedded == ["third"]
     assert np.allclose(again[0], first[1], atol=1e-6) and np.allclose(again[2], first[0], atol=1e-6)
-    # a rebuild forgets them (they may be for sentences the index no longer has)
+    # a rebuild keeps them (keyed by model and exact text, they are right for any index) and takes every chunk's
+    # vector from the index it replaces: the article is unchanged, so the model runs for nothing
+    counting.embedded.clear()
     ingest_source(reopened, counting, ARTICLE, rebuild=True)
-    assert reopened.load_vectors(counting.model_id, ["first sentence"]) == {}
+    assert counting.embedded == []
+    assert reopened.load_vectors(counting.model_id, ["first sentence"]).keys() == {"first sentence"}
 
 
 def test_warm_up_keeps_sentence_vectors_for_the_next_process(make_settings) -> None:

@@ -90,7 +90,8 @@ def test_reingest_keeps_then_rebuilds_and_leaves_no_stray_collections(make_setti
     ml = MultilingualIndex(client, settings.collection, ml_embedder)
 
     ingest_source(main, embeddings, ARTICLE, show_progress=False)  # turned off: no second collection
-    assert [c.name for c in client.list_collections()] == [settings.collection]
+    # (beside each index, its kept vectors: `ArticleIndex.embed_chunks`)
+    assert sorted(c.name for c in client.list_collections()) == [settings.collection, f"{settings.collection}-vectors"]
 
     second = ingest_source(main, embeddings, ARTICLE, multilingual=ml, show_progress=False)
     assert (second.status, second.multilingual) == ("unchanged", "created")  # only the missing ml index built
@@ -99,26 +100,33 @@ def test_reingest_keeps_then_rebuilds_and_leaves_no_stray_collections(make_setti
     assert (third.status, third.multilingual) == ("unchanged", "unchanged") and ml.manifest().built_at == built_at
     fourth = ingest_source(main, embeddings, ARTICLE, multilingual=ml, rebuild=True, show_progress=False)
     assert (fourth.status, fourth.multilingual) == ("rebuilt", "rebuilt")
-    assert sorted(c.name for c in client.list_collections()) == [settings.collection, f"{settings.collection}_ml"]
+    assert sorted(c.name for c in client.list_collections()) == [
+        settings.collection, f"{settings.collection}-vectors", f"{settings.collection}_ml",
+        f"{settings.collection}_ml-vectors"]
 
 
-def test_failed_ml_build_keeps_the_previous_ml_index(make_settings, embeddings, ml_embedder, monkeypatch) -> None:
+def test_failed_ml_build_keeps_the_previous_ml_index(make_settings, embeddings, ml_embedder, monkeypatch,
+                                                     tmp_path: Path) -> None:
     settings = make_settings()
     client = make_client(settings)
     main = ArticleIndex(client, settings.collection, embeddings)
     ml = MultilingualIndex(client, settings.collection, ml_embedder)
     ingest_source(main, embeddings, ARTICLE, multilingual=ml, show_progress=False)
     before = ml.manifest()
+    edited = tmp_path / ARTICLE.name  # a changed sentence: its chunk has no vector yet, so the model must run
+    edited.write_text(ARTICLE.read_text(encoding="utf-8").replace("Home to Baidu", "Home of Baidu"), encoding="utf-8")
 
     def broken(self, texts):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(MultilingualEmbeddings, "embed_documents", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        ingest_source(main, embeddings, ARTICLE, multilingual=ml, rebuild=True, show_progress=False)
+        ingest_source(main, embeddings, edited, multilingual=ml, rebuild=True, show_progress=False)
     monkeypatch.undo()
     assert ml.manifest() == before and ml.count() == 29
-    assert sorted(c.name for c in client.list_collections()) == [settings.collection, f"{settings.collection}_ml"]
+    assert sorted(c.name for c in client.list_collections()) == [
+        settings.collection, f"{settings.collection}-vectors", f"{settings.collection}_ml",
+        f"{settings.collection}_ml-vectors"]
 
 
 def test_search_without_an_ml_index_is_empty_not_an_error(make_settings, ml_embedder, caplog) -> None:

@@ -35,8 +35,9 @@ def test_reingest_is_idempotent_and_rebuild_is_explicit(make_settings, embedding
     assert sorted(index.read().ids) == ids  # deterministic ids: nothing added
     third = ingest_source(index, embeddings, ARTICLE, rebuild=True)
     assert third.status == "rebuilt" and sorted(index.read().ids) == ids
-    names = [c.name for c in index._client.list_collections()]
-    assert names == [settings.collection]  # no half-built or retired collections left behind
+    names = sorted(c.name for c in index._client.list_collections())
+    # no half-built or retired collections left behind; beside the index, its kept vectors
+    assert names == [settings.collection, f"{settings.collection}-vectors"]
 
 
 def test_changed_source_rebuilds_automatically(make_settings, embeddings, tmp_path: Path) -> None:
@@ -54,21 +55,24 @@ def test_changed_source_rebuilds_automatically(make_settings, embeddings, tmp_pa
     assert manifest is not None and manifest.source_hash == fresh._state.kb.manifest.source_hash
 
 
-def test_failed_build_keeps_the_previous_index(make_settings, embeddings, monkeypatch) -> None:
+def test_failed_build_keeps_the_previous_index(make_settings, embeddings, monkeypatch, tmp_path: Path) -> None:
     settings = make_settings()
     index = _index(settings, embeddings)
     ingest_source(index, embeddings, ARTICLE)
     before = index.manifest()
+    edited = tmp_path / ARTICLE.name  # a changed sentence: its chunk has no vector yet, so the model must run
+    edited.write_text(ARTICLE.read_text(encoding="utf-8").replace("Home to Baidu", "Home of Baidu"), encoding="utf-8")
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(type(embeddings), "embed_documents", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        ingest_source(index, embeddings, ARTICLE, rebuild=True)
+        ingest_source(index, embeddings, edited, rebuild=True)
     monkeypatch.undo()
     assert index.manifest() == before and index.count() == 30
-    assert [c.name for c in index._client.list_collections()] == [settings.collection]
+    assert sorted(c.name for c in index._client.list_collections()) == [settings.collection,
+                                                                       f"{settings.collection}-vectors"]
 
 
 def test_bad_source_leaves_index_untouched(make_settings, embeddings, tmp_path: Path) -> None:
