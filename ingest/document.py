@@ -70,6 +70,8 @@ class Block:
     """A table row of header cells."""
     lead: tuple[int, int] | None = None
     """Span of the emphasis, strong text or link the block opens with ("**Name** — text")."""
+    marked: list[tuple[int, int]] = field(default_factory=list)
+    """Spans of the emphasis, strong text and links anywhere in the block, in order (a title set apart)."""
     container: int = 0
     """Id of the nearest sectioning ancestor (div, section, article …), to tell runs of siblings apart."""
     quoted: bool = False
@@ -100,7 +102,17 @@ def read_document(source: str, kind: SourceKind) -> Document:
         return _Walker(BeautifulSoup(source, "lxml"), "html", chrome=True).document()
     markdown = _plain_to_markdown(source) if kind == "text" else _GLYPH_BULLET.sub(
         r"\1- ", "\n".join(_aligned_tables(source)).replace("\n\x00", "\n"))
+    markdown = _CONTAINER_TAG_LINE.sub(r"\n\1\n", markdown)
     return _Walker(BeautifulSoup(_markdown_html(markdown), "lxml"), kind, chrome=False).document()
+
+
+# A line that is only a container's opening or closing tag ("<div class='entry'>", "</figure>"): CommonMark would
+# read the lines after it, up to a blank line, as raw HTML, so the markdown inside the container (a table, a
+# heading) would be shown as text. With a blank line on each side the tag stays HTML and what it holds is read as
+# markdown, as Python-Markdown's md_in_html reads a container marked `markdown="1"`.
+_CONTAINER_TAG_LINE = re.compile(
+    r"^[ \t]*(</?(?:div|section|article|figure|aside|header|footer|main|details|center|span|font)\b[^>\n]*>)[ \t]*$",
+    re.M | re.I)
 
 
 def _markdown_html(markdown: str) -> str:
@@ -426,8 +438,10 @@ class _Walker:
         self._marks(marks, start)
         self._write(text)
         lead = next(((start + a, start + b) for name, a, b in marks if a == 0 and name in _LEAD_TAGS and b > a), None)
+        marked = sorted({(start + a, start + b) for name, a, b in marks if name in _LEAD_TAGS and b > a})
         self.blocks.append(Block(kind, start, self.size, level=level, depth=depth, number=number, marker=marker,
-                                 group=group, ordered=ordered, lead=lead, container=container, quoted=quoted))
+                                 group=group, ordered=ordered, lead=lead, container=container, quoted=quoted,
+                                 marked=marked))
 
     def _marks(self, marks: list[tuple[str, int, int]], offset: int) -> None:
         for name, a, b in marks:

@@ -40,6 +40,7 @@ _RANK_PREFIXES: list[tuple[str, re.Pattern[str]]] = [
                            r"(?:\s+(?:place|position|spot|pick))?\s*(?:[.):|]\s*|\s+[-–—]\s*|\s*$)", re.I)),
 ]
 _TIE_MARK = re.compile(r"\(\s*(?:tie|tied|ex aequo|=)\s*\)|\btied\b", re.I)
+_NUMBER_SET_APART = re.compile(r"\s*(?:#|No\.?\s*)?(\d{1,3})\s*[.):]?\s*")
 _TIE_AFTER_RANK = re.compile(r"\(\s*(?:tie|tied|=)\s*\)\s*(?:[.):|]\s*|[-–—]\s*)?", re.I)
 _NUMBER_THEN_SEPARATOR = re.compile(r"\(?\d{1,3}" + _ORDINAL_SUFFIX + r"(?:\s*\(tied?\))?\s*[.):|—–-]")
 _COUNT_IN_TITLE = re.compile(r"\b(?:top|best|worst|greatest|biggest|largest|leading)\s+(?P<n>\d{1,3}|" + _NUMBER_WORD
@@ -131,6 +132,11 @@ def rank_token(doc: Document, index: int) -> _Token | None:
     text = doc.block_text(block)
     stripped = text.lstrip(" *_")
     offset = block.start + len(text) - len(stripped)
+    if block.lead and block.lead[0] == block.start:
+        number = _NUMBER_SET_APART.fullmatch(doc.text[block.lead[0]:block.lead[1]])
+        if number and block.lead[1] < block.end:
+            # "**10** Title — text": a number set apart in bold is a rank, whatever follows it
+            return _Token(int(number.group(1)), "num", block.lead[1], False, bool(_TIE_MARK.search(text)))
     for style, pattern in _RANK_PREFIXES:
         match = pattern.match(stripped)
         if not match:
@@ -185,7 +191,12 @@ def _is_cued(doc: Document, before: int) -> bool:
 # --- names ---------------------------------------------------------------------------------------------
 
 
-def _name_at(doc: Document, block: Block, rest: int) -> tuple[str, int, tuple[int, int] | None] | None:
+_Named = tuple[str, int, tuple[int, int] | None] | tuple[str, int, tuple[int, int], int]
+"""(name, where it ends, the body after it[, where the name starts when it is not at the item's start])."""
+
+
+def _name_at(doc: Document, block: Block, rest: int,
+             cued: bool = False) -> _Named | None:
     """The entry name that starts at `rest` in a block: (name, where the name ends, the body after it)."""
     text = doc.text[rest:block.end]
     stripped = text.lstrip(" *_")
@@ -212,6 +223,11 @@ def _name_at(doc: Document, block: Block, rest: int) -> tuple[str, int, tuple[in
         return entry_name(text[:stop.start()]), rest + stop.start(), (rest + stop.end(), block.end)
     if sep and 0 < len(text[:sep.start()].split()) <= 6:
         return entry_name(text[:sep.start()]), rest + sep.start(), (rest + sep.end(), block.end)
+    inner = next(((a, b) for a, b in block.marked if a >= rest and len(doc.text[a:b].split()) <= _WORDS_IN_NAME
+                  and entry_name(doc.text[a:b])), None)
+    if inner is not None and cued:
+        # "In *How to Build a Kite*, the author …": the title the item sets apart inside its sentence names it
+        return entry_name(doc.text[inner[0]:inner[1]]), inner[1], (rest, block.end), inner[0]
     return None
 
 
@@ -378,14 +394,15 @@ def _marked_runs(doc: Document) -> list[Ranking]:
             continue
         styles = {tokens[i].style for i, _ in run}
         style = "ol" if styles == {"ol"} else style
+        cued = _is_cued(doc, run[0][0]) or announced_count(doc, run[0][0])[0] == len({r for _, r in run})
         entries = []
         for index, rank in run:
             block = doc.blocks[index]
-            named = _name_at(doc, block, tokens[index].rest)
+            named = _name_at(doc, block, tokens[index].rest, cued)
             if named is None:
                 continue
-            name, name_end, body = named
-            title_start = block.marker[0] if block.marker else block.start
+            name, name_end, body = named[:3]
+            title_start = named[3] if len(named) > 3 else block.marker[0] if block.marker else block.start
             while name_end > title_start and doc.text[name_end - 1] in " :|-–—*_":
                 name_end -= 1
             entries.append(Entry(rank, name, index, (title_start, name_end), body))
@@ -574,7 +591,7 @@ def _ordered_siblings(doc: Document) -> list[Ranking]:
             named = _name_at(doc, block, block.start)
             if named is None:
                 break
-            name, name_end, body = named
+            name, name_end, body = named[:3]
             entries.append(Entry(rank, name, index, (block.start, name_end), body))
         else:
             if _generic([e.name for e in entries]):

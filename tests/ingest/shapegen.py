@@ -1117,6 +1117,51 @@ def shape_html_countdown(doc: Doc) -> Rendered:
     return html_page(doc, body), "html"
 
 
+def shape_bold_number(doc: Doc) -> Rendered:
+    """The number alone in bold, then the name and the write-up: "**7** Name — text" (a blog countdown)."""
+    r = doc.r
+    descending = r.random() < 0.5
+    dash = r.choice([" — ", " – ", ": "])
+    blocks = md_head(doc, [f"Counting down from {doc.d.last_rank}."] if descending else ())
+    for e in doc.entries(descending):
+        number = doc.num(e, "digits")
+        lead = r.choice(["**{n}**", "**{n}.**", "**#{n}**"]).format(n=number)
+        blocks.append(f"{lead} {e.name}{doc.suffix(e, 'digits')}{dash}{doc.para(e.sentences)}")
+    blocks += md_extras(doc, style="bullets") + md_closing(doc)
+    return join(blocks), "markdown"
+
+
+def shape_md_in_html(doc: Doc) -> Rendered:
+    """Markdown (a pipe table, or headings with their write-ups) inside HTML containers whose tags sit on the
+    lines right next to it, with no blank line between: site generators write pages like this."""
+    r = doc.r
+    blocks = md_head(doc)
+    if r.random() < 0.5:
+        table, _ = _pipe_table(doc, True)
+        blocks.append(f'<figure class="table" markdown>\n{table}\n</figure>')
+    else:
+        for e in doc.entries():
+            blocks.append(f'<div class="entry">\n## {doc.num(e, "digits")}. {e.name}{doc.suffix(e, "digits")}\n'
+                          f"{doc.para(e.sentences)}\n</div>")
+    blocks += md_extras(doc, style="bullets") + md_closing(doc)
+    return join(blocks), "markdown"
+
+
+def shape_titled_items(doc: Doc) -> Rendered:
+    """A numbered list whose items are sentences that set the entry's title apart inside them:
+    "3. In *Name*, the author …" or "3. Our pick, [Name](…), is …"."""
+    r = doc.r
+    items = []
+    for e in doc.entries():
+        form = r.choice(["We start with *{name}*{suffix}.", "Next comes **{name}**{suffix}.",
+                         "Readers loved [{name}](https://example.org/{n}){suffix}."])
+        lead = form.format(name=e.name, suffix=doc.suffix(e, "digits"), n=e.rank)
+        items.append(f"{doc.num(e, 'digits')}. {lead} " + " ".join(doc.md_sentence(x) for x in e.sentences))
+    blocks = [*md_head(doc), "\n".join(items)]
+    blocks += md_extras(doc, style="bullets") + md_closing(doc)
+    return join(blocks), "markdown"
+
+
 SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "dot_lines": shape_dot_lines,
     "paren_lines": shape_paren_lines,
@@ -1150,6 +1195,9 @@ SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "text_bullets": shape_text_bullets,
     "html_headings": shape_html_headings,
     "html_countdown": shape_html_countdown,
+    "bold_number": shape_bold_number,
+    "md_in_html": shape_md_in_html,
+    "titled_items": shape_titled_items,
 }
 SHAPES = list(SHAPE_FUNCS)
 # Shapes that state no rank numbers: the order of the entries is the ranking, so no ties and no partial lists.

@@ -172,7 +172,10 @@ def reader_text(case: Case) -> str:
         return norm(case.text)
     page = case.text
     if case.kind == "markdown":
-        page = markdown_it.MarkdownIt("commonmark").enable("table").render(case.text)
+        # a container's tag on the line next to markdown needs a blank line before CommonMark reads that markdown
+        # (the md_in_html shape writes it without; that is what it tests), so this renderer gives it one
+        spaced = re.sub(r"^(</?(?:div|figure)\b[^>\n]*>)$", r"\n\1\n", case.text, flags=re.M)
+        page = markdown_it.MarkdownIt("commonmark").enable("table").render(spaced)
     tree = lxml_html.fromstring(page)
     for element in tree.xpath("//script|//style"):
         element.drop_tree()
