@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from app.understand.intent import AnswerType, Focus
+from app.understand.intent import AnswerType, Comparison, Extreme, Focus
 from ingest.annotate import english_pipeline
 from ingest.core.lexicon import (
     BOTTOM_SUPERLATIVES,
@@ -84,22 +84,6 @@ class Degree:
         return self.graded if self.of_entry or not self.noun else f"{self.graded} {self.noun}"
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """A value compared with a number in a question: "magnitude 9 or more" -> (">=", 9.0, ("magnitude", …)).
-    `words` are the question's nouns, the one the number measures first: where to look for the compared column."""
-
-    op: str  # one of ">", ">=", "<", "<="
-    value: float
-    words: tuple[str, ...]
-    year: bool = False  # a year compared by a time preposition ("before 1950"): compared with a date column
-
-    def holds(self, value: float) -> bool:
-        """True when `value` satisfies the comparison."""
-        return {">": value > self.value, ">=": value >= self.value, "<": value < self.value,
-                "<=": value <= self.value}[self.op]
-
-
 def comparison(text: str) -> Comparison | None:
     """The comparison of a value with a number that a question makes ("more than 7,000 performances", "magnitude
     9 or more", "at least 9.1", "under 8.5"), read off its parse; None when it makes none."""
@@ -132,16 +116,6 @@ def _comparison_cached(text: str) -> Comparison | None:
     return None
 
 
-@dataclass(frozen=True)
-class Extreme:
-    """A superlative in a question: "the most performances" -> (highest, ("performances", …)). `lowest` for a
-    superlative that points down ("fewest", "lowest"); `earliest` for one that points to the earliest date."""
-
-    lowest: bool
-    earliest: bool
-    words: tuple[str, ...]
-
-
 def extreme(text: str) -> Extreme | None:
     """The superlative a question asks for ("the most performances", "the lowest magnitude", "opened most
     recently"), with the words it is said of first; None without one."""
@@ -161,6 +135,20 @@ def _extreme_cached(text: str) -> Extreme | None:
     lemma = word.lower_
     return Extreme(lemma in BOTTOM_SUPERLATIVES, lemma in EARLY_SUPERLATIVES,
                    tuple(t.lower_ for t in first + rest))
+
+
+def indirect_clause(question: str, subject: str | None) -> str | None:
+    """The question as an indirect clause ("Who founded X?" -> "who founded X"; "When was X founded?" ->
+    "when X was founded"), or None when that needs more grammar than word order."""
+    text = question.strip().rstrip("?").strip()
+    match = re.match(r"(?i)(who|what|which)\s+(?!is\b|are\b|was\b|were\b|do\b|does\b|did\b)(.+)", text)
+    if match:
+        return f"{match.group(1).lower()} {match.group(2)}"
+    match = re.match(r"(?i)(when|where|who|what)\s+(is|was|are|were)\s+(.+)", text)
+    if match and subject and match.group(3).lower().startswith(subject.lower()):
+        rest = match.group(3)[len(subject):].strip()
+        return f"{match.group(1).lower()} {subject} {match.group(2).lower()} {rest}".strip()
+    return None
 
 
 def particles(text: str) -> frozenset[str]:
