@@ -65,6 +65,7 @@ browser-deps:
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy app/understand app/answer
 
 # Tests, then the eval benchmark as a quality gate (exits 1 below eval/thresholds.yaml), then every fixture
 # article (eval/fixtures/*.yaml, each against its own data/fixtures/ article; exits 1 when one misses its gate).

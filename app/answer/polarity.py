@@ -56,7 +56,7 @@ def stances(sentence: str, weights: dict[str, float], expand: Callable[[str], se
     ("shows paintings | that were never restored", "isn't purely about X | but solves problems with X"): the
     claim then needs each of them."""
     doc = doc_of(sentence)
-    claim_of = {}
+    claim_of: dict[str, str] = {}
     for term in weights:
         for variant in expand(term):
             claim_of.setdefault(variant, term)

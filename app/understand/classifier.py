@@ -141,7 +141,8 @@ class IntentClassifier:
         logits = self._weights @ np.asarray(vector, dtype=np.float32) + self._bias
         logits -= logits.max()
         exp = np.exp(logits)
-        return exp / exp.sum()
+        probabilities: np.ndarray = exp / exp.sum()
+        return probabilities
 
     @property
     def kinds(self) -> list[IntentKind]:

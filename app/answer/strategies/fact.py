@@ -205,6 +205,7 @@ class Fact(Strategy):
 
     def _holds_type(self, sentence: Sentence, intent: Intent) -> bool:
         wanted = intent.answer_type
+        kinds: tuple[str, ...]
         if wanted is AnswerType.MONEY and (intent.focus is None or intent.focus.head not in _money_heads()):
             kinds = ("money", "percent", "count", "quantity")
         else:

@@ -78,8 +78,8 @@ class Filter(_AcrossEntries):
         by_sentence: dict[int, tuple[Sentence, list[RankEntry]]] = {}
         for entry, sentence in ordered:
             by_sentence.setdefault(sentence.index, (sentence, []))[1].append(entry)
-        for sentence, entries in by_sentence.values():
-            who = name_list([f"{e.name} ({ordinal(e.rank)})" for e in entries])
+        for sentence, held in by_sentence.values():
+            who = name_list([f"{e.name} ({ordinal(e.rank)})" for e in held])
             self.quote(draft, sentence, prefix=f"{who}: ")
         return draft
 
@@ -150,20 +150,20 @@ class ColumnFilter(Strategy):
         return self._seen[key]
 
     def _column(self, intent: Intent) -> tuple[Comparison | Extreme, str] | None:
-        asked: Comparison | Extreme | None = intent.comparison
-        if asked is None:
+        compared = intent.comparison
+        if compared is None:
             asked = intent.extreme
             if asked is None:
                 return None
             headers = list({**self._columns(False), **self._columns(True)})
             header = _header_named(headers, asked.words) or self._header_meant(headers, asked.words)
             return (asked, header) if header else None
-        headers = list(self._columns(asked.year))
+        headers = list(self._columns(compared.year))
         if not headers:
             return None
-        header = _header_named(headers, asked.words) or (headers[0] if asked.year and len(headers) == 1 else None) \
-            or self._header_meant(headers, asked.words)
-        return (asked, header) if header else None
+        header = _header_named(headers, compared.words) or (
+            headers[0] if compared.year and len(headers) == 1 else None) or self._header_meant(headers, compared.words)
+        return (compared, header) if header else None
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         found = self.column(intent)

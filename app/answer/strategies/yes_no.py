@@ -72,11 +72,11 @@ class YesNo(Strategy):
         ranked, _ = ev.ranked(intent, retrieval)
         if intent.entries:
             own = {e.section for e in ev.entries(intent)}
-            named = [fold(e) for e in intent.entries]  # its own section, or a sentence elsewhere that names it
-            ranked = [s for s in ranked if s.section in own or any(n in fold(s.text) for n in named)] or ranked
+            folded = [fold(e) for e in intent.entries]  # its own section, or a sentence elsewhere that names it
+            ranked = [s for s in ranked if s.section in own or any(n in fold(s.text) for n in folded)] or ranked
         if intent.names:
-            named = [s for s in ranked if any(n.lower() in s.text.lower() for n in intent.names)]
-            ranked = named or ranked
+            naming = [s for s in ranked if any(n.lower() in s.text.lower() for n in intent.names)]
+            ranked = naming or ranked
         if not ranked:
             return abstention("The article doesn't say.")
         # numbers are compared, not matched as words: "$5 million" against "$2.8M" is a "No"; a restrictive
