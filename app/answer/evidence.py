@@ -78,6 +78,7 @@ class Thresholds:
     summary_top_entries: int = default_of("summary_top_entries")
     summary_trend_sentences: int = default_of("summary_trend_sentences")
     framing_name_weight: float = default_of("framing_name_weight")
+    framing_max_names: int = default_of("framing_max_names")
     framing_topic_weight: float = default_of("framing_topic_weight")
     framing_first_bonus: float = default_of("framing_first_bonus")
 

@@ -2,7 +2,9 @@
 
 Steps: hygiene (validation, injected instructions) → follow-up resolution → names (the ranked entries and the
 article's own names, misspellings and Chinese forms included) → ranks (through the shared lexicon) → grammar
-(spaCy: answer type, focus, yes/no, negation) → kind (a classifier over the question embedding).
+(spaCy: answer type, focus, yes/no, negation, comparisons, superlatives, phrasal particles) → kind (a classifier
+over the question embedding, corrected by the one override table of `app.understand.overrides`). Every reading of
+the question's text happens here: the answer strategies read the `Intent`'s slots only.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from app.understand.intent import IntentKind
 from ingest.core.errors import ConfigurationError
 from ingest.core.lexicon import ordinal
+from ingest.core.settings import default_of
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ class IntentClassifier:
     @classmethod
     def train(cls, embed: object, fillers: Fillers, *, training: TrainingSet | None = None,
               cache_dir: Path | None = None, model_id: str = "", variants: int = 2, seed: int = 13,
-              regularization: float = 4.0) -> IntentClassifier:
+              regularization: float = default_of("intent_regularization")) -> IntentClassifier:
         """Fill the training questions with the article's words, embed them and fit the classifier.
 
         Args:

@@ -6,7 +6,7 @@ downstream re-parses the question text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -192,7 +192,3 @@ class Intent:
     entry_focus: bool = False
     rank_holders: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
-
-    def with_kind(self, kind: IntentKind) -> Intent:
-        """The same intent routed as another kind."""
-        return replace(self, kind=kind)

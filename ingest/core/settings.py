@@ -292,8 +292,12 @@ class Settings(BaseSettings):
     )
     framing_name_weight: float = Field(
         default=0.25, ge=0.0, le=5.0,
-        description="Weight of each name (up to two) an intro sentence mentions in its informativeness (each concrete"
-        " value counts 1).",
+        description="Weight of each name (up to `framing_max_names`) an intro sentence mentions in its "
+        "informativeness (each concrete value counts 1).",
+    )
+    framing_max_names: int = Field(
+        default=2, ge=0, le=20,
+        description="Most names of an intro sentence that count towards its informativeness.",
     )
     framing_topic_weight: float = Field(
         default=0.5, ge=0.0, le=5.0,

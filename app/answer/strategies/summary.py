@@ -58,12 +58,13 @@ class Summary(Strategy):
 
 def informativeness(kb: KnowledgeBase, sentence: Sentence, limits: Thresholds) -> float:
     """How much a framing sentence tells: its concrete values (numbers, dates with digits) count most, then
-    the names it mentions (up to two) and how much of the article's own topic (its title's terms) it covers."""
+    the names it mentions (up to a few) and how much of the article's own topic (its title's terms) it covers."""
     values = {fold(e.text) for e in sentence.entities_of(*_VALUE_TYPES) if any(ch.isdigit() for ch in e.text)}
     names = {fold(e.text) for e in sentence.entities_of(*_NAME_TYPES)}
     topic = set(terms(kb.title))
     covered = len(topic & set(terms(sentence.text))) / len(topic) if topic else 0.0
-    return len(values) + limits.framing_name_weight * min(len(names), 2) + limits.framing_topic_weight * covered
+    named = min(len(names), limits.framing_max_names)
+    return len(values) + limits.framing_name_weight * named + limits.framing_topic_weight * covered
 
 
 def framing(kb: KnowledgeBase, limits: Thresholds) -> list[Sentence]:
