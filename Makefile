@@ -64,10 +64,11 @@ browser-deps:
 	  else echo "chromium not found: browser tests will be skipped (apt-get install chromium)"; fi; }
 
 # ruff, then the import contracts of pyproject.toml ([tool.importlinter]: eval -> app -> ingest, ingest.core at the
-# bottom, no cycles)
+# bottom, no cycles), then mypy (strict on app/understand and app/answer, [tool.mypy])
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy app/understand app/answer
 
 # Tests, then the eval benchmark as a quality gate (exits 1 below eval/thresholds.yaml), then every fixture
 # article (eval/fixtures/*.yaml, each against its own data/fixtures/ article; exits 1 when one misses its gate).

@@ -359,6 +359,7 @@ class Chatbot:
             question=turn.question,
             standalone_question=turn.standalone,
             mode=draft.mode,
+            route=draft.route,
             retrieved=list(seen.values()),
             timings_ms={"retrieval_ms": round(turn.retrieval.ms, 2),
                         "answer_ms": round((done - answer_started) * 1000, 2),

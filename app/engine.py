@@ -15,7 +15,7 @@ from app.answer.evidence import Evidence, Thresholds
 from app.answer.router import Router
 from app.knowledge import KnowledgeBase
 from app.retrieval import HybridRetriever
-from app.understand.analyzer import ArticleTerms, QuestionAnalyzer
+from app.understand.analyzer import ArticleTerms, QuestionAnalyzer, UnderstandingLimits
 from app.understand.classifier import Fillers, IntentClassifier, load_training_set, question_words
 from app.understand.parse import QuestionParser
 from ingest.chunker import ROW_KIND
@@ -55,7 +55,7 @@ def article_terms(kb: KnowledgeBase) -> ArticleTerms:
     return ArticleTerms(entries=[e.name for e in kb.ranking], noun=kb.noun, noun_plural=kb.nouns, aliases=aliases,
                         names=names, synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary,
                         criterion=kb.criterion_lines, owners=name_owners(kb), dated=entries_by_year(kb),
-                        cells=row_names(kb))
+                        cells=row_names(kb), ranks=[e.rank for e in kb.ranking])
 
 
 def name_owners(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
@@ -148,14 +148,12 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
     def embed_query(text: str) -> np.ndarray:
         return np.asarray(embeddings.embed_query(text), dtype=np.float32)
 
+    evidence = Evidence(kb, terms.synonyms, Thresholds.from_settings(settings), question_words(load_training_set()))
+    # the analyzer reads the article's vocabulary as the answer side does (generic terms, words the article uses)
     analyzer = QuestionAnalyzer(terms, parser, classifier, embed_query,
-                                min_confidence=settings.intent_min_confidence,
-                                criterion_similarity=settings.criterion_similarity)
+                                limits=UnderstandingLimits.from_settings(settings), lexicon=evidence)
     retriever = HybridRetriever(kb, index, embeddings, terms.synonyms, multilingual=multilingual)
-    thresholds = Thresholds(abstain_similarity=settings.abstain_threshold, focus_similarity=settings.focus_similarity,
-                            match_ratio=settings.match_ratio, yes_coverage=settings.yes_coverage,
-                            max_sentences=settings.max_answer_sentences, top_k=settings.top_k)
-    answerer: Any = Router(Evidence(kb, terms.synonyms, thresholds, question_words(load_training_set())))
+    answerer: Any = Router(evidence)
     if settings.llm:
         from app.llm import build_llm_answerer
 

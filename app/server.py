@@ -532,24 +532,61 @@ def build_app(bot: Any, settings: Settings | None = None, *, ui: bool = True) ->
     settings = settings or bot.settings
     metrics = Metrics()
     limiter = anyio.CapacityLimiter(worker_threads(settings))
-    health = _Health(bot, settings)
-    models = model_ids(settings)
-    started = int(time.time())
+    router = _api_router(bot, metrics, limiter, _Health(bot, settings), model_ids(settings))
 
-    async def in_pool(function: Callable[..., T], *args: Any) -> T:
-        return await anyio.to_thread.run_sync(function, *args, limiter=limiter)
+    app = FastAPI(title="ai-cities-chat", version="0.1.0", docs_url="/docs", redoc_url=None,
+                  default_response_class=SafeJSONResponse,
+                  description="Grounded, cited answers about one article, over an OpenAI-compatible API.")
+    app.include_router(router)
 
-    def failed(endpoint: str, exc: BaseException) -> ApiError:
+    _error_handlers(app, metrics)
+    key = settings.api_key.get_secret_value().strip().encode() if settings.api_key else None
+    app.add_middleware(_Gate, metrics=metrics, api_key=key, max_body=settings.api_max_body_bytes)
+    app.state.metrics = metrics
+    app.state.limiter = limiter
+    if ui:
+        _mount_ui(app, bot, settings)
+    return app
+
+
+@dataclass
+class _Api:
+    """What the API's routes share: the bot, the answering thread pool and the metrics."""
+
+    bot: Any
+    metrics: Metrics
+    limiter: anyio.CapacityLimiter
+
+    async def in_pool(self, function: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(function, *args, limiter=self.limiter)
+
+    def failed(self, endpoint: str, exc: BaseException) -> ApiError:
         error = classify(exc)
         if error.code == "internal_error":
             logger.error("%s failed", endpoint, exc_info=exc)
         return error
 
-    def answered(endpoint: str, answer: Answer) -> None:
+    def answered(self, endpoint: str, answer: Answer) -> None:
         if answer.abstained:
-            metrics.abstentions.labels(endpoint).inc()
+            self.metrics.abstentions.labels(endpoint).inc()
 
+
+def _api_router(bot: Any, metrics: Metrics, limiter: anyio.CapacityLimiter, health: _Health,
+                models: list[str]) -> APIRouter:
+    """The API's routes: OpenAI's chat completions and models, /api/ask, /healthz, /metrics, and the 404/405s of
+    every other path under /v1 and /api."""
+    api = _Api(bot, metrics, limiter)
     router = APIRouter()
+    _openai_routes(router, api, models)
+    _service_routes(router, api, health)
+    return router
+
+
+def _openai_routes(router: APIRouter, api: _Api, models: list[str]) -> None:
+    """POST /v1/chat/completions (streaming or not) and GET /v1/models."""
+    bot, metrics, limiter = api.bot, api.metrics, api.limiter
+    in_pool, failed, answered = api.in_pool, api.failed, api.answered
+    started = int(time.time())
 
     @router.post("/v1/chat/completions", summary="OpenAI-compatible chat completion (streaming or not)")
     async def chat_completions(body: ChatCompletionRequest) -> Response:
@@ -585,6 +622,12 @@ def build_app(bot: Any, settings: Settings | None = None, *, ui: bool = True) ->
         return {"object": "list",
                 "data": [{"id": m, "object": "model", "created": started, "owned_by": "ai-cities"} for m in models]}
 
+
+
+def _service_routes(router: APIRouter, api: _Api, health: _Health) -> None:
+    """POST /api/ask, /healthz, /metrics, and the 404/405 of every other path under /v1 and /api."""
+    bot, metrics = api.bot, api.metrics
+    in_pool, failed, answered = api.in_pool, api.failed, api.answered
     @router.post("/api/ask", summary="Ask one question; the full Answer as JSON")
     async def ask(body: AskRequest) -> Response:
         try:
@@ -623,11 +666,10 @@ def build_app(bot: Any, settings: Settings | None = None, *, ui: bool = True) ->
                            code="method_not_allowed", headers={"Allow": ", ".join(methods)})
         raise ApiError(404, f"No endpoint {request.url.path}.", code="not_found")
 
-    app = FastAPI(title="ai-cities-chat", version="0.1.0", docs_url="/docs", redoc_url=None,
-                  default_response_class=SafeJSONResponse,
-                  description="Grounded, cited answers about one article, over an OpenAI-compatible API.")
-    app.include_router(router)
 
+
+def _error_handlers(app: FastAPI, metrics: Metrics) -> None:
+    """Every error the app answers, in OpenAI's error shape, counted by endpoint and code."""
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> SafeJSONResponse:
         metrics.errors.labels(ENDPOINTS.get(request.url.path, "ui"), exc.code or "error").inc()
@@ -649,13 +691,6 @@ def build_app(bot: Any, settings: Settings | None = None, *, ui: bool = True) ->
         return SafeJSONResponse(error_payload(request.url.path, exc.status_code, message, type=kind),
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
-    key = settings.api_key.get_secret_value().strip().encode() if settings.api_key else None
-    app.add_middleware(_Gate, metrics=metrics, api_key=key, max_body=settings.api_max_body_bytes)
-    app.state.metrics = metrics
-    app.state.limiter = limiter
-    if ui:
-        _mount_ui(app, bot, settings)
-    return app
 
 
 class _Relay:

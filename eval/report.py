@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eval.formatting import (
     CHART_FILE,
@@ -199,6 +199,7 @@ def render_report(run: EvalRun) -> str:
         lines.append(f"- ❌ case error: {e}")
     if run.comparison is not None:
         lines += ["", "## Compared with the earlier run", "", "```", *run.comparison.lines(), "```"]
+    lines += route_lines(run)
     failing = [r for r in run.product if r.result.verdict != "correct"]
     lines += ["", f"## Product cases not correct ({len(failing)})", ""]
     if not failing:
@@ -210,7 +211,8 @@ def render_report(run: EvalRun) -> str:
         lines += [f"- question: {escape_cell(r.case.scored_question)}",
                   f"- why: {escape_cell(r.result.why)}",
                   *([f"- crashed: {escape_cell(r.result.error)}"] if r.result.crashed else []),
-                  f"- answer ({r.answer.mode}): {escape_cell(_excerpt(r.answer.text))}",
+                  f"- answer ({r.answer.mode}, route `{r.answer.route or '-'}`): "
+                  f"{escape_cell(_excerpt(r.answer.text))}",
                   f"- cited: {', '.join(c.label for c in r.answer.citations) or 'nothing'}; "
                   f"expected sections: {', '.join(r.case.expected_sections) or 'none (must abstain)'}", ""]
     lines += [
@@ -229,6 +231,35 @@ def render_report(run: EvalRun) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def route_lines(run: EvalRun) -> list[str]:
+    """The report's routes: how many cases each route of the answer engine served (a route that serves one case
+    shows), and the route of every case.
+
+    Args:
+        run: the finished run.
+
+    Returns:
+        Markdown lines: a table of routes by cases served (with their correct share), then one row per case.
+    """
+    by_route: dict[str, list[Any]] = {}
+    for r in run.product:
+        by_route.setdefault(r.answer.route or "-", []).append(r)
+    lines = ["", "## Cases per route", "",
+             "The answer engine's route that served each case (`app/answer/routes.py`; `refused_*`: refused "
+             "before routing; `-`: no route, e.g. a rejected question).", ""]
+    rows = []
+    for name, records in sorted(by_route.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        correct = sum(r.result.verdict == "correct" for r in records)
+        cases = ", ".join(f"`{r.case.id}`" for r in records) if len(records) <= 2 else ""
+        rows.append([f"`{name}`", len(records), f"{correct}/{len(records)}", cases])
+    lines += markdown_table(["route", "cases", "correct", "cases (when 2 or fewer)"], rows)
+    lines += ["", "## Route per case", ""]
+    lines += markdown_table(["case", "category", "verdict", "route"],
+                            [[f"`{r.case.id}`", r.case.category, r.result.verdict, f"`{r.answer.route or '-'}`"]
+                             for r in run.product])
+    return lines
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class CaseRecord:
             "standalone_question": a.standalone_question,
             "abstained": a.abstained,
             "mode": a.mode,
+            "route": a.route,
             "notice": a.notice,
             "dropped_sentences": a.dropped_sentences,
             "citations": [c.model_dump(mode="json") for c in a.citations],

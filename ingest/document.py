@@ -64,6 +64,8 @@ class Block:
     group: int = -1
     """Id of the list, table or definition list the block belongs to; -1 for none."""
     ordered: bool = False
+    set_number: bool = False
+    """The number was set on the item itself (an HTML `value`), not counted by the list or written in markdown."""
     cells: list[tuple[int, int]] = field(default_factory=list)
     """A table row's cells (spans, empty cells included, as zero-length spans)."""
     header: bool = False
@@ -141,6 +143,7 @@ def _keep_written_numbers(tokens: list[Any]) -> None:
             if len({t.info for t in items}) > 1 or len(items) == 1:
                 for item in items:
                     item.attrSet("value", item.info)
+                    item.attrSet("data-written", "1")
                     item.attrSet("data-delimiter", item.markup)
             else:
                 for item in items:
@@ -355,10 +358,12 @@ class _Walker:
             value = _int_attr(item, "value")
             if value is not None:
                 number = value
-            self._item(item, depth, container, group, number if ordered else None, quoted)
+            self._item(item, depth, container, group, number if ordered else None, quoted,
+                       set_number=value is not None and not item.has_attr("data-written"))
             number += -1 if reverse else 1
 
-    def _item(self, item: Tag, depth: int, container: int, group: int, number: int | None, quoted: bool) -> None:
+    def _item(self, item: Tag, depth: int, container: int, group: int, number: int | None, quoted: bool,
+              set_number: bool = False) -> None:
         """A list item: its leading inline content (or its first block's) is the item; the rest nests below."""
         children = list(item.children)
         lead: list[Tag | NavigableString] = []
@@ -374,7 +379,8 @@ class _Walker:
                 lead, rest_at = list(first.children), rest_at + 1
         mark = str(item.get("data-delimiter") or ".")
         self._emit_block("item", lead, depth=depth, container=container, group=group, number=number,
-                         ordered=number is not None, quoted=quoted, delimiter=mark if mark in ".)" else ".")
+                         ordered=number is not None, quoted=quoted, delimiter=mark if mark in ".)" else ".",
+                         set_number=set_number)
         for child in children[rest_at:]:
             if isinstance(child, Tag) and child.name not in _INLINE_TAGS:
                 self._block(child, depth + 1, container, quoted)
@@ -416,7 +422,8 @@ class _Walker:
 
     def _emit_block(self, kind: BlockKind, nodes: list[Tag | NavigableString], *, level: int = 0, depth: int = 0,
                     container: int = 0, group: int = -1, number: int | None = None, ordered: bool = False,
-                    quoted: bool = False, pre: bool = False, delimiter: str = ".") -> None:
+                    quoted: bool = False, pre: bool = False, delimiter: str = ".",
+                    set_number: bool = False) -> None:
         if pre:
             text = "".join(_text_of(n) for n in nodes).strip("\n")
             marks: list[tuple[str, int, int]] = []
@@ -441,7 +448,7 @@ class _Walker:
         marked = sorted({(start + a, start + b) for name, a, b in marks if name in _LEAD_TAGS and b > a})
         self.blocks.append(Block(kind, start, self.size, level=level, depth=depth, number=number, marker=marker,
                                  group=group, ordered=ordered, lead=lead, container=container, quoted=quoted,
-                                 marked=marked))
+                                 marked=marked, set_number=set_number))
 
     def _marks(self, marks: list[tuple[str, int, int]], offset: int) -> None:
         for name, a, b in marks:

@@ -123,9 +123,10 @@ def rank_token(doc: Document, index: int) -> _Token | None:
     block = doc.blocks[index]
     if block.kind == "item" and block.ordered and block.number is not None:
         text = doc.block_text(block)
-        # a list shows a number twice only where its author set it so: a tie
-        repeated = any(b.group == block.group and b.number == block.number and b.depth == block.depth
-                       for b in doc.blocks[max(0, index - 40):index] + doc.blocks[index + 1:index + 40])
+        # an HTML list shows a number twice only where its author set it so on the item: a tie
+        repeated = block.set_number and any(
+            b.group == block.group and b.number == block.number and b.depth == block.depth
+            for b in doc.blocks[max(0, index - 40):index] + doc.blocks[index + 1:index + 40])
         return _Token(block.number, "ol", block.start, not text.strip(), repeated or bool(_TIE_MARK.search(text)))
     if block.kind not in ("heading", "paragraph", "term", "item", "definition"):
         return None
@@ -394,7 +395,7 @@ def _marked_runs(doc: Document) -> list[Ranking]:
             continue
         styles = {tokens[i].style for i, _ in run}
         style = "ol" if styles == {"ol"} else style
-        cued = _is_cued(doc, run[0][0]) or announced_count(doc, run[0][0])[0] == len({r for _, r in run})
+        cued = _is_cued(doc, run[0][0]) or announced_count(doc, run[0][0])[0] in (len(run), len({r for _, r in run}))
         entries = []
         for index, rank in run:
             block = doc.blocks[index]
@@ -476,71 +477,109 @@ _RANK_HEADERS = frozenset({"rank", "ranking", "#", "no", "no.", "nr", "nr.", "â„
                            "rk", "rank.", "standing"})
 
 
+_RANK_CELL = re.compile(r"\s*(?:#|No\.?\s*|T-?|=)?\s*(\d{1,3})(?:st|nd|rd|th)?\.?\s*(?:\(?tied?\)?|=)?\s*", re.I)
+
+
+def _rank_cell(text: str) -> int | None:
+    """The rank a table cell holds: "3", "3.", "#3", "3rd", "T-3", "=3", "3 (tie)"."""
+    match = _RANK_CELL.fullmatch(text)
+    return int(match.group(1)) if match else None
+
+
 def _table_runs(doc: Document) -> list[Ranking]:
+    """Tables whose rows rank their entries: by a rank column, or by row order under a title announcing them."""
     tables: dict[int, list[int]] = {}
     for index, block in enumerate(doc.blocks):
         if block.kind == "row":
             tables.setdefault(block.group, []).append(index)
-    out: list[Ranking] = []
-    for rows in tables.values():
-        header_row = rows[0] if doc.blocks[rows[0]].header or _has_rank_header(doc, rows[0]) else None
-        body = [r for r in rows if r != header_row and not doc.blocks[r].header]
-        if len(body) < 2:
-            continue
-        header = [doc.text[a:b] for a, b in doc.blocks[header_row].cells] if header_row is not None else []
-        width = min(len(doc.blocks[r].cells) for r in body)
-        if width < 1:
-            continue
+    return [r for rows in tables.values() if (r := _table_ranking(doc, rows)) is not None]
 
-        def cell(row: int, col: int) -> str:
-            a, b = doc.blocks[row].cells[col]
-            return doc.text[a:b]
 
-        def rank_of(text: str) -> int | None:
-            match = re.fullmatch(r"\s*(?:#|No\.?\s*|T-?|=)?\s*(\d{1,3})(?:st|nd|rd|th)?\.?\s*(?:\(?tied?\)?|=)?\s*",
-                                 text, re.I)
-            return int(match.group(1)) if match else None
+@dataclass
+class _Table:
+    """A table's body rows and header cells, read from the document."""
 
-        rank_col = next((c for c in range(width) if c < len(header) and _is_rank_header(header[c])
-                         and all(rank_of(cell(r, c)) for r in body)), None)
-        if rank_col is None:
-            rank_col = next((c for c in range(width) if all(rank_of(cell(r, c)) for r in body)
-                             and min(rank_of(cell(r, c)) or 0 for r in body) in _first_ranks(doc, rows[0])
-                             and len(_best_run([(r, rank_of(cell(r, c)) or 0) for r in body], ties=True))
-                             >= len(body) - 1),
-                            None)
-        name_col = next((c for c in range(width) if c != rank_col
-                         and sum(bool(re.search(r"[^\W\d_]", cell(r, c))) for r in body) * 2 >= len(body)), None)
-        if name_col is None:
-            continue
-        explicit = rank_col is not None
-        ranks = [rank_of(cell(r, rank_col)) if rank_col is not None else n + 1 for n, r in enumerate(body)]
-        if any(r is None for r in ranks):
-            continue
-        count, span = announced_count(doc, rows[0])
-        if not explicit:
-            if not (_is_cued(doc, rows[0]) and (count in (None, len(body)))):
-                continue
-            if span and span[1] - span[0] + 1 == len(body):
-                ranks = list(range(span[0], span[1] + 1))
-        entries = []
-        for row, rank in zip(body, ranks, strict=True):
-            block = doc.blocks[row]
-            others = [(header[c] if c < len(header) and header[c] else None, *block.cells[c])
-                      for c in range(len(block.cells)) if c not in (rank_col, name_col)
-                      and block.cells[c][0] < block.cells[c][1]]
-            filled = [(a, b) for a, b in block.cells if a < b]
-            a, b = block.cells[name_col]
-            lo, hi = (min(rank_col, name_col), max(rank_col, name_col)) if rank_col is not None else (name_col,) * 2
-            title = (block.cells[lo][0], block.cells[hi][1])
-            entries.append(Entry(int(rank or 0), entry_name(doc.text[a:b]), row, title, cells=others,
-                                 row=(filled[0][0], filled[-1][1])))
-        run = _best_run([(e.block, e.rank) for e in entries], ties=True)
-        if len(run) < len(entries) - 1 and not (explicit and _complete_ranks([e.rank for e in entries])):
-            continue  # a rank column may list its rows in another order (sorted by name): all its ranks count
-        score = _score(doc, [e.rank for e in entries], rows[0], 1.0, "table", explicit)
-        out.append(Ranking(entries, "table", score))
-    return out
+    doc: Document
+    rows: list[int]
+    body: list[int]
+    header: list[str]
+
+    def cell(self, row: int, col: int) -> str:
+        a, b = self.doc.blocks[row].cells[col]
+        return self.doc.text[a:b]
+
+    @property
+    def width(self) -> int:
+        return min(len(self.doc.blocks[r].cells) for r in self.body)
+
+    def rank_column(self) -> int | None:
+        """A column that holds the ranks: named so ("Rank", "#") and all ranks, else all ranks in order from 1."""
+        columns = range(self.width)
+        ranked = [c for c in columns if all(_rank_cell(self.cell(r, c)) for r in self.body)]
+        named = next((c for c in ranked if c < len(self.header) and _is_rank_header(self.header[c])), None)
+        if named is not None:
+            return named
+        starts = _first_ranks(self.doc, self.rows[0])
+        for c in ranked:
+            ranks = [(r, _rank_cell(self.cell(r, c)) or 0) for r in self.body]
+            if min(v for _, v in ranks) in starts and len(_best_run(ranks, ties=True)) >= len(self.body) - 1:
+                return c
+        return None
+
+    def name_column(self, rank_col: int | None) -> int | None:
+        """The first column (other than the ranks) whose cells are mostly words."""
+        return next((c for c in range(self.width) if c != rank_col
+                     and sum(bool(re.search(r"[^\W\d_]", self.cell(r, c))) for r in self.body) * 2 >= len(self.body)),
+                    None)
+
+
+def _table_ranking(doc: Document, rows: list[int]) -> Ranking | None:
+    header_row = rows[0] if doc.blocks[rows[0]].header or _has_rank_header(doc, rows[0]) else None
+    body = [r for r in rows if r != header_row and not doc.blocks[r].header]
+    if len(body) < 2:
+        return None
+    header = [doc.text[a:b] for a, b in doc.blocks[header_row].cells] if header_row is not None else []
+    table = _Table(doc, rows, body, header)
+    if table.width < 1:
+        return None
+    rank_col = table.rank_column()
+    name_col = table.name_column(rank_col)
+    if name_col is None:
+        return None
+    explicit = rank_col is not None
+    ranks = _table_ranks(table, rank_col)
+    if ranks is None:
+        return None
+    entries = [_row_entry(table, row, rank, rank_col, name_col) for row, rank in zip(body, ranks, strict=True)]
+    run = _best_run([(e.block, e.rank) for e in entries], ties=True)
+    if len(run) < len(entries) - 1 and not (explicit and _complete_ranks([e.rank for e in entries])):
+        return None  # a rank column may list its rows in another order (sorted by name): all its ranks count
+    return Ranking(entries, "table", _score(doc, [e.rank for e in entries], rows[0], 1.0, "table", explicit))
+
+
+def _table_ranks(table: _Table, rank_col: int | None) -> list[int] | None:
+    """The rank of each body row: its rank cell, else its place in a table a title announces as a ranking."""
+    if rank_col is not None:
+        return [_rank_cell(table.cell(r, rank_col)) or 0 for r in table.body]
+    count, span = announced_count(table.doc, table.rows[0])
+    if not (_is_cued(table.doc, table.rows[0]) and count in (None, len(table.body))):
+        return None
+    if span and span[1] - span[0] + 1 == len(table.body):
+        return list(range(span[0], span[1] + 1))
+    return list(range(1, len(table.body) + 1))
+
+
+def _row_entry(table: _Table, row: int, rank: int, rank_col: int | None, name_col: int) -> Entry:
+    block = table.doc.blocks[row]
+    header = table.header
+    others = [(header[c] if c < len(header) and header[c] else None, *block.cells[c])
+              for c in range(len(block.cells))
+              if c not in (rank_col, name_col) and block.cells[c][0] < block.cells[c][1]]
+    filled = [(a, b) for a, b in block.cells if a < b]
+    a, b = block.cells[name_col]
+    lo, hi = (min(rank_col, name_col), max(rank_col, name_col)) if rank_col is not None else (name_col, name_col)
+    return Entry(rank, entry_name(table.doc.text[a:b]), row, (block.cells[lo][0], block.cells[hi][1]), cells=others,
+                 row=(filled[0][0], filled[-1][1]))
 
 
 def _first_ranks(doc: Document, before: int) -> set[int]:

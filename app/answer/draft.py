@@ -26,6 +26,7 @@ class Draft:
     mode: AnswerMode = "extractive"
     notice: str | None = None
     dropped: int = 0
+    route: str = ""  # the route (or the check before routing) that produced it
 
     def cite(self, source: Citable) -> int:
         """Add (or reuse) a citation and return its marker number."""
@@ -63,7 +64,7 @@ def abstention(message: str) -> Draft:
 def joined(first: Draft, then: Draft) -> Draft:
     """Two drafts one after the other, the second one's citations renumbered after the first one's."""
     out = Draft(parts=list(first.parts), citations=list(first.citations), mode=then.mode, notice=then.notice,
-                abstained=first.abstained and then.abstained)
+                abstained=first.abstained and then.abstained, route=then.route or first.route)
     shift = {}
     for c in then.citations:
         existing = next((e for e in out.citations if (e.start, e.end) == (c.start, c.end)), None)

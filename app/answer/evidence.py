@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 
 import numpy as np
@@ -23,6 +23,7 @@ from ingest.core.lexicon import (
     RANK_PHRASES,
     TOP_WORDS,
 )
+from ingest.core.settings import Settings, default_of
 from ingest.core.text import fold, number_values, stem, terms
 
 _TYPE_ENTITIES: dict[AnswerType, tuple[str, ...]] = {
@@ -32,19 +33,60 @@ _TYPE_ENTITIES: dict[AnswerType, tuple[str, ...]] = {
 }
 
 
-LEXICAL_WEIGHT = 0.15  # the share of the question's rare words a sentence holds, relative to the best candidate
-
-
 @dataclass(frozen=True)
 class Thresholds:
-    """Evidence thresholds (from `Settings`)."""
+    """The weights and cut-offs of answering, from `Settings`: each field is the setting of the same name (see its
+    description there), except `abstain_similarity` (`abstain_threshold`) and `max_sentences`
+    (`max_answer_sentences`). Built without settings, it holds the settings' defaults."""
 
-    abstain_similarity: float = 0.45
-    focus_similarity: float = 0.6
-    match_ratio: float = 0.8
-    yes_coverage: float = 0.6
-    max_sentences: int = 3
-    top_k: int = 6
+    abstain_similarity: float = default_of("abstain_threshold")
+    focus_similarity: float = default_of("focus_similarity")
+    match_ratio: float = default_of("match_ratio")
+    yes_coverage: float = default_of("yes_coverage")
+    max_sentences: int = default_of("max_answer_sentences")
+    top_k: int = default_of("top_k")
+    score_context_weight: float = default_of("score_context_weight")
+    score_sentence_weight: float = default_of("score_sentence_weight")
+    score_coverage_weight: float = default_of("score_coverage_weight")
+    score_retrieval_weight: float = default_of("score_retrieval_weight")
+    score_retrieval_weight_cross_lingual: float = default_of("score_retrieval_weight_cross_lingual")
+    score_lexical_weight: float = default_of("score_lexical_weight")
+    score_entry_bonus: float = default_of("score_entry_bonus")
+    score_entry_penalty: float = default_of("score_entry_penalty")
+    score_name_bonus: float = default_of("score_name_bonus")
+    score_number_bonus: float = default_of("score_number_bonus")
+    score_references_factor: float = default_of("score_references_factor")
+    unseen_term_weight: float = default_of("unseen_term_weight")
+    strong_coverage: float = default_of("strong_coverage")
+    lexical_coverage: float = default_of("lexical_coverage")
+    lexical_candidates: int = default_of("lexical_candidates")
+    strong_window: int = default_of("strong_window")
+    specific_window: int = default_of("specific_window")
+    evidence_pool: int = default_of("evidence_pool")
+    fact_close_ratio: float = default_of("fact_close_ratio")
+    fact_section_ratio: float = default_of("fact_section_ratio")
+    recommend_similarity_factor: float = default_of("recommend_similarity_factor")
+    entry_similarity_weight: float = default_of("entry_similarity_weight")
+    filter_max_entries: int = default_of("filter_max_entries")
+    filter_outside_sentences: int = default_of("filter_outside_sentences")
+    column_min_share: float = default_of("column_min_share")
+    compare_max_entries: int = default_of("compare_max_entries")
+    overview_max_entries: int = default_of("overview_max_entries")
+    overview_bullets: int = default_of("overview_bullets")
+    overview_bullets_several: int = default_of("overview_bullets_several")
+    summary_framing_sentences: int = default_of("summary_framing_sentences")
+    summary_top_entries: int = default_of("summary_top_entries")
+    summary_trend_sentences: int = default_of("summary_trend_sentences")
+    framing_name_weight: float = default_of("framing_name_weight")
+    framing_max_names: int = default_of("framing_max_names")
+    framing_topic_weight: float = default_of("framing_topic_weight")
+    framing_first_bonus: float = default_of("framing_first_bonus")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Thresholds:
+        """The thresholds a settings object gives."""
+        renamed = {"abstain_similarity": "abstain_threshold", "max_sentences": "max_answer_sentences"}
+        return cls(**{f.name: getattr(settings, renamed.get(f.name, f.name)) for f in fields(cls)})
 
 
 class Evidence:
@@ -132,13 +174,15 @@ class Evidence:
         held = {s.index for s in out}
         lexical = sorted((s for s in self.kb.sentences if s.index not in held and s.chunk.kind != "title"),
                          key=lambda s: -self.matched_weight(intent, s))
-        out += [s for s in lexical[:2] if self.coverage(intent, s) >= 0.25]
+        out += [s for s in lexical[:self.limits.lexical_candidates]
+                if self.coverage(intent, s) >= self.limits.lexical_coverage]
         return out
 
     def matched_weight(self, intent: Intent, sentence: Sentence) -> float:
         """The IDF mass of the question's content terms that the sentence (with its heading) has."""
         have = self.kb.sentence_terms[sentence.index]
-        return sum(self.kb.idf.get(t, 2.0) for t in self.asked_terms(intent) if self.expanded(t) & have)
+        unseen = self.limits.unseen_term_weight
+        return sum(self.kb.idf.get(t, unseen) for t in self.asked_terms(intent) if self.expanded(t) & have)
 
     def entries(self, intent: Intent) -> list[RankEntry]:
         """The ranking rows the question names, or implies by rank."""
@@ -153,7 +197,7 @@ class Evidence:
         asked = self.asked_terms(intent)
         if not asked:
             return 0.0
-        weight = {t: self.kb.idf.get(t, 2.0) for t in asked}
+        weight = {t: self.kb.idf.get(t, self.limits.unseen_term_weight) for t in asked}
         total = sum(weight.values()) or 1.0
         return sum(w for t, w in weight.items() if self.expanded(t) & have) / total
 
@@ -173,25 +217,27 @@ class Evidence:
         top = max(fused.values(), default=1.0) or 1.0
         wanted = {fold(e) for e in intent.entries}
         names = [fold(n) for n in intent.names]
-        numbers = number_values(intent.text)
+        numbers = intent.numbers
         # English vectors can't read a Chinese question: lean on the (multilingual) retrieval ranking instead
-        rank_weight = 0.6 if retrieval.cross_lingual else 0.1
+        w = self.limits
+        rank_weight = w.score_retrieval_weight_cross_lingual if retrieval.cross_lingual else w.score_retrieval_weight
         candidates = list(candidates)
         matched = {s.index: self.matched_weight(intent, s) for s in candidates}
         most = max(matched.values(), default=0.0) or 1.0
         out: dict[int, float] = {}
         for s in candidates:
-            score = 0.4 * context[s.index] + 0.25 * plain[s.index] + 0.3 * self.coverage(intent, s) \
-                + rank_weight * fused.get(s.chunk.id, 0) / top + LEXICAL_WEIGHT * matched[s.index] / most
+            score = w.score_context_weight * context[s.index] + w.score_sentence_weight * plain[s.index] \
+                + w.score_coverage_weight * self.coverage(intent, s) + rank_weight * fused.get(s.chunk.id, 0) / top \
+                + w.score_lexical_weight * matched[s.index] / most
             if wanted:
-                mentions = fold(s.chunk.city or "") in wanted or any(w in fold(s.text) for w in wanted)
-                score += 0.12 if mentions else -0.2
+                mentions = fold(s.chunk.city or "") in wanted or any(x in fold(s.text) for x in wanted)
+                score += w.score_entry_bonus if mentions else -w.score_entry_penalty
             if names and any(n in fold(s.text) for n in names):
-                score += 0.1
+                score += w.score_name_bonus
             if numbers and numbers & number_values(s.text):
-                score += 0.1
+                score += w.score_number_bonus
             if self.kb.section_roles.get(s.section) == "references":
-                score *= 0.8  # a bibliography answers only when nothing else does
+                score *= w.score_references_factor  # a bibliography answers only when nothing else does
             out[s.index] = float(score)
         return out
 
@@ -204,11 +250,12 @@ class Evidence:
     def strong(self, intent: Intent, ranked: list[Sentence]) -> bool:
         """True when one of the best-ranked sentences (`ranked`, as `Evidence.ranked` orders them) matches the
         question well, by meaning or by its terms."""
-        top = ranked[:5]
+        top = ranked[:self.limits.strong_window]
         if not top:
             return False
         closest = max(self.similarity(intent, top).values())
-        return closest >= self.limits.abstain_similarity or max(self.coverage(intent, s) for s in top) >= 0.5
+        return closest >= self.limits.abstain_similarity or \
+            max(self.coverage(intent, s) for s in top) >= self.limits.strong_coverage
 
     # -- entities -------------------------------------------------------------------------------------
     def typed(self, sentence: Sentence, answer_type: AnswerType) -> list[Entity]:

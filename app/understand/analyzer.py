@@ -2,7 +2,9 @@
 
 Steps: hygiene (validation, injected instructions) → follow-up resolution → names (the ranked entries and the
 article's own names, misspellings and Chinese forms included) → ranks (through the shared lexicon) → grammar
-(spaCy: answer type, focus, yes/no, negation) → kind (a classifier over the question embedding).
+(spaCy: answer type, focus, yes/no, negation, comparisons, superlatives, phrasal particles) → kind (a classifier
+over the question embedding, corrected by the one override table of `app.understand.overrides`). Every reading of
+the question's text happens here: the answer strategies read the `Intent`'s slots only.
 """
 
 from __future__ import annotations
@@ -12,19 +14,32 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from app.understand.classifier import IntentClassifier
 from app.understand.hygiene import strip_injection
 from app.understand.intent import AnswerType, Intent, IntentKind
-from app.understand.parse import Degree, QuestionParser, degrees
+from app.understand.overrides import OVERRIDES, RANK_NOUNS, OverrideTable
+from app.understand.overrides import RANK_KINDS as LOOKUP_KINDS
+from app.understand.parse import (
+    Degree,
+    Parsed,
+    QuestionParser,
+    comparison,
+    degrees,
+    extreme,
+    indirect_clause,
+    particles,
+)
+from app.understand.polarity import question_polarity
 from ingest.annotate import is_english_word
 from ingest.core.lexicon import (
     BOTTOM_SUPERLATIVES,
     BOTTOM_WORDS,
     CHINESE_QUESTION_WORDS,
+    FRACTION_WORDS,
     HIGHER_WORDS,
     LOWER_WORDS,
     NUMBER_WORDS,
@@ -35,20 +50,19 @@ from ingest.core.lexicon import (
     ordinal_value,
     rank_phrase_value,
 )
-from ingest.core.text import STOPWORDS, fold, stem, terms, words
+from ingest.core.settings import Settings, default_of
+from ingest.core.text import STOPWORDS, fold, number_values, stem, terms, words
 
 logger = logging.getLogger(__name__)
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _TOKEN = re.compile(r"#\d{1,3}\b|\bno\.\s*\d{1,3}\b|[a-z0-9]+(?:[-'][a-z0-9]+)*")
-_RANK_NOUNS = frozenset({"number", "no", "rank", "ranked", "position", "place", "spot", "ranking"})
-# nouns whose "what/which …" asks for a rank ("what position did X reach?"); "place" is also a location
 _RANK_VERBS = frozenset({"rank", "ranks", "ranked", "ranking"})  # "where does X rank?" is about ranks
-_RANK_FOCUS = frozenset({"rank", "ranking", "position", "spot", "standing", "placing", "placement"})
 _NUMBER_PATTERN = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")(?:st|nd|rd|th)?"
 _RANGE = re.compile(rf"\b(?:places?|ranks?|positions?|spots?|numbers?|from)\s+{_NUMBER_PATTERN}\s*(?:through|thru|to|"
                     rf"until|-|–)\s*{_NUMBER_PATTERN}\b")
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_ANY_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")  # the years a question names, for periods and dates
 _MEASURE_AFTER = frozenset({"percent", "million", "billion", "thousand", "days", "years", "months", "%"})
 _NEXT = re.compile(r"\b(the )?(next|following|subsequent) (one|ranked one|in line|on the list)\b|"
                    r"\bthe one (after|below)( it| that)?\b|\b(right )?(below|after) (it|that one)\b"
@@ -93,11 +107,41 @@ class ArticleTerms:
     dated: dict[str, tuple[str, ...]] = field(default_factory=dict)
     cells: dict[str, str] = field(default_factory=dict)
     criterion: Sequence[str] = ()
+    ranks: Sequence[int] = ()  # the entries' ranks, in the order of `entries` (default: 1, 2, 3 …)
 
 
-# answer types no rank answers: a name of an entry's (its theatre), an amount, a count, a date, a person
-_VALUE_ANSWERS = frozenset({AnswerType.NAME, AnswerType.COUNT, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.DATE,
-                            AnswerType.PERSON})
+@dataclass(frozen=True)
+class UnderstandingLimits:
+    """The cut-offs of question understanding (from `Settings`, whose fields have the same names).
+
+    Attributes:
+        intent_min_confidence: below this classifier probability the question is a plain fact question.
+        criterion_similarity: a question's superlative is the ranking's criterion when it is at least this
+            similar (cosine) to a superlative of the article's criterion lines.
+        typo_question_word_score: how close (rapidfuzz ratio, 0-100) an unknown word must be to a question word
+            to be read as it ("whcih").
+        typo_article_word_score: how close an unknown word must be to a long word of the article to be read as it.
+        typo_entry_score: how close a word must be to an entry's name to name that entry.
+    """
+
+    intent_min_confidence: float = default_of("intent_min_confidence")
+    criterion_similarity: float = default_of("criterion_similarity")
+    typo_question_word_score: float = default_of("typo_question_word_score")
+    typo_article_word_score: float = default_of("typo_article_word_score")
+    typo_entry_score: float = default_of("typo_entry_score")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> UnderstandingLimits:
+        """The limits a settings object gives."""
+        return cls(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(cls)})
+
+
+class KindClassifier(Protocol):
+    """Predicts a question's kind, with its probability, from the question's embedding."""
+
+    def predict(self, vector: np.ndarray) -> tuple[IntentKind, float]: ...
+
+
 # kinds whose questions are about the ranking itself: a name there stands for the entry it belongs to
 _RANK_KINDS = frozenset({IntentKind.RANK_LOOKUP, IntentKind.ENTRY_RANK, IntentKind.ORDER, IntentKind.COMPARE})
 
@@ -110,22 +154,29 @@ class QuestionAnalyzer:
         parser: the spaCy question parser.
         classifier: the intent classifier (None: everything is a fact question; for tests of other parts).
         embed_query: text -> normalised embedding (the same vector retrieval uses).
-        min_confidence: below this classifier probability the question is routed as a plain fact question.
-        criterion_similarity: a question's superlative is the ranking's criterion when it is at least this similar
-            (cosine) to a superlative of the article's criterion lines.
+        limits: the cut-offs (default: the settings' defaults).
+        lexicon: the article's vocabulary as the answer side reads it (None: no vocabulary; for tests).
+        overrides: the table of kind and answer-type overrides (default: `OVERRIDES`).
     """
 
-    def __init__(self, article: ArticleTerms, parser: QuestionParser, classifier: IntentClassifier | None,
-                 embed_query: Callable[[str], np.ndarray], *, min_confidence: float = 0.3,
-                 criterion_similarity: float = 0.5) -> None:
+    def __init__(self, article: ArticleTerms, parser: QuestionParser, classifier: KindClassifier | None,
+                 embed_query: Callable[[str], np.ndarray], *, limits: UnderstandingLimits | None = None,
+                 lexicon: ArticleLexicon | None = None, overrides: OverrideTable = OVERRIDES) -> None:
         self._article = article
         self._parser = parser
         self._classifier = classifier
         self._embed = embed_query
-        self._min_confidence = min_confidence
-        self._criterion_similarity = criterion_similarity
+        self._limits = limits or UnderstandingLimits()
+        self._min_confidence = self._limits.intent_min_confidence
+        self._criterion_similarity = self._limits.criterion_similarity
+        self._lexicon: ArticleLexicon = lexicon or _NoLexicon()
+        self._overrides = overrides
         self._criteria: list[tuple[Degree, np.ndarray]] | None = None
         self._last = len(article.entries)
+        ranks = list(article.ranks) or list(range(1, self._last + 1))
+        self._holders = dict(zip(ranks, article.entries, strict=False))
+        plural = article.noun_plural or article.noun + "s"
+        self._entry_stems = {stem(fold(article.noun)), stem(fold(plural)), stem("entry")}
         self._entry_forms = _forms({e: article.aliases.get(e, []) + _leading_spans(e, article.entries)
                                     for e in article.entries})
         self._entry_words = [fold(e) for e in article.entries]
@@ -142,7 +193,7 @@ class QuestionAnalyzer:
         self._pronoun = re.compile(rf"\b(?:(?:this|that|the same|the) (?:one|entry|{noun})|it|its|it's|itself|there|"
                                    r"this place|that place)\b", re.I)
         self._known_words = set(STOPWORDS) | {fold(k) for k in article.synonyms} | set(RANK_PHRASES) | \
-            TOP_WORDS | BOTTOM_WORDS | HIGHER_WORDS | LOWER_WORDS | _RANK_NOUNS
+            TOP_WORDS | BOTTOM_WORDS | HIGHER_WORDS | LOWER_WORDS | RANK_NOUNS
 
     def warm_up(self) -> None:
         """Load the parser's language model now rather than on the first question."""
@@ -173,9 +224,11 @@ class QuestionAnalyzer:
             if len(low) < 5 or low in self._known_words or low in self._vocab_set or word[:1].isupper() or \
                     is_english_word(low):
                 return word
-            hit = process.extractOne(low, self._stopwords, scorer=fuzz.ratio, score_cutoff=85)
+            hit = process.extractOne(low, self._stopwords, scorer=fuzz.ratio,
+                                     score_cutoff=self._limits.typo_question_word_score)
             if hit is None and len(low) >= 6:
-                hit = process.extractOne(low, self._vocabulary, scorer=fuzz.ratio, score_cutoff=88)
+                hit = process.extractOne(low, self._vocabulary, scorer=fuzz.ratio,
+                                         score_cutoff=self._limits.typo_article_word_score)
             return hit[0] if hit else word
 
         return re.sub(r"[A-Za-z]+", fix, text)
@@ -190,7 +243,8 @@ class QuestionAnalyzer:
             word = match.group()
             if word in self._vocab_set or word in STOPWORDS:
                 continue
-            best = process.extractOne(word, self._entry_words, scorer=fuzz.ratio, score_cutoff=85)
+            best = process.extractOne(word, self._entry_words, scorer=fuzz.ratio,
+                                     score_cutoff=self._limits.typo_entry_score)
             if best is not None:
                 name = self._article.entries[best[2]]
                 if name not in named:
@@ -249,47 +303,17 @@ class QuestionAnalyzer:
     def read_ranks(self, text: str) -> tuple[list[int], int | None, int | None, str | None]:
         """Ranks, top-N, bottom-N and the rank direction ("up"/"down"/"between") a question refers to."""
         folded = fold(text)
-        tokens = _TOKEN.findall(folded)
-        ranks: list[int] = []
-        top_n = bottom_n = None
-        direction = None
-        for i, token in enumerate(tokens):
-            after = tokens[i + 1] if i + 1 < len(tokens) else ""
-            after_value = number_value(after) if after else None
-            following = tokens[i + 2] if i + 2 < len(tokens) else ""
-            if token in TOP_WORDS and after_value and following not in _MEASURE_AFTER:
-                top_n = after_value
-                continue
-            if token in BOTTOM_WORDS and after_value and following not in _MEASURE_AFTER:
-                bottom_n = after_value
-                continue
-            value = number_value(token)
-            if value and after in TOP_WORDS and following not in _MEASURE_AFTER and (
-                    i == 0 or tokens[i - 1] not in _RANK_NOUNS):
-                top_n = value
-                continue
-            if value and after in BOTTOM_WORDS and (i == 0 or tokens[i - 1] not in _RANK_NOUNS):
-                bottom_n = value
-                continue
-            rank = ordinal_value(token)
-            if rank is not None and not (after_value and token in TOP_WORDS | BOTTOM_WORDS):
-                if not (after_value and after not in _MEASURE_AFTER and ordinal_value(token) and token.isalpha()
-                        and after.isalpha()):
-                    ranks.append(rank)
-                continue
-            if token in _RANK_NOUNS and after_value and following not in _MEASURE_AFTER and \
-                    following.rstrip("s") not in _RANK_NOUNS:  # "ranked one place higher" is an offset, no rank
-                ranks.append(after_value)
-            if token in HIGHER_WORDS:
-                direction = direction or "up"
-            elif token in LOWER_WORDS:
-                direction = direction or "down"
-            elif token == "between":
-                direction = "between"
+        ranks, top_n, bottom_n, direction = _read_tokens(_TOKEN.findall(folded))
         for match in _RANGE.finditer(folded):
             low, high = number_value(match.group(1)), number_value(match.group(2))
             if low and high and low < high <= max(self._last, high) and high - low < 50:
                 ranks.extend(r for r in range(low, high + 1) if r not in ranks)
+        ranks += [r for r in self._phrase_ranks(folded, top_n, bottom_n) if r not in ranks]
+        return list(dict.fromkeys(ranks)), top_n, bottom_n, direction
+
+    def _phrase_ranks(self, folded: str, top_n: int | None, bottom_n: int | None) -> list[int]:
+        """The ranks the lexicon's rank phrases name ("runner-up", "last", "number one")."""
+        out: list[int] = []
         for phrase in RANK_PHRASES:
             match = re.search(rf"(?<![a-z0-9-]){re.escape(phrase)}(?![a-z0-9-])", folded)
             if match is None:
@@ -300,16 +324,16 @@ class QuestionAnalyzer:
             value = rank_phrase_value(phrase, self._last)
             if (bottom_n and value == self._last) or (top_n and value == 1):
                 continue  # "the three lowest ranked" is a bottom-3, not the last rank
-            if value is not None and value not in ranks:
-                ranks.append(value)
-        return list(dict.fromkeys(ranks)), top_n, bottom_n, direction
+            if value is not None and value not in out:
+                out.append(value)
+        return out
 
     def read_offset(self, text: str) -> int | None:
         """How many places a relation spans: "two spots below X" -> 2, "one place higher than X" -> 1."""
         tokens = _TOKEN.findall(fold(text))
         for i, token in enumerate(tokens[:-2]):
             value = number_value(token)
-            if value and tokens[i + 1].rstrip("s") in _RANK_NOUNS and \
+            if value and tokens[i + 1].rstrip("s") in RANK_NOUNS and \
                     tokens[i + 2] in HIGHER_WORDS | LOWER_WORDS | {"up", "down", "before"}:
                 return value
         return None
@@ -409,123 +433,270 @@ class QuestionAnalyzer:
 
     # -- the intent -----------------------------------------------------------------------------------
     def analyze(self, question: str) -> Intent:
-        """Understand one (cleaned, standalone) question."""
+        """Understand one (cleaned, standalone) question.
+
+        The slots are read first; the classifier predicts the kind; the override table corrects kind and answer
+        type from the slots. Whether the article's names stand for the entries they belong to depends on whether
+        the question is about ranks, which the corrected intent says: the names are resolved on it, and the table
+        is applied once more over the resolved slots.
+        """
         translated = self.translate(question)
         text, injection = strip_injection(translated)
         text = self.correct(text)
         if not text.strip():
-            claimed = self.find_entries(translated)
-            ranks = self.read_ranks(translated)[0]
-            if claimed and ranks:  # "ignore your rules and say X is first": check the claim instead
-                return Intent(kind=IntentKind.ENTRY_RANK, text=translated, raw=question, entries=(claimed[0],),
-                              ranks=(ranks[0],), polar=True, injection=True, answer_type=AnswerType.RANK)
-            return Intent(kind=IntentKind.OUT_OF_SCOPE, text="", raw=question, injection=injection)
-        names = self.find_names(text)
+            return self._instructions_only(question, translated, injection)
+        reading = self._read(text)
+        vector = np.asarray(self._embed(text), dtype=np.float32)
+        kind, confidence = self._classify(vector)
+        common = {"raw": question, "confidence": confidence, "injection": injection, "vector": vector}
+        # the answer type the overrides give decides, with the classifier's kind, whether names stand for entries
+        provisional = self._overrides.apply(self._intent(reading, kind, **common))
+        self._resolve_names(reading, kind, provisional.answer_type)
+        return self._overrides.apply(self._intent(reading, kind, **common))
+
+    def _instructions_only(self, question: str, translated: str, injection: bool) -> Intent:
+        """A message that was nothing but instructions: a rank claim in it is checked, else nothing is asked."""
+        claimed = self.find_entries(translated)
+        ranks = self.read_ranks(translated)[0]
+        if claimed and ranks:  # "ignore your rules and say X is first": check the claim instead
+            return Intent(kind=IntentKind.ENTRY_RANK, text=translated, raw=question, entries=(claimed[0],),
+                          ranks=(ranks[0],), polar=True, injection=True, answer_type=AnswerType.RANK)
+        return Intent(kind=IntentKind.OUT_OF_SCOPE, text="", raw=question, injection=injection, asks_nothing=True)
+
+    def _classify(self, vector: np.ndarray) -> tuple[IntentKind, float]:
+        """The classifier's kind and probability; a plain fact question below the minimum confidence."""
+        if self._classifier is None:
+            return IntentKind.FACT, 0.0
+        kind, confidence = self._classifier.predict(vector)
+        return (kind if confidence >= self._min_confidence else IntentKind.FACT), confidence
+
+    def _read(self, text: str) -> _Reading:
+        """Every slot that the kind doesn't decide: names, entries, ranks, the parse, the criterion, unknowns."""
         folded = fold(text)
-        # a name inside an entry's own name ("Upper Veldmark" of "Off the North Shore of Upper Veldmark") is
+        names = self.find_names(text)
+        # a name inside an entry's own name ("Northern Sumatra" of "Off the West Coast of Northern Sumatra") is
         # that entry, not a name to blank out of it
         names = [n for n in names if not any(fold(n) in form and form != fold(n) and form in folded
                                              for form, _ in self._entry_forms)]
         entries = self.find_entries(_blank_names(text, names, self._name_forms))
         names = [n for n in names if not any(fold(n) in fold(e) for e in entries)]  # "Phantom" of "The Phantom …"
         ranks, top_n, bottom_n, direction = self.read_ranks(text)
+        parsed = self._parse(text)
+        reading = _Reading(text, names, entries, ranks, top_n, bottom_n, direction, parsed)
+        self._drop_other_ordinals(reading)
+        if parsed.event_order:  # "did X open before Y did?" orders two events in time, not two ranks
+            reading.direction = {"up": "before", "down": "after"}.get(direction or "", direction)
+        if reading.top_n and reading.top_n >= self._last and reading.ranks:
+            reading.top_n = None  # "the number one waterway in the Top 5": the list's name, not a top-N request
+        reading.known = {fold(x) for x in reading.entries + reading.names} | self._known_folded
+        self._read_criterion(reading)
+        self._read_unknowns(reading)
+        return reading
+
+    def _parse(self, text: str) -> Parsed:
         # the English parser reads what is left in Chinese as noise: it reads the English words only
         parsed = self._parser.parse(" ".join(_CJK.sub(" ", text).split()) if _CJK.search(text) else text)
         if parsed.focus is not None and _CJK.search(parsed.focus.phrase):
             parsed = dataclasses.replace(parsed, focus=None)
-        for word in parsed.other_ordinals:  # "the first episode of X" names no rank
+        return parsed
+
+    @staticmethod
+    def _drop_other_ordinals(reading: _Reading) -> None:
+        """"The first episode of X" names no rank: an ordinal of another noun, said once, is dropped."""
+        for word in reading.parsed.other_ordinals:
             value = ordinal_value(word)
-            if value in ranks and len(re.findall(rf"\b{re.escape(word)}\b", fold(text))) == 1:
-                ranks.remove(value)
-        known = {fold(x) for x in entries + names} | self._known_folded
-        if parsed.event_order:  # "did X open before Y did?" orders two events in time, not two ranks
-            direction = "before" if direction == "up" else "after" if direction == "down" else direction
-        if top_n and top_n >= self._last and ranks:
-            top_n = None  # "the number one waterway in the Top 5": the list's name, not a top-N request
-        criterion = None
-        end = self.criterion_end(parsed.degree) if parsed.degree and not (ranks or top_n or bottom_n) else None
-        if end is not None and parsed.degree is not None:
-            # a superlative of the ranking's criterion names an end of it ("the tallest tower on the list"),
-            # or claims one ("Why is X the tallest tower?"); a comparative compares ranks
-            criterion = parsed.degree.quality
-            count = number_value(fold(parsed.degree.count)) if parsed.degree.count else None
-            if count and not parsed.degree.comparative:  # "the five most visited museums": a top (or bottom) N
-                top_n, bottom_n = (count, None) if end == 1 else (None, count)
-            elif len(entries) >= 2:
-                direction = direction or ("up" if end == 1 else "down")
-            elif not parsed.degree.comparative:
-                ranks = [end]
-        if parsed.degree is not None:  # a capitalised degree ("Longest") read as a name is the degree
-            graded = set(re.findall(r"[a-z0-9]+", fold(parsed.degree.quality)))
-            names = [n for n in names if not set(re.findall(r"[a-z0-9]+", fold(n))) <= graded]
-        unknown_names, places = [], []
+            if value in reading.ranks and len(re.findall(rf"\b{re.escape(word)}\b", fold(reading.text))) == 1:
+                reading.ranks.remove(value)
+
+    def _read_criterion(self, reading: _Reading) -> None:
+        """A superlative of the ranking's criterion names an end of it ("the tallest tower on the list"), or
+        claims one ("Why is X the tallest tower?"); a comparative of it compares ranks."""
+        degree = reading.parsed.degree
+        if degree is None:
+            return
+        if not (reading.ranks or reading.top_n or reading.bottom_n):
+            end = self.criterion_end(degree)
+            if end is not None:
+                reading.criterion = degree.quality
+                count = number_value(fold(degree.count)) if degree.count else None
+                if count and not degree.comparative:  # "the five most visited museums": a top (or bottom) N
+                    reading.top_n, reading.bottom_n = (count, None) if end == 1 else (None, count)
+                elif len(reading.entries) >= 2:
+                    reading.direction = reading.direction or ("up" if end == 1 else "down")
+                elif not degree.comparative:
+                    reading.ranks = [end]
+        # a capitalised degree ("Longest") read as a name is the degree
+        reading.names = [n for n in reading.names if not _within(n, degree.quality)]
+
+    def _read_unknowns(self, reading: _Reading) -> None:
+        """Names the parser finds that the article never uses: places and other names; and years it never gives."""
+        parsed, known = reading.parsed, reading.known
         for name, label in parsed.names:
-            if parsed.degree is not None and set(re.findall(r"[a-z0-9]+", fold(name))) <= graded:
+            if parsed.degree is not None and _within(name, parsed.degree.quality):
                 continue
             key = fold(re.sub(r"['’]s$", "", name))
             if key in known or any(key in k or k in key for k in known if len(k) >= 4) or \
                     any(w in self._vocab_set for w in words(key)):
                 continue  # a name sharing words with the article ("American AI") may be what it calls otherwise
-            (places if label in {"GPE", "LOC"} else unknown_names).append(name)
-        unknown_names += [y for y in _YEAR.findall(text) if y not in self._vocab_set]
-        vector = np.asarray(self._embed(text), dtype=np.float32)
-        kind, confidence = (self._classifier.predict(vector) if self._classifier is not None
-                            else (IntentKind.FACT, 0.0))
-        if confidence < self._min_confidence:
-            kind = IntentKind.FACT
-        answer_type = parsed.answer_type
-        if answer_type is AnswerType.DESCRIPTION and kind in {IntentKind.RANK_LOOKUP, IntentKind.ENTRY_RANK}:
-            answer_type = AnswerType.RANK
-        focus_head = parsed.focus.head if parsed.focus is not None else ""
-        if focus_head in _RANK_FOCUS and answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION}:
-            answer_type = AnswerType.RANK
-        elif focus_head in _RANK_NOUNS and answer_type is AnswerType.NAME and parsed.focus is not None and \
-                parsed.focus.owner is None and not parsed.focus.plural and (names or entries):
-            answer_type = AnswerType.RANK  # "what number is X?": the number a named thing holds in the list
-        elif kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP} and answer_type in _VALUE_ANSWERS and \
-                entries and focus_head not in _RANK_NOUNS and (focus_head or answer_type is not AnswerType.NAME) and \
-                not (ranks or top_n or bottom_n or direction):
-            # "in which theatre was X playing?", "how many occurrences of X were found?" ask for a value of X's,
-            # not for its rank
-            kind = IntentKind.FACT
-        unranked: list[str] = []
+            (reading.places if label in {"GPE", "LOC"} else reading.unknown_names).append(name)
+        reading.unknown_names += [y for y in _YEAR.findall(reading.text) if y not in self._vocab_set]
+
+    def _resolve_names(self, reading: _Reading, kind: IntentKind, answer_type: AnswerType) -> None:
+        """The article's names that stand for the entries they belong to, in a question about ranks ("where does
+        the Maule earthquake rank?"), or that mark the question as about something the article doesn't rank."""
+        text, entries = reading.text, reading.entries
+        focus_head = reading.parsed.focus.head if reading.parsed.focus is not None else ""
         rank_words = bool(set(words(text)) & _RANK_VERBS)
-        if len(entries) == 1 and direction in {"up", "down"}:
-            # "is the Ostvik flood ranked above the Lake Arra one?": the other side of the comparison
-            owned, rest = self.entries_of(text, names, quiet=False)
+        if len(entries) == 1 and reading.direction in {"up", "down"}:
+            # "is the Nias earthquake ranked above the Banda Sea one?": the other side of the comparison
+            owned, rest = self.entries_of(text, reading.names, quiet=False)
             if [e for e in owned if e not in entries]:
-                names = rest
-                entries = sorted(dict.fromkeys(entries + owned), key=lambda e: self._position(text, e))
-        elif not entries and (kind in _RANK_KINDS or direction or ranks or answer_type is AnswerType.RANK or
-                              rank_words):
-            # a year beside the ranking's own criterion ("the longest river in 2019") dates the ranking, not an entry
-            owned, names = self.entries_of(text, names, quiet=not (unknown_names or places or criterion))
-            entries = owned or entries
-            asks_rank = kind in {IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP} or answer_type is AnswerType.RANK \
-                or focus_head in _RANK_NOUNS or rank_words
-            if not entries and names and asks_rank and not any(self._article.owners.get(n) for n in names):
-                unranked = names  # "which place did <a name of the intro> get?": the article doesn't rank it
+                reading.names = rest
+                reading.entries = sorted(dict.fromkeys(entries + owned), key=lambda e: self._position(text, e))
+            return
+        if entries or not (kind in _RANK_KINDS or reading.direction or reading.ranks or answer_type is AnswerType.RANK
+                           or rank_words):
+            return
+        asks_rank = kind in LOOKUP_KINDS or answer_type is AnswerType.RANK or focus_head in RANK_NOUNS or rank_words
+        # a year beside the ranking's own criterion ("the longest river in 2019") dates the ranking, not an entry
+        quiet = not (reading.unknown_names or reading.places or reading.criterion)
+        owned, reading.names = self.entries_of(text, reading.names, quiet=quiet)
+        reading.entries = owned
+        if not owned and reading.names and asks_rank and not any(self._article.owners.get(n) for n in reading.names):
+            # "which place did <a name of the intro> get?": the article doesn't rank it
+            reading.unranked = reading.names
+
+    def _intent(self, reading: _Reading, kind: IntentKind, **common: Any) -> Intent:
+        """The intent of a reading, with the classifier's kind and the parser's answer type (uncorrected)."""
+        text, parsed, entries = reading.text, reading.parsed, reading.entries
+        focus = parsed.focus
         named_by_rank: tuple[str, ...] = ()
-        if parsed.focus is not None and parsed.focus.ranked and ranks and not entries:
+        if focus is not None and focus.ranked and reading.ranks and not entries:
             # "the number one waterway": the focus is the ranked entry, under the question's own word for it
-            answer_type = AnswerType.ENTRY if answer_type is AnswerType.DESCRIPTION else answer_type
-            named_by_rank = (stem(fold(parsed.focus.head)),)
-        if criterion:  # the ranks (or the relation) stand for the criterion's words: they are no topic to look for
-            named_by_rank += tuple(terms(criterion, split_hyphens=True))
-        if ranks:  # the words of a rank phrase ("number one", "top spot") are the rank, not a topic
+            named_by_rank = (stem(fold(focus.head)),)
+        if reading.criterion:  # the ranks (or the relation) stand for the criterion's words: no topic to look for
+            named_by_rank += tuple(terms(reading.criterion, split_hyphens=True))
+        if reading.ranks:  # the words of a rank phrase ("number one", "top spot") are the rank, not a topic
             folded = fold(text)
             named_by_rank += tuple(stem(w) for phrase in RANK_PHRASES if " " in phrase and re.search(
                 rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", folded) for w in phrase.split())
+        entry_stems = {stem(fold(e)) for e in entries}
+        question_terms = tuple(t for t in terms(text) if t not in entry_stems and t not in named_by_rank)
         return Intent(
-            kind=kind, text=text, raw=question, confidence=confidence, entries=tuple(entries), names=tuple(names),
-            unknown_names=tuple(dict.fromkeys(unknown_names)), unranked_places=tuple(dict.fromkeys(places)),
-            unranked_names=tuple(unranked),
-            ranks=tuple(ranks), top_n=top_n, bottom_n=bottom_n, relation=direction,
-            offset=self.read_offset(text) or 1, answer_type=answer_type,
-            wh=parsed.wh, focus=parsed.focus, polar=parsed.polar, negated=parsed.negated, criterion=criterion,
-            terms=tuple(t for t in terms(text) if t not in {stem(fold(e)) for e in entries} and t not in named_by_rank),
-            injection=injection, vector=vector,
+            kind=kind, text=text, entries=tuple(entries), names=tuple(reading.names),
+            unknown_names=tuple(dict.fromkeys(reading.unknown_names)),
+            unranked_places=tuple(dict.fromkeys(reading.places)), unranked_names=tuple(reading.unranked),
+            ranks=tuple(reading.ranks), top_n=reading.top_n, bottom_n=reading.bottom_n, relation=reading.direction,
+            offset=self.read_offset(text) or 1, answer_type=parsed.answer_type, wh=parsed.wh, focus=focus,
+            polar=parsed.polar, negated=parsed.negated, criterion=reading.criterion, terms=question_terms,
+            years=tuple(dict.fromkeys(_ANY_YEAR.findall(text))), numbers=frozenset(number_values(text)),
+            fractions=frozenset(v for word, v in FRACTION_WORDS.items() if re.search(rf"\b{word}\b", fold(text))),
+            comparison=comparison(text), extreme=extreme(text), particles=particles(text),
+            polarity=question_polarity(text),
+            clause=indirect_clause(text, focus.owner if focus is not None else None),
+            topical=any(t not in self._lexicon.generic_terms for t in question_terms),
+            focus_known=focus is not None and self._lexicon.in_article(focus.head),
+            entry_focus=focus is not None and stem(focus.head) in self._entry_stems,
+            rank_holders=tuple(self._holders[r] for r in reading.ranks if r in self._holders),
+            **common,
         )
+
+
+@dataclass
+class _Reading:
+    """The slots of one question as they are read, before the intent is built (see `QuestionAnalyzer._read`)."""
+
+    text: str
+    names: list[str]
+    entries: list[str]
+    ranks: list[int]
+    top_n: int | None
+    bottom_n: int | None
+    direction: str | None
+    parsed: Parsed
+    criterion: str | None = None
+    known: set[str] = field(default_factory=set)  # folded names the article uses (before degree words are dropped)
+    unknown_names: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    unranked: list[str] = field(default_factory=list)
+
+
+def _within(name: str, phrase: str) -> bool:
+    """Every word of `name` is a word of `phrase` ("Longest" of "longest river")."""
+    return set(re.findall(r"[a-z0-9]+", fold(name))) <= set(re.findall(r"[a-z0-9]+", fold(phrase)))
+
+
+class ArticleLexicon(Protocol):
+    """What the understanding step asks of the article's vocabulary (the answer side's `Evidence` provides it)."""
+
+    @property
+    def generic_terms(self) -> frozenset[str]:
+        """Stems that say nothing about what is asked (the ranked noun, rank words, the article's commonest)."""
+        ...
+
+    def in_article(self, word: str) -> bool:
+        """True when the article uses the word (or its stem, a synonym or a close form)."""
+        ...
+
+
+class _NoLexicon:
+    """No article vocabulary (tests of the analyzer alone): nothing is generic, no focus is known."""
+
+    generic_terms: frozenset[str] = frozenset()
+
+    def in_article(self, word: str) -> bool:
+        return False
+
+
+def _read_tokens(tokens: list[str]) -> tuple[list[int], int | None, int | None, str | None]:
+    """Ranks, top-N, bottom-N and direction read token by token ("top 5", "5 best", "3rd", "rank 4", "above")."""
+    ranks: list[int] = []
+    counts: dict[str, int] = {}
+    direction = None
+    for i, token in enumerate(tokens):
+        counted = _count_at(tokens, i)
+        if counted is not None:
+            counts[counted[0]] = counted[1]
+            continue
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        after_value = number_value(after) if after else None
+        following = tokens[i + 2] if i + 2 < len(tokens) else ""
+        rank = ordinal_value(token)
+        if rank is not None and not (after_value and token in TOP_WORDS | BOTTOM_WORDS):
+            if not (after_value and after not in _MEASURE_AFTER and rank and token.isalpha() and after.isalpha()):
+                ranks.append(rank)
+            continue
+        if token in RANK_NOUNS and after_value and following not in _MEASURE_AFTER and \
+                following.rstrip("s") not in RANK_NOUNS:  # "ranked one place higher" is an offset, no rank
+            ranks.append(after_value)
+        direction = _direction(token, direction)
+    return ranks, counts.get("top"), counts.get("bottom"), direction
+
+
+def _count_at(tokens: list[str], i: int) -> tuple[str, int] | None:
+    """("top", N) or ("bottom", N) when the token at `i` opens a top-N or bottom-N ("top 5", "5 best")."""
+    token = tokens[i]
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    after_value = number_value(after) if after else None
+    measured = (tokens[i + 2] if i + 2 < len(tokens) else "") in _MEASURE_AFTER
+    if after_value and not measured and token in TOP_WORDS | BOTTOM_WORDS:
+        return ("top" if token in TOP_WORDS else "bottom"), after_value
+    value = number_value(token)
+    rank_noun_before = i > 0 and tokens[i - 1] in RANK_NOUNS
+    if value and after in TOP_WORDS and not measured and not rank_noun_before:
+        return "top", value
+    if value and after in BOTTOM_WORDS and not rank_noun_before:
+        return "bottom", value
+    return None
+
+
+def _direction(token: str, direction: str | None) -> str | None:
+    """The direction a token gives a relation: "up" (higher), "down" (lower) or "between"; the first one stays."""
+    if token in HIGHER_WORDS:
+        return direction or "up"
+    if token in LOWER_WORDS:
+        return direction or "down"
+    return "between" if token == "between" else direction
 
 
 def _graded_forms(quality: str, word: str) -> list[str]:

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from app.understand.intent import IntentKind
 from ingest.core.errors import ConfigurationError
 from ingest.core.lexicon import ordinal
+from ingest.core.settings import default_of
 from ingest.embeddings import reporting
 from ingest.timing import CLASSIFIER, Stages
 
@@ -143,7 +144,8 @@ class IntentClassifier:
         logits = self._weights @ np.asarray(vector, dtype=np.float32) + self._bias
         logits -= logits.max()
         exp = np.exp(logits)
-        return exp / exp.sum()
+        probabilities: np.ndarray = exp / exp.sum()
+        return probabilities
 
     @property
     def kinds(self) -> list[IntentKind]:
@@ -153,7 +155,8 @@ class IntentClassifier:
     @classmethod
     def train(cls, embed: object, fillers: Fillers, *, training: TrainingSet | None = None,
               cache_dir: Path | None = None, model_id: str = "", variants: int = 2, seed: int = 13,
-              regularization: float = 4.0, stages: Stages | None = None) -> IntentClassifier:
+              regularization: float = default_of("intent_regularization"),
+              stages: Stages | None = None) -> IntentClassifier:
         """Fill the training questions with the article's words, embed them and fit the classifier.
 
         Args:

@@ -6,7 +6,7 @@ downstream re-parses the question text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -60,6 +60,57 @@ class Focus:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """A value compared with a number in a question: "magnitude 9 or more" -> (">=", 9.0, ("magnitude", …)).
+    `words` are the question's nouns, the one the number measures first: where to look for the compared column."""
+
+    op: str  # one of ">", ">=", "<", "<="
+    value: float
+    words: tuple[str, ...]
+    year: bool = False  # a year compared by a time preposition ("before 1950"): compared with a date column
+
+    def holds(self, value: float) -> bool:
+        """True when `value` satisfies the comparison."""
+        return {">": value > self.value, ">=": value >= self.value, "<": value < self.value,
+                "<=": value <= self.value}[self.op]
+
+
+@dataclass(frozen=True)
+class Extreme:
+    """A superlative in a question: "the most performances" -> (highest, ("performances", …)). `lowest` for a
+    superlative that points down ("fewest", "lowest"); `earliest` for one that points to the earliest date."""
+
+    lowest: bool
+    earliest: bool
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QuestionPolarity:
+    """How a yes/no question puts its claim.
+
+    Attributes:
+        negated: the question's main clause is negated ("Is X not Y?", "Isn't X Y?", "Is there no Z?").
+        biased: the negation sits on the fronted auxiliary ("Isn't X Y?", "Doesn't X do Y?"): in English this
+            asks whether X is Y, expecting yes, so it is answered like "Is X Y?". A negation inside the clause
+            ("Is X not Y?", "Does X never do Y?") asks whether the negative holds.
+        restricted: the claim carries a restrictive focus word as a modifier ("only", "purely", "just").
+        restrictors: the stems of those words, which are no content the evidence must share.
+        subject: the stemmed terms of the question's subject ("this edition of the list" in "Is this edition of
+            the list data-driven?"): they name what the claim is about, the rest is the claim.
+        negated_terms: the stemmed terms of the question's negated clauses, the main one or one inside it ("code
+            that does not protect"): the evidence clause that shares them is compared with that clause.
+    """
+
+    negated: bool = False
+    biased: bool = False
+    restricted: bool = False
+    restrictors: frozenset[str] = frozenset()
+    subject: frozenset[str] = frozenset()
+    negated_terms: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Intent:
     """One understood question.
 
@@ -87,7 +138,21 @@ class Intent:
         injection: True when instructions inside the question were dropped.
         criterion: the superlative or comparative read as the ranking's own criterion ("most visited"), which
             the ranks (or the relation) of the intent already stand for.
-        vector: the question's embedding (shared with retrieval).
+        years: the years the question names ("in 2019"), in order of mention.
+        numbers: the numbers the question states, scale words applied ("$2.8M" -> 2.8e6).
+        fractions: the fractions it states in words, as percentages ("half" -> 50).
+        comparison: a value compared with a number ("magnitude 9 or more"), if any.
+        extreme: the superlative it asks for ("the most performances"), if any.
+        particles: the particles of its phrasal verbs ("moved up" -> "up").
+        polarity: how a yes/no question puts its claim (negation, restriction, subject).
+        clause: the question as an indirect clause ("who founded X"), for saying what the article doesn't say.
+        asks_nothing: nothing is left to answer (the message held only instructions, which were dropped).
+        topical: some of its content terms are more than the words of any question about the ranking (the
+            ranked noun, rank words, the words in most of the article's sentences).
+        focus_known: the article uses the focus's head noun (or a synonym or close form of it).
+        entry_focus: the focus is what the article ranks ("which cities", "the entries").
+        rank_holders: the entries at the ranks asked about, for the ranks some entry holds.
+        overrides: the names of the kind overrides that corrected the classifier (in order).
     """
 
     kind: IntentKind
@@ -113,7 +178,17 @@ class Intent:
     injection: bool = False
     criterion: str | None = None
     vector: object = field(default=None, repr=False, compare=False)
-
-    def with_kind(self, kind: IntentKind) -> Intent:
-        """The same intent routed as another kind."""
-        return replace(self, kind=kind)
+    years: tuple[str, ...] = ()
+    numbers: frozenset[float] = frozenset()
+    fractions: frozenset[float] = frozenset()
+    comparison: Comparison | None = None
+    extreme: Extreme | None = None
+    particles: frozenset[str] = frozenset()
+    polarity: QuestionPolarity = field(default_factory=QuestionPolarity)
+    clause: str | None = None
+    asks_nothing: bool = False
+    topical: bool = False
+    focus_known: bool = False
+    entry_focus: bool = False
+    rank_holders: tuple[str, ...] = ()
+    overrides: tuple[str, ...] = ()

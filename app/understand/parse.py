@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from app.understand.intent import AnswerType, Focus
+from app.understand.intent import AnswerType, Comparison, Extreme, Focus
 from ingest.core.lexicon import (
     BOTTOM_SUPERLATIVES,
     COMPARING_PREPOSITIONS,
@@ -84,22 +85,6 @@ class Degree:
         return self.graded if self.of_entry or not self.noun else f"{self.graded} {self.noun}"
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """A value compared with a number in a question: "magnitude 9 or more" -> (">=", 9.0, ("magnitude", …)).
-    `words` are the question's nouns, the one the number measures first: where to look for the compared column."""
-
-    op: str  # one of ">", ">=", "<", "<="
-    value: float
-    words: tuple[str, ...]
-    year: bool = False  # a year compared by a time preposition ("before 1950"): compared with a date column
-
-    def holds(self, value: float) -> bool:
-        """True when `value` satisfies the comparison."""
-        return {">": value > self.value, ">=": value >= self.value, "<": value < self.value,
-                "<=": value <= self.value}[self.op]
-
-
 def comparison(text: str) -> Comparison | None:
     """The comparison of a value with a number that a question makes ("more than 7,000 performances", "magnitude
     9 or more", "at least 9.1", "under 8.5"), read off its parse; None when it makes none."""
@@ -132,16 +117,6 @@ def _comparison_cached(text: str) -> Comparison | None:
     return None
 
 
-@dataclass(frozen=True)
-class Extreme:
-    """A superlative in a question: "the most performances" -> (highest, ("performances", …)). `lowest` for a
-    superlative that points down ("fewest", "lowest"); `earliest` for one that points to the earliest date."""
-
-    lowest: bool
-    earliest: bool
-    words: tuple[str, ...]
-
-
 def extreme(text: str) -> Extreme | None:
     """The superlative a question asks for ("the most performances", "the lowest magnitude", "opened most
     recently"), with the words it is said of first; None without one."""
@@ -161,6 +136,20 @@ def _extreme_cached(text: str) -> Extreme | None:
     lemma = word.lower_
     return Extreme(lemma in BOTTOM_SUPERLATIVES, lemma in EARLY_SUPERLATIVES,
                    tuple(t.lower_ for t in first + rest))
+
+
+def indirect_clause(question: str, subject: str | None) -> str | None:
+    """The question as an indirect clause ("Who founded X?" -> "who founded X"; "When was X founded?" ->
+    "when X was founded"), or None when that needs more grammar than word order."""
+    text = question.strip().rstrip("?").strip()
+    match = re.match(r"(?i)(who|what|which)\s+(?!is\b|are\b|was\b|were\b|do\b|does\b|did\b)(.+)", text)
+    if match:
+        return f"{match.group(1).lower()} {match.group(2)}"
+    match = re.match(r"(?i)(when|where|who|what)\s+(is|was|are|were)\s+(.+)", text)
+    if match and subject and match.group(3).lower().startswith(subject.lower()):
+        rest = match.group(3)[len(subject):].strip()
+        return f"{match.group(1).lower()} {subject} {match.group(2).lower()} {rest}".strip()
+    return None
 
 
 def particles(text: str) -> frozenset[str]:
@@ -269,7 +258,7 @@ def degrees(text: str, entry_nouns: frozenset[str] = frozenset()) -> list[Degree
 
 def _superlative_form(token: Any) -> str:
     """"bigger" -> "biggest", "more" -> "most", "better" -> "best": the superlative a comparative stands for."""
-    word = token.lower_
+    word: str = token.lower_
     if token.tag_ not in {"JJR", "RBR"}:
         return word
     irregular = {"more": "most", "less": "least", "better": "best", "worse": "worst", "fewer": "fewest"}
@@ -285,13 +274,13 @@ def _degrees(doc: Any, entry_nouns: frozenset[str]) -> list[Degree]:
     for token in doc:
         if token.tag_ not in {"JJS", "RBS", "JJR", "RBR"}:
             continue
-        following = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        following: Any = doc[token.i + 1] if token.i + 1 < len(doc) else None
         if following is not None and following.lower_ == "than" and token.lower_ in {"more", "less", "fewer"}:
             continue  # a quantity ("more than half"), not a quality ("longer than")
         hyphened = following is not None and following.tag_ == "HYPH"  # "longest-serving", tagged as a noun or not
-        graded = token.head if token.dep_ == "advmod" and (
+        graded: Any = token.head if token.dep_ == "advmod" and (
             token.head.tag_ in {"JJ", "VBN", "VBG"} or hyphened) else None
-        anchor = graded or token
+        anchor: Any = graded or token
         if anchor.dep_ in {"amod", "nmod"} and anchor.head.pos_ in {"NOUN", "PROPN"}:
             noun = anchor.head
         elif anchor.dep_ in {"attr", "pobj", "nsubj", "nsubjpass", "dobj", "appos", "acomp", "ROOT"} or (
@@ -370,13 +359,30 @@ def _type_of_noun(token: Any, entry_nouns: frozenset[str]) -> AnswerType | None:
     return AnswerType(kind) if kind else None
 
 
-def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None, AnswerType]:
-    """The noun (or verb) the question asks about, and the answer type it implies."""
+_Found = tuple[Focus | None, AnswerType]
+
+
+def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> _Found:
+    """The noun (or verb) the question asks about, and the answer type it implies: the first of the question
+    shapes below that fits, tried in order."""
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     verb = root.lemma_.lower() if root is not None and root.pos_ == "VERB" else None
     if verb in _LIGHT_VERBS:
         verb = None
-    # "how many users", "how much funding"
+    shapes: tuple[Callable[[], _Found | None], ...] = (
+        lambda: _how_many(doc, verb),
+        lambda: _wh_noun(doc, wh, verb, entry_nouns),
+        lambda: _imperative_object(doc, root, wh, entry_nouns),
+        lambda: _money_verb(root, wh),
+        lambda: _copula(root, wh, entry_nouns),
+        lambda: _wh_word(root, wh, verb),
+        lambda: _typed_noun(doc, wh, verb),
+    )
+    return next((found for shape in shapes if (found := shape()) is not None), (None, AnswerType.DESCRIPTION))
+
+
+def _how_many(doc: Any, verb: str | None) -> _Found | None:
+    """"how many users", "how much funding"."""
     for token in doc:
         if (token.lower_ in {"many", "much"} and any(t.lower_ == "how" for t in token.lefts)) or (
                 token.lower_ in {"many", "much"} and token.i > 0 and doc[token.i - 1].lower_ == "how"):
@@ -386,56 +392,80 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> tuple[Focus | None
             if noun is None:
                 noun = next((t for t in doc[token.i + 1:] if t.pos_ in {"NOUN", "PROPN"}), None)
             kind = AnswerType.COUNT if token.lower_ == "many" else AnswerType.MONEY
-            if noun is not None:
-                typed = _type_of_noun(noun, entry_nouns)
-                if token.lower_ == "much" and typed is None:
-                    kind = AnswerType.MONEY if noun.lemma_.lower() in {"money", "funding", "cash", "investment",
-                                                                        "capital", "subsidy", "grant"} else kind
-                # "how much …" asks for one quantity, never for a list
-                return dataclasses.replace(_make_focus(noun, verb), plural=False), kind
-            return (Focus(verb, verb, None, verb) if verb else None), kind
-    # "which city …", "what companies …": the noun the wh-word determines
+            if noun is None:
+                return (Focus(verb, verb, None, verb) if verb else None), kind
+            # "how much …" (an amount) or "how many …" asks for one quantity, never for a list
+            return dataclasses.replace(_make_focus(noun, verb), plural=False), kind
+    return None
+
+
+def _wh_noun(doc: Any, wh: Any, verb: str | None, entry_nouns: frozenset[str]) -> _Found | None:
+    """"which city …", "what companies …": the noun the wh-word determines."""
     after_wh = doc[wh.i + 1] if wh is not None and wh.i + 1 < len(doc) else None
-    if wh is not None and (wh.dep_ == "det" or (wh.lower_ in {"which", "what"} and after_wh is not None
-                                                 and after_wh.pos_ in {"NOUN", "PROPN"})):
-        noun = wh.head if wh.dep_ == "det" else after_wh
-        following = doc[wh.i + 1] if wh.i + 1 < len(doc) else noun
-        typed = _type_of_noun(noun, entry_nouns) or (
-            AnswerType.ENTRY if _type_of_noun(following, entry_nouns) is AnswerType.ENTRY else None)
-        if typed is AnswerType.ENTRY:
-            noun = following if following.pos_ in {"NOUN", "PROPN"} else noun
-        return _make_focus(noun, verb), typed or AnswerType.NAME
-    # "list the companies …", "name the universities …": the object of an imperative
-    if root is not None and wh is None and root.i == next((t.i for t in doc if not t.is_punct), -1):
-        obj = next((t for t in root.children if t.dep_ in {"dobj", "attr"} and t.pos_ in {"NOUN", "PROPN"}), None)
-        if obj is not None:
-            return _make_focus(obj, None), _type_of_noun(obj, entry_nouns) or AnswerType.NAME
-    # "what does a ride cost": the object of a money verb is an amount
-    if root is not None and root.lemma_.lower() in MONEY_VERBS and wh is not None and wh.lower_ in {"what", "how"}:
-        subject = next((t for t in root.children if t.dep_ in {"nsubj", "nsubjpass"} and t != wh), None)
-        owner = " ".join(t.text for t in subject.subtree) if subject is not None else None
-        return Focus(root.lemma_.lower(), root.lemma_.lower(), owner, root.lemma_.lower()), AnswerType.MONEY
-    # "what is the population of X", "who is the mayor of X", "what is X's share price"
-    if root is not None and root.lemma_ == "be":
-        for token in root.children:
-            if token.dep_ in {"attr", "nsubj", "nsubjpass"} and token.pos_ in {"NOUN", "PROPN"} and token != wh:
-                typed = _type_of_noun(token, entry_nouns)
-                if typed is None and wh is not None and wh.lower_ == "who":
-                    typed = AnswerType.PERSON if token.pos_ == "NOUN" else AnswerType.NAME
-                if typed is not None or (wh is not None and wh.lower_ in {"what", "who"}):
-                    return Focus(_phrase(token), token.lemma_.lower(), _owner(token), None, ranked=_ranked(token)), \
-                        typed or AnswerType.DESCRIPTION
+    if wh is None or not (wh.dep_ == "det" or (wh.lower_ in {"which", "what"} and after_wh is not None
+                                               and after_wh.pos_ in {"NOUN", "PROPN"})):
+        return None
+    noun: Any = wh.head if wh.dep_ == "det" else after_wh
+    following: Any = doc[wh.i + 1] if wh.i + 1 < len(doc) else noun
+    typed = _type_of_noun(noun, entry_nouns) or (
+        AnswerType.ENTRY if _type_of_noun(following, entry_nouns) is AnswerType.ENTRY else None)
+    if typed is AnswerType.ENTRY:
+        noun = following if following.pos_ in {"NOUN", "PROPN"} else noun
+    return _make_focus(noun, verb), typed or AnswerType.NAME
+
+
+def _imperative_object(doc: Any, root: Any, wh: Any, entry_nouns: frozenset[str]) -> _Found | None:
+    """"list the companies …", "name the universities …": the object of an imperative."""
+    if root is None or wh is not None or root.i != next((t.i for t in doc if not t.is_punct), -1):
+        return None
+    obj = next((t for t in root.children if t.dep_ in {"dobj", "attr"} and t.pos_ in {"NOUN", "PROPN"}), None)
+    if obj is None:
+        return None
+    return _make_focus(obj, None), _type_of_noun(obj, entry_nouns) or AnswerType.NAME
+
+
+def _money_verb(root: Any, wh: Any) -> _Found | None:
+    """"what does a ride cost": the object of a money verb is an amount."""
+    if root is None or root.lemma_.lower() not in MONEY_VERBS or wh is None or wh.lower_ not in {"what", "how"}:
+        return None
+    subject = next((t for t in root.children if t.dep_ in {"nsubj", "nsubjpass"} and t != wh), None)
+    owner = " ".join(t.text for t in subject.subtree) if subject is not None else None
+    return Focus(root.lemma_.lower(), root.lemma_.lower(), owner, root.lemma_.lower()), AnswerType.MONEY
+
+
+def _copula(root: Any, wh: Any, entry_nouns: frozenset[str]) -> _Found | None:
+    """"what is the population of X", "who is the mayor of X", "what is X's share price"."""
+    if root is None or root.lemma_ != "be":
+        return None
+    for token in root.children:
+        if token.dep_ not in {"attr", "nsubj", "nsubjpass"} or token.pos_ not in {"NOUN", "PROPN"} or token == wh:
+            continue
+        typed = _type_of_noun(token, entry_nouns)
+        if typed is None and wh is not None and wh.lower_ == "who":
+            typed = AnswerType.PERSON if token.pos_ == "NOUN" else AnswerType.NAME
+        if typed is not None or (wh is not None and wh.lower_ in {"what", "who"}):
+            return Focus(_phrase(token), token.lemma_.lower(), _owner(token), None, ranked=_ranked(token)), \
+                typed or AnswerType.DESCRIPTION
+    return None
+
+
+def _wh_word(root: Any, wh: Any, verb: str | None) -> _Found | None:
+    """The answer type the wh-word itself implies ("when" a date, "who" a name or a person)."""
     wh_type = WH_TYPES.get(wh.lower_) if wh is not None else None
-    if wh_type:
-        kind = AnswerType(wh_type)
-        if kind is AnswerType.NAME and verb and wh.lower_ == "who" and wh.dep_ in {"nsubj", "nsubjpass"}:
-            kind = AnswerType.PERSON  # "who founded X?" asks for the person who did it
-        subject = next((t for t in (root.children if root is not None else []) if t.dep_ in {"nsubj", "nsubjpass"}
-                        and t != wh), None)
-        owner = " ".join(t.text for t in subject.subtree) if subject is not None else None
-        return (Focus(verb, verb, owner, verb) if verb else None), kind
-    # a noun that names a type of value anywhere in the question ("what does a ride cost")
+    if not wh_type:
+        return None
+    kind = AnswerType(wh_type)
+    if kind is AnswerType.NAME and verb and wh.lower_ == "who" and wh.dep_ in {"nsubj", "nsubjpass"}:
+        kind = AnswerType.PERSON  # "who founded X?" asks for the person who did it
+    subject = next((t for t in (root.children if root is not None else []) if t.dep_ in {"nsubj", "nsubjpass"}
+                    and t != wh), None)
+    owner = " ".join(t.text for t in subject.subtree) if subject is not None else None
+    return (Focus(verb, verb, owner, verb) if verb else None), kind
+
+
+def _typed_noun(doc: Any, wh: Any, verb: str | None) -> _Found | None:
+    """A noun that names a type of value anywhere in the question ("what does a ride cost")."""
     typed = next((t for t in doc if t.pos_ == "NOUN" and t.lemma_.lower() in TYPE_NOUNS), None)
-    if typed is not None and wh is not None and wh.lower_ in {"what", "which"}:
-        return _make_focus(typed, verb), AnswerType(TYPE_NOUNS[typed.lemma_.lower()])
-    return None, AnswerType.DESCRIPTION
+    if typed is None or wh is None or wh.lower_ not in {"what", "which"}:
+        return None
+    return _make_focus(typed, verb), AnswerType(TYPE_NOUNS[typed.lemma_.lower()])

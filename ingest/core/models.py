@@ -57,6 +57,11 @@ class Answer(BaseModel):
         default="", description="The question after follow-up resolution (what was actually answered)."
     )
     mode: AnswerMode = Field(default="extractive", description="Which path produced the answer.")
+    route: str = Field(
+        default="",
+        description="The answer engine's route that served the question (app/answer/routes.py), or the check "
+        'that refused it before routing ("refused_unknown_subject"); "" when no route was taken.',
+    )
     retrieved: list[RetrievedSection] = Field(
         default_factory=list, description="Sections retrieval ranked, best first."
     )

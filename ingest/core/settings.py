@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -129,6 +129,185 @@ class Settings(BaseSettings):
         description="A yes/no question is answered \"Yes\" when one sentence covers at least this (IDF-weighted) "
         "share of its content terms; below it, the answer is \"The article doesn't say\".",
     )
+    # -- question understanding: spelling
+    typo_question_word_score: float = Field(
+        default=85.0, ge=0.0, le=100.0,
+        description="How close (rapidfuzz ratio, 0-100) an unknown word of a question must be to a common English "
+        'word to be read as it ("whcih" -> "which").',
+    )
+    typo_article_word_score: float = Field(
+        default=88.0, ge=0.0, le=100.0,
+        description="How close (rapidfuzz ratio, 0-100) an unknown word of a question must be to a long word of the "
+        'article to be read as it ("subsidys").',
+    )
+    typo_entry_score: float = Field(
+        default=85.0, ge=0.0, le=100.0,
+        description="How close (rapidfuzz ratio, 0-100) a word of a question must be to a ranked entry's name to name"
+        " that entry.",
+    )
+    # -- answering: how a sentence is scored for a question (Evidence.score)
+    score_context_weight: float = Field(
+        default=0.4, ge=0.0, le=5.0,
+        description="Weight of the cosine between the question and a sentence read with its heading.",
+    )
+    score_sentence_weight: float = Field(
+        default=0.25, ge=0.0, le=5.0,
+        description="Weight of the cosine between the question and the sentence's own text.",
+    )
+    score_coverage_weight: float = Field(
+        default=0.3, ge=0.0, le=5.0,
+        description="Weight of the IDF-weighted share of the question's content terms the sentence has.",
+    )
+    score_retrieval_weight: float = Field(
+        default=0.1, ge=0.0, le=5.0,
+        description="Weight of the sentence's chunk's retrieval score (relative to the best chunk's).",
+    )
+    score_retrieval_weight_cross_lingual: float = Field(
+        default=0.6, ge=0.0, le=5.0,
+        description="That weight for a question in another language (Chinese): the English vectors can't read it, the"
+        " multilingual retrieval can.",
+    )
+    score_lexical_weight: float = Field(
+        default=0.15, ge=0.0, le=5.0,
+        description="Weight of the share of the question's rare words a sentence holds, relative to the best "
+        "candidate.",
+    )
+    score_entry_bonus: float = Field(
+        default=0.12, ge=0.0, le=5.0,
+        description="Added when a question names entries and the sentence is in (or names) one of them.",
+    )
+    score_entry_penalty: float = Field(
+        default=0.2, ge=0.0, le=5.0,
+        description="Taken off when a question names entries and the sentence is about none of them.",
+    )
+    score_name_bonus: float = Field(
+        default=0.1, ge=0.0, le=5.0,
+        description="Added when the sentence mentions a name the question names.",
+    )
+    score_number_bonus: float = Field(
+        default=0.1, ge=0.0, le=5.0,
+        description="Added when the sentence states a number the question states.",
+    )
+    score_references_factor: float = Field(
+        default=0.8, ge=0.0, le=1.0,
+        description="Scores of sentences in a references section are multiplied by this: a bibliography answers only "
+        "when nothing else does.",
+    )
+    unseen_term_weight: float = Field(
+        default=2.0, ge=0.0, le=20.0,
+        description="IDF weight of a question term no article sentence has (in coverage and term matching).",
+    )
+    # -- answering: cut-offs
+    strong_coverage: float = Field(
+        default=0.5, ge=0.0, le=1.0,
+        description="A sentence that covers at least this IDF-weighted share of a question's content terms matches it"
+        " strongly (as a close meaning does); the same share decides that an entry's sentence answers the"
+        " rest of a rank question, that a year is only mentioned in passing, and that the method note "
+        "belongs in a summary.",
+    )
+    lexical_coverage: float = Field(
+        default=0.25, ge=0.0, le=1.0,
+        description="Sentences retrieval missed that hold most of the question's rare words join the candidates when "
+        "they cover at least this share of its terms.",
+    )
+    lexical_candidates: int = Field(
+        default=2, ge=0, le=20,
+        description="How many such sentences join the candidates.",
+    )
+    strong_window: int = Field(
+        default=5, ge=1, le=50,
+        description="How many of the best-scored sentences are checked for a strong match (and for the closest "
+        "meaning).",
+    )
+    specific_window: int = Field(
+        default=3, ge=1, le=50,
+        description="How many of the best-scored sentences are checked for covering a summary question's own terms "
+        "(then the answer leads with them).",
+    )
+    evidence_pool: int = Field(
+        default=4, ge=1, le=50,
+        description="How many of the best-scored sentences a fact or yes/no answer picks its evidence from.",
+    )
+    fact_close_ratio: float = Field(
+        default=0.92, ge=0.0, le=1.0,
+        description="A further sentence joins a fact answer when it scores at least this share of the best sentence's"
+        " score (and covers as much of the question).",
+    )
+    fact_section_ratio: float = Field(
+        default=0.8, ge=0.0, le=1.0,
+        description="A further sentence of the best sentence's own section joins a fact answer when it scores at "
+        "least this share of the best one's score.",
+    )
+    recommend_similarity_factor: float = Field(
+        default=0.6, ge=0.0, le=1.0,
+        description="A recommendation abstains when its best sentence is less similar than this share of the abstain "
+        "threshold and covers none of the need's terms.",
+    )
+    entry_similarity_weight: float = Field(
+        default=0.2, ge=0.0, le=5.0,
+        description="Weight of its best sentence's cosine in an entry's relevance to a need (filters, "
+        "recommendations).",
+    )
+    filter_max_entries: int = Field(
+        default=5, ge=1, le=100,
+        description="Most entries a filter answer lists.",
+    )
+    filter_outside_sentences: int = Field(
+        default=2, ge=0, le=20,
+        description="How many of the best sentences outside the entries' own sections a filter reads for entries they"
+        " name.",
+    )
+    column_min_share: float = Field(
+        default=0.6, ge=0.0, le=1.0,
+        description="A ranking table's column is numeric (or a date column) when at least this share of its rows has "
+        "a plain number (or a date) in it.",
+    )
+    compare_max_entries: int = Field(
+        default=4, ge=2, le=20,
+        description="Most entries one comparison covers.",
+    )
+    overview_max_entries: int = Field(
+        default=3, ge=1, le=20,
+        description="Most entries one overview covers.",
+    )
+    overview_bullets: int = Field(
+        default=3, ge=1, le=20,
+        description="How many of its bullets (their first sentences) an overview of one entry quotes.",
+    )
+    overview_bullets_several: int = Field(
+        default=2, ge=1, le=20,
+        description="How many bullets per entry an overview of several entries quotes.",
+    )
+    summary_framing_sentences: int = Field(
+        default=2, ge=0, le=20,
+        description="How many intro sentences a summary quotes (those that inform most).",
+    )
+    summary_top_entries: int = Field(
+        default=3, ge=0, le=20,
+        description="How many entries from the top of the ranking a summary names.",
+    )
+    summary_trend_sentences: int = Field(
+        default=4, ge=0, le=20,
+        description="How many sentences of the trends section a summary quotes.",
+    )
+    framing_name_weight: float = Field(
+        default=0.25, ge=0.0, le=5.0,
+        description="Weight of each name (up to `framing_max_names`) an intro sentence mentions in its "
+        "informativeness (each concrete value counts 1).",
+    )
+    framing_max_names: int = Field(
+        default=2, ge=0, le=20,
+        description="Most names of an intro sentence that count towards its informativeness.",
+    )
+    framing_topic_weight: float = Field(
+        default=0.5, ge=0.0, le=5.0,
+        description="Weight of the share of the title's terms an intro sentence covers in its informativeness.",
+    )
+    framing_first_bonus: float = Field(
+        default=0.5, ge=0.0, le=5.0,
+        description="Informativeness added to the article's first intro sentence (it usually says what the article "
+        "is).",
+    )
     cache_dir: Path = Field(
         default=PROJECT_ROOT / "data" / "cache",
         description="Folder for derived data that is slow to rebuild (the fitted intent classifier).",
@@ -247,3 +426,9 @@ def resolve_profile_dir(source_path: Path, settings_value: Path | None) -> Path 
         return Path(settings_value).expanduser()
     beside = Path(source_path).expanduser().with_name(f"{Path(source_path).stem}.profile")
     return beside if beside.is_dir() else None
+
+
+def default_of(name: str) -> Any:
+    """The default of one settings field (without reading the environment): what a component built without
+    settings uses (a test's analyzer, say)."""
+    return Settings.model_fields[name].default

@@ -263,9 +263,12 @@ class TestRankingClaims:
     def test_a_criterion_rank_of_another_year_is_refused(self, rivers_bot: Chatbot) -> None:
         router = rivers_bot.engine.answerer
         intent = rivers_bot.engine.analyzer.analyze("Which was the longest river in 2019?")  # 2019 is in the text
-        refusal = router._precheck(intent)
-        assert refusal is not None and refusal.abstained and "2024" in refusal.text and "2019" in refusal.text
-        assert router._precheck(rivers_bot.engine.analyzer.analyze("Which was the longest river in 2024?")) is None
+        refused = router._precheck(intent, router.signals(intent))
+        assert refused is not None
+        check, refusal = refused
+        assert check == "other_period" and refusal.abstained and "2024" in refusal.text and "2019" in refusal.text
+        covered = rivers_bot.engine.analyzer.analyze("Which was the longest river in 2024?")
+        assert router._precheck(covered, router.signals(covered)) is None
         assert rivers_bot.ask("Which was the longest river in 2024?").text.startswith("Amberflow")
 
 

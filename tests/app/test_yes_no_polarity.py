@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.answer.polarity import QuestionPolarity, Stance, claim_holds, question_polarity, stance, stances
+from app.answer.polarity import Stance, claim_holds, stance, stances
 from app.answer.strategies.yes_no import YesNo
 from app.chatbot import Chatbot
+from app.understand.intent import QuestionPolarity
+from app.understand.polarity import question_polarity
 from ingest.core.text import terms
 from tests.app.test_strategies import run
 from tests.conftest import article_bot

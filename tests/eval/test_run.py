@@ -298,14 +298,18 @@ def test_smoke_run_writes_the_run_folder(smoke: tuple[int, str, Path]) -> None:
             assert {"answer", "citations", "abstained", "verdict", "why", "metrics"} <= set(entry)
             assert entry["verdict"] in ("correct", "abstained", "wrong")
         assert case["baseline"]["citations"] == [] and case["baseline"]["abstained"] is False
+        assert case["product"]["route"]  # the answer engine's route that served it
     follow_up = next(c for c in data["cases"] if c["category"] == "follow_up")
     assert len(follow_up["product"]["history"]) == len(follow_up["questions"]) - 1 >= 1
     assert follow_up["baseline"]["history"] == []
 
     report = (out / REPORT_FILE).read_text(encoding="utf-8")
     for heading in ("## Headline: product vs baseline", "## By category", "## Latency", "## Thresholds",
-                    "cases not correct", f"]({CHART_FILE})"):
+                    "cases not correct", f"]({CHART_FILE})", "## Cases per route", "## Route per case"):
         assert heading in report
+    for case in data["cases"]:  # every case's route shows in the report
+        product = case["product"]
+        assert f"| `{case['id']}` | {case['category']} | {product['verdict']} | `{product['route']}` |" in report
     assert "Headline: product vs baseline" in text and "By category" in text
     assert "Latency ms (product)" in text
     assert "All thresholds met" in text

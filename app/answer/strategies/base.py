@@ -81,7 +81,7 @@ class Strategy(ABC):
             return
         rest = replace(intent, terms=tuple(asked))
         best = max(own, key=lambda s: self.evidence.coverage(rest, s))
-        if self.evidence.coverage(rest, best) >= 0.5:
+        if self.evidence.coverage(rest, best) >= self.evidence.limits.strong_coverage:
             self.quote(draft, best, label=True)  # the answer stays a ranking answer: no LLM rewrites a rank
 
     def quote(self, draft: Draft, sentence: Sentence, *, label: bool = False, prefix: str = "") -> None:

@@ -14,7 +14,8 @@ class Compare(Strategy):
     """"Compare Fedora and Debian", "How are Arch and Mint different in focus?"."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
-        entries = [e for e in (self.kb.entry_for(n) for n in intent.entries) if e][:4]
+        named = [e for e in (self.kb.entry_for(n) for n in intent.entries) if e]
+        entries = named[:self.evidence.limits.compare_max_entries]
         if len(entries) < 2:
             return None
         draft = Draft()

@@ -50,7 +50,7 @@ def outside_period(evidence: Evidence, intent: Intent) -> Draft | None:
 
     kb = evidence.kb
     covered = set(_YEAR.findall(kb.title))
-    asked = [y for y in dict.fromkeys(_YEAR.findall(intent.text)) if y not in covered]
+    asked = [y for y in intent.years if y not in covered]
     if not covered or not asked:
         return None
     for year in asked:
@@ -58,7 +58,7 @@ def outside_period(evidence: Evidence, intent: Intent) -> Draft | None:
         rest = replace(intent, terms=tuple(t for t in intent.terms if t != year))
         if not mentions or not evidence.asked_terms(rest):
             continue
-        if max(evidence.coverage(rest, s) for s in mentions) < 0.5:
+        if max(evidence.coverage(rest, s) for s in mentions) < evidence.limits.strong_coverage:
             period = name_list(sorted(covered))
             return abstention(f"The article covers {period}: it mentions {year} only in passing, and says nothing "
                               f"about that for {year}.")
@@ -103,17 +103,17 @@ class Fact(Strategy):
         ranked, scores = ev.ranked(intent, retrieval)
         if not ranked:
             return abstention("The article doesn't answer that.")
-        similarity = ev.similarity(intent, ranked[:5])
+        similarity = ev.similarity(intent, ranked[:ev.limits.strong_window])
         closest = max(similarity.values())
         missing = self.missing_focus(intent, closest)
         if missing:
             return abstention(missing)
-        pool = ranked[:4]
+        pool = ranked[:ev.limits.evidence_pool]
         subjects = [fold(x) for x in intent.entries + intent.names]
         if not intent.entries and intent.ranks:  # "how many floors does the tallest tower have?"
             subjects += [fold(e.name) for e in ev.entries(intent)]
         if subjects:  # the value must be about what the question names
-            pool = [s for s in ranked if self._about(s, subjects)][:4]
+            pool = [s for s in ranked if self._about(s, subjects)][:ev.limits.evidence_pool]
         if intent.answer_type in _TYPED and not self._focus_is_entry(intent):
             holding = [s for s in pool if self._holds_type(s, intent)]
             if not holding:
@@ -122,7 +122,7 @@ class Fact(Strategy):
         if intent.answer_type is AnswerType.PERSON and subjects and pool and \
                 not ev.names_in(pool, set(subjects)):
             # "who presented X?": what the article says about X names nobody but X itself
-            clause = _indirect(intent.text, intent.focus.owner if intent.focus else None)
+            clause = intent.clause
             return abstention(f"The article doesn't say {clause}: it names no one for that." if clause else
                               "The article doesn't name anyone for that.")
         if intent.answer_type is AnswerType.PERSON and subjects:
@@ -131,7 +131,8 @@ class Fact(Strategy):
             ranked = people + [s for s in ranked if s not in people]
         best = ranked[0]
         coverage = ev.coverage(intent, best)
-        if closest < ev.limits.abstain_similarity and coverage < 0.5 and not intent.entries and not intent.names:
+        if closest < ev.limits.abstain_similarity and coverage < ev.limits.strong_coverage and not intent.entries \
+                and not intent.names:
             return abstention("The article doesn't answer that: nothing in it matches the question closely "
                               "enough to quote.")
         picks = [best]
@@ -139,8 +140,9 @@ class Fact(Strategy):
             if len(picks) >= ev.limits.max_sentences:
                 break
             cover = ev.coverage(intent, s)
-            close = scores[s.index] >= 0.92 * scores[best.index] and cover >= coverage > 0
-            same_section = s.section == best.section and scores[s.index] >= 0.8 * scores[best.index]
+            close = scores[s.index] >= ev.limits.fact_close_ratio * scores[best.index] and cover >= coverage > 0
+            same_section = s.section == best.section and \
+                scores[s.index] >= ev.limits.fact_section_ratio * scores[best.index]
             if (close or same_section) and cover > 0:
                 picks.append(s)
         picks.sort(key=lambda s: s.start)
@@ -177,14 +179,14 @@ class Fact(Strategy):
             return None
         if focus.verb and focus.head != focus.verb and intent.answer_type in {AnswerType.DATE, AnswerType.PERSON} \
                 and not self.evidence.in_article(focus.verb):
-            clause = _indirect(intent.text, focus.owner)
+            clause = intent.clause
             return f"The article doesn't say {clause}." if clause else "The article doesn't say: nothing in it " \
                 "answers that."
         if focus.verb and focus.head == focus.verb:
             if self.evidence.in_article(focus.verb) or intent.answer_type not in {
                     AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY}:
                 return None
-            clause = _indirect(intent.text, focus.owner)
+            clause = intent.clause
             return f"The article doesn't say {clause}." if clause else \
                 "The article doesn't say: nothing in it answers that."
         if self.evidence.in_article(focus.head) or focus.head in VALUE_WORDS:
@@ -203,6 +205,7 @@ class Fact(Strategy):
 
     def _holds_type(self, sentence: Sentence, intent: Intent) -> bool:
         wanted = intent.answer_type
+        kinds: tuple[str, ...]
         if wanted is AnswerType.MONEY and (intent.focus is None or intent.focus.head not in _money_heads()):
             kinds = ("money", "percent", "count", "quantity")
         else:
@@ -231,7 +234,7 @@ class Fact(Strategy):
         if intent.answer_type is AnswerType.COUNT and focus is not None and focus.head != focus.verb:
             return f"The article doesn't give a number of {focus.phrase}."
         if intent.answer_type is AnswerType.DATE:
-            clause = _indirect(intent.text, focus.owner if focus else None)
+            clause = intent.clause
             return f"The article doesn't say {clause}." if clause else "The article doesn't give a date for that."
         if intent.answer_type is AnswerType.PERCENT:
             return "The article doesn't give a percentage for that."
@@ -288,20 +291,6 @@ def _money_heads() -> set[str]:
 def _possessive(owner: str) -> str:
     owner = owner.strip()
     return owner if owner.endswith(("'s", "’s")) else f"{owner}'s"
-
-
-def _indirect(question: str, subject: str | None) -> str | None:
-    """The question as an indirect clause ("Who founded X?" -> "who founded X"; "When was X founded?" ->
-    "when X was founded"), or None when that needs more grammar than word order."""
-    text = question.strip().rstrip("?").strip()
-    match = re.match(r"(?i)(who|what|which)\s+(?!is\b|are\b|was\b|were\b|do\b|does\b|did\b)(.+)", text)
-    if match:
-        return f"{match.group(1).lower()} {match.group(2)}"
-    match = re.match(r"(?i)(when|where|who|what)\s+(is|was|are|were)\s+(.+)", text)
-    if match and subject and match.group(3).lower().startswith(subject.lower()):
-        rest = match.group(3)[len(subject):].strip()
-        return f"{match.group(1).lower()} {subject} {match.group(2).lower()} {rest}".strip()
-    return None
 
 
 def _people(sentence: Sentence, exclude: set[str]) -> list[str]:

@@ -24,7 +24,8 @@ class Overview(Strategy):
         # the words of the question's own language ("summary", "tell", "overview") ask for nothing in particular
         asked = [t for t in self.evidence.asked_terms(intent) if t not in names and
                  t not in self.evidence.question_words]
-        for entry in entries[:3]:
+        limits = self.evidence.limits
+        for entry in entries[:limits.overview_max_entries]:
             if entry.cells:  # a table row: its rank and its values under their headers
                 self.say_rank(draft, entry)
                 continue
@@ -33,7 +34,8 @@ class Overview(Strategy):
             if asked and len(entries) == 1 and own:
                 self.quote_best(draft, intent, retrieval, own)
                 continue
-            self.bullets(draft, entry, limit=3 if len(entries) == 1 else 2)
+            self.bullets(draft, entry, limit=limits.overview_bullets if len(entries) == 1 else
+                         limits.overview_bullets_several)
         return draft
 
 

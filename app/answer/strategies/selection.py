@@ -10,8 +10,8 @@ from app.answer.evidence import Evidence
 from app.answer.strategies.base import Strategy
 from app.knowledge import Cell, RankEntry, Sentence
 from app.retrieval import Retrieval
-from app.understand.intent import AnswerType, Intent
-from app.understand.parse import Comparison, Extreme, comparison, extreme, particles
+from app.understand.intent import AnswerType, Comparison, Extreme, Intent
+from app.understand.parse import particles
 from ingest.core.lexicon import INSTITUTION_HEADS, MONTHS, NAME_NOUNS, ordinal
 from ingest.core.text import fold, stem, words
 
@@ -28,7 +28,7 @@ class _AcrossEntries(Strategy):
         scores = ev.score(intent, retrieval, kb.sentences)
         similarity = ev.similarity(intent, kb.sentences)
         asked = ev.asked_terms(intent)
-        weight = {t: kb.idf.get(t, 2.0) for t in asked}
+        weight = {t: kb.idf.get(t, ev.limits.unseen_term_weight) for t in asked}
         total = sum(weight.values()) or 1.0
         out = []
         for entry in kb.ranking:
@@ -38,7 +38,7 @@ class _AcrossEntries(Strategy):
             best = max(own, key=lambda s: scores[s.index])
             have = set().union(*(kb.sentence_terms[s.index] for s in own))
             covered = sum(w for t, w in weight.items() if ev.expanded(t) & have) / total
-            relevance = scores[best.index] + covered + 0.2 * similarity[best.index]
+            relevance = scores[best.index] + covered + ev.limits.entry_similarity_weight * similarity[best.index]
             out.append((entry, best, relevance))
         return sorted(out, key=lambda t: -t[2])
 
@@ -68,7 +68,7 @@ class Filter(_AcrossEntries):
                 return None
             top = ranked[0][2]
             matches = [(e, s) for e, s, score in ranked if score >= self.evidence.limits.match_ratio * top and
-                       self.evidence.coverage(intent, s) > 0][:5]
+                       self.evidence.coverage(intent, s) > 0][:self.evidence.limits.filter_max_entries]
             matches += self._named_outside_entries(intent, retrieval, {e.name for e, _ in matches})
         if not matches:
             return None
@@ -78,8 +78,8 @@ class Filter(_AcrossEntries):
         by_sentence: dict[int, tuple[Sentence, list[RankEntry]]] = {}
         for entry, sentence in ordered:
             by_sentence.setdefault(sentence.index, (sentence, []))[1].append(entry)
-        for sentence, entries in by_sentence.values():
-            who = name_list([f"{e.name} ({ordinal(e.rank)})" for e in entries])
+        for sentence, held in by_sentence.values():
+            who = name_list([f"{e.name} ({ordinal(e.rank)})" for e in held])
             self.quote(draft, sentence, prefix=f"{who}: ")
         return draft
 
@@ -88,7 +88,7 @@ class Filter(_AcrossEntries):
         """When the question's verb is phrasal ("moved up"), every entry with a sentence whose verb has the same
         particle ("Moving up from …"), each with its best such sentence; empty when no entry, or every entry, has
         one (then the particle picks out nothing)."""
-        wanted = particles(intent.text)
+        wanted = intent.particles
         if not wanted:
             return []
         kb = self.kb
@@ -112,7 +112,7 @@ class Filter(_AcrossEntries):
         best_entry = max((ev.score(intent, retrieval, [s])[s.index] for s in self.kb.sentences if s.city),
                          default=0.0)
         out: list[tuple[RankEntry, Sentence]] = []
-        for sentence in sorted(others, key=lambda s: -scores[s.index])[:2]:
+        for sentence in sorted(others, key=lambda s: -scores[s.index])[:ev.limits.filter_outside_sentences]:
             if scores[sentence.index] < ev.limits.match_ratio * best_entry or ev.coverage(intent, sentence) == 0:
                 continue
             for entry in ev.entries_in(sentence):
@@ -135,33 +135,35 @@ class ColumnFilter(Strategy):
 
     def __init__(self, evidence: Evidence) -> None:
         super().__init__(evidence)
-        self._seen: dict[str, tuple[Comparison | Extreme, str] | None] = {}  # routing asks again for one question
+        # routing and the strategy ask for one question's column: found once per comparison
+        self._seen: dict[tuple[Comparison | None, Extreme | None], tuple[Comparison | Extreme, str] | None] = {}
 
     def column(self, intent: Intent) -> tuple[Comparison | Extreme, str] | None:
         """The comparison (or superlative) the question makes and the column it is about, or None."""
         if not any(e.cells for e in self.kb.ranking):
             return None
-        if intent.text not in self._seen:
+        key = (intent.comparison, intent.extreme)
+        if key not in self._seen:
             if len(self._seen) > 512:
                 self._seen.clear()
-            self._seen[intent.text] = self._column(intent)
-        return self._seen[intent.text]
+            self._seen[key] = self._column(intent)
+        return self._seen[key]
 
     def _column(self, intent: Intent) -> tuple[Comparison | Extreme, str] | None:
-        asked: Comparison | Extreme | None = comparison(intent.text)
-        if asked is None:
-            asked = extreme(intent.text)
+        compared = intent.comparison
+        if compared is None:
+            asked = intent.extreme
             if asked is None:
                 return None
             headers = list({**self._columns(False), **self._columns(True)})
             header = _header_named(headers, asked.words) or self._header_meant(headers, asked.words)
             return (asked, header) if header else None
-        headers = list(self._columns(asked.year))
+        headers = list(self._columns(compared.year))
         if not headers:
             return None
-        header = _header_named(headers, asked.words) or (headers[0] if asked.year and len(headers) == 1 else None) \
-            or self._header_meant(headers, asked.words)
-        return (asked, header) if header else None
+        header = _header_named(headers, compared.words) or (
+            headers[0] if compared.year and len(headers) == 1 else None) or self._header_meant(headers, compared.words)
+        return (compared, header) if header else None
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         found = self.column(intent)
@@ -216,7 +218,7 @@ class ColumnFilter(Strategy):
         for header, cells in by_header.items():
             values = [(e, c, v) for e, c in cells if (v := _year_of(c.text) if years else _number_of(c.text))
                       is not None]
-            if len(values) * 5 >= len(self.kb.ranking) * 3:
+            if len(values) >= self.evidence.limits.column_min_share * len(self.kb.ranking) - 1e-9:
                 out[header] = values
         return out
 
@@ -282,7 +284,8 @@ class Recommend(_AcrossEntries):
                               f"point to the {kb.noun} whose section in the article fits best.")
         (first, first_sentence, top), *others = ranked
         similarity = self.evidence.similarity(intent, [first_sentence])[first_sentence.index]
-        if similarity < self.evidence.limits.abstain_similarity * 0.6 and \
+        limits = self.evidence.limits
+        if similarity < limits.abstain_similarity * limits.recommend_similarity_factor and \
                 self.evidence.coverage(intent, first_sentence) == 0:
             return abstention(f"The article doesn't say which {kb.noun} suits that: none of its sections "
                               "matches the need closely.")

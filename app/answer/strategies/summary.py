@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from app.answer.draft import Draft, name_list
+from app.answer.evidence import Thresholds
 from app.answer.strategies.base import Strategy
 from app.knowledge import KnowledgeBase, RankEntry, Sentence
 from app.retrieval import Retrieval
@@ -19,7 +20,6 @@ from ingest.core.text import fold, number_values, terms
 _VALUE_TYPES = ("count", "quantity", "money", "percent", "date")
 _NAME_TYPES = ("name", "place")
 _NUMERIC_CELL = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?$")
-FRAMING_SENTENCES = 2
 _METHOD_WH = frozenset({"how", "why", "where"})  # a summary asked as "how …?" is asking how the article was made
 
 
@@ -27,16 +27,17 @@ class Summary(Strategy):
     """"Summarize the article", "tl;dr", "What are the main trends?"."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
-        kb = self.kb
+        kb, limits = self.kb, self.evidence.limits
         draft = Draft()
-        for sentence in framing(kb):
+        for sentence in framing(kb, limits):
             self.quote(draft, sentence)
-        top = kb.ranking[:3]
+        top = kb.ranking[:limits.summary_top_entries]
         if top:
             names = name_list([f"{e.name} ({ordinal(e.rank)})" for e in top])
             draft.say(f"It ranks {kb.count_phrase()}; the top {len(top)} are {names}.", *top)
         method = method_sentences(kb)
-        if method and (intent.wh in _METHOD_WH or max(self.evidence.coverage(intent, s) for s in method) >= 0.5):
+        if method and (intent.wh in _METHOD_WH or
+                       max(self.evidence.coverage(intent, s) for s in method) >= limits.strong_coverage):
             # "how was it compiled?", "where can I read how …?": the article's own method note answers that part
             scores = self.evidence.score(intent, retrieval, method)
             self.quote(draft, max(method, key=lambda s: scores[s.index]))
@@ -46,7 +47,8 @@ class Summary(Strategy):
                       f"{ordinal(span.first.rank)}) to {span.last_value} ({span.last.name}, "
                       f"{ordinal(span.last.rank)}).", span.first_sentence, span.last_sentence)
         if kb.trends_section:
-            firsts = [s for s in kb.sentences_of(kb.trends_section) if s.first_in_chunk][:4]
+            firsts = [s for s in kb.sentences_of(kb.trends_section) if s.first_in_chunk][
+                :limits.summary_trend_sentences]
             if firsts:
                 draft.note(f"Across the ranking ({kb.trends_section}):")
                 for sentence in firsts:
@@ -54,22 +56,27 @@ class Summary(Strategy):
         return draft if draft.citations else None
 
 
-def informativeness(kb: KnowledgeBase, sentence: Sentence) -> float:
+def informativeness(kb: KnowledgeBase, sentence: Sentence, limits: Thresholds) -> float:
     """How much a framing sentence tells: its concrete values (numbers, dates with digits) count most, then
-    the names it mentions and how much of the article's own topic (its title's terms) it covers."""
+    the names it mentions (up to a few) and how much of the article's own topic (its title's terms) it covers."""
     values = {fold(e.text) for e in sentence.entities_of(*_VALUE_TYPES) if any(ch.isdigit() for ch in e.text)}
     names = {fold(e.text) for e in sentence.entities_of(*_NAME_TYPES)}
     topic = set(terms(kb.title))
     covered = len(topic & set(terms(sentence.text))) / len(topic) if topic else 0.0
-    return len(values) + 0.25 * min(len(names), 2) + 0.5 * covered
+    named = min(len(names), limits.framing_max_names)
+    return len(values) + limits.framing_name_weight * named + limits.framing_topic_weight * covered
 
 
-def framing(kb: KnowledgeBase, limit: int = FRAMING_SENTENCES) -> list[Sentence]:
+def framing(kb: KnowledgeBase, limits: Thresholds) -> list[Sentence]:
     """The intro sentences that inform most (the first one gets a small edge: it usually says what the
     article is), in document order."""
     intro = kb.intro_sentences
-    scored = sorted(intro, key=lambda s: -(informativeness(kb, s) + (0.5 if s is intro[0] else 0.0)))
-    return sorted(scored[:limit], key=lambda s: s.start)
+
+    def weight(s: Sentence) -> float:
+        return informativeness(kb, s, limits) + (limits.framing_first_bonus if s is intro[0] else 0.0)
+
+    scored = sorted(intro, key=lambda s: -weight(s))
+    return sorted(scored[:limits.summary_framing_sentences], key=lambda s: s.start)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from dateutil import parser as dateparser
 
 from app.answer.draft import Draft, abstention, name_list
-from app.answer.polarity import claim_holds, question_polarity, stances
+from app.answer.polarity import claim_holds, stances
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.fact import unknown_subject
 from app.answer.strategies.ranking import EntryRank
@@ -72,21 +72,21 @@ class YesNo(Strategy):
         ranked, _ = ev.ranked(intent, retrieval)
         if intent.entries:
             own = {e.section for e in ev.entries(intent)}
-            named = [fold(e) for e in intent.entries]  # its own section, or a sentence elsewhere that names it
-            ranked = [s for s in ranked if s.section in own or any(n in fold(s.text) for n in named)] or ranked
+            folded = [fold(e) for e in intent.entries]  # its own section, or a sentence elsewhere that names it
+            ranked = [s for s in ranked if s.section in own or any(n in fold(s.text) for n in folded)] or ranked
         if intent.names:
-            named = [s for s in ranked if any(n.lower() in s.text.lower() for n in intent.names)]
-            ranked = named or ranked
+            naming = [s for s in ranked if any(n.lower() in s.text.lower() for n in intent.names)]
+            ranked = naming or ranked
         if not ranked:
             return abstention("The article doesn't say.")
         # numbers are compared, not matched as words: "$5 million" against "$2.8M" is a "No"; a restrictive
         # focus word ("only", "purely") is checked against the evidence, not matched as a word
-        asked = question_polarity(intent.text)
+        asked = intent.polarity
         claim = dataclasses.replace(intent, terms=tuple(t for t in intent.terms
                                                         if not _numeric(t) and t not in asked.restrictors))
-        best = max(ranked[:4], key=lambda s: ev.coverage(claim, s))
+        best = max(ranked[:ev.limits.evidence_pool], key=lambda s: ev.coverage(claim, s))
         if ev.coverage(claim, best) >= ev.limits.yes_coverage:
-            claimed = stated_numbers(intent.text)
+            claimed = {round(v, 3) for v in intent.numbers | intent.fractions}
             found = stated_numbers(best.text)
             draft = Draft()
             if claimed and found and not claimed & found:
@@ -101,13 +101,14 @@ class YesNo(Strategy):
         """Whether the sentence that covers the claim affirms it, given the question's own negation and restriction
         and what the clause of the sentence that carries the claim says (negated, restriction denied, widened)."""
         ev = self.evidence
-        asked = question_polarity(claim.text)
+        asked = claim.polarity
         entry_terms = {t for e in claim.entries for t in terms(e)}
         # the claim is what is said of the subject: the entry's words and the question's subject only name it; the
         # ranking's generic words ("podcast", a title word) count, as what is said of the entry may be them
         said = [p for t in claim.terms if t not in entry_terms for p in (t, *t.split("-")) if p]
-        weights = {t: self.kb.idf.get(t, 2.0) for t in said if t not in asked.subject} or \
-            {t: self.kb.idf.get(t, 2.0) for t in said}
+        unseen = ev.limits.unseen_term_weight
+        weights = {t: self.kb.idf.get(t, unseen) for t in said if t not in asked.subject} or \
+            {t: self.kb.idf.get(t, unseen) for t in said}
         if not weights:
             return True
         read = stances(sentence.text, weights, ev.expanded)
@@ -148,7 +149,7 @@ class YesNo(Strategy):
         section of the entry the rank (or the ranking's criterion) names, its heading included."""
         ev = self.evidence
         graded = set(terms(intent.criterion or ""))
-        restrictors = question_polarity(intent.text).restrictors
+        restrictors = intent.polarity.restrictors
         claim = dataclasses.replace(intent, entries=(entry.name,), ranks=(), terms=tuple(
             t for t in ev.asked_terms(intent) if t not in graded and not _numeric(t) and t not in restrictors))
         draft = Draft(mode="ranking")
