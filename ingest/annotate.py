@@ -62,7 +62,7 @@ def is_english_word(word: str) -> bool:
 @dataclass(frozen=True)
 class Entity:
     """A named entity inside a sentence: its text (the source at start:end, less any markdown markers inside it
-    such as "Linux **Action** News"), its spaCy label and type."""
+    such as "Harbour **Watch** Radio"), its spaCy label and type."""
 
     text: str
     start: int
@@ -78,7 +78,7 @@ class Entity:
 def _trimmed(span: Any, source: str = "") -> tuple[int, int] | None:
     """Token range of an entity without leading or trailing function words and punctuation
     ("Visits Springfield University" -> "Springfield University"; "Acme’s" -> "Acme"). `source` is the text
-    the doc was parsed from before its markdown was blanked: spaces that stand for markup ("Linux **Act**")
+    the doc was parsed from before its markdown was blanked: spaces that stand for markup ("Harbour **Wat**")
     may sit inside a name, other runs of space may not."""
     tokens = list(span)
     while tokens and (tokens[0].pos_ in _EDGE_POS or tokens[0].is_space):
@@ -97,7 +97,7 @@ def _trimmed(span: Any, source: str = "") -> tuple[int, int] | None:
 
 def _with_compounds(span: Any) -> Any:
     """The entity widened over the proper nouns right before it that no other entity holds: the recogniser
-    sometimes types only the last word of a name ("Theatre" of "the Ambassador Theatre"). Places are not
+    sometimes types only the last word of a name ("Hall" of "the Meridian Concert Hall"). Places are not
     widened: a proper noun before a place is mostly whose branch it is ("Acme Springfield")."""
     doc, start = span.doc, span.start
     while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].ent_iob_ == "O" and \

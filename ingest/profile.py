@@ -178,7 +178,7 @@ def build_profile(article: Article, nlp: Language | None = None) -> ArticleProfi
 
 
 def ranked_noun(title: str, nlp: Language | None = None, lead: str = "", count: int | None = None) -> tuple[str, str]:
-    """What a ranking ranks, singular and plural, lower case: "Portugal's Top 10 Tech Towns in 2025" ->
+    """What a ranking ranks, singular and plural, lower case: "Norland's Top 10 Tech Towns in 2025" ->
     ("town", "towns").
 
     In order: the head noun of the phrase a ranking cue of the title governs ("Top 10", "best", a superlative:

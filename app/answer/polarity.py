@@ -93,7 +93,7 @@ def _read_clause(doc: Any, head: int, clause_paths: list[list[Any]], matched_tok
         c for m in modifiers if negates(m) for c in m.children if restricts(c)]
     negated = any(negates(m) for m in modifiers) or any(negates(c) for r in restrictors for c in r.children) or \
         any(negating_preposition(t) for t in on_path.values())
-    # the matched word joined with words the claim doesn't have ("Linux and gaming"), or an additive focus word
+    # the matched word joined with words the claim doesn't have ("sailing and gaming"), or an additive focus word
     # in the clause or in a clause joined to it ("…, but it also covers gaming")
     joined = [c for i in matched_tokens if i in on_path for c in doc[i].conjuncts if c.i not in matched_tokens]
     linked = [clause_head, *clause_head.conjuncts]

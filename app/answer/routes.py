@@ -168,7 +168,7 @@ ROUTES = RouteTable([
           and s.ranking, (Explain, Fact)),
     Route("table_column", "\"Which ones have a magnitude of 9 or more?\": a comparison over a ranking table's "
           "column.", lambda i, s: s.ranking and not i.polar and s.column, (ColumnFilter, Filter, Fact)),
-    Route("out_of_scope_top_n", "\"Give me the author's top three picks\": the classifier says off-topic, but a "
+    Route("out_of_scope_top_n", "\"List the editor's favourite three, please\": the classifier says off-topic, but a "
           "top-N of what the article ranks (or talks about) is its ranking.",
           lambda i, s: i.kind is K.OUT_OF_SCOPE and s.ranking and _top_or_bottom(i) and not i.entries and (
               i.focus is None or i.entry_focus or i.focus_known), (Order, Fact)),

@@ -474,7 +474,7 @@ class QuestionAnalyzer:
         """Every slot that the kind doesn't decide: names, entries, ranks, the parse, the criterion, unknowns."""
         folded = fold(text)
         names = self.find_names(text)
-        # a name inside an entry's own name ("Northern Sumatra" of "Off the West Coast of Northern Sumatra") is
+        # a name inside an entry's own name ("Upper Veldmark" of "Off the North Shore of Upper Veldmark") is
         # that entry, not a name to blank out of it
         names = [n for n in names if not any(fold(n) in form and form != fold(n) and form in folded
                                              for form, _ in self._entry_forms)]
@@ -537,18 +537,18 @@ class QuestionAnalyzer:
             key = fold(re.sub(r"['’]s$", "", name))
             if key in known or any(key in k or k in key for k in known if len(k) >= 4) or \
                     any(w in self._vocab_set for w in words(key)):
-                continue  # a name sharing words with the article ("American AI") may be what it calls otherwise
+                continue  # a name sharing words with the article ("Norlandic AI") may be what it calls otherwise
             (reading.places if label in {"GPE", "LOC"} else reading.unknown_names).append(name)
         reading.unknown_names += [y for y in _YEAR.findall(reading.text) if y not in self._vocab_set]
 
     def _resolve_names(self, reading: _Reading, kind: IntentKind, answer_type: AnswerType) -> None:
         """The article's names that stand for the entries they belong to, in a question about ranks ("where does
-        the Maule earthquake rank?"), or that mark the question as about something the article doesn't rank."""
+        the Ostvik flood rank?"), or that mark the question as about something the article doesn't rank."""
         text, entries = reading.text, reading.entries
         focus_head = reading.parsed.focus.head if reading.parsed.focus is not None else ""
         rank_words = bool(set(words(text)) & _RANK_VERBS)
         if len(entries) == 1 and reading.direction in {"up", "down"}:
-            # "is the Nias earthquake ranked above the Banda Sea one?": the other side of the comparison
+            # "is the Ostvik flood ranked above the Lake Arra one?": the other side of the comparison
             owned, rest = self.entries_of(text, reading.names, quiet=False)
             if [e for e in owned if e not in entries]:
                 reading.names = rest

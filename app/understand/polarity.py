@@ -1,6 +1,6 @@
 """The polarity and restriction of a yes/no question, read off its spaCy parse.
 
-"Is the show only about Linux?" claims something (the show is about Linux) and restricts it ("only"); "Isn't X
+"Is the show only about sailing?" claims something (the show is about sailing) and restricts it ("only"); "Isn't X
 Y?" asks about the positive, "Is X not Y?" about the negative. The clause readers here are shared with the answer
 side (`app.answer.polarity`), which reads the evidence sentence's clause the same way.
 """
