@@ -1,0 +1,47 @@
+"""The rankings of real articles, labelled by hand (eval/fixtures/rankings/*.yaml, written by a helper who never read
+the code): the extractor must read each one exactly, ranks and names in order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ingest.loader import load_source
+from ingest.parser import parse_article
+
+ROOT = Path(__file__).resolve().parents[2]
+LABELS = sorted((ROOT / "eval" / "fixtures" / "rankings").glob("*.yaml"))
+# Articles whose ranking is not read exactly yet (first run 2026-12-07: 2 of 9 exact; 3 of 9 after the general
+# fixes made from generated shapes). Strict: one that starts passing fails here until it is taken off the list.
+KNOWN_MISSES = {
+    "digitalgov-2016-year-in-review-top-articles", "okfn-open-data-index-2014-press-release",
+    "opensource-top-raspberry-pi-articles-2019", "pep-8100-steering-council-election", "rust-survey-2018-results",
+    "wikipedia-top-25-singles-1977-australia",
+}
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("label", LABELS, ids=lambda p: p.stem)
+def test_the_labelled_ranking_is_read_exactly(label: Path, request: pytest.FixtureRequest) -> None:
+    if label.stem in KNOWN_MISSES:
+        request.applymarker(pytest.mark.xfail(reason="not read exactly yet (KNOWN_MISSES)", strict=True))
+    data = yaml.safe_load(label.read_text(encoding="utf-8"))
+    article = parse_article(load_source(ROOT / data["source"]).text)
+    got = [(s.rank, _norm(s.name or "")) for s in article.ranked]
+    want = [(int(e["rank"]), _norm(str(e["name"]))) for e in data["entries"]]
+    assert got == want
+    unranked = {_norm(str(n)) for n in data.get("unranked") or []}
+    assert not unranked & {name for _, name in got}, "an unranked mention was ranked"
+
+
+def test_every_label_names_an_article() -> None:
+    assert len(LABELS) >= 8
+    for label in LABELS:
+        data = yaml.safe_load(label.read_text(encoding="utf-8"))
+        assert (ROOT / data["source"]).is_file(), label.name
+        assert data["entries"], label.name
