@@ -421,6 +421,12 @@ class _Pending:
     error: BaseException | None = None
 
 
+def api_embeddings(settings: Settings) -> BatchingEmbeddings:
+    """The server's embedder: concurrent questions share one embedding pass, in the engine the settings choose."""
+    return BatchingEmbeddings(settings.embedding_model_path, torch_threads=settings.torch_threads,
+                              engine=settings.embedding_engine)
+
+
 class BatchingEmbeddings(LocalEmbeddings):
     """`LocalEmbeddings` whose `embed_query` calls from concurrent threads share one forward pass.
 
@@ -802,8 +808,7 @@ def serve(settings: Settings | None = None, *, host: str | None = None, port: in
     if bot is None:
         from app.compose import build_chatbot
 
-        embeddings = BatchingEmbeddings(settings.embedding_model_path, torch_threads=settings.torch_threads)
-        bot = build_chatbot(settings, embeddings=embeddings)
+        bot = build_chatbot(settings, embeddings=api_embeddings(settings))
     if not is_loopback(host):
         if settings.api_key is None:
             logger.warning("The API binds to %s without a key: anyone who can reach it can use it. Set "

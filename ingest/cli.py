@@ -59,7 +59,8 @@ def ingest(source: str | Path | None = None, *, rebuild: bool = False, show_prog
 
     settings = load_settings()
     source = source_argument(str(source) if source else None, settings, show_progress)
-    embeddings = LocalEmbeddings(settings.embedding_model_path, torch_threads=settings.torch_threads)
+    embeddings = LocalEmbeddings(settings.embedding_model_path, torch_threads=settings.torch_threads,
+                                 engine=settings.embedding_engine)
     index = ArticleIndex(make_client(settings), settings.collection, embeddings)
     return ingest_source(index, embeddings, source or settings.source_path, rebuild=rebuild,
                          max_bytes=settings.max_source_bytes, show_progress=show_progress)

@@ -570,3 +570,14 @@ def test_two_servers_over_one_chroma_server_pick_up_a_reingest(tmp_path: Path) -
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.mark.parametrize("engine", ["numpy", "sentence-transformers"])
+def test_serve_embeds_with_the_engine_the_settings_name(engine: str) -> None:
+    """`ai-cities serve` builds its batching embedder from AICITIES_EMBEDDING_ENGINE (it once ignored it)."""
+    from app.server import BatchingEmbeddings, api_embeddings
+    from ingest.core.settings import Settings
+
+    embeddings = api_embeddings(Settings(embedding_engine=engine))
+    assert isinstance(embeddings, BatchingEmbeddings)
+    assert embeddings.engine == engine
