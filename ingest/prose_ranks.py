@@ -173,7 +173,7 @@ def _split_coordination(tokens: list[Any]) -> list[tuple[int, int]]:
     for token in tokens:
         if token.dep_ == "prep" and spans[-1] and spans[-1][-1].whitespace_:
             break  # "… in 17th and 18th": the names have ended
-        if (token.dep_ == "cc" and token.text.isalpha()) or (token.dep_ == "punct" and token.text == ","):
+        if (token.dep_ == "cc" and token.text.isalpha()) or (token.dep_ == "punct" and token.text in (",", ":")):
             spans.append([])
             continue
         spans[-1].append(token)
@@ -190,12 +190,21 @@ def _split_coordination(tokens: list[Any]) -> list[tuple[int, int]]:
                     all(doc[k].text == "." for k in range(last.i + 1, nxt.i)):
                 last = nxt
                 break
-        if any(t.text[:1].isupper() or (t.is_alpha and not t.text.isascii() and t.text == t.text.lower()
-                                        and not t.text[:1].islower()) or t.like_num for t in span):
-            out.append((span[0].idx, last.idx + len(last)))  # a name is written with a capital, digit or script
-        else:
-            return []  # "the winner", "our favourite": a common noun phrase, no name
+        if any(_name_like(t) for t in span):
+            out.append((span[0].idx, last.idx + len(last)))
+        # else "the winner", "our favourite": a common noun phrase, no name ("the winner: X" keeps X)
     return out
+
+
+_FUNCTION_POS = frozenset({"DET", "CCONJ", "SCONJ", "ADP", "PRON", "ADV", "AUX", "PART", "INTJ"})
+
+
+def _name_like(token: Any) -> bool:
+    """A token that can be part of a name: a capital (not just the sentence's first word), a digit, or a script
+    without case (CJK, Hangul)."""
+    capital = token.text[:1].isupper() and (token.i != token.sent.start or token.pos_ not in _FUNCTION_POS)
+    caseless = token.is_alpha and not token.text.isascii() and token.text.lower() == token.text.upper()
+    return capital or caseless or token.like_num
 
 
 def _names(sent: Any) -> list[tuple[int, int]]:
