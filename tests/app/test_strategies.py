@@ -680,3 +680,13 @@ def test_a_message_with_two_questions_streams_its_joined_answer(cookbooks_bot: C
     final = items[-1]
     assert not isinstance(final, str) and "Harbor Press" in final.text and "Tomas Reyle" in final.text
     assert all(isinstance(i, str) for i in items[:-1]) and items[-2] == final.text
+
+
+def test_a_column_question_over_a_table_whose_numbers_have_no_header_finds_no_column() -> None:
+    """A ranking table whose numeric cells sit under no header: the column filter finds no column (it raised
+    "argmax of an empty sequence" and the answer fell back to the retrieved passages)."""
+    from types import SimpleNamespace
+
+    from app.answer.strategies.selection import ColumnFilter
+
+    assert ColumnFilter._header_meant(SimpleNamespace(), [], ("requests",)) is None  # type: ignore[arg-type]

@@ -223,8 +223,9 @@ class ColumnFilter(Strategy):
         return out
 
     def _header_meant(self, headers: list[str], words: tuple[str, ...]) -> str | None:
-        """The header closest in meaning to the noun the number measures, when it is close enough."""
-        if not words:
+        """The header closest in meaning to the noun the number measures, when it is close enough (None when no
+        numeric column has a header)."""
+        if not words or not headers:
             return None
         vectors = self.kb.embed([words[0], *headers])
         scores = vectors[1:] @ vectors[0]
