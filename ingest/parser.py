@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.document import Block, Document, SourceKind, read_document
-from ingest.ranking import Entry, Ranking, entry_name, find_ranking
+from ingest.ranking import ENDS_SENTENCE, Entry, Ranking, entry_name, find_ranking
 from ingest.structure import Article, Bullet, Section, Span
 
 __all__ = ["entry_name", "fold_label", "parse_article", "parse_document", "parse_source"]
@@ -27,7 +27,6 @@ __all__ = ["entry_name", "fold_label", "parse_article", "parse_document", "parse
 logger = logging.getLogger(__name__)
 
 _TOPIC = re.compile(r"(?P<topic>[^:.!?|\n]{2,60}?)\s*:\s+(?=\S)")
-_TERMINAL = re.compile(r"[.!?…。！？]\s*[\"'”’)]?$")
 _METHODOLOGY = re.compile(r"\bmethodolog|\bsources?\s*:|\brefer to (?:the )?reports?\b", re.I)
 _BOILERPLATE = re.compile(
     r"^(?:leave a (?:comment|reply)\b.*|(?:post|submit) comment|.*your email address will not be published.*"
@@ -95,7 +94,6 @@ class _Layout:
         self.last_entry = max(first, default=-1)
         entry_blocks = [self.blocks[i] for i in first]
         self.entry_level = min((b.level for b in entry_blocks if b.kind == "heading"), default=0)
-        self.entry_kinds = {b.kind for b in entry_blocks}
         self.table_groups = {self.blocks[i].group for i in first if self.blocks[i].kind == "row"}
         self.current: _Open | None = None
         self.sub_labels: set[str] = set()
@@ -227,7 +225,7 @@ class _Layout:
     def _short(self, block: Block) -> bool:
         text = self.text[block.start:block.end]
         return block.kind in ("paragraph", "quote") and len(text.split()) <= _SHORT_WORDS \
-            and not _TERMINAL.search(text) and not text.endswith(":")
+            and not ENDS_SENTENCE.search(text) and not text.endswith(":")
 
     def _is_label(self, block: Block) -> bool:
         text = self.text[block.start:block.end]
@@ -247,7 +245,7 @@ class _Layout:
         if block.kind == "item" and block.ordered and i not in self.entries and block.depth == 0:
             text = self.text[block.start:block.end]
             k = self._next_content(i)
-            return len(text.split()) <= _SHORT_WORDS and not _TERMINAL.search(text) and k is not None \
+            return len(text.split()) <= _SHORT_WORDS and not ENDS_SENTENCE.search(text) and k is not None \
                 and self.blocks[k].kind == "paragraph"  # "1. Introduction" over prose
         emphasised = block.kind == "paragraph" and block.lead == (block.start, block.end) \
             and len(self.text[block.start:block.end].split()) <= _SHORT_WORDS + 2
@@ -311,7 +309,7 @@ class _Layout:
 
         def title_like(block: Block) -> bool:
             text = self.text[block.start:block.end]
-            return block.kind == "heading" or (block.kind == "paragraph" and not _TERMINAL.search(text)
+            return block.kind == "heading" or (block.kind == "paragraph" and not ENDS_SENTENCE.search(text)
                                                and not text.endswith(":") and len(text.split()) <= 25)
 
         for i in head:

@@ -1,41 +1,59 @@
 """Ranks given only in sentences: "Alpha came seventh, followed by Beta and Gamma in 8th and 9th", "Delta tops the
 list". Used when no structure of the document carries a ranking.
 
-spaCy's English pipeline finds the ordinals (entity ORDINAL, and "No. 7"-style numbers) and the names (entities and
-proper-noun chunks); the phrases that give a rank without an ordinal ("tops the list") are Matcher patterns kept as
-data in `prose_ranks.yaml`. Within a sentence, names and ranks pair up in the order they are written; a single rank
-goes to the subject of its clause.
+spaCy's dependency parse finds, for each ordinal ("seventh", "8th"), the verb whose rank it states ("came",
+"takes … place", "in 4th place is"); that verb's subject, or the object of its agent ("followed by X and Y"), names
+the entries, which pair with its ordinals in the order written. The verbs, the place nouns, the verbs that give one
+rank to several names (a tie: "share") and the phrases that give a rank without an ordinal ("tops the list", spaCy
+Matcher patterns) are data in `prose_ranks.yaml`. Every other sentence that names an entry goes with it.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ingest.core.lexicon import ORDINAL_WORDS
+from ingest.core.lexicon import ORDINAL_WORDS, rank_value
 from ingest.document import Document
-from ingest.ranking import Entry, Ranking, announced_count, rank_value
+from ingest.ranking import Entry, Ranking, announced_count
 
 logger = logging.getLogger(__name__)
 
 PATTERNS_FILE = Path(__file__).with_name("prose_ranks.yaml")
-_NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "LOC", "PRODUCT", "WORK_OF_ART", "FAC", "NORP", "EVENT", "LAW"})
 _MIN_ENTRIES = 3
 
 
+@dataclass(frozen=True)
+class _Vocabulary:
+    """`prose_ranks.yaml`, validated: rank phrases (Matcher patterns), rank verbs, place nouns and tie verbs."""
+
+    phrases: list[dict[str, Any]]
+    verbs: frozenset[str]
+    place_nouns: frozenset[str]
+    tie_verbs: frozenset[str]
+
+
 @cache
-def _patterns() -> list[dict[str, Any]]:
+def _vocabulary() -> _Vocabulary:
     data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
-    phrases = data.get("phrases") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise ValueError(f"{PATTERNS_FILE}: expected a mapping of phrases, verbs, place_nouns and tie_verbs")
+    phrases = data.get("phrases")
     if not isinstance(phrases, list) or not all(isinstance(p, dict) and isinstance(p.get("rank"), int)
                                                 and isinstance(p.get("pattern"), list) for p in phrases):
         raise ValueError(f"{PATTERNS_FILE}: 'phrases' must be a list of {{rank: int, pattern: [token patterns]}}")
-    return phrases
+    lists = {key: data.get(key, []) for key in ("verbs", "place_nouns", "tie_verbs")}
+    for key, words in lists.items():
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ValueError(f"{PATTERNS_FILE}: '{key}' must be a list of words")
+    return _Vocabulary(phrases, frozenset(lists["verbs"]), frozenset(lists["place_nouns"]),
+                       frozenset(lists["tie_verbs"]))
 
 
 def prose_ranking(doc: Document) -> Ranking | None:
@@ -49,7 +67,7 @@ def prose_ranking(doc: Document) -> Ranking | None:
 
     nlp = english_pipeline()
     matcher = Matcher(nlp.vocab)
-    for n, phrase in enumerate(_patterns()):
+    for n, phrase in enumerate(_vocabulary().phrases):
         matcher.add(f"rank{n}:{phrase['rank']}", [phrase["pattern"]])
     found: dict[int, list[Entry]] = {}
     sentences: list[tuple[int, int]] = []
@@ -92,7 +110,8 @@ def _consecutive(sizes: dict[int, int]) -> list[int]:
 def _sentence_ranks(sent: Any, matcher: Any, nlp: Any) -> list[tuple[int, tuple[int, int]]]:
     """(rank, name span in the paragraph) pairs a sentence states: for each verb that governs rank ordinals,
     its subjects (or the agents of a passive "followed by X and Y") pair with its ordinals in the order written."""
-    words = _rank_words()
+    vocabulary = _vocabulary()
+    words = (vocabulary.verbs, vocabulary.place_nouns)
     pairs: list[tuple[int, tuple[int, int]]] = []
     ordinals: dict[int, list[tuple[int, int]]] = {}  # governing verb -> [(token index, rank)]
     for token in sent:
@@ -113,7 +132,7 @@ def _sentence_ranks(sent: Any, matcher: Any, nlp: Any) -> list[tuple[int, tuple[
         ranks.sort()
         if names and len(names) == len(ranks):
             pairs.extend((rank, span) for (_, rank), span in zip(ranks, names, strict=True))
-        elif len(ranks) == 1 and len(names) > 1 and verb.lemma_.lower() in _tie_verbs():
+        elif len(ranks) == 1 and len(names) > 1 and verb.lemma_.lower() in _vocabulary().tie_verbs:
             pairs.extend((ranks[0][1], span) for span in names)  # "X and Y share 4th place": a tie
     return pairs
 
@@ -123,18 +142,6 @@ def _ordinal(token: Any) -> int | None:
     if not (text in ORDINAL_WORDS or (text[:-2].isdigit() and text[-2:] in ("st", "nd", "rd", "th"))):
         return None  # a bare number ("seats 37") is no rank
     return rank_value(text)
-
-
-@cache
-def _tie_verbs() -> frozenset[str]:
-    data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
-    return frozenset(data.get("tie_verbs", []))
-
-
-@cache
-def _rank_words() -> tuple[frozenset[str], frozenset[str]]:
-    data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
-    return frozenset(data.get("verbs", [])), frozenset(data.get("place_nouns", []))
 
 
 def _governor(token: Any, words: tuple[frozenset[str], frozenset[str]], phrase: bool = False) -> Any:
@@ -205,29 +212,6 @@ def _name_like(token: Any) -> bool:
     capital = token.text[:1].isupper() and (token.i != token.sent.start or token.pos_ not in _FUNCTION_POS)
     caseless = token.is_alpha and not token.text.isascii() and token.text.lower() == token.text.upper()
     return capital or caseless or token.like_num
-
-
-def _names(sent: Any) -> list[tuple[int, int]]:
-    spans = [(e.start_char, e.end_char) for e in sent.ents if e.label_ in _NAME_LABELS]
-    taken = {i for a, b in spans for i in range(a, b)}
-    for chunk in sent.noun_chunks:
-        tokens = [t for t in chunk if t.pos_ == "PROPN"]
-        if tokens and tokens[0].idx not in taken:
-            a, b = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
-            spans.append((a, b))
-    return sorted(set(spans))
-
-
-def _subject_of(token: Any) -> Any:
-    head = token
-    for _ in range(4):
-        for child in head.children:
-            if child.dep_ in ("nsubj", "nsubjpass"):
-                return child
-        if head.head is head:
-            break
-        head = head.head
-    return None
 
 
 def _add_mentions(doc: Document, entries: list[Entry], sentences: list[tuple[int, int]]) -> None:

@@ -16,7 +16,14 @@ import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from ingest.core.lexicon import GENERIC_SECTION_NAMES, NUMBER_WORDS, ORDINAL_WORDS, PLACE_LABELS, RANKING_CUES
+from ingest.core.lexicon import (
+    GENERIC_SECTION_NAMES,
+    NUMBER_WORDS,
+    ORDINAL_WORDS,
+    PLACE_LABELS,
+    RANKING_CUES,
+    rank_value,
+)
 from ingest.document import Block, Document
 
 _ORDINAL_SUFFIX = r"(?:st|nd|rd|th)?"
@@ -48,7 +55,7 @@ _COUNT_IN_TITLE = re.compile(r"\b(?:top|best|worst|greatest|biggest|largest|lead
                              r"most|worst|leading|favou?rite|essential|must)\b|\b(?P<k>\d{1,3})\s+\w+", re.I)
 _RANGE = re.compile(r"\b(?P<a>\d{1,3})\s*(?:-|–|—|to|through)\s*(?P<b>\d{1,3})\b")
 _WORDS_IN_NAME = 12
-_TERMINAL = re.compile(r"[.!?…。！？]\s*[\"'”’)]?$")
+ENDS_SENTENCE = re.compile(r"[.!?…。！？]\s*[\"'”’)]?$")
 _SUBTITLE = re.compile(r"\s+[-–—:|(]\s*|[(:]|\s*[—–]\s*")
 _NAME_TRIM = " \t*_#\"'“”‘’`.,;:!?-–—|"
 _INLINE_SEP = re.compile(r"\s+[-–—|]\s+|\s*[—–]\s*|:\s+")
@@ -61,17 +68,6 @@ def entry_name(text: str) -> str:
     "Lisbon". Subtitles, parentheses, quotes and trailing punctuation are dropped."""
     name = _SUBTITLE.split(text.strip(_NAME_TRIM), maxsplit=1)[0]
     return name.strip(_NAME_TRIM) or text.strip(_NAME_TRIM)
-
-
-def rank_value(token: str) -> int | None:
-    """The number a rank token stands for: "7", "seven", "seventh", "7th", "winner"."""
-    word = token.strip().lower()
-    if word.isdigit():
-        return int(word)
-    word = re.sub(r"(st|nd|rd|th)$", "", word) if word[:-2].isdigit() else word
-    if word.isdigit():
-        return int(word)
-    return NUMBER_WORDS.get(word) or ORDINAL_WORDS.get(word) or PLACE_LABELS.get(word)
 
 
 @dataclass
@@ -214,7 +210,7 @@ def _name_at(doc: Document, block: Block, rest: int,
         if body_start >= block.end or separated or doc.text[body_start:body_start + 1].isupper():
             name = entry_name(doc.text[rest:lead[1]])
             return (name, lead[1], (body_start, block.end) if body_start < block.end else None) if name else None
-    if block.kind == "heading" or block.kind == "term" or (words <= _WORDS_IN_NAME and (not _TERMINAL.search(text)
+    if block.kind == "heading" or block.kind == "term" or (words <= _WORDS_IN_NAME and (not ENDS_SENTENCE.search(text)
                                                                                       or words <= 4)):
         name = entry_name(text)
         return (name, block.end, None) if name else None
