@@ -387,8 +387,8 @@ def _marked_runs(doc: Document) -> list[Ranking]:
         single = len(run) == 1 and key[0] == "heading" and int(str(key[1])) >= 2 and _is_cued(doc, run[0][0]) \
             and _under(doc, [run[0][0]]) == 1
         lone = len(run) == 1 and not single and key[0] == "heading"  # may continue a run at another level
-        if len(run) < 2 and not (single or lone):
-            continue
+        if (len(run) < 2 or len({r for _, r in run}) < 2) and not (single or lone):
+            continue  # one rank, however often it repeats, is no ranking
         styles = {tokens[i].style for i, _ in run}
         style = "ol" if styles == {"ol"} else style
         cued = _is_cued(doc, run[0][0]) or announced_count(doc, run[0][0])[0] in (len(run), len({r for _, r in run}))
@@ -547,6 +547,8 @@ def _table_ranking(doc: Document, rows: list[int]) -> Ranking | None:
     if ranks is None:
         return None
     entries = [_row_entry(table, row, rank, rank_col, name_col) for row, rank in zip(body, ranks, strict=True)]
+    if len(set(ranks)) < 2:
+        return None  # rows that all hold one rank are no ranking, however tied
     run = _best_run([(e.block, e.rank) for e in entries], ties=True)
     if len(run) < len(entries) - 1 and not (explicit and _complete_ranks([e.rank for e in entries])):
         return None  # a rank column may list its rows in another order (sorted by name): all its ranks count
