@@ -74,7 +74,6 @@ class _Open:
     bullets: list[Bullet] = field(default_factory=list)
     label: str | None = None
     row: Span | None = None
-    depth: int = 0
 
 
 class _Layout:
@@ -154,7 +153,7 @@ class _Layout:
         self._close()
         block = self.blocks[entry.block]
         self.current = _Open(self.span(*entry.title), entry.rank, entry.name,
-                             block.level if block.kind == "heading" else 0, entry.title[1], depth=block.depth)
+                             block.level if block.kind == "heading" else 0, entry.title[1])
         if entry.row:
             self.current.row = self.span(*entry.row)
             self.current.end = max(self.current.end, entry.row[1])
