@@ -19,6 +19,7 @@ from app.retrieval import Retrieval
 from app.understand.hygiene import clean_question, split_questions
 from app.understand.intent import Intent, IntentKind
 from app.verify import verify
+from ingest.articles import collection_for, shipped_article_id
 from ingest.core.errors import AICitiesError, InvalidHistoryError, SourceError, StoreUnavailableError
 from ingest.core.models import Answer, RetrievedSection
 from ingest.core.settings import Settings, resolve_profile_dir
@@ -50,25 +51,33 @@ class _Turn:
 
 
 class Chatbot:
-    """Grounded Q&A over the indexed article.
+    """Grounded Q&A over one indexed article of the library.
 
     Args:
         settings: the typed settings (defaults from the environment).
         embeddings: the embedder; built from settings when not given (loaded lazily).
         client: a Chroma client; opened from settings when not given.
+        article_id: the library's id of the article to answer from (`ingest.articles`); None: the shipped one.
+        multilingual_embeddings: the multilingual embedder, shared by every article's bot (built from settings
+            when None and settings turn it on).
 
     Nothing heavy happens here: the model loads, the store opens and the index is built (if needed) on the
     first question or on `warm_up()`.
     """
 
     def __init__(self, settings: Settings | None = None, *, embeddings: LocalEmbeddings | None = None,
-                 client: object | None = None, chat_model: object | None = None) -> None:
+                 client: object | None = None, chat_model: object | None = None, article_id: str | None = None,
+                 multilingual_embeddings: MultilingualEmbeddings | None = None) -> None:
         self.settings = settings or Settings()
+        self.article_id = article_id or shipped_article_id(self.settings)
+        self.shipped = self.article_id == shipped_article_id(self.settings)
+        self.collection = collection_for(self.settings, self.article_id)
         self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path,
                                                         torch_threads=self.settings.torch_threads,
                                                         engine=self.settings.embedding_engine)
         self._client = client
-        self._multilingual = MultilingualEmbeddings() if self.settings.multilingual else None  # loads nothing
+        self._multilingual = (multilingual_embeddings or MultilingualEmbeddings()) if self.settings.multilingual \
+            else None  # loads nothing
         self._chat_model = chat_model  # a LangChain chat model; built from settings.llm when None
         self._ready: Engine | None = None
         self._lock = threading.RLock()
@@ -77,14 +86,29 @@ class Chatbot:
     def _index(self) -> ArticleIndex:
         if self._client is None:
             self._client = make_client(self.settings)
-        return ArticleIndex(self._client, self.settings.collection, self.embeddings)
+        return ArticleIndex(self._client, self.collection, self.embeddings)
+
+    @property
+    def store_client(self) -> object | None:
+        """The Chroma client this bot reads its index through (None until it is first opened)."""
+        return self._client
+
+    @property
+    def chat_model(self) -> object | None:
+        """The LangChain chat model given for the optional LLM answerer (None: built from settings)."""
+        return self._chat_model
+
+    @property
+    def multilingual_embeddings(self) -> MultilingualEmbeddings | None:
+        """The multilingual embedder (None when settings turn it off)."""
+        return self._multilingual
 
     def multilingual_index(self) -> MultilingualIndex | None:
         """The `<collection>_ml` index for questions in other languages; None when settings turn it off."""
         if self._multilingual is None:
             return None
         self._index()  # opens the client
-        return MultilingualIndex(self._client, self.settings.collection, self._multilingual)
+        return MultilingualIndex(self._client, self.collection, self._multilingual)
 
     def _open_index(self) -> ArticleIndex:
         """Open the index; an embedded database that cannot be opened is set aside and rebuilt from the
@@ -97,7 +121,8 @@ class Chatbot:
             return index
         except StoreUnavailableError:
             path = self.settings.chroma_path
-            if self.settings.client_server or not path.exists() or not self.settings.source_path.is_file():
+            if self.settings.client_server or not path.exists() or not self.shipped or \
+                    not self.settings.source_path.is_file():
                 raise
             aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
             logger.warning("The Chroma database in %s cannot be opened; moved it to %s and rebuilding the "
@@ -109,7 +134,8 @@ class Chatbot:
 
     def ingest(self, source: Path | None = None, *, rebuild: bool = False,
                show_progress: bool | None = None, stages: Stages | None = None) -> IngestReport:
-        """Index a source (default: the configured one) and make the bot answer from it.
+        """Index a source into this bot's article (default: the one it was read from; the shipped article's is
+        `Settings.source_path`) and make the bot answer from it.
 
         Args:
             stages: records the seconds of each stage (and shows progress, if it was given a display); pass
@@ -122,7 +148,7 @@ class Chatbot:
             report = ingest_source(index, self.embeddings, source or self.source_for(index.manifest()),
                                    rebuild=rebuild, max_bytes=self.settings.max_source_bytes,
                                    show_progress=show_progress, multilingual=self.multilingual_index(),
-                                   profile_dir=self.settings.profile_dir, stages=stages)
+                                   profile_dir=self.settings.profile_dir, stages=stages, article_id=self.article_id)
             self._ready = None
             return report
 
@@ -171,15 +197,21 @@ class Chatbot:
         if self._multilingual is not None:
             self._multilingual.warm_up()
 
-    def source_for(self, manifest: object | None) -> Path:
-        """The article to answer from: the one the settings name explicitly (AICITIES_SOURCE_PATH), else the one
-        the index was last built from (`ai-cities ingest notes.md` sticks), else the shipped article."""
-        if "source_path" in self.settings.model_fields_set:
+    def source_for(self, manifest: Manifest | None) -> Path:
+        """The file this bot's article is read from: `Settings.source_path` for the shipped article, else the one
+        its index was built from.
+
+        Raises:
+            UnknownArticleError: the article is not the shipped one and has no index.
+        """
+        if self.shipped:
             return self.settings.source_path
-        recorded = getattr(manifest, "source_path", "") if manifest is not None else ""
-        if recorded and Path(recorded).is_file():
-            return Path(recorded)
-        return self.settings.source_path
+        if manifest is None or not manifest.source_path:
+            from ingest.articles import UnknownArticleError
+
+            raise UnknownArticleError(f"No article {self.article_id!r} in the library. `ai-cities articles` lists "
+                                      "them; `ai-cities ingest FILE_OR_URL` adds one.")
+        return Path(manifest.source_path)
 
     def _ensure_index(self, index: ArticleIndex, stages: Stages | None = None) -> None:
         from ingest.chunker import CHUNKER_VERSION
@@ -193,7 +225,7 @@ class Chatbot:
                            manifest.chunk_count)
             manifest = None
         same_code = manifest is not None and manifest.embedding_model == self.embeddings.model_id \
-            and manifest.chunker_version == CHUNKER_VERSION
+            and manifest.chunker_version == CHUNKER_VERSION and manifest.article_id == self.article_id
         if same_code and _source_unchanged(manifest, source) and manifest.profile_hash == profile_hash(
                 resolve_profile_dir(source, self.settings.profile_dir)) and self._multilingual_current(manifest):
             return  # same file, size and mtime as when it was indexed: no need to read and hash it
@@ -215,7 +247,7 @@ class Chatbot:
 
             ingest_source(index, self.embeddings, source, rebuild=stale, max_bytes=self.settings.max_source_bytes,
                           show_progress=False, multilingual=self.multilingual_index(),
-                          profile_dir=self.settings.profile_dir, stages=stages)
+                          profile_dir=self.settings.profile_dir, stages=stages, article_id=self.article_id)
 
     def _multilingual_current(self, manifest: Manifest | None) -> bool:
         multilingual = self.multilingual_index()

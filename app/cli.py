@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.cli import SOURCE_HELP, source_argument
+from ingest.cli import SOURCE_HELP
 from ingest.core.cli import load_settings, quiet_environment, run_guarded
 from ingest.core.errors import AICitiesError
 
@@ -22,10 +22,26 @@ logger = logging.getLogger(__name__)
 HISTORY_SHAPE = '[["question", "answer"], ...]'
 
 
-def _chatbot():
-    from app.compose import build_chatbot
+def _settings(args: argparse.Namespace | None = None):
+    """The settings, with the article that `--article` names (when given) as the default one."""
+    settings = load_settings()
+    article = getattr(args, "article", None)
+    return settings.model_copy(update={"article": article}) if article else settings
 
-    return build_chatbot(load_settings())
+
+def _library(args: argparse.Namespace | None = None):
+    from app.compose import build_library
+
+    return build_library(_settings(args))
+
+
+def _chatbot(args: argparse.Namespace | None = None):
+    """The bot of the article `--article` names (default: AICITIES_ARTICLE, else the shipped one).
+
+    Raises:
+        UnknownArticleError: no article has that id.
+    """
+    return _library(args).bot()
 
 
 def ingest_and_load(bot, source: Path | None, rebuild: bool, stages):
@@ -62,10 +78,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.progress import terminal_bars
     from ingest.timing import Stages
 
-    bot = _chatbot()
-    source = source_argument(args.source, bot.settings)
-    report = ingest_and_load(bot, source, args.rebuild, Stages(terminal_bars(None)))
+    stages = Stages(terminal_bars(None))
+    library = _library(args)
+    if args.source:  # add the article, or refresh it (its id comes from the file name unless --article names one)
+        article, report = library.add(args.source, article_id=args.article, rebuild=args.rebuild, stages=stages,
+                                      on_fetched=lambda line: print(line, flush=True))
+    else:  # refresh the article --article names (default: the shipped one) from its own source
+        bot = library.bot()
+        report = ingest_and_load(bot, None, args.rebuild, stages)
+        article = library.article(bot.article_id)
     print(report.summary())
+    print(f"article {article.id!r}: “{article.title}”, {article.entries} {article.noun or 'entries'} "
+          f"(ask it with --article {article.id}; `ai-cities articles` lists the library)")
     if args.timings:
         print("\n".join(format_stages(report.stages)))
     return 0
@@ -120,9 +144,39 @@ def render(answer, as_json: bool = False) -> str:
     return "\n".join(lines)
 
 
+def format_articles(articles) -> str:
+    """The table `ai-cities articles` prints: one line per article, the shipped one marked."""
+    rows = [("ID", "TITLE", "ENTRIES", "INGESTED", "SOURCE")]
+    for a in articles:
+        entries = f"{a.entries} {a.noun}".strip() if a.ingested_at else "-"
+        title = a.title if len(a.title) <= 50 else a.title[:49] + "…"
+        rows.append((a.id + (" (shipped)" if a.shipped else ""), title, entries,
+                     a.ingested_at.replace("T", " ")[:16] if a.ingested_at else "not yet", a.url or a.source))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1]
+                     for r in rows)
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    library = _library()
+    if args.action == "rm":
+        if not args.id:
+            raise AICitiesError("usage: ai-cities articles rm ID (`ai-cities articles` lists the ids)")
+        removed = library.remove(args.id)
+        print(f"removed article {removed.id!r} (“{removed.title}”): its collection {removed.collection!r} and "
+              "its companions; nothing else was touched")
+        return 0
+    if args.id:
+        raise AICitiesError(f"unexpected argument {args.id!r}: `ai-cities articles` or `ai-cities articles rm ID`")
+    articles = library.articles()
+    print(json.dumps([a.to_dict() for a in articles], ensure_ascii=False, indent=2) if args.json
+          else format_articles(articles))
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     history = read_history(args.history) if args.history else []
-    bot = _chatbot()
+    bot = _chatbot(args)
     answer = bot.ask(args.question, history=history)
     print(render(answer, args.json))
     return 0
@@ -131,20 +185,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from app.repl import run_repl
 
-    return run_repl(_chatbot())
+    return run_repl(_chatbot(args))
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
     from app.ui import launch
 
-    launch(_chatbot(), host=args.host, port=args.port, share=args.share)
+    launch(_library(args), host=args.host, port=args.port, share=args.share)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from app.server import serve
 
-    settings = load_settings()
+    settings = _settings(args)
     base = f"http://{args.host or settings.api_host}:{args.port or settings.api_port}"
     print(f"starting: the UI at {base}/ and the OpenAI-compatible API at {base}/v1 (Ctrl+C stops)",
           file=sys.stderr, flush=True)
@@ -156,7 +210,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 COMMANDS_GROUP = "ai_cities.commands"
 """The entry point group through which other packages add commands to `ai-cities`."""
-BUILTIN_COMMANDS = ("ingest", "ask", "chat", "ui", "serve")
+BUILTIN_COMMANDS = ("ingest", "articles", "ask", "chat", "ui", "serve")
 
 
 @dataclass(frozen=True)
@@ -212,6 +266,11 @@ def registered_commands(wanted: str | None = None) -> dict[str, Command]:
     return found
 
 
+def _article_option(parser: argparse.ArgumentParser, purpose: str = "the article to answer from") -> None:
+    parser.add_argument("--article", metavar="ID", help=f"{purpose}: an id `ai-cities articles` lists (default: "
+                        "AICITIES_ARTICLE, else the shipped article)")
+
+
 def build_parser(commands: Mapping[str, Command] | None = None, *, selected: str | None = None
                  ) -> argparse.ArgumentParser:
     """The argument parser of `ai-cities` (also used by `python -m app`).
@@ -221,7 +280,7 @@ def build_parser(commands: Mapping[str, Command] | None = None, *, selected: str
         selected: the command given: only its `add_arguments` is called (the others' options are not needed).
     """
     parser = argparse.ArgumentParser(prog="ai-cities", description="Grounded, cited Q&A about a ranking "
-                                     "article: by default the shipped one, or the last one you ingested.")
+                                     "article: the shipped one, or one you ingested (--article ID).")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log progress (INFO) and our own debug details, such as an internal error's traceback")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -230,27 +289,39 @@ def build_parser(commands: Mapping[str, Command] | None = None, *, selected: str
     p.add_argument("source", nargs="?", help=SOURCE_HELP)
     p.add_argument("--rebuild", action="store_true", help="rebuild the index even if it is up to date")
     p.add_argument("--timings", action="store_true", help="print the seconds of each stage of the ingest")
+    p.add_argument("--article", metavar="ID", help="the article's id: with SOURCE, the id to store it under "
+                   "(default: made from its file name); without, the article to refresh (default: the shipped one)")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("articles", help="list the articles of the library, or remove one (`articles rm ID`)")
+    p.add_argument("action", nargs="?", choices=["list", "rm"], default="list", help="list (default) or rm")
+    p.add_argument("id", nargs="?", help="with rm: the id of the article to remove")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p.set_defaults(func=cmd_articles)
 
     p = sub.add_parser("ask", help="ask one question")
     p.add_argument("question", help="the question, in quotes")
     p.add_argument("--json", action="store_true", help="print the full answer as JSON")
     p.add_argument("--history", metavar="FILE", help=f"JSON file of earlier turns: {HISTORY_SHAPE}")
+    _article_option(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", help="chat in the terminal (follow-ups use the conversation; /help inside)")
+    _article_option(p)
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("ui", help="start the Gradio chat UI")
     p.add_argument("--host", default=None, help="address to bind (default: AICITIES_UI_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default: AICITIES_UI_PORT, 7860)")
     p.add_argument("--share", action="store_true", help="create a public Gradio share link (off by default)")
+    _article_option(p, "the article the page opens on (each browser session can switch)")
     p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("serve", help="serve the HTTP API (OpenAI-compatible /v1, /api/ask, /healthz, /metrics) "
                        "with the UI at /")
     p.add_argument("--host", default=None, help="address to bind (default: AICITIES_API_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default: AICITIES_API_PORT, 8080)")
+    _article_option(p, "the article answered when a request names none (model `ai-cities`)")
     p.set_defaults(func=cmd_serve)
 
     for name, command in (commands or {}).items():

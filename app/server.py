@@ -36,6 +36,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
@@ -47,6 +48,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.library import ArticleLibrary
+from ingest.articles import UnknownArticleError
 from ingest.core.errors import (
     AICitiesError,
     ConfigurationError,
@@ -63,7 +66,11 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 EXTRACTIVE_MODEL = "ai-cities-extractive"
-"""The model id of the offline extractive answerer (always listed by /v1/models)."""
+"""The model id of the offline extractive answerer over the default article (always listed by /v1/models)."""
+DEFAULT_MODEL = "ai-cities"
+"""The model id of the default article (`--article`, AICITIES_ARTICLE, else the shipped one)."""
+ARTICLE_MODEL_PREFIX = "ai-cities/"
+"""Each article of the library answers as the model `ai-cities/<article-id>`."""
 THREADS_PER_CORE = 8
 """Default answering threads per core. More questions in flight than cores let their embeddings share
 forward passes (`BatchingEmbeddings`): measured at 20 clients on 2 cores, server CPU per request fell from
@@ -97,7 +104,8 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    model: str = Field(description="Any model id; the reply names the model that actually answered.")
+    model: str = Field(description="A model id of GET /v1/models: `ai-cities/<article-id>` answers from that "
+                       "article, the others from the default article; any other id gets a 404 model_not_found.")
     messages: list[ChatMessage] = Field(description="The conversation; the last message is the user's question.")
     stream: bool | None = Field(default=False, description="Send server-sent events as the answer forms.")
 
@@ -110,6 +118,9 @@ class AskRequest(BaseModel):
     question: str = Field(description="The question, in English or Chinese.")
     history: list[tuple[str, str]] = Field(
         default_factory=list, description="Earlier turns as [question, answer] pairs, for follow-ups.")
+    article: str | None = Field(
+        default=None, description="The library's id of the article to answer from (GET /v1/models lists them as "
+        "ai-cities/<article-id>); omitted: the default article.")
 
 
 class ApiError(Exception):
@@ -124,8 +135,28 @@ class ApiError(Exception):
 
 # -- conversions (pure functions) -------------------------------------------------------------------------
 def model_ids(settings: Settings) -> list[str]:
-    """The ids /v1/models lists, the one that answers first: the LLM backend's when configured."""
-    return [f"ai-cities-{settings.llm}", EXTRACTIVE_MODEL] if settings.llm else [EXTRACTIVE_MODEL]
+    """The ids that answer from the default article, the one that answers first: the LLM backend's when
+    configured, then the extractive one and the plain `ai-cities`."""
+    base = [EXTRACTIVE_MODEL, DEFAULT_MODEL]
+    return [f"ai-cities-{settings.llm}", *base] if settings.llm else base
+
+
+def article_model(article_id: str) -> str:
+    """The model id of one article of the library: `ai-cities/<article-id>`."""
+    return f"{ARTICLE_MODEL_PREFIX}{article_id}"
+
+
+def model_not_found(model: str) -> ApiError:
+    """OpenAI's 404 for a model id this server does not have."""
+    return ApiError(404, f"The model `{model}` does not exist. GET /v1/models lists the models: one per article "
+                    f"({ARTICLE_MODEL_PREFIX}<article-id>), and {EXTRACTIVE_MODEL} for the default article.",
+                    code="model_not_found", param="model")
+
+
+def unknown_article(article: str) -> ApiError:
+    """The 404 of `/api/ask` for an article id the library does not have."""
+    return ApiError(404, f"No article {article!r} in the library; GET /v1/models lists them "
+                    f"({ARTICLE_MODEL_PREFIX}<article-id>).", code="article_not_found", param="article")
 
 
 def message_text(message: ChatMessage, index: int) -> str:
@@ -482,6 +513,16 @@ class BatchingEmbeddings(LocalEmbeddings):
 
 
 # -- the app ----------------------------------------------------------------------------------------------
+def _epoch(iso_time: str, default: int) -> int:
+    """Seconds since the epoch of an ISO time ("" or unreadable: `default`)."""
+    from datetime import datetime
+
+    try:
+        return int(datetime.fromisoformat(iso_time).timestamp())
+    except ValueError:
+        return default
+
+
 def worker_threads(settings: Settings) -> int:
     """How many questions are answered at once (`settings.api_threads`, or the default for this machine)."""
     if settings.api_threads:
@@ -492,8 +533,8 @@ def worker_threads(settings: Settings) -> int:
 class _Health:
     """The store check behind /healthz: one client, reopened after a failure."""
 
-    def __init__(self, bot: Any, settings: Settings) -> None:
-        self.bot, self.settings = bot, settings
+    def __init__(self, library: ArticleLibrary, settings: Settings) -> None:
+        self.library, self.settings = library, settings
         self._index: Any = None
         self._lock = threading.Lock()
 
@@ -505,10 +546,11 @@ class _Health:
         """
         from ingest.store import ArticleIndex, make_client
 
-        self.bot.warm_up()
+        bot = self.library.bot()
+        bot.warm_up()
         with self._lock:
             if self._index is None:
-                self._index = ArticleIndex(make_client(self.settings), self.settings.collection, self.bot.embeddings)
+                self._index = ArticleIndex(make_client(self.settings), bot.collection, bot.embeddings)
             index = self._index
         try:
             manifest = index.manifest()
@@ -517,28 +559,28 @@ class _Health:
                 self._index = None
             raise
         if manifest is None:
-            raise StoreUnavailableError(f"The store has no index in collection {self.settings.collection!r}: "
+            raise StoreUnavailableError(f"The store has no index in collection {bot.collection!r}: "
                                         "run `ai-cities ingest`.")
-        return {"status": "ok", "collection": self.settings.collection, "chunks": manifest.chunk_count,
+        return {"status": "ok", "article": bot.article_id, "collection": bot.collection, "chunks": manifest.chunk_count,
                 "source": manifest.source_name, "built_at": manifest.built_at,
                 "store": "server" if self.settings.client_server else "embedded"}
 
 
-def build_app(bot: Any, settings: Settings | None = None, *, ui: bool = True) -> FastAPI:
-    """Build the FastAPI app over a shared, warmed-up (or warming) `Chatbot`.
+def build_app(library: ArticleLibrary, settings: Settings | None = None, *, ui: bool = True) -> FastAPI:
+    """Build the FastAPI app over the library of articles (its default article's bot warmed up, or warming).
 
     Args:
-        bot: the one `Chatbot` of this process (anything with its `ask`, `stream`, `warm_up` methods).
-        settings: the settings (default: the bot's).
-        ui: mount the Gradio UI at `/` (builds the page from the bot's ranking, so warms the bot up).
+        library: the one `ArticleLibrary` of this process; each article answers as `ai-cities/<article-id>`.
+        settings: the settings (default: the library's).
+        ui: mount the Gradio UI at `/`.
 
     Returns:
         The app; run it with uvicorn (see `serve`).
     """
-    settings = settings or bot.settings
+    settings = settings or library.settings
     metrics = Metrics()
     limiter = anyio.CapacityLimiter(worker_threads(settings))
-    router = _api_router(bot, metrics, limiter, _Health(bot, settings), model_ids(settings))
+    router = _api_router(library, metrics, limiter, _Health(library, settings), model_ids(settings))
 
     app = FastAPI(title="ai-cities-chat", version="0.1.0", docs_url="/docs", redoc_url=None,
                   default_response_class=SafeJSONResponse,
@@ -551,17 +593,46 @@ def build_app(bot: Any, settings: Settings | None = None, *, ui: bool = True) ->
     app.state.metrics = metrics
     app.state.limiter = limiter
     if ui:
-        _mount_ui(app, bot, settings)
+        _mount_ui(app, library, settings)
     return app
 
 
 @dataclass
 class _Api:
-    """What the API's routes share: the bot, the answering thread pool and the metrics."""
+    """What the API's routes share: the library, the answering thread pool and the metrics."""
 
-    bot: Any
+    library: ArticleLibrary
     metrics: Metrics
     limiter: anyio.CapacityLimiter
+    models: list[str]
+
+    def model_bot(self, model: str) -> tuple[Any, str]:
+        """The bot a model id answers with, and the id the reply names: `ai-cities/<article-id>` is that article
+        (one ingested while the server runs too), the other listed ids the default article.
+
+        Raises:
+            ApiError: 404 model_not_found for any other id.
+        """
+        if model in self.models:
+            return self.library.bot(), self.models[0]
+        article = model.removeprefix(ARTICLE_MODEL_PREFIX)
+        if article == model or not article:
+            raise model_not_found(model)
+        try:
+            return self.library.bot(article), model
+        except UnknownArticleError:
+            raise model_not_found(model) from None
+
+    def article_bot(self, article: str | None) -> Any:
+        """The bot of `/api/ask`'s `article` (None: the default article).
+
+        Raises:
+            ApiError: 404 for an article the library does not have.
+        """
+        try:
+            return self.library.bot(article or None)
+        except UnknownArticleError:
+            raise unknown_article(str(article)) from None
 
     async def in_pool(self, function: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(function, *args, limiter=self.limiter)
@@ -577,25 +648,27 @@ class _Api:
             self.metrics.abstentions.labels(endpoint).inc()
 
 
-def _api_router(bot: Any, metrics: Metrics, limiter: anyio.CapacityLimiter, health: _Health,
+def _api_router(library: ArticleLibrary, metrics: Metrics, limiter: anyio.CapacityLimiter, health: _Health,
                 models: list[str]) -> APIRouter:
     """The API's routes: OpenAI's chat completions and models, /api/ask, /healthz, /metrics, and the 404/405s of
     every other path under /v1 and /api."""
-    api = _Api(bot, metrics, limiter)
+    api = _Api(library, metrics, limiter, models)
     router = APIRouter()
-    _openai_routes(router, api, models)
+    _openai_routes(router, api)
     _service_routes(router, api, health)
     return router
 
 
-def _openai_routes(router: APIRouter, api: _Api, models: list[str]) -> None:
+def _openai_routes(router: APIRouter, api: _Api) -> None:
     """POST /v1/chat/completions (streaming or not) and GET /v1/models."""
-    bot, metrics, limiter = api.bot, api.metrics, api.limiter
+    metrics, limiter = api.metrics, api.limiter
     in_pool, failed, answered = api.in_pool, api.failed, api.answered
     started = int(time.time())
 
     @router.post("/v1/chat/completions", summary="OpenAI-compatible chat completion (streaming or not)")
     async def chat_completions(body: ChatCompletionRequest) -> Response:
+        bot, model = api.model_bot(body.model) if body.model in api.models else \
+            await api.in_pool(api.model_bot, body.model)
         question, history, ignored = conversation(body.messages)
         if ignored:
             logger.info("Ignored %d system message(s): answers come from the article only.", ignored)
@@ -606,7 +679,7 @@ def _openai_routes(router: APIRouter, api: _Api, models: list[str]) -> None:
             except Exception as exc:
                 raise failed("chat_completions", exc) from None
             answered("chat_completions", answer)
-            return SafeJSONResponse(completion_payload(answer, models[0], completion_id, created))
+            return SafeJSONResponse(completion_payload(answer, model, completion_id, created))
         relay = _Relay(bot.stream(question, history), limiter)
         try:  # the first item carries every input error: answer it with a status, before the stream starts
             first = await relay.next()
@@ -619,24 +692,32 @@ def _openai_routes(router: APIRouter, api: _Api, models: list[str]) -> None:
             return error
 
         events = _completion_events(relay, first, lambda a: answered("chat_completions", a),
-                                    failed_midway, models[0], completion_id, created)
+                                    failed_midway, model, completion_id, created)
         return StreamingResponse(events, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    @router.get("/v1/models", summary="The model ids this server answers as")
+    @router.get("/v1/models", summary="The model ids this server answers as: one per article of the library")
     async def list_models() -> dict[str, Any]:
-        return {"object": "list",
-                "data": [{"id": m, "object": "model", "created": started, "owned_by": "ai-cities"} for m in models]}
+        try:  # read from the store each time: an article ingested while the server runs is listed at once
+            articles = await api.in_pool(api.library.articles)
+        except Exception as exc:
+            raise api.failed("models", exc) from None
+        data = [{"id": m, "object": "model", "created": started, "owned_by": "ai-cities"} for m in api.models]
+        data += [{"id": article_model(a.id), "object": "model", "created": _epoch(a.ingested_at, started),
+                  "owned_by": "ai-cities", "title": a.title, "entries": a.entries, "noun": a.noun,
+                  "source": a.url or Path(a.source).name, "shipped": a.shipped} for a in articles]
+        return {"object": "list", "data": data}
 
 
 
 def _service_routes(router: APIRouter, api: _Api, health: _Health) -> None:
     """POST /api/ask, /healthz, /metrics, and the 404/405 of every other path under /v1 and /api."""
-    bot, metrics = api.bot, api.metrics
+    metrics = api.metrics
     in_pool, failed, answered = api.in_pool, api.failed, api.answered
     @router.post("/api/ask", summary="Ask one question; the full Answer as JSON")
     async def ask(body: AskRequest) -> Response:
         try:
+            bot = await in_pool(api.article_bot, body.article)
             answer = await in_pool(bot.ask, body.question, body.history)
         except Exception as exc:
             raise failed("ask", exc) from None
@@ -775,12 +856,12 @@ async def _completion_events(relay: _Relay, first: str | Answer | None, answered
     yield sse("[DONE]")
 
 
-def _mount_ui(app: FastAPI, bot: Any, settings: Settings) -> None:
+def _mount_ui(app: FastAPI, library: ArticleLibrary, settings: Settings) -> None:
     import gradio as gr
 
     from app import ui
 
-    demo = ui.build_ui(bot, settings)
+    demo = ui.build_ui(library, settings)
     gr.mount_gradio_app(
         app, demo, path="/", server_name=settings.api_host, server_port=settings.api_port,
         footer_links=["api", "settings"], run_history=False, auth=ui.parse_auth(settings.ui_auth),
@@ -790,13 +871,13 @@ def _mount_ui(app: FastAPI, bot: Any, settings: Settings) -> None:
 
 
 def serve(settings: Settings | None = None, *, host: str | None = None, port: int | None = None,
-          bot: Any = None) -> None:
-    """Warm one `Chatbot` up and serve the app with uvicorn until interrupted (blocks).
+          library: ArticleLibrary | None = None) -> None:
+    """Warm the default article's `Chatbot` up and serve the app with uvicorn until interrupted (blocks).
 
     Args:
         settings: the settings (default: from the environment).
         host, port: where to bind; None means `settings.api_host` / `settings.api_port`.
-        bot: the `Chatbot` to serve (default: one built from settings).
+        library: the library to serve (default: one built from settings, its embedder batching queries).
     """
     import uvicorn
 
@@ -805,10 +886,10 @@ def serve(settings: Settings | None = None, *, host: str | None = None, port: in
     settings = settings or Settings()
     host = host or settings.api_host
     port = port or settings.api_port
-    if bot is None:
-        from app.compose import build_chatbot
+    if library is None:
+        from app.compose import build_library
 
-        bot = build_chatbot(settings, embeddings=api_embeddings(settings))
+        library = build_library(settings, embeddings=api_embeddings(settings))
     if not is_loopback(host):
         if settings.api_key is None:
             logger.warning("The API binds to %s without a key: anyone who can reach it can use it. Set "
@@ -816,9 +897,9 @@ def serve(settings: Settings | None = None, *, host: str | None = None, port: in
         if settings.ui_auth is None:
             logger.warning("The UI at %s has no login; set AICITIES_UI_AUTH=user:password.", host)
     began = time.perf_counter()
-    bot.warm_up()
+    library.bot().warm_up()
     logger.info("Chatbot warmed up in %.1fs", time.perf_counter() - began)
-    app = build_app(bot, settings)
+    app = build_app(library, settings)
     logger.info("Serving the API and UI at http://%s:%s/ (%d answering threads)", host, port,
                 worker_threads(settings))
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False,

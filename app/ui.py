@@ -535,9 +535,10 @@ def _index(value: Any, size: int) -> int:
 
 
 # -- the app --------------------------------------------------------------------------------------------
-def build_ui(bot: Any, settings: Settings | None = None, *, stream_delay: float = STREAM_DELAY) -> gr.Blocks:
-    """Build the Gradio app over a (shared) `Chatbot`; its queue is set from `settings.ui_concurrency`."""
-    settings = settings or bot.settings
+def build_ui(library: Any, settings: Settings | None = None, *, stream_delay: float = STREAM_DELAY) -> gr.Blocks:
+    """Build the Gradio app over the (shared) `ArticleLibrary`; its queue is set from `settings.ui_concurrency`."""
+    settings = settings or library.settings
+    bot = library.bot()
     handlers = ChatHandlers(bot, settings, stream_delay=stream_delay)
     ranking = bot.ranking()
     with gr.Blocks(title="Ranking Q&A · grounded answers", analytics_enabled=False) as demo:
@@ -615,12 +616,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def launch(bot: Any, host: str | None = None, port: int | None = None, share: bool = False, *,
+def launch(library: Any, host: str | None = None, port: int | None = None, share: bool = False, *,
            prevent_thread_lock: bool = False, quiet: bool = False) -> gr.Blocks:
     """Warm the bot up, build the UI and serve it (blocks unless `prevent_thread_lock`).
 
     Args:
-        bot: the shared `Chatbot`.
+        library: the shared `ArticleLibrary`.
         host, port: where to bind; None means `settings.ui_host` / `settings.ui_port`.
         share: create a public Gradio share link (off by default; needs network).
         prevent_thread_lock: return right after the server starts (tests); close it with `.close()`.
@@ -629,7 +630,7 @@ def launch(bot: Any, host: str | None = None, port: int | None = None, share: bo
     Returns:
         The running `gr.Blocks` (its `local_url` is where it serves).
     """
-    settings: Settings = bot.settings
+    settings: Settings = library.settings
     host = host or settings.ui_host
     port = port or settings.ui_port
     auth = parse_auth(settings.ui_auth)
@@ -639,9 +640,9 @@ def launch(bot: Any, host: str | None = None, port: int | None = None, share: bo
     if share and auth is None:
         logger.warning("share=True publishes the UI on a public link without a login; set AICITIES_UI_AUTH.")
     started = time.perf_counter()
-    bot.warm_up()
+    library.bot().warm_up()
     logger.info("Chatbot warmed up in %.1fs", time.perf_counter() - started)
-    demo = build_ui(bot, settings)
+    demo = build_ui(library, settings)
     demo.launch(
         server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=prevent_thread_lock,
         quiet=quiet, show_error=False, theme=THEME,

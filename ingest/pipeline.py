@@ -103,7 +103,7 @@ def _build_multilingual(multilingual: MultilingualIndex | None, chunks: list[Chu
 def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path, *, rebuild: bool = False,
                   max_bytes: int = 5_000_000, show_progress: bool | None = None,
                   multilingual: MultilingualIndex | None = None, profile_dir: Path | None = None,
-                  stages: Stages | None = None) -> IngestReport:
+                  stages: Stages | None = None, article_id: str = "") -> IngestReport:
     """Index `source` into `index` unless the index was already built from the same inputs.
 
     The article's profile is derived and stored with the index; its profile folder (`profile_dir`, else
@@ -123,6 +123,7 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
             is missing or stale, even when the main index is up to date).
         profile_dir: the article's profile folder (`Settings.profile_dir`); None looks beside the source.
         stages: records the seconds of each stage (`IngestReport.stages`); a new one when None.
+        article_id: the library's id of the article (`ingest.articles`), kept in the manifest.
 
     Returns:
         An `IngestReport`. A failed build raises and leaves the previous index in place.
@@ -142,9 +143,9 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
         profile_data = load_profile_dir(folder) if folder is not None else None
     wanted = Manifest(source_hash=loaded.sha256, source_name=loaded.path.name, source_path=str(loaded.path.resolve()),
                       embedding_model=embeddings.model_id, chunker_version=CHUNKER_VERSION,
-                      profile_hash=profile_hash(folder), source_stat=loaded.stat)
+                      profile_hash=profile_hash(folder), source_stat=loaded.stat, article_id=article_id)
     current = index.manifest()
-    if current is not None and current.same_inputs(wanted) and not rebuild:
+    if current is not None and current.same_inputs(wanted) and current.article_id == article_id and not rebuild:
         logger.info("Index %s is up to date (source %s)", index.name, loaded.sha256[:12])
         stored = index.read()  # the counts come from the stored outline: no re-parse
         outline = stored.structure if stored is not None else {}
@@ -180,7 +181,9 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
         vectors = index.embed_chunks(chunks, progress=advance,
                                      before_model=lambda: stages.run(MODELS, embeddings.warm_up))
     with stages.stage(STORE):
-        index.build(chunks, wanted, loaded.text, structure_of(article, profile, profile_data), vectors=vectors)
+        described = wanted.model_copy(update={"title": article.title.text.strip() if article.title else "",
+                                              "noun": profile.noun_plural, "entry_count": len(article.ranked)})
+        index.build(chunks, described, loaded.text, structure_of(article, profile, profile_data), vectors=vectors)
     ml_status = _build_multilingual(multilingual, chunks, article, wanted, True, stages)
     status: IngestStatus = "created" if current is None else "rebuilt"
     if current is not None and not current.same_inputs(wanted):

@@ -40,9 +40,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_MANIFEST_KEY = "aicities_manifest"
-_SOURCE_KEY = "aicities_source_text"
-_STRUCTURE_KEY = "aicities_structure"
+MANIFEST_KEY = "aicities_manifest"
+SOURCE_KEY = "aicities_source_text"
+STRUCTURE_KEY = "aicities_structure"
 _SWAP_RETRIES = 6
 EMBED_BATCH = 16  # chunks per embedding call (as langchain-chroma's add_texts had them): the same vectors as ever
 STORE_BATCH = 1000  # chunks per Chroma call (below its maximum batch size)
@@ -67,6 +67,10 @@ class Manifest(BaseModel):
     source_stat: str = ""
     """Path, file identity, size and mtime of the source when it was read (`LoadedSource.stat`); when the
     file still has them, the app skips reading and hashing it. Empty: always hash."""
+    article_id: str = ""  # the library's id of the article (`ingest.articles`); "" for an index built before ids
+    title: str = ""  # the article's title, as the library lists it
+    noun: str = ""  # what the article ranks, plural
+    entry_count: int = 0  # entries of its ranking
 
     def same_inputs(self, other: Manifest) -> bool:
         return (self.source_hash, self.embedding_model, self.chunker_version, self.profile_hash) == (
@@ -168,7 +172,7 @@ class ArticleIndex:
         collection = self._collection()
         if collection is None:
             return None
-        raw = (collection.metadata or {}).get(_MANIFEST_KEY)
+        raw = (collection.metadata or {}).get(MANIFEST_KEY)
         if not raw:
             return None
         try:
@@ -202,8 +206,8 @@ class ArticleIndex:
         manifest = manifest.model_copy(update={
             "chunk_count": len(chunks), "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "source_url": manifest.source_url or source_url_of(manifest.source_path)})
-        metadata = {_MANIFEST_KEY: manifest.model_dump_json(), _SOURCE_KEY: source_text,
-                    _STRUCTURE_KEY: json.dumps(structure, ensure_ascii=False)}
+        metadata = {MANIFEST_KEY: manifest.model_dump_json(), SOURCE_KEY: source_text,
+                    STRUCTURE_KEY: json.dumps(structure, ensure_ascii=False)}
         if vectors is None:
             vectors = self.embed_chunks(chunks, progress=progress)
             progress = None
@@ -284,13 +288,13 @@ class ArticleIndex:
         if collection is None:
             return None
         meta = collection.metadata or {}
-        if _MANIFEST_KEY not in meta or _SOURCE_KEY not in meta:
+        if MANIFEST_KEY not in meta or SOURCE_KEY not in meta:
             return None
         got = self._guard("read the index", lambda: collection.get(include=["documents", "metadatas"]))
         return StoredIndex(
-            manifest=Manifest.model_validate_json(meta[_MANIFEST_KEY]),
-            source_text=meta[_SOURCE_KEY],
-            structure=json.loads(meta.get(_STRUCTURE_KEY) or "{}"),
+            manifest=Manifest.model_validate_json(meta[MANIFEST_KEY]),
+            source_text=meta[SOURCE_KEY],
+            structure=json.loads(meta.get(STRUCTURE_KEY) or "{}"),
             ids=list(got["ids"]),
             documents=list(got["documents"] or []),
             metadatas=[dict(m) for m in got["metadatas"] or []],
@@ -300,7 +304,12 @@ class ArticleIndex:
     @property
     def vectors_name(self) -> str:
         """Name of the collection that keeps computed vectors beside the index."""
-        return f"{self._name}-vectors"
+        return self.vectors_name_of(self._name)
+
+    @staticmethod
+    def vectors_name_of(collection_name: str) -> str:
+        """Name of the collection that keeps computed vectors beside the index `collection_name`."""
+        return f"{collection_name}-vectors"
 
     @staticmethod
     def _vector_id(model_id: str, text: str) -> str:
@@ -391,7 +400,7 @@ class ArticleIndex:
                 else:
                     pairs = [(cid, 1.0 - float(d))
                              for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
-                    return pairs, fingerprint((collection.metadata or {}).get(_MANIFEST_KEY, ""))
+                    return pairs, fingerprint((collection.metadata or {}).get(MANIFEST_KEY, ""))
             time.sleep(0.05 * (attempt + 1))
         raise StoreUnavailableError(
             f"Vector store unavailable: collection {self._name!r} is missing. Run `ai-cities ingest`.")

@@ -21,6 +21,13 @@ class Settings(BaseSettings):
         default=DEFAULT_SOURCE,
         description="Article to index (.txt, .md or .html). Defaults to the project's copy of the article.",
     )
+    article: str = Field(
+        default="",
+        max_length=60,
+        description="Id of the library's article that `ask`, `chat`, `ui` and `serve` answer from when none is "
+        "named (`ai-cities articles` lists the ids; `--article ID` on the command line). Empty: the shipped "
+        "article (the one source_path names).",
+    )
     profile_dir: Path | None = Field(
         default=None,
         description="Profile folder of the article (profile.yaml: other names of entries and organisations, "

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 
 from app import server
 from app.chatbot import Chatbot
+from app.library import ArticleLibrary
 from app.server import ApiError, BatchingEmbeddings, ChatMessage, DeltaTracker, build_app
 from ingest.core.models import Answer, Citation
 from ingest.embeddings import LocalEmbeddings
@@ -161,7 +162,7 @@ def served(bot: Chatbot) -> Iterator[ServerThread]:
     """The full app (API + UI) over the session's warmed-up bot, with an API key, on a free port."""
     port = free_port()
     settings = bot.settings.model_copy(update={"api_key": SecretStr(KEY), "api_port": port})
-    with ServerThread(build_app(bot, settings), port) as running:
+    with ServerThread(build_app(ArticleLibrary.around(bot), settings), port) as running:
         yield running
 
 
@@ -214,8 +215,8 @@ class TestOpenAIClients:
 
     def test_sdk_follow_up_uses_the_history(self, openai_client) -> None:
         first = openai_client.chat.completions.create(
-            model="x", messages=[{"role": "user", "content": "Tell me about Jinan."}])
-        follow_up = openai_client.chat.completions.create(model="x", messages=[
+            model="ai-cities", messages=[{"role": "user", "content": "Tell me about Jinan."}])
+        follow_up = openai_client.chat.completions.create(model="ai-cities", messages=[
             {"role": "user", "content": "Tell me about Jinan."},
             {"role": "assistant", "content": first.choices[0].message.content},
             {"role": "user", "content": "What rank does it have?"}])
@@ -224,16 +225,23 @@ class TestOpenAIClients:
 
     def test_sdk_abstention(self, openai_client) -> None:
         completion = openai_client.chat.completions.create(
-            model="x", messages=[{"role": "user", "content": "What is the population of Hangzhou?"}])
+            model="ai-cities", messages=[{"role": "user", "content": "What is the population of Hangzhou?"}])
         assert completion.model_extra["abstained"] is True and completion.model_extra["citations"] == []
         assert "\n\n[1]:" not in completion.choices[0].message.content
 
     def test_sdk_models_and_errors(self, openai_client, served: ServerThread) -> None:
         import openai
 
-        assert [m.id for m in openai_client.models.list()] == ["ai-cities-extractive"]
+        assert [m.id for m in openai_client.models.list()] == ["ai-cities-extractive", "ai-cities",
+                                                             "ai-cities/china-ai-cities-2025"]
+        with pytest.raises(openai.NotFoundError) as missing:
+            openai_client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Hi?"}])
+        assert missing.value.code == "model_not_found" and "gpt-4o" in missing.value.message
+        with pytest.raises(openai.NotFoundError):
+            openai_client.chat.completions.create(model="ai-cities/no-such-article", stream=True,
+                                                  messages=[{"role": "user", "content": "Hi?"}])
         with pytest.raises(openai.BadRequestError) as info:
-            openai_client.chat.completions.create(model="x", messages=[{"role": "user", "content": "  "}])
+            openai_client.chat.completions.create(model="ai-cities", messages=[{"role": "user", "content": "  "}])
         assert "empty" in info.value.message
         with pytest.raises(openai.AuthenticationError):
             openai.OpenAI(base_url=f"{served.url}/v1", api_key="wrong", max_retries=0).models.list()
@@ -259,7 +267,7 @@ class TestHTTP:
     """Raw HTTP: SSE framing, error shapes, health, metrics, /api/ask and the UI."""
 
     def test_sse_framing(self, http: httpx.Client, source_text: str) -> None:
-        body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": RANKED_8TH}]}
+        body = {"model": "ai-cities", "stream": True, "messages": [{"role": "user", "content": RANKED_8TH}]}
         with http.stream("POST", "/v1/chat/completions", json=body) as response:
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")
@@ -301,28 +309,28 @@ class TestHTTP:
     def test_bad_requests_get_openai_errors(self, served: ServerThread, case: str, status: int, code) -> None:
         user = {"role": "user", "content": RANKED_8TH}
         bodies = {
-            "no user message": {"model": "m", "messages": [{"role": "system", "content": "hi"}]},
-            "only an answer": {"model": "m", "messages": [user, {"role": "assistant", "content": "A"}]},
-            "100k characters": {"model": "m", "messages": [{"role": "user", "content": "why " * 25_000}]},
-            "empty question": {"model": "m", "messages": [{"role": "user", "content": " \n "}]},
-            "unknown role": {"model": "m", "messages": [{"role": "wizard", "content": "hi"}, user]},
+            "no user message": {"model": "ai-cities", "messages": [{"role": "system", "content": "hi"}]},
+            "only an answer": {"model": "ai-cities", "messages": [user, {"role": "assistant", "content": "A"}]},
+            "100k characters": {"model": "ai-cities", "messages": [{"role": "user", "content": "why " * 25_000}]},
+            "empty question": {"model": "ai-cities", "messages": [{"role": "user", "content": " \n "}]},
+            "unknown role": {"model": "ai-cities", "messages": [{"role": "wizard", "content": "hi"}, user]},
             "not an object": [1, 2, 3],
-            "messages missing": {"model": "m"},
-            "content is a number": {"model": "m", "messages": [{"role": "user", "content": 42}]},
-            "image part": {"model": "m", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
-            "stream with empty question": {"model": "m", "stream": True, "messages": [{"role": "user", "content": ""}]},
+            "messages missing": {"model": "ai-cities"},
+            "content is a number": {"model": "ai-cities", "messages": [{"role": "user", "content": 42}]},
+            "image part": {"model": "ai-cities", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
+            "stream with empty question": {"model": "ai-cities", "stream": True, "messages": [{"role": "user", "content": ""}]},
         }
         headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
-        content = json.dumps(bodies.get(case, {"model": "m", "messages": [user]}))
+        content = json.dumps(bodies.get(case, {"model": "ai-cities", "messages": [user]}))
         method = "POST"
         if case in ("invalid JSON", "missing key and invalid JSON"):
-            content = '{"model": "m", "messages": [{"role": "user", "content": "hi"'
+            content = '{"model": "ai-cities", "messages": [{"role": "user", "content": "hi"'
         if case == "wrong key":
             headers["Authorization"] = "Bearer not-the-key"
         if case.startswith("missing key"):
             del headers["Authorization"]
         if case == "body over the limit":
-            content = json.dumps({"model": "m", "messages": [user], "pad": "x" * 1_200_000})
+            content = json.dumps({"model": "ai-cities", "messages": [user], "pad": "x" * 1_200_000})
         if case == "GET instead of POST":
             method, content = "GET", None
         path = "/v1/completions" if case == "unknown endpoint" else "/v1/chat/completions"
@@ -341,7 +349,9 @@ class TestHTTP:
             {"type": st.sampled_from(["text", "image_url"]), "text": text}), max_size=2)
         message = st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant", "system", "tool", "x"]),
                                          "content": content})
-        body = st.fixed_dictionaries({"model": st.text(max_size=10), "messages": st.lists(message, max_size=5)},
+        model = st.sampled_from(["ai-cities", "ai-cities-extractive", "ai-cities/china-ai-cities-2025"]) | st.text(
+            max_size=10)
+        body = st.fixed_dictionaries({"model": model, "messages": st.lists(message, max_size=5)},
                                      optional={"stream": st.booleans(), "temperature": st.floats(allow_nan=False)})
 
         @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -349,9 +359,11 @@ class TestHTTP:
         def check(payload: dict) -> None:
             response = http.post("/v1/chat/completions", content=json.dumps(payload),  # \ud800 stays escaped
                                  headers={"Content-Type": "application/json"})
-            assert response.status_code in (200, 400), response.text
-            if response.status_code == 400:
-                check_error(response, 400)
+            known = payload["model"] in ("ai-cities", "ai-cities-extractive", "ai-cities/china-ai-cities-2025")
+            assert response.status_code in ((200, 400) if known else (400, 404)), response.text
+            if response.status_code in (400, 404):
+                check_error(response, response.status_code)
+                assert response.status_code == 400 or response.json()["error"]["code"] == "model_not_found"
             elif payload.get("stream"):
                 assert response.text.endswith("data: [DONE]\n\n") and '"finish_reason":"stop"' in response.text
             else:
@@ -390,11 +402,11 @@ class TestHTTP:
             return values
 
         before = scrape()
-        good = {"model": "m", "messages": [{"role": "user", "content": RANKED_8TH}]}
+        good = {"model": "ai-cities", "messages": [{"role": "user", "content": RANKED_8TH}]}
         assert http.post("/v1/chat/completions", json=good).status_code == 200
-        abstain = {"model": "m", "messages": [{"role": "user", "content": "What is the population of Hangzhou?"}]}
+        abstain = {"model": "ai-cities", "messages": [{"role": "user", "content": "What is the population of Hangzhou?"}]}
         assert http.post("/v1/chat/completions", json=abstain).json()["abstained"] is True
-        assert http.post("/v1/chat/completions", json={"model": "m", "messages": []}).status_code == 400
+        assert http.post("/v1/chat/completions", json={"model": "ai-cities", "messages": []}).status_code == 400
         after = scrape()
 
         def moved(name: str) -> float:
@@ -440,8 +452,8 @@ def test_store_down_is_503(make_settings, embeddings: LocalEmbeddings) -> None:
     settings = make_settings(chroma_host="127.0.0.1", chroma_port=free_port())
     bot = Chatbot(settings, embeddings=embeddings)
     port = free_port()
-    with ServerThread(build_app(bot, settings, ui=False), port) as running:
-        body = {"model": "m", "messages": [{"role": "user", "content": RANKED_8TH}]}
+    with ServerThread(build_app(ArticleLibrary.around(bot), settings, ui=False), port) as running:
+        body = {"model": "ai-cities", "messages": [{"role": "user", "content": RANKED_8TH}]}
         response = httpx.post(f"{running.url}/v1/chat/completions", json=body, timeout=60)
         error = check_error(response, 503)
         assert error["code"] == "store_unavailable" and "Vector store unavailable" in error["message"]
@@ -467,18 +479,19 @@ def test_llm_stream_that_verification_changes_ends_with_the_verified_answer(
                                  llm_timeout=5, llm_max_retries=0, chroma_path=bot.settings.chroma_path)
         llm_bot = Chatbot(settings, embeddings=embeddings)
         port = free_port()
-        with ServerThread(build_app(llm_bot, settings, ui=False), port) as running:
+        with ServerThread(build_app(ArticleLibrary.around(llm_bot), settings, ui=False), port) as running:
             from openai import OpenAI
 
             client = OpenAI(base_url=f"{running.url}/v1", api_key="unused", max_retries=0)
-            assert [m.id for m in client.models.list()] == ["ai-cities-openai:stub-model", "ai-cities-extractive"]
+            assert [m.id for m in client.models.list()][:3] == ["ai-cities-openai:stub-model", "ai-cities-extractive",
+                                                                "ai-cities"]
             question = [{"role": "user", "content": "How much can breakthroughs earn in subsidies in Shenzhen?"}]
             chunks = list(client.chat.completions.create(model="ai-cities-openai:stub-model", stream=True,
                                                          messages=question))
             # A slow LLM: its words reach the client as the LLM sends them, not all at the end.
             stub.reset(reply, mode="drip", delay=0.15)
             arrivals = [(time.monotonic(), c) for c in client.chat.completions.create(
-                model="m", stream=True, messages=question)]
+                model="ai-cities", stream=True, messages=question)]
     content = "".join(c.choices[0].delta.content or "" for c in chunks)
     last = chunks[-1].model_extra
     assert chunks[-1].model == "ai-cities-openai:stub-model"
@@ -517,7 +530,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 240) -> dic
 
 def _ask(url: str, question: str) -> dict:
     response = httpx.post(f"{url}/v1/chat/completions", timeout=60,
-                          json={"model": "m", "messages": [{"role": "user", "content": question}]})
+                          json={"model": "ai-cities", "messages": [{"role": "user", "content": question}]})
     assert response.status_code == 200, response.text
     return response.json()
 
