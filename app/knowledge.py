@@ -92,7 +92,7 @@ class Sentence:
         """A citation of this sentence under answer marker `marker`."""
         c = self.chunk
         return Citation(marker=marker, section=c.section, topic=c.topic, quote=self.text, start=self.start,
-                        end=self.end, rank=c.rank, city=c.city)
+                        end=self.end, rank=c.rank, entry=c.city)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class RankEntry:
     def citation(self, marker: int) -> Citation:
         """A citation of the section heading (e.g. "8. Fedora")."""
         return Citation(marker=marker, section=self.section, topic=None, quote=self.heading or self.section,
-                        start=self.start, end=self.end, rank=self.rank, city=self.city)
+                        start=self.start, end=self.end, rank=self.rank, entry=self.city)
 
 
 class KnowledgeBase:

@@ -1,5 +1,5 @@
-"""`python -m ingest [SOURCE] [--rebuild]`: index a source article (a file or an http(s) URL) into Chroma,
-without the app.
+"""`python -m ingest [SOURCE] [--rebuild]`: index a source article (a file or an http(s) URL) into the library in
+Chroma (`ingest.articles`: its own collection, under an id made of its file name), without the app.
 
 The same job as `ai-cities ingest`, built from ingest's own pieces (settings, fetch, embedder, store,
 pipeline), so indexing never imports the question-answering app.
@@ -53,17 +53,19 @@ def ingest(source: str | Path | None = None, *, rebuild: bool = False, show_prog
     Returns:
         The pipeline's `IngestReport`.
     """
+    from ingest.articles import article_id_for, collection_for
     from ingest.embeddings import LocalEmbeddings
     from ingest.pipeline import ingest_source
     from ingest.store import ArticleIndex, make_client
 
     settings = load_settings()
-    source = source_argument(str(source) if source else None, settings, show_progress)
+    path = source_argument(str(source) if source else None, settings, show_progress) or settings.source_path
+    article_id = article_id_for(path, settings)
     embeddings = LocalEmbeddings(settings.embedding_model_path, torch_threads=settings.torch_threads,
                                  engine=settings.embedding_engine)
-    index = ArticleIndex(make_client(settings), settings.collection, embeddings)
-    return ingest_source(index, embeddings, source or settings.source_path, rebuild=rebuild,
-                         max_bytes=settings.max_source_bytes, show_progress=show_progress)
+    index = ArticleIndex(make_client(settings), collection_for(settings, article_id), embeddings)
+    return ingest_source(index, embeddings, path, rebuild=rebuild, max_bytes=settings.max_source_bytes,
+                         show_progress=show_progress, article_id=article_id)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def run() -> int:
         report = ingest(args.source, rebuild=args.rebuild)
         print(report.summary())
+        if report.article_id:
+            print(f"article {report.article_id!r} (ask it with `ai-cities ask --article {report.article_id}`)")
         return 0
 
     return run_guarded(run, verbose=args.verbose)

@@ -41,6 +41,7 @@ class IngestReport:
     seconds: float
     multilingual: IngestStatus | None = None  # the `<collection>_ml` index; None when it is turned off
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (`ingest.timing`)
+    article_id: str = ""  # the library's id of the article (`ingest.articles`)
 
     def summary(self) -> str:
         """One line for people."""
@@ -157,7 +158,7 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
                                          False, stages)
         return IngestReport("unchanged", str(loaded.path), index.name, current.chunk_count, ranked_count,
                             len(outline.get("boilerplate", [])), time.perf_counter() - started, ml_status,
-                            dict(stages.seconds))
+                            dict(stages.seconds), article_id)
     with stages.stage(LOAD_PARSE):
         article = parse_article(loaded.document or loaded.text)
         chunks = chunk_article(article)
@@ -190,4 +191,4 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
         logger.info("Rebuilt %s: inputs changed (%s -> %s)", index.name, current.source_hash[:12],
                     wanted.source_hash[:12])
     return IngestReport(status, str(loaded.path), index.name, len(chunks), ranked, len(article.boilerplate),
-                        time.perf_counter() - started, ml_status, dict(stages.seconds))
+                        time.perf_counter() - started, ml_status, dict(stages.seconds), article_id)

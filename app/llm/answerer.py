@@ -305,7 +305,7 @@ class VerifiedLLMAnswerer:
 def _citation(source: Sentence | RankEntry | ChunkRecord, marker: int) -> Citation:
     if isinstance(source, ChunkRecord):
         return Citation(marker=marker, section=source.section, topic=source.topic, quote=source.text,
-                        start=source.start, end=source.end, rank=source.rank, city=source.city)
+                        start=source.start, end=source.end, rank=source.rank, entry=source.city)
     return source.citation(marker)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 AnswerMode = Literal["extractive", "ranking", "abstain", "help", "fallback", "llm", "llm-partial",
                      "extractive-fallback"]
@@ -21,8 +21,22 @@ class Citation(BaseModel):
     quote: str = Field(description="Verbatim source text at start:end.")
     start: int = Field(ge=0, description="Start offset of the quote in the source text.")
     end: int = Field(ge=0, description="End offset (exclusive) of the quote in the source text.")
-    rank: int | None = Field(default=None, description="Rank of the section's city (1-10), if any.")
-    city: str | None = Field(default=None, description="City of the section, if any.")
+    rank: int | None = Field(default=None, description="Rank of the section's entry in the ranking, if any.")
+    entry: str | None = Field(default=None, description="The ranked entry the section is about, if any.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _entry_from_city(cls, data: Any) -> Any:
+        """Accept the former name `city` for `entry` (deprecated)."""
+        if isinstance(data, dict) and "city" in data and "entry" not in data:
+            data = {**data, "entry": data["city"]}
+        return data
+
+    @computed_field(description="Deprecated alias of `entry`, kept for one release (0.2); read `entry`.")
+    @property
+    def city(self) -> str | None:
+        """Deprecated: the former name of `entry`."""
+        return self.entry
 
     @property
     def label(self) -> str:

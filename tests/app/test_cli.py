@@ -45,18 +45,23 @@ def test_ingest_url_then_ask_cites_it(cli_env: Path, page_server: PageServer, mo
     page = (PROJECT_ROOT / "data" / "fixtures" / "usgs-largest-earthquakes.html").read_bytes()
     url = page_server.add("/cli/largest-earthquakes", Page(page))
     assert ingest_main([url]) == 0  # python -m ingest URL
-    fetched, indexed = capsys.readouterr().out.strip().splitlines()
+    fetched, indexed, named = capsys.readouterr().out.strip().splitlines()
     assert fetched.startswith(f"Fetched {url}: text/html, {len(page):,} bytes, kept as {cli_env / 'sources'}")
     assert indexed.startswith("Indexed ") and ".html: " in indexed
+    article = named.split("'")[1]
+    assert article.startswith("127-0-0-1-") and "cli-largest-earthquakes" in article
     assert main(["ingest", url]) == 0  # ai-cities ingest URL: the same page again leaves the index as it is
-    fetched, indexed = capsys.readouterr().out.strip().splitlines()
+    fetched, indexed, named = capsys.readouterr().out.strip().splitlines()
     assert fetched.endswith("; unchanged since the last fetch") and "already up to date" in indexed
+    assert named.startswith(f"article {article!r}: “20 Largest Earthquakes in the World”, 20 ")
     question = "Which is the biggest earthquake on this list, and how strong was it?"
-    assert main(["ask", question]) == 0
+    assert main(["ask", question, "--article", article]) == 0
     out = capsys.readouterr().out
     assert "Bio-Bio" in out and f"Sources, from “20 Largest Earthquakes in the World” ({url}):" in out
-    assert main(["ask", question, "--json"]) == 0
+    assert main(["ask", question, "--article", article, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["source_url"] == url
+    assert main(["ask", question, "--json"]) == 0  # without --article: the shipped article, which doesn't say
+    assert json.loads(capsys.readouterr().out)["source_url"] is None
 
 
 @pytest.mark.parametrize("entry", [main, ingest_main], ids=["ai-cities", "python -m ingest"])
