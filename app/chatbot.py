@@ -20,7 +20,13 @@ from app.understand.hygiene import clean_question, split_questions
 from app.understand.intent import Intent, IntentKind
 from app.verify import verify
 from ingest.articles import collection_for, shipped_article_id
-from ingest.core.errors import AICitiesError, InvalidHistoryError, SourceError, StoreUnavailableError
+from ingest.core.errors import (
+    AICitiesError,
+    ConfigurationError,
+    InvalidHistoryError,
+    SourceError,
+    StoreUnavailableError,
+)
 from ingest.core.models import Answer, RetrievedSection
 from ingest.core.settings import Settings, resolve_profile_dir
 from ingest.embeddings import CachedEmbeddings, LocalEmbeddings
@@ -143,6 +149,10 @@ class Chatbot:
         """
         from ingest.pipeline import ingest_source
 
+        if source is not None and self.shipped and not _same_file(source, self.settings.source_path):
+            raise ConfigurationError(
+                f"{source} is not the shipped article ({self.settings.source_path}): add it to the library as an "
+                "article of its own (`ai-cities ingest FILE`, `ArticleLibrary.add`), or set AICITIES_SOURCE_PATH.")
         with self._lock:
             index = self._index()
             report = ingest_source(index, self.embeddings, source or self.source_for(index.manifest()),
@@ -448,6 +458,13 @@ def _validate_history(history: History | None) -> list[tuple[str, str]]:
         ) from exc
     return pairs
 
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return Path(one).resolve() == Path(other).resolve()
+    except OSError:
+        return False
 
 
 def _source_unchanged(manifest: Manifest, source: Path) -> bool:

@@ -193,3 +193,12 @@ def test_running_server_sees_new_and_refreshed_articles(tmp_path: Path, embeddin
         assert asked.status_code == 200 and "Redcap" in asked.json()["text"]
         missing = httpx.post(f"{running.url}/api/ask", json={"question": "Hi?", "article": "nope"}, timeout=60)
         assert missing.status_code == 404 and "No article 'nope'" in missing.json()["detail"]
+
+
+def test_the_shipped_article_is_never_replaced_by_another_file(library: ArticleLibrary, tmp_path: Path) -> None:
+    """Indexing a foreign file through the shipped article's bot is refused with a pointer to the library."""
+    from ingest.core.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="is not the shipped article.*ai-cities ingest FILE"):
+        library.bot().ingest(write_peaks(tmp_path))
+    assert library.articles()[0].ingested_at == ""  # nothing was built

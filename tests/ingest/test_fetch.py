@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.chatbot import Chatbot
+from ingest.articles import article_id_for
 from ingest.core.errors import SourceError
 from ingest.core.settings import PROJECT_ROOT
 from ingest.embeddings import LocalEmbeddings
@@ -72,9 +73,9 @@ def test_redirects_are_followed_and_the_final_url_is_cited(page_server: PageServ
 def test_fetched_page_is_indexed_and_answers_cite_its_url(page_server: PageServer, make_settings,
                                                           embeddings: LocalEmbeddings, tmp_path: Path) -> None:
     settings = make_settings(sources_dir=tmp_path / "sources", multilingual=False)
-    bot = Chatbot(settings, embeddings=embeddings)
     url = page_server.add("/fetch/ranking", Page(EARTHQUAKES))
     fetched = fetch_with_settings(url, settings)
+    bot = Chatbot(settings, embeddings=embeddings, article_id=article_id_for(fetched.path, settings))
     assert bot.ingest(fetched.path, show_progress=False).status == "created"
     answer = bot.ask("Which is the biggest earthquake on this list, and how strong was it?")
     assert "Bio-Bio" in answer.text and "9.5" in answer.text and not answer.abstained
