@@ -12,27 +12,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.answer.answerer import Answerer
 from app.answer.draft import Draft, growing_text, joined
 from app.engine import Engine, build_engine
+from app.index_keeper import IndexKeeper
 from app.knowledge import KnowledgeBase, RankEntry
 from app.retrieval import Retrieval
 from app.understand.hygiene import clean_question, split_questions
 from app.understand.intent import Intent, IntentKind
 from app.verify import verify
-from ingest.articles import collection_for, shipped_article_id
 from ingest.core.errors import (
     AICitiesError,
-    ConfigurationError,
     InvalidHistoryError,
-    SourceError,
     StoreUnavailableError,
 )
 from ingest.core.models import Answer, RetrievedSection
-from ingest.core.settings import Settings, resolve_profile_dir
+from ingest.core.settings import Settings
 from ingest.embeddings import CachedEmbeddings, LocalEmbeddings
 from ingest.multilingual import MultilingualEmbeddings, MultilingualIndex
-from ingest.profile import profile_hash
-from ingest.store import ArticleIndex, Manifest, make_client
+from ingest.store import Manifest
 from ingest.timing import KNOWLEDGE, MODELS, Stages
 
 if TYPE_CHECKING:  # indexing code loads only when an index is (re)built
@@ -51,7 +49,7 @@ class _Turn:
     standalone: str
     intent: Intent
     retrieval: Retrieval
-    answerer: object
+    answerer: Answerer
     notice: str | None
     started: float
 
@@ -75,92 +73,68 @@ class Chatbot:
                  client: object | None = None, chat_model: object | None = None, article_id: str | None = None,
                  multilingual_embeddings: MultilingualEmbeddings | None = None) -> None:
         self.settings = settings or Settings()
-        self.article_id = article_id or shipped_article_id(self.settings)
-        self.shipped = self.article_id == shipped_article_id(self.settings)
-        self.collection = collection_for(self.settings, self.article_id)
         self.embeddings = embeddings or LocalEmbeddings(self.settings.embedding_model_path,
                                                         torch_threads=self.settings.torch_threads,
                                                         engine=self.settings.embedding_engine)
-        self._client = client
         self._multilingual = (multilingual_embeddings or MultilingualEmbeddings()) if self.settings.multilingual \
             else None  # loads nothing
+        self.keeper = IndexKeeper(self.settings, self.embeddings, client=client, article_id=article_id,
+                                  multilingual_embeddings=self._multilingual)
         self._chat_model = chat_model  # a LangChain chat model; built from settings.llm when None
         self._ready: Engine | None = None
         self._lock = threading.RLock()
 
     # -- lifecycle ------------------------------------------------------------------------------------
-    def _index(self) -> ArticleIndex:
-        if self._client is None:
-            self._client = make_client(self.settings)
-        return ArticleIndex(self._client, self.collection, self.embeddings)
+    @property
+    def article_id(self) -> str:
+        """The library's id of the article this bot answers from."""
+        return self.keeper.article_id
+
+    @property
+    def shipped(self) -> bool:
+        """True when this bot answers from the shipped article."""
+        return self.keeper.shipped
+
+    @property
+    def collection(self) -> str:
+        """The Chroma collection of its article."""
+        return self.keeper.collection
 
     @property
     def store_client(self) -> object | None:
-        """The Chroma client this bot reads its index through (None until it is first opened)."""
-        return self._client
-
-    @property
-    def chat_model(self) -> object | None:
-        """The LangChain chat model given for the optional LLM answerer (None: built from settings)."""
-        return self._chat_model
+        """The Chroma client its index is read through (None until it is first opened)."""
+        return self.keeper.store_client
 
     @property
     def multilingual_embeddings(self) -> MultilingualEmbeddings | None:
         """The multilingual embedder (None when settings turn it off)."""
         return self._multilingual
 
+    @property
+    def chat_model(self) -> object | None:
+        """The LangChain chat model given for the optional LLM answerer (None: built from settings)."""
+        return self._chat_model
+
     def multilingual_index(self) -> MultilingualIndex | None:
         """The `<collection>_ml` index for questions in other languages; None when settings turn it off."""
-        if self._multilingual is None:
-            return None
-        self._index()  # opens the client
-        return MultilingualIndex(self._client, self.collection, self._multilingual)
-
-    def _open_index(self) -> ArticleIndex:
-        """Open the index; an embedded database that cannot be opened is set aside and rebuilt from the
-        source (nothing is deleted), or the error stands when there is no source to rebuild from."""
-        import shutil
-
-        try:
-            index = self._index()
-            index.manifest()
-            return index
-        except StoreUnavailableError:
-            path = self.settings.chroma_path
-            if self.settings.client_server or not path.exists() or not self.shipped or \
-                    not self.settings.source_path.is_file():
-                raise
-            aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
-            logger.warning("The Chroma database in %s cannot be opened; moved it to %s and rebuilding the "
-                           "index from %s.", path, aside, self.settings.source_path)
-            shutil.move(str(path), str(aside))
-            _forget_cached_clients()
-            self._client = None
-            return self._index()
+        return self.keeper.multilingual_index()
 
     def ingest(self, source: Path | None = None, *, rebuild: bool = False,
                show_progress: bool | None = None, stages: Stages | None = None) -> IngestReport:
-        """Index a source into this bot's article (default: the one it was read from; the shipped article's is
-        `Settings.source_path`) and make the bot answer from it.
+        """Index a source into this bot's article (`IndexKeeper.ingest`) and answer from it.
 
         Args:
             stages: records the seconds of each stage (and shows progress, if it was given a display); pass
                 the same one to `warm_up` to time the knowledge base and intent classifier of the new index.
         """
-        from ingest.pipeline import ingest_source
-
-        if source is not None and self.shipped and not _same_file(source, self.settings.source_path):
-            raise ConfigurationError(
-                f"{source} is not the shipped article ({self.settings.source_path}): add it to the library as an "
-                "article of its own (`ai-cities ingest FILE`, `ArticleLibrary.add`), or set AICITIES_SOURCE_PATH.")
         with self._lock:
-            index = self._index()
-            report = ingest_source(index, self.embeddings, source or self.source_for(index.manifest()),
-                                   rebuild=rebuild, max_bytes=self.settings.max_source_bytes,
-                                   show_progress=show_progress, multilingual=self.multilingual_index(),
-                                   profile_dir=self.settings.profile_dir, stages=stages, article_id=self.article_id)
+            report = self.keeper.ingest(source, rebuild=rebuild, show_progress=show_progress, stages=stages)
             self._ready = None
             return report
+
+    def source_for(self, manifest: Manifest | None) -> Path:
+        """The file this bot's article is read from (`IndexKeeper.source_for`)."""
+        return self.keeper.source_for(manifest)
 
     def warm_up(self, *, everything: bool = True, stages: Stages | None = None, models: bool = True) -> None:
         """Load the models, open the store, index the source if the index is missing or stale.
@@ -182,11 +156,11 @@ class Chatbot:
         with self._lock:
             if self._ready is not None:
                 return
-            index = self._open_index()
+            index = self.keeper.open()
             if models:
                 with stages.stage(MODELS):
                     self.embeddings.warm_up()  # the multilingual model loads on the first question that needs it
-            self._ensure_index(index, stages)
+            self.keeper.ensure(index, stages)
             with stages.stage(KNOWLEDGE):
                 stored = index.read()
                 if stored is None:
@@ -206,62 +180,6 @@ class Chatbot:
     def _warm_rest(self) -> None:
         if self._multilingual is not None:
             self._multilingual.warm_up()
-
-    def source_for(self, manifest: Manifest | None) -> Path:
-        """The file this bot's article is read from: `Settings.source_path` for the shipped article, else the one
-        its index was built from.
-
-        Raises:
-            UnknownArticleError: the article is not the shipped one and has no index.
-        """
-        if self.shipped:
-            return self.settings.source_path
-        if manifest is None or not manifest.source_path:
-            from ingest.articles import UnknownArticleError
-
-            raise UnknownArticleError(f"No article {self.article_id!r} in the library. `ai-cities articles` lists "
-                                      "them; `ai-cities ingest FILE_OR_URL` adds one.")
-        return Path(manifest.source_path)
-
-    def _ensure_index(self, index: ArticleIndex, stages: Stages | None = None) -> None:
-        from ingest.chunker import CHUNKER_VERSION
-
-        manifest = index.manifest()
-        source = self.source_for(manifest)
-        if manifest is not None and self.settings.client_server and not source.exists():
-            return  # a server's index is usable without the source on this machine
-        if manifest is not None and index.count() != manifest.chunk_count:
-            logger.warning("Index %s is incomplete (%d of %d chunks): rebuilding it.", index.name, index.count(),
-                           manifest.chunk_count)
-            manifest = None
-        same_code = manifest is not None and manifest.embedding_model == self.embeddings.model_id \
-            and manifest.chunker_version == CHUNKER_VERSION and manifest.article_id == self.article_id
-        if same_code and _source_unchanged(manifest, source) and manifest.profile_hash == profile_hash(
-                resolve_profile_dir(source, self.settings.profile_dir)) and self._multilingual_current(manifest):
-            return  # same file, size and mtime as when it was indexed: no need to read and hash it
-        from ingest.loader import load_source
-
-        try:
-            current = load_source(source, max_bytes=self.settings.max_source_bytes)
-        except SourceError:
-            if manifest is not None:
-                logger.warning("Source %s is unavailable; answering from the existing index.", source)
-                return
-            raise
-        stale = not same_code or manifest is None or manifest.source_hash != current.sha256 or \
-            manifest.profile_hash != profile_hash(resolve_profile_dir(current.path, self.settings.profile_dir))
-        if stale:
-            logger.info("Index %s is missing or stale: ingesting %s", index.name, source)
-        if stale or not self._multilingual_current(manifest):
-            from ingest.pipeline import ingest_source
-
-            ingest_source(index, self.embeddings, source, rebuild=stale, max_bytes=self.settings.max_source_bytes,
-                          show_progress=False, multilingual=self.multilingual_index(),
-                          profile_dir=self.settings.profile_dir, stages=stages, article_id=self.article_id)
-
-    def _multilingual_current(self, manifest: Manifest | None) -> bool:
-        multilingual = self.multilingual_index()
-        return multilingual is None or (manifest is not None and multilingual.is_current(manifest))
 
     @property
     def _state(self) -> Engine:
@@ -305,7 +223,7 @@ class Chatbot:
     def _draft(self, turn: _Turn) -> Draft:
         """The answerer's draft; a failure of ours is logged and the retrieved passages stand in for it."""
         try:
-            return turn.answerer.answer(turn.intent, turn.retrieval)  # type: ignore[attr-defined]
+            return turn.answerer.answer(turn.intent, turn.retrieval)
         except AICitiesError:
             raise
         except Exception:
@@ -313,12 +231,13 @@ class Chatbot:
             return self._state_fallback(turn)
 
     def _state_fallback(self, turn: _Turn) -> Draft:
-        engine = self._ready
-        if engine is not None and hasattr(engine.answerer, "fallback"):
-            return engine.answerer.fallback(turn.retrieval)
-        from app.answer.draft import abstention
+        try:
+            return turn.answerer.fallback(turn.retrieval)
+        except Exception:
+            logger.exception("The fallback answer failed too for %r", turn.standalone)
+            from app.answer.draft import abstention
 
-        return abstention("Sorry, something went wrong while answering. Please rephrase the question.")
+            return abstention("Sorry, something went wrong while answering. Please rephrase the question.")
 
     def stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
         """Like `ask`, but yields the answer text as it forms (growing drafts), then the final `Answer`.
@@ -334,18 +253,13 @@ class Chatbot:
             return
         turn = self._prepare(question, history)
         answer_started = time.perf_counter()
-        streamer = getattr(turn.answerer, "stream", None)
-        if streamer is None:
-            draft = self._draft(turn)
-            yield from growing_text(draft.text)
-        else:
-            draft = None
-            for item in streamer(turn.intent, turn.retrieval):
-                if isinstance(item, str):
-                    yield item
-                else:
-                    draft = item
-            assert draft is not None, "an answerer's stream must end with its Draft"
+        draft = None
+        for item in turn.answerer.stream(turn.intent, turn.retrieval):
+            if isinstance(item, str):
+                yield item
+            else:
+                draft = item
+        assert draft is not None, "an answerer's stream must end with its Draft"
         yield self._finish(turn, draft, answer_started)
 
     def _prepare(self, question: str, history: History | None) -> _Turn:
@@ -361,9 +275,8 @@ class Chatbot:
         except Exception:
             logger.exception("Follow-up resolution failed for %r; answering the question as asked", cleaned)
             standalone = cleaned
-        condense = getattr(state.answerer, "condense", None)
-        if condense is not None and pairs:
-            standalone = condense(cleaned, pairs, fallback=standalone)
+        if pairs:
+            standalone = state.answerer.condense(cleaned, pairs, fallback=standalone)
         try:
             intent = state.analyzer.analyze(standalone)
         except Exception:
@@ -457,33 +370,3 @@ def _validate_history(history: History | None) -> list[tuple[str, str]]:
             "history must be a list of (question, answer) pairs, e.g. [(\"Tell me about the first one.\", \"...\")]."
         ) from exc
     return pairs
-
-
-
-def _same_file(one: Path, other: Path) -> bool:
-    try:
-        return Path(one).resolve() == Path(other).resolve()
-    except OSError:
-        return False
-
-
-def _source_unchanged(manifest: Manifest, source: Path) -> bool:
-    """True when the source still has the stat (path, identity, size, mtime) recorded when it was indexed."""
-    if not manifest.source_stat:
-        return False
-    from ingest.loader import file_stat
-
-    try:
-        return file_stat(source) == manifest.source_stat
-    except OSError:
-        return False
-
-
-def _forget_cached_clients() -> None:
-    """Chroma caches one system per database path in-process; drop it so a moved folder is reopened fresh."""
-    try:
-        from chromadb.api.client import SharedSystemClient
-
-        SharedSystemClient.clear_system_cache()
-    except Exception:  # an internal API: if it moved, a fresh client still works in most cases
-        logger.debug("Could not clear Chroma's client cache", exc_info=True)

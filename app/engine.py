@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from app.answer.answerer import Answerer
 from app.answer.evidence import Evidence, Thresholds
 from app.answer.router import Router
 from app.knowledge import KnowledgeBase
@@ -35,7 +36,7 @@ class Engine:
     kb: KnowledgeBase
     analyzer: QuestionAnalyzer
     retriever: HybridRetriever
-    answerer: Any  # the Router, or the verified LLM answerer wrapping it
+    answerer: Answerer  # the Router, or the verified LLM answerer wrapping it
     terms: ArticleTerms
 
 
@@ -153,7 +154,7 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
     analyzer = QuestionAnalyzer(terms, parser, classifier, embed_query,
                                 limits=UnderstandingLimits.from_settings(settings), lexicon=evidence)
     retriever = HybridRetriever(kb, index, embeddings, terms.synonyms, multilingual=multilingual)
-    answerer: Any = Router(evidence)
+    answerer: Answerer = Router(evidence)
     if settings.llm:
         from app.llm import build_llm_answerer
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
-from app.answer.draft import Draft, abstention, joined, name_list
+from app.answer.draft import Draft, abstention, growing_text, joined, name_list
 from app.answer.evidence import Evidence
 from app.answer.routes import ROUTES, Route, RouteTable, Signals
 from app.answer.strategies.base import Strategy
@@ -190,6 +190,17 @@ class Router:
                 return draft
             refusal = refusal or draft
         return refusal or abstention("The article doesn't answer that.")
+
+    def stream(self, intent: Intent, retrieval: Retrieval) -> Iterator[str | Draft]:
+        """The extractive answer's text a word at a time, then its `Draft` (the `Answerer` protocol)."""
+        draft = self.answer(intent, retrieval)
+        yield from growing_text(draft.text)
+        yield draft
+
+    def condense(self, question: str, history: Sequence[tuple[str, str]], fallback: str) -> str:
+        """The rule-based resolution of a follow-up (`fallback`) stands: the extractive answerer writes no
+        question of its own (the `Answerer` protocol)."""
+        return fallback
 
     def fallback(self, retrieval: Retrieval) -> Draft:
         """The plainest grounded answer: the first sentences of the best retrieved chunks, cited."""

@@ -24,12 +24,12 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from app.answer.draft import Draft, abstention, growing_text
+from app.answer.answerer import Answerer
+from app.answer.draft import Draft, growing_text
 from app.knowledge import ChunkRecord, KnowledgeBase, RankEntry, Sentence
 from app.llm.backends import ChatBackend, api_key, backend_location, build_chat_model, parse_llm_spec
 from app.llm.verifier import (
@@ -59,7 +59,7 @@ _EXTRACTIVE_MODES = frozenset({"ranking", "abstain", "help"})
 """Modes of the extractive draft that are the answer as they are (the LLM is not asked)."""
 
 
-def build_llm_answerer(settings: Settings, kb: KnowledgeBase, extractive: Any, *,
+def build_llm_answerer(settings: Settings, kb: KnowledgeBase, extractive: Answerer, *,
                        chat_model: BaseChatModel | None = None,
                        synonyms: dict[str, list[str]] | None = None) -> VerifiedLLMAnswerer:
     """The verified LLM answerer for `settings.llm`, wrapping the extractive answerer.
@@ -95,12 +95,12 @@ def build_llm_answerer(settings: Settings, kb: KnowledgeBase, extractive: Any, *
 class VerifiedLLMAnswerer:
     """LLM answers, verified against the evidence; the extractive answerer routes first and backs it up.
 
-    Implements the answerer protocol (`answer`, `fallback`), plus `stream` (growing raw drafts, then the
-    verified `Draft`) and `condense` (LLM follow-up rewriting with the rule-based result as fallback).
+    Implements the `Answerer` protocol: `answer`, `fallback`, `stream` (growing raw drafts, then the verified
+    `Draft`) and `condense` (LLM follow-up rewriting with the rule-based result as fallback).
 
     Args:
         kb: the knowledge base of the index.
-        extractive: the extractive answerer (`answer(intent, retrieval) -> Draft`).
+        extractive: the extractive answerer it wraps.
         chat: the chat model with its retries, deadline and cooldown.
         prompts: the validated prompt templates.
         synonyms: everyday word -> article words, support for paraphrases.
@@ -109,7 +109,7 @@ class VerifiedLLMAnswerer:
         max_question_chars: longest question sent to the model.
     """
 
-    def __init__(self, kb: KnowledgeBase, extractive: Any, chat: ChatBackend, prompts: PromptSet, *,
+    def __init__(self, kb: KnowledgeBase, extractive: Answerer, chat: ChatBackend, prompts: PromptSet, *,
                  synonyms: dict[str, list[str]] | None = None, top_k: int = 6, max_passages: int = MAX_PASSAGES,
                  max_question_chars: int = 2000) -> None:
         self._kb = kb
@@ -141,10 +141,7 @@ class VerifiedLLMAnswerer:
 
     def fallback(self, retrieval: Retrieval) -> Draft:
         """The extractive answerer's plainest grounded answer (the chatbot's last resort after an error)."""
-        fallback = getattr(self._extractive, "fallback", None)
-        if fallback is None:
-            return abstention("Sorry, something went wrong while answering. Please rephrase the question.")
-        return fallback(retrieval)
+        return self._extractive.fallback(retrieval)
 
     def stream(self, intent: Intent, retrieval: Retrieval) -> Iterator[str | Draft]:
         """Yield the model's raw text as it grows, then (last) the verified `Draft`."""

@@ -74,4 +74,4 @@ def test_control_characters_and_surrogates_are_survivable(bot: Chatbot) -> None:
 
 def test_lazy_construction_does_no_work(make_settings) -> None:
     bot = Chatbot(make_settings())
-    assert not bot.embeddings.loaded and bot._client is None
+    assert not bot.embeddings.loaded and bot.store_client is None

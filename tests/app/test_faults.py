@@ -67,7 +67,7 @@ def test_reingest_while_serving_never_shows_an_empty_index(make_settings, embedd
 def test_unreadable_database_is_set_aside_and_rebuilt(make_settings, embeddings, caplog) -> None:
     settings = make_settings()
     Chatbot(settings, embeddings=embeddings).warm_up()
-    from app.chatbot import _forget_cached_clients
+    from app.index_keeper import _forget_cached_clients
 
     _forget_cached_clients()
     (settings.chroma_path / "chroma.sqlite3").write_bytes(b"this is not a database")
@@ -81,7 +81,7 @@ def test_unreadable_database_is_set_aside_and_rebuilt(make_settings, embeddings,
 def test_deleted_database_is_rebuilt_from_source(make_settings, embeddings) -> None:
     settings = make_settings()
     Chatbot(settings, embeddings=embeddings).warm_up()
-    from app.chatbot import _forget_cached_clients
+    from app.index_keeper import _forget_cached_clients
 
     _forget_cached_clients()
     shutil.rmtree(settings.chroma_path)
@@ -198,10 +198,10 @@ def test_incomplete_index_is_rebuilt(make_settings, embeddings, caplog) -> None:
     settings = make_settings()
     bot = Chatbot(settings, embeddings=embeddings)
     bot.warm_up()
-    collection = bot._client.get_collection(settings.collection)
+    collection = bot.store_client.get_collection(settings.collection)
     collection.delete(ids=collection.get()["ids"][:5])
     assert collection.count() == 25
     fresh = Chatbot(settings, embeddings=embeddings)
     assert "Jinan" in fresh.ask("Which city is ranked 8th?").text
     assert "incomplete" in caplog.text
-    assert fresh._client.get_collection(settings.collection).count() == 30
+    assert fresh.store_client.get_collection(settings.collection).count() == 30

@@ -199,6 +199,6 @@ def test_the_shipped_article_is_never_replaced_by_another_file(library: ArticleL
     """Indexing a foreign file through the shipped article's bot is refused with a pointer to the library."""
     from ingest.core.errors import ConfigurationError
 
-    with pytest.raises(ConfigurationError, match="is not the shipped article.*ai-cities ingest FILE"):
+    with pytest.raises(ConfigurationError, match=r"is not the shipped article.*ai-cities ingest FILE"):
         library.bot().ingest(write_peaks(tmp_path))
     assert library.articles()[0].ingested_at == ""  # nothing was built
