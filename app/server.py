@@ -20,7 +20,7 @@ vector store is down; never a traceback.
 
 Answering is CPU-bound, so it never runs on the event loop (which only parses requests and writes
 responses) but in worker threads, at most `settings.api_threads` at once (8 per core by default, so that the
-question embeddings of concurrent requests can share forward passes, see `BatchingEmbeddings`).
+question embeddings of concurrent requests can share forward passes, see `ingest.embeddings.BatchingEmbeddings`).
 """
 
 from __future__ import annotations
@@ -59,7 +59,6 @@ from ingest.core.errors import (
 )
 from ingest.core.models import Answer
 from ingest.core.settings import Settings
-from ingest.embeddings import LocalEmbeddings
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +72,9 @@ ARTICLE_MODEL_PREFIX = "ai-cities/"
 """Each article of the library answers as the model `ai-cities/<article-id>`."""
 THREADS_PER_CORE = 8
 """Default answering threads per core. More questions in flight than cores let their embeddings share
-forward passes (`BatchingEmbeddings`): measured at 20 clients on 2 cores, server CPU per request fell from
-26 ms (2 threads) to 14 (8), 11 (16) and 10.6 ms (32). They also cover an LLM backend's network waits."""
+forward passes (`ingest.embeddings.BatchingEmbeddings`): measured at 20 clients on 2 cores, server CPU per
+request fell from 26 ms (2 threads) to 14 (8), 11 (16) and 10.6 ms (32).
+They also cover an LLM backend's network waits."""
 CORRECTION = "\n\n---\nChecked against the article, the answer is:\n\n"
 """Put between a streamed draft and the verified answer when the verified text does not extend the draft."""
 GENERIC_ERROR = "Something went wrong while answering. The error was logged; please try again."
@@ -440,76 +440,6 @@ async def _send_error(send: Callable, path: str, error: ApiError) -> None:
     headers += [(k.lower().encode(), v.encode()) for k, v in (error.headers or {}).items()]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-# -- batching question embeddings -----------------------------------------------------------------------
-@dataclass
-class _Pending:
-    text: str
-    ready: threading.Event = field(default_factory=threading.Event)
-    lead: bool = False
-    vector: list[float] | None = None
-    error: BaseException | None = None
-
-
-def api_embeddings(settings: Settings) -> BatchingEmbeddings:
-    """The server's embedder: concurrent questions share one embedding pass, in the engine the settings choose."""
-    return BatchingEmbeddings(settings.embedding_model_path, torch_threads=settings.torch_threads,
-                              engine=settings.embedding_engine)
-
-
-class BatchingEmbeddings(LocalEmbeddings):
-    """`LocalEmbeddings` whose `embed_query` calls from concurrent threads share one forward pass.
-
-    Embedding a question is most of the CPU cost of an answer, and most of that is per-call overhead: on
-    this model one pass over 8 questions costs about 2.5x one question. A thread that finds no pass running
-    embeds every question waiting at that moment as one batch and wakes their threads; questions that arrive
-    meanwhile wait for the next pass, led by the first of them. Alone, a question waits for nothing. Vectors
-    equal `embed_query`'s to float precision (same model and encode settings; measured max difference 2e-7).
-    """
-
-    def __init__(self, *args: Any, max_batch: int = 32, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._max_batch = max_batch
-        self._queue: list[_Pending] = []
-        self._running = False
-        self._guard = threading.Lock()
-
-    def embed_query(self, text: str) -> list[float]:
-        """Embed one query text, batched with the queries of other threads that are waiting."""
-        mine = _Pending(text)
-        with self._guard:
-            self._queue.append(mine)
-            mine.lead = not self._running
-            self._running = True
-        if not mine.lead:
-            mine.ready.wait()
-        if mine.lead:  # first in, or handed the lead by the previous pass
-            self._run_batch()
-        if mine.error is not None:
-            raise mine.error
-        assert mine.vector is not None
-        return mine.vector
-
-    def _run_batch(self) -> None:
-        with self._guard:
-            batch, self._queue = self._queue[:self._max_batch], self._queue[self._max_batch:]
-        try:
-            vectors = super().embed_documents([p.text for p in batch])
-            for pending, vector in zip(batch, vectors, strict=True):
-                pending.vector = vector
-        except BaseException as exc:
-            for pending in batch:
-                pending.error = exc
-        with self._guard:
-            if self._queue:
-                self._queue[0].lead = True
-                self._queue[0].ready.set()
-            else:
-                self._running = False
-        for pending in batch:
-            pending.lead = False
-            pending.ready.set()
 
 
 # -- the app ----------------------------------------------------------------------------------------------
@@ -889,7 +819,7 @@ def serve(settings: Settings | None = None, *, host: str | None = None, port: in
     if library is None:
         from app.compose import build_library
 
-        library = build_library(settings, embeddings=api_embeddings(settings))
+        library = build_library(settings, batching=True)
     if not is_loopback(host):
         if settings.api_key is None:
             logger.warning("The API binds to %s without a key: anyone who can reach it can use it. Set "

@@ -74,13 +74,13 @@ def _warm(bot, source: Path) -> tuple[float, dict[str, float]]:
 
 
 def _bot(root: Path, embeddings=None):
-    from app.chatbot import Chatbot
+    from app.compose import build_chatbot
     from ingest.core.cli import load_settings
 
     settings = load_settings().model_copy(update={
         "chroma_path": root / "chroma", "cache_dir": root / "cache", "feedback_path": root / "feedback.jsonl",
         "chroma_host": None})
-    return Chatbot(settings, embeddings=embeddings)
+    return build_chatbot(settings, embeddings=embeddings)
 
 
 def _forget_in_process_vectors() -> None:

@@ -333,14 +333,14 @@ def build_bot(
         EvalArgumentError: an AICITIES_* setting is invalid.
         SourceError: `source` cannot be loaded.
     """
-    from app.chatbot import Chatbot
+    from app.compose import build_chatbot
 
     settings = settings if settings is not None else load_settings()
     if source is not None and not _same_file(source, settings.source_path):
         collection = source_collection(source, settings.max_source_bytes)
         settings = settings.model_copy(update={"source_path": Path(source).resolve(), "collection": collection})
         logger.info("Evaluating %s in its own collection %r", source, collection)
-    return Chatbot(settings, embeddings=embeddings)
+    return build_chatbot(settings, embeddings=embeddings)
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from pydantic import SecretStr
 from app import server
 from app.chatbot import Chatbot
 from app.library import ArticleLibrary
-from app.server import ApiError, BatchingEmbeddings, ChatMessage, DeltaTracker, build_app
+from app.server import ApiError, ChatMessage, DeltaTracker, build_app
 from ingest.core.models import Answer, Citation
-from ingest.embeddings import LocalEmbeddings
+from ingest.embeddings import BatchingEmbeddings, LocalEmbeddings
 from tests.app.openai_stub import OpenAIStub, cite
 from tests.conftest import ARTICLE, free_port
 
@@ -590,9 +590,9 @@ def test_two_servers_over_one_chroma_server_pick_up_a_reingest(tmp_path: Path) -
 @pytest.mark.parametrize("engine", ["numpy", "sentence-transformers"])
 def test_serve_embeds_with_the_engine_the_settings_name(engine: str) -> None:
     """`ai-cities serve` builds its batching embedder from AICITIES_EMBEDDING_ENGINE (it once ignored it)."""
-    from app.server import BatchingEmbeddings, api_embeddings
+    from app.compose import build_embeddings
     from ingest.core.settings import Settings
 
-    embeddings = api_embeddings(Settings(embedding_engine=engine))
+    embeddings = build_embeddings(Settings(embedding_engine=engine), batching=True)
     assert isinstance(embeddings, BatchingEmbeddings)
     assert embeddings.engine == engine
