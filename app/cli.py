@@ -286,7 +286,9 @@ def build_parser(commands: Mapping[str, Command] | None = None, *, selected: str
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="index a source article into Chroma (skipped when already up to date)")
-    p.add_argument("source", nargs="?", help=SOURCE_HELP)
+    p.add_argument("source", nargs="?", help=f"{SOURCE_HELP.split(' (default')[0]}: added to the library as an "
+                   "article of its own, or refreshed if it is there (default: refresh the article --article names, "
+                   "else the shipped one, from its own source)")
     p.add_argument("--rebuild", action="store_true", help="rebuild the index even if it is up to date")
     p.add_argument("--timings", action="store_true", help="print the seconds of each stage of the ingest")
     p.add_argument("--article", metavar="ID", help="the article's id: with SOURCE, the id to store it under "
