@@ -318,7 +318,8 @@ class TestHTTP:
             "messages missing": {"model": "ai-cities"},
             "content is a number": {"model": "ai-cities", "messages": [{"role": "user", "content": 42}]},
             "image part": {"model": "ai-cities", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
-            "stream with empty question": {"model": "ai-cities", "stream": True, "messages": [{"role": "user", "content": ""}]},
+            "stream with empty question": {"model": "ai-cities", "stream": True,
+                                           "messages": [{"role": "user", "content": ""}]},
         }
         headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
         content = json.dumps(bodies.get(case, {"model": "ai-cities", "messages": [user]}))
@@ -404,7 +405,8 @@ class TestHTTP:
         before = scrape()
         good = {"model": "ai-cities", "messages": [{"role": "user", "content": RANKED_8TH}]}
         assert http.post("/v1/chat/completions", json=good).status_code == 200
-        abstain = {"model": "ai-cities", "messages": [{"role": "user", "content": "What is the population of Hangzhou?"}]}
+        abstain = {"model": "ai-cities",
+                   "messages": [{"role": "user", "content": "What is the population of Hangzhou?"}]}
         assert http.post("/v1/chat/completions", json=abstain).json()["abstained"] is True
         assert http.post("/v1/chat/completions", json={"model": "ai-cities", "messages": []}).status_code == 400
         after = scrape()
