@@ -89,6 +89,8 @@ CSS = """
   list-style: none; font-size: .87em; }
 .answer .footnotes li { margin: .2em 0; }
 .answer .footnote { all: unset; cursor: pointer; color: var(--color-accent); font-weight: 600; }
+.answer .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
+  white-space: nowrap; }
 .answer .cite-ref:hover, .answer .footnote:hover { text-decoration: underline; }
 .answer .cite-ref:focus-visible, .answer .footnote:focus-visible { outline: 2px solid var(--color-accent); }
 .answer .fn-quote { color: var(--body-text-color-subdued); }
@@ -156,7 +158,8 @@ def _with_markers(text: str, turn: int | None, markers: set[int]) -> str:
         marker = int(match.group(1))
         if turn is not None and marker in markers:
             parts.append(f'<button type="button" class="cite-link cite-ref" value="{turn}:{marker}" '
-                         f'aria-label="Source {marker}" title="Show [{marker}] in the article">[{marker}]</button>')
+                         f'title="Show [{marker}] in the article"><span class="sr-only">Source </span>[{marker}]'
+                         "</button>")
         else:
             parts.append(escape_text(match.group(0)))
         last = match.end()
@@ -254,7 +257,7 @@ def progressive_drafts(text: str, max_steps: int = MAX_STREAM_STEPS) -> Iterator
 class _TextExtractor(HTMLParser):
     """Plain text of a rendered bubble, skipping footnotes, notices and the streaming cursor."""
 
-    SKIP = frozenset({"footnotes", "answer-notice", "abstain-hint", "cursor"})
+    SKIP = frozenset({"footnotes", "answer-notice", "abstain-hint", "cursor", "sr-only"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
