@@ -411,7 +411,8 @@ def ranking_table(entries: Sequence[Any], noun: str) -> dict[str, Any]:
     own columns (its cells), or else the entries' topic labels when any has some.
 
     Returns:
-        {"data": rows, "headers": [...], "datatype": [...]} for `gr.Dataframe`.
+        {"data": rows, "headers": [...], "datatype": [...], "widths": [...]} for `gr.Dataframe`; a cell longer
+        than `CELL_CHARS` is shortened (the whole of it is in the article).
     """
     columns: list[str | None] = []
     for entry in entries:
@@ -421,14 +422,26 @@ def ranking_table(entries: Sequence[Any], noun: str) -> dict[str, Any]:
     headers = ["#", noun[:1].upper() + noun[1:]]
     if columns:
         headers += [header or f"Column {n}" for n, header in enumerate(columns, start=3)]
-        rows = [[e.rank, e.name, *(next((c.text for c in e.cells if c.header == h), "") for h in columns)]
+        rows = [[e.rank, e.name, *(_short(next((c.text for c in e.cells if c.header == h), "")) for h in columns)]
                 for e in entries]
+        widths = ["7%", "23%", *[f"{70 / len(columns):.1f}%"] * len(columns)]
     elif any(e.topics for e in entries):
         headers.append("Topics")
         rows = [[e.rank, e.name, " · ".join(e.topics)] for e in entries]
+        widths = ["11%", "24%", "65%"]
     else:
         rows = [[e.rank, e.name] for e in entries]
-    return {"data": rows, "headers": headers, "datatype": ["number", *["str"] * (len(headers) - 1)]}
+        widths = ["15%", "85%"]
+    return {"data": rows, "headers": headers, "datatype": ["number", *["str"] * (len(headers) - 1)],
+            "widths": widths}
+
+
+CELL_CHARS = 80
+"""The longest cell the ranking table shows whole."""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= CELL_CHARS else text[:CELL_CHARS - 1].rstrip() + "…"
 
 
 def render_header(title: str) -> str:
@@ -572,7 +585,7 @@ class ChatHandlers:
             '<div class="aic-panel-title">The ranking '
             f'<span class="aic-hint">· click a {escape_text(noun)} to ask about it</span></div>',
             gr.Dataframe(value=table["data"], headers=table["headers"], datatype=table["datatype"],
-                         column_widths=_WIDTHS.get(len(table["headers"]))),
+                         column_widths=table["widths"]),
             gr.Dataset(samples=[[q] for q in bot.showcase_questions()]),
             gr.Chatbot(value=[], placeholder=escape_text(placeholder)),
             [], "", gr.update(choices=[], value=None, visible=False), SOURCE_PLACEHOLDER,
@@ -713,8 +726,6 @@ class ChatHandlers:
 
 _VIEW_SIZE = 10
 """How many components `ChatHandlers.article_view` updates."""
-_WIDTHS = {2: ["15%", "85%"], 3: ["11%", "24%", "65%"]}
-"""Column widths of the ranking table by its column count (a table article's own columns size themselves)."""
 
 
 def _role(message: Any) -> str | None:
@@ -760,7 +771,7 @@ def build_ui(library: ArticleLibrary, settings: Settings | None = None, *,
                 with gr.Group(elem_id="articles"):
                     picker = gr.Dropdown(choices=[], label="Article", interactive=True, elem_id="picker")
                     upload = gr.File(label="Add an article: a .md, .txt or .html file", file_types=list(UPLOAD_TYPES),
-                                     type="filepath", file_count="single", height=110, elem_id="upload")
+                                     type="filepath", file_count="single", height=150, elem_id="upload")
                     with gr.Row(equal_height=True):
                         url = gr.Textbox(label="…or the address of a page", placeholder="https://…", max_lines=1,
                                          scale=5, elem_id="url")

@@ -368,6 +368,9 @@ def test_ranking_table_is_named_from_the_article() -> None:
     assert table["headers"] == ["#", "Show", "Type", "Opened"]  # the table's own columns, no "Topics"
     assert table["data"] == [[1, "Cats", "M", "1982"], [2, "Rent", "", "1996"]]
     assert table["datatype"] == ["number", "str", "str", "str"]
+    assert table["widths"] == ["7%", "23%", "35.0%", "35.0%"]
+    long = ui.ranking_table([_entry(1, "Cats", cells=(Cell("Comment", "x" * 200, 0, 200),))], "show")
+    assert long["data"][0][2] == "x" * (ui.CELL_CHARS - 1) + "…"
     topics = ui.ranking_table([_entry(1, "Alpha", ("Labs", "Ports")), _entry(2, "Beta")], "river")
     assert topics["headers"] == ["#", "River", "Topics"] and topics["data"][0] == [1, "Alpha", "Labs · Ports"]
     bare = ui.ranking_table([_entry(1, "Alpha"), _entry(2, "Beta")], "entry")
@@ -588,6 +591,12 @@ class TestServedApp:
         result = client.predict("What rank does it have?", [["Tell me about Jinan.", first["text"]]],
                                 api_name="/ask")
         assert "8th" in result["text"] and result["citations"][0]["section"] == "8. Jinan"
+
+    def test_ask_names_the_article(self, client: Client, bot: Chatbot) -> None:
+        result = client.predict("Which city is ranked 8th?", None, bot.article_id, api_name="/ask")
+        assert "Jinan" in result["text"]
+        with pytest.raises(AppError, match="No article 'nope'"):
+            client.predict("Which one is first?", None, "nope", api_name="/ask")
 
     def test_abstention(self, client: Client) -> None:
         result = client.predict("What is the population of Hangzhou?", api_name="/ask")
