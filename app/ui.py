@@ -113,6 +113,7 @@ CSS = """
 .aic-panel-title { font-weight: 600; margin: .2em 0 .3em; }
 .aic-hint { font-weight: 400; color: var(--body-text-color-subdued); font-size: .9em; }
 #ranking [role="gridcell"] { cursor: pointer; }
+#ranking th, #ranking td { min-width: 4.5em; }
 #add-status .add-status { font-size: .9em; padding: .3em .1em; }
 #add-status .add-status.error { color: var(--error-text-color); }
 #add-status { min-height: 2.2em; }
@@ -414,21 +415,23 @@ def ranking_table(entries: Sequence[Any], noun: str) -> dict[str, Any]:
         {"data": rows, "headers": [...], "datatype": [...], "widths": [...]} for `gr.Dataframe`; a cell longer
         than `CELL_CHARS` is shortened (the whole of it is in the article).
     """
-    columns: list[str | None] = []
+    columns: list[str | None] = []  # the table's columns in its order (a row may leave some out)
     for entry in entries:
+        after = -1
         for cell in getattr(entry, "cells", ()):
             if cell.header not in columns:
-                columns.append(cell.header)
+                columns.insert(after + 1, cell.header)
+            after = columns.index(cell.header)
     headers = ["#", noun[:1].upper() + noun[1:]]
     if columns:
         headers += [header or f"Column {n}" for n, header in enumerate(columns, start=3)]
         rows = [[e.rank, e.name, *(_short(next((c.text for c in e.cells if c.header == h), "")) for h in columns)]
                 for e in entries]
-        widths = ["7%", "23%", *[f"{70 / len(columns):.1f}%"] * len(columns)]
+        widths = None  # sized by their content
     elif any(e.topics for e in entries):
         headers.append("Topics")
         rows = [[e.rank, e.name, " · ".join(e.topics)] for e in entries]
-        widths = ["11%", "24%", "65%"]
+        widths: list[str] | None = ["11%", "24%", "65%"]
     else:
         rows = [[e.rank, e.name] for e in entries]
         widths = ["15%", "85%"]

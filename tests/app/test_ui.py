@@ -364,11 +364,12 @@ def _entry(rank: int, name: str, topics: tuple[str, ...] = (), cells: tuple[Cell
 
 def test_ranking_table_is_named_from_the_article() -> None:
     table = ui.ranking_table([_entry(1, "Cats", ("Type",), (Cell("Type", "M", 0, 1), Cell("Opened", "1982", 2, 6))),
-                              _entry(2, "Rent", ("Opened",), (Cell("Opened", "1996", 0, 4),))], "show")
-    assert table["headers"] == ["#", "Show", "Type", "Opened"]  # the table's own columns, no "Topics"
-    assert table["data"] == [[1, "Cats", "M", "1982"], [2, "Rent", "", "1996"]]
-    assert table["datatype"] == ["number", "str", "str", "str"]
-    assert table["widths"] == ["7%", "23%", "35.0%", "35.0%"]
+                              _entry(2, "Rent", ("Opened",), (Cell("Opened", "1996", 0, 4),)),
+                              _entry(3, "Hair", (), (Cell("Type", "M", 0, 1), Cell("Closed", "1972", 2, 6),
+                                                     Cell("Runs", "1,750", 7, 12)))], "show")
+    assert table["headers"] == ["#", "Show", "Type", "Closed", "Runs", "Opened"]  # the table's own, no "Topics"
+    assert table["data"][:2] == [[1, "Cats", "M", "", "", "1982"], [2, "Rent", "", "", "", "1996"]]
+    assert table["datatype"] == ["number", *["str"] * 5] and table["widths"] is None
     long = ui.ranking_table([_entry(1, "Cats", cells=(Cell("Comment", "x" * 200, 0, 200),))], "show")
     assert long["data"][0][2] == "x" * (ui.CELL_CHARS - 1) + "…"
     topics = ui.ranking_table([_entry(1, "Alpha", ("Labs", "Ports")), _entry(2, "Beta")], "river")
