@@ -5,7 +5,8 @@ One server for the module, over a library that shares the session's warmed-up sh
 in the Sources panel and hostile HTML shown as text; an article uploaded from a file, asked, then the shipped
 article chosen back in the same page while a second browser session keeps the uploaded one; no "city" anywhere
 on a page (or in a reply) about an article that ranks no cities; footnotes as labelled, sized, keyboard-reachable
-buttons; an article ingested by another library after the server started, seen on reload.
+buttons; an article ingested by another library after the server started, seen on reload; an article added
+from an address served by the test page server (and a server path refused).
 
 With `AICITIES_UI_SCREENSHOTS=1` the walks save `docs/ui-shipped-article.png` and `docs/ui-own-article.png`.
 """
@@ -25,7 +26,7 @@ from app import ui
 from app.chatbot import Chatbot
 from app.library import ArticleLibrary
 from ingest.articles import UnknownArticleError
-from tests.conftest import RIVERS, free_port
+from tests.conftest import RIVERS, Page, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -306,4 +307,21 @@ def test_a_running_ui_sees_an_article_ingested_elsewhere(browser, url: str, libr
     choose(page, RIVERS_TITLE)
     assert table_headers(page)[:2] == ["#", "River"]
     assert "Amberflow" in ask(page, "Which river is the longest?")
+    page.context.close()
+
+
+def test_add_an_article_from_an_address(browser, url: str, page_server) -> None:
+    page = open_page(browser, url)
+    page.fill("#url input", "/etc/passwd")  # a path on the server is no address
+    page.press("#url input", "Enter")
+    page.wait_for_selector("#add-status .add-status.error")
+    assert "starting with http:// or https://" in page.inner_text("#add-status")
+    southland = RIVERS.replace("Norland", "Southland")
+    address = page_server.add("/southland-rivers.md", Page(southland.encode(), "text/markdown; charset=utf-8"))
+    page.fill("#url input", address)
+    page.click("#add-url")
+    page.wait_for_selector("#add-status .add-status.ok", timeout=INGEST_TIMEOUT_MS)
+    wait_for_title(page, "The 5 Longest Rivers of Southland in 2024")
+    assert page.input_value("#url input") == ""
+    assert "Brightwater" in ask(page, "Which river is ranked 2nd?")
     page.context.close()
