@@ -329,6 +329,23 @@ class Chatbot:
 
         return example_questions(self._state.kb)
 
+    def showcase_questions(self) -> list[str]:
+        """The examples a page shows: `example_questions`, one the article cannot answer and, when its profile
+        names an entry in Chinese, one in Chinese."""
+        from app.answer.strategies.conversation import showcase_questions
+
+        return showcase_questions(self._state.kb)
+
+    @property
+    def noun(self) -> str:
+        """What the article ranks, singular ("city"; "entry" when the article doesn't say)."""
+        return self._state.kb.noun
+
+    @property
+    def nouns(self) -> str:
+        """What the article ranks, plural ("cities")."""
+        return self._state.kb.nouns
+
     @property
     def engine(self) -> Engine:
         """The analyzer, retriever and answerer over the current index (built on first use)."""

@@ -796,7 +796,7 @@ def _mount_ui(app: FastAPI, library: ArticleLibrary, settings: Settings) -> None
         app, demo, path="/", server_name=settings.api_host, server_port=settings.api_port,
         footer_links=["api", "settings"], run_history=False, auth=ui.parse_auth(settings.ui_auth),
         allowed_paths=None, show_error=False, ssr_mode=False, enable_monitoring=False, pwa=False,
-        mcp_server=False, theme=ui.THEME, css=ui.CSS, js=ui.JS,
+        mcp_server=False, theme=ui.THEME, css=ui.CSS, js=ui.JS, max_file_size=settings.max_source_bytes,
     )
 
 

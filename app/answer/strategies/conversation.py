@@ -3,6 +3,8 @@ the article's own structure), and questions that are not about the article."""
 
 from __future__ import annotations
 
+import re
+
 from app.answer.draft import Draft, abstention
 from app.answer.strategies.base import Strategy
 from app.knowledge import KnowledgeBase
@@ -41,6 +43,25 @@ def example_questions(kb: KnowledgeBase) -> list[str]:
         if topics:
             out.append(f"Which {kb.nouns} are strong in {topics[len(topics) // 2].lower()}?")
     out.append("Summarize the article.")
+    return out
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def showcase_questions(kb: KnowledgeBase) -> list[str]:
+    """The examples a page shows: `example_questions`, one the article cannot answer (a forecast, which a
+    ranking of what was does not make), and, when the article's profile gives an entry a Chinese name, a
+    question in Chinese about that entry's rank."""
+    out = example_questions(kb)
+    if kb.ranking:
+        out.append(f"What will the top {kb.noun} be in 2050?")
+    aliases = kb.profile_data.get("aliases") or {}
+    for entry in reversed(kb.ranking):
+        chinese = next((a for a in aliases.get(entry.name) or () if _CJK.search(a)), None)
+        if chinese:
+            out.append(f"{chinese}排第几？")
+            break
     return out
 
 
