@@ -123,8 +123,8 @@ class ArticleLibrary:
 
     def add(self, source: str | Path, *, article_id: str | None = None, rebuild: bool = False,
             stages: Stages | None = None, show_progress: bool | None = None,
-            keep_copy: bool = False, on_fetched: Callable[[str], None] | None = None
-            ) -> tuple[StoredArticle, IngestReport]:
+            keep_copy: bool = False, on_fetched: Callable[[str], None] | None = None,
+            allow_private: bool = True) -> tuple[StoredArticle, IngestReport]:
         """Add an article to the library, or refresh it: a file, or an http(s) URL (fetched into
         `settings.sources_dir` first). Its id is `article_id`, else the one its file name gives
         (`ingest.articles.article_id_for`). The article's knowledge base and intent classifier are built too,
@@ -134,6 +134,8 @@ class ArticleLibrary:
             keep_copy: copy the file into `settings.sources_dir` first (an upload whose temporary file goes
                 away), so the article can be refreshed later.
             on_fetched: told the fetch's one-line summary when `source` is a URL.
+            allow_private: a URL may be on a loopback, private or link-local address (False for an address
+                anyone can type, such as the UI's).
 
         Raises:
             SourceError: the file or page cannot be read, or has no text.
@@ -141,7 +143,8 @@ class ArticleLibrary:
         from ingest.fetch import fetch_with_settings, is_url
 
         if is_url(str(source)):
-            fetched = fetch_with_settings(str(source), self.settings, show_progress=show_progress)
+            fetched = fetch_with_settings(str(source), self.settings, show_progress=show_progress,
+                                          allow_private=allow_private)
             if on_fetched is not None:
                 on_fetched(fetched.summary())
             path = fetched.path

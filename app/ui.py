@@ -630,7 +630,8 @@ class ChatHandlers:
                        "have (AICITIES_MAX_SOURCE_BYTES).")
         if problem:
             return (*[gr.update()] * (_VIEW_SIZE + 1), render_status(problem, error=True), None)
-        return (*self._add(path, progress, keep_copy=True, name=path.name), None)
+        outputs, _ = self._add(path, progress, keep_copy=True, name=path.name)
+        return (*outputs, None)
 
     def add_url(self, url: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         """An http(s) address: fetch the page, add it to the library and show it."""
@@ -638,20 +639,23 @@ class ChatHandlers:
         if not re.match(r"https?://\S+$", url, re.IGNORECASE):
             problem = "Type the address of a page, starting with http:// or https://."
             return (*[gr.update()] * (_VIEW_SIZE + 1), render_status(problem, error=True), gr.update())
-        return (*self._add(url, progress, keep_copy=False, name=url), "")
+        outputs, added = self._add(url, progress, keep_copy=False, name=url)
+        return (*outputs, "" if added else gr.update())  # a refused address stays, to be corrected
 
-    def _add(self, source: str | Path, progress: Any, *, keep_copy: bool, name: str) -> tuple:
+    def _add(self, source: str | Path, progress: Any, *, keep_copy: bool, name: str) -> tuple[tuple, bool]:
+        """Add the article and show it: the page's outputs, and whether it was added."""
         progress(0, desc=f"Reading {name}…")
         try:
             article, _ = self.library.add(source, keep_copy=keep_copy, stages=PageStages(progress),
-                                          on_fetched=lambda summary: progress(0.05, desc=summary))
+                                          on_fetched=lambda summary: progress(0.05, desc=summary),
+                                          allow_private=self.settings.ui_fetch_private)
         except AICitiesError as exc:
-            return (*[gr.update()] * (_VIEW_SIZE + 1), render_status(str(exc), error=True))
+            return (*[gr.update()] * (_VIEW_SIZE + 1), render_status(str(exc), error=True)), False
         except Exception:
             logger.exception("adding %s failed", str(source)[:200])
-            return (*[gr.update()] * (_VIEW_SIZE + 1), render_status(ADD_ERROR, error=True))
+            return (*[gr.update()] * (_VIEW_SIZE + 1), render_status(ADD_ERROR, error=True)), False
         entries = f" ({article.entries} {article.noun})" if article.entries and article.noun else ""
-        return self._page(article.id, render_status(f"Added “{article.title}”{entries}."), refresh=True)
+        return self._page(article.id, render_status(f"Added “{article.title}”{entries}."), refresh=True), True
 
     # sources -------------------------------------------------------------------------------------------
     def _sources(self, turns: Sequence[Turn], index: int, marker: int | None):

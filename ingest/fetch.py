@@ -101,14 +101,16 @@ def source_url_of(path: Path | str) -> str:
     return url if isinstance(url, str) else ""
 
 
-def fetch_with_settings(url: str, settings: Settings, show_progress: bool | None = None) -> FetchedSource:
+def fetch_with_settings(url: str, settings: Settings, show_progress: bool | None = None, *,
+                        allow_private: bool = True) -> FetchedSource:
     """`fetch_url` with the limits and folder of `settings`."""
     return fetch_url(url, settings.sources_dir, timeout=settings.fetch_timeout, max_bytes=settings.max_source_bytes,
-                     max_redirects=settings.fetch_max_redirects, show_progress=show_progress)
+                     max_redirects=settings.fetch_max_redirects, show_progress=show_progress,
+                     allow_private=allow_private)
 
 
 def fetch_url(url: str, sources_dir: Path, *, timeout: float = 20.0, max_bytes: int = 5_000_000,
-              max_redirects: int = 5, show_progress: bool | None = None) -> FetchedSource:
+              max_redirects: int = 5, show_progress: bool | None = None, allow_private: bool = True) -> FetchedSource:
     """Download `url` and keep it in `sources_dir` as a file `load_source` can read, with its sidecar.
 
     Args:
@@ -119,6 +121,8 @@ def fetch_url(url: str, sources_dir: Path, *, timeout: float = 20.0, max_bytes: 
         max_redirects: most redirects followed.
         show_progress: a download bar on stderr; None shows it only on a terminal (and only once a download
             takes more than half a second).
+        allow_private: fetch from loopback, private, link-local and other non-public addresses too. False (a
+            page anyone can ask the server to fetch) checks the address of every request, redirects included.
 
     Returns:
         The `FetchedSource`; its `path` is the copy to ingest.
@@ -134,8 +138,10 @@ def fetch_url(url: str, sources_dir: Path, *, timeout: float = 20.0, max_bytes: 
     target = _checked_url(url)
     started = datetime.now(UTC)
     try:
+        hooks = {} if allow_private else {"request": [_refuse_private_address]}
         with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=max_redirects,
-                          headers={"User-Agent": user_agent()}) as client, client.stream("GET", target) as response:
+                          headers={"User-Agent": user_agent()}, event_hooks=hooks) as client, \
+                client.stream("GET", target) as response:
             if response.is_error:
                 where = "" if str(response.url) == url else f" (redirected to {response.url})"
                 status = f"{response.status_code} {response.reason_phrase}".strip()
@@ -158,6 +164,27 @@ def fetch_url(url: str, sources_dir: Path, *, timeout: float = 20.0, max_bytes: 
         raise SourceError(f"Cannot fetch {url}: {type(exc).__name__}: {str(exc) or 'the connection failed'}.") from exc
     text = _decode(url, body, charset, is_html=suffix == ".html")
     return _keep(url, final_url, content_type, text, suffix, Path(sources_dir), started)
+
+
+def _refuse_private_address(request: httpx.Request) -> None:
+    """An httpx request hook: refuse a host that resolves to a loopback, private, link-local, reserved or multicast
+    address (a page on the server's own network), for the first request and every redirect.
+
+    Raises:
+        SourceError: the host is such an address.
+    """
+    import ipaddress
+
+    host = request.url.host
+    try:
+        resolved = {info[4][0] for info in socket.getaddrinfo(host, request.url.port or 443, type=socket.SOCK_STREAM)}
+    except socket.gaierror:
+        return  # the connection fails with its own message
+    for address in resolved:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if not ip.is_global or ip.is_multicast:
+            raise SourceError(f"Cannot fetch {request.url}: {host} is a local or private address ({ip}), which "
+                              "pages added here may not use (AICITIES_UI_FETCH_PRIVATE allows it).")
 
 
 def _checked_url(url: str) -> httpx.URL:

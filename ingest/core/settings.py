@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         description="Seconds `ai-cities ingest URL` waits to connect, and for each read of the page, before it "
         "gives up.",
     )
+    ui_fetch_private: bool = Field(
+        default=False,
+        description="Let the UI's address box fetch pages on loopback, private, link-local or other non-public "
+        "addresses. Off: anyone who can open the UI could otherwise make the server fetch its own network's "
+        "services; every request of a fetch (redirects included) is checked. The command line always may.",
+    )
     fetch_max_redirects: int = Field(
         default=5, ge=0, le=30, description="Most HTTP redirects `ai-cities ingest URL` follows."
     )

@@ -425,7 +425,7 @@ def test_upload_adds_the_article_with_progress(make_settings, tmp_path: Path) ->
     progress = Progress()
     out = handlers.add_upload(str(source), progress)
     assert library.added == [(source, {"keep_copy": True, "stages": library.added[0][1]["stages"],
-                                       "on_fetched": library.added[0][1]["on_fetched"]})]
+                                       "on_fetched": library.added[0][1]["on_fetched"], "allow_private": False})]
     assert out[0].value == "added" and [c[1] for c in out[0].choices] == ["fake", "added"]
     assert out[1] == "added" and "Added <i>one</i>" not in out[2] and "Added &lt;i&gt;one" in out[2]
     assert "Added “Added &lt;i&gt;one&lt;/i&gt;” (1 gadgets)." in out[-2] and out[-1] is None

@@ -166,3 +166,12 @@ def test_unknown_host_says_offline_or_misspelt(tmp_path: Path, monkeypatch: pyte
 def test_is_url() -> None:
     assert is_url("https://example.com/a") and is_url("ftp://x") and is_url(" http://x ")
     assert not is_url("data/article.md") and not is_url("/tmp/a.html") and not is_url("example.com/a")
+
+
+def test_private_addresses_are_refused_when_asked(page_server: PageServer, tmp_path: Path) -> None:
+    """A fetch anyone may ask for (the UI's address box) refuses the server's own network, redirects included."""
+    url = page_server.add("/fetch/private", Page(EARTHQUAKES))
+    with pytest.raises(SourceError, match=r"127\.0\.0\.1 is a local or private address \(127\.0\.0\.1\)"):
+        fetch_url(url, tmp_path, allow_private=False)
+    assert not list(tmp_path.iterdir())  # nothing kept
+    assert fetch_url(url, tmp_path).path.is_file()  # the command line may

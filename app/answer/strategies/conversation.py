@@ -30,8 +30,8 @@ class Greeting(Strategy):
 
 
 def example_questions(kb: KnowledgeBase) -> list[str]:
-    """Example questions built from an article's structure: a rank, an entry, a comparison, a topic filter, a
-    summary."""
+    """Example questions built from an article's structure: a rank, an entry, a comparison, a topic filter (for a
+    table, a cell of its first row), a summary."""
     out = []
     if kb.ranking:
         last = kb.ranking[-1]
@@ -39,8 +39,12 @@ def example_questions(kb: KnowledgeBase) -> list[str]:
         out.append(f"Tell me about {last.name}.")
         if len(kb.ranking) >= 2:
             out.append(f"Compare {kb.ranking[0].name} and {kb.ranking[1].name}.")
-        topics = [t for e in kb.ranking for t in e.topics]
-        if topics:
+        # a table's rows carry its column headers as topics: ask for a cell there, a strength elsewhere
+        headers = [c.header for c in kb.ranking[0].cells if c.header]
+        topics = [t for e in kb.ranking if not e.cells for t in e.topics]
+        if headers:
+            out.append(f"What is the {headers[0].lower()} of {kb.ranking[0].name}?")
+        elif topics:
             out.append(f"Which {kb.nouns} are strong in {topics[len(topics) // 2].lower()}?")
     out.append("Summarize the article.")
     return out
