@@ -10,6 +10,7 @@ organisation ("companies like Acme", "the logistics firm Acme") is one whatever 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.knowledge import Sentence
@@ -20,7 +21,7 @@ from ingest.core.text import stem
 
 # the recogniser's label for an organisation, and the one ingest gives a proper noun the recogniser left unlabelled
 _ORGANISATION_LABELS = frozenset({"ORG", "PROPN"})
-_MODIFIER_DEPS = frozenset({"compound", "amod", "nmod"})
+_MODIFIER_DEPS = frozenset({"compound", "amod"})
 
 
 def is_organisation(entity: Entity, sentence: Sentence) -> bool:
@@ -33,10 +34,33 @@ def is_organisation(entity: Entity, sentence: Sentence) -> bool:
     return entity.label in _ORGANISATION_LABELS and _used_as_a_name(span, entity, sentence)
 
 
-def _coordinated_with_common_nouns(root: Any, inside: range) -> bool:
-    """"AIaaS and vertical applications": a name in a list of common nouns is used as one."""
-    return any(c.dep_ == "conj" and c.pos_ == "NOUN" and c.i not in inside for c in root.children) or (
-        root.dep_ == "conj" and root.head.pos_ == "NOUN")
+def _common_nouns(sentence: Sentence, entity: Entity) -> Callable[[Any], bool]:
+    """A test for tokens of the sentence that are common nouns: tagged as nouns, and in none of its other names
+    (the small tagger reads an unfamiliar name as a noun now and then)."""
+    names = [(e.start - sentence.start, e.end - sentence.start) for e in sentence.entities if e != entity]
+    return lambda t: t.pos_ == "NOUN" and not any(a <= t.idx < b for a, b in names)
+
+
+def _used_as_a_name(span: Any, entity: Entity, sentence: Sentence) -> bool:
+    """The sentence uses the name as a name of its own (see the module docstring)."""
+    root = span.root
+    inside = range(span.start, span.end)
+    common = _common_nouns(sentence, entity)
+    tagged_common = root.pos_ != "PROPN"  # the tagger reads it as a common word ("IoT", "AI-powered IoT")
+    outside = [c for c in root.children if c.i not in inside]
+    if root.dep_ in _MODIFIER_DEPS and root.head.i not in inside and common(root.head):
+        return False  # it modifies a common noun: "the R1 model", "IoT projects"
+    if any(c.dep_ == "det" and "Ind" in c.morph.get("Definite") for c in outside):
+        return False  # "a Service"
+    listed_with_common = any(c.dep_ == "conj" and common(c) for c in outside) or (
+        root.dep_ == "conj" and common(root.head))
+    if listed_with_common and (tagged_common or entity.label != "ORG"):
+        return False  # in a list of common nouns: "AIaaS and vertical applications", "IoT and robotics"
+    if tagged_common and any(c.dep_ == "amod" for c in outside):
+        return False  # an adjective modifies it as it does a common noun: "AI-powered IoT"
+    owners = [c for c in outside if c.dep_ == "poss"]
+    others = [e for e in sentence.entities if e != entity]
+    return not any(e.start <= sentence.start + o.idx < e.end for o in owners for e in others)
 
 
 def _span(entity: Entity, sentence: Sentence) -> Any:
@@ -63,21 +87,3 @@ def _introduced_as_organisation(span: Any) -> bool:
     if root.dep_ in {"appos", "conj"} and _organisation_noun(root.head):
         return True
     return root.dep_ == "pobj" and root.head.dep_ == "prep" and _organisation_noun(root.head.head)
-
-
-def _used_as_a_name(span: Any, entity: Entity, sentence: Sentence) -> bool:
-    """The sentence uses the name as a name of its own (see the module docstring)."""
-    root = span.root
-    inside = range(span.start, span.end)
-    if root.pos_ != "PROPN" and root.dep_ != "poss":
-        return False  # the tagger reads it as a common word ("AI-powered IoT")
-    if root.dep_ in _MODIFIER_DEPS and root.head.i not in inside and root.head.pos_ == "NOUN":
-        return False  # it modifies a common noun: "the R1 model"
-    outside = [c for c in root.children if c.i not in inside]
-    if any(c.dep_ == "det" and "Ind" in c.morph.get("Definite") for c in outside):
-        return False  # "a Service"
-    if entity.label != "ORG" and _coordinated_with_common_nouns(root, inside):
-        return False  # a proper noun the recogniser does not know, listed with common nouns
-    owners = [c for c in outside if c.dep_ == "poss"]
-    others = [e for e in sentence.entities if e != entity]
-    return not any(e.start <= sentence.start + o.idx < e.end for o in owners for e in others)

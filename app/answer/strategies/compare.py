@@ -50,6 +50,8 @@ def difference(entries: list[RankEntry]) -> str:
     rest = name_list([f"{e.name} ({ordinal(e.rank)})" for e in ordered[1:]])
     verb = "ranks level with" if ordered[0].rank == ordered[-1].rank else "ranks ahead of"
     lead = f"{ordered[0].name} ({ordinal(ordered[0].rank)}) {verb} {rest}"
+    if any(e.cells for e in entries):
+        return f"{lead}."  # a table row's labels are its column headers, the same for every row: its values follow
     words = {e.name: {t for topic in e.topics for t in terms(topic)} for e in entries}
     own: list[tuple[str, list[str]]] = []
     for entry in ordered:

@@ -297,10 +297,12 @@ class Recommend(_AcrossEntries):
             return abstention(f"Tell me what you need it for (a sector, a kind of company or job), and I'll "
                               f"point to the {kb.noun} whose section in the article fits best.")
         (first, first_sentence, top), *others = ranked
-        similarity = self.evidence.similarity(intent, [first_sentence])[first_sentence.index]
+        # the best entry answers when its sentence is close to the question, or to its need, or shares their words
+        readings = (intent, self.on_the_need(intent))
+        similarity = max(self.evidence.similarity(i, [first_sentence])[first_sentence.index] for i in readings)
         limits = self.evidence.limits
         if similarity < limits.abstain_similarity * limits.recommend_similarity_factor and \
-                self.evidence.coverage(intent, first_sentence) == 0:
+                not any(self.evidence.coverage(i, first_sentence) for i in readings):
             return abstention(f"The article doesn't say which {kb.noun} suits that: none of its sections "
                               "matches the need closely.")
         draft = Draft()
