@@ -2,8 +2,8 @@
 sentence and the sentence's dependency parse, never off capital letters.
 
 A name is an organisation where the recogniser labels it ORG, or leaves it unlabelled (a proper noun it does not
-know), and the sentence uses it as a name of its own: not as a word modifying a common noun ("the R1 model", "IoT
-projects"), not as a common noun itself (tagged as one, with an article, or coordinated with one: "AI-powered IoT
+know), and the sentence uses it as a name of its own: not as a word modifying a common noun ("the Q7 model", "MeshOS
+projects"), not as a common noun itself (tagged as one, with an article, or coordinated with one: "AI-powered MeshOS
 and robotics"), and not as a part of another name ("Acme's Science Park"). A name the sentence introduces as an
 organisation ("companies like Acme", "the logistics firm Acme") is one whatever the recogniser labelled it.
 """
@@ -46,18 +46,18 @@ def _used_as_a_name(span: Any, entity: Entity, sentence: Sentence) -> bool:
     root = span.root
     inside = range(span.start, span.end)
     common = _common_nouns(sentence, entity)
-    tagged_common = root.pos_ != "PROPN"  # the tagger reads it as a common word ("IoT", "AI-powered IoT")
+    tagged_common = root.pos_ != "PROPN"  # the tagger reads it as a common word ("MeshOS", "AI-powered MeshOS")
     outside = [c for c in root.children if c.i not in inside]
     if root.dep_ in _MODIFIER_DEPS and root.head.i not in inside and common(root.head):
-        return False  # it modifies a common noun: "the R1 model", "IoT projects"
+        return False  # it modifies a common noun: "the Q7 model", "MeshOS projects"
     if any(c.dep_ == "det" and "Ind" in c.morph.get("Definite") for c in outside):
-        return False  # "a Service"
+        return False  # "a Portal"
     listed_with_common = any(c.dep_ == "conj" and common(c) for c in outside) or (
         root.dep_ == "conj" and common(root.head))
     if listed_with_common and (tagged_common or entity.label != "ORG"):
-        return False  # in a list of common nouns: "AIaaS and vertical applications", "IoT and robotics"
+        return False  # in a list of common nouns: "SaaSly and vertical apps", "MeshOS and robotics"
     if tagged_common and any(c.dep_ == "amod" for c in outside):
-        return False  # an adjective modifies it as it does a common noun: "AI-powered IoT"
+        return False  # an adjective modifies it as it does a common noun: "AI-powered MeshOS"
     owners = [c for c in outside if c.dep_ == "poss"]
     others = [e for e in sentence.entities if e != entity]
     return not any(e.start <= sentence.start + o.idx < e.end for o in owners for e in others)
