@@ -149,10 +149,12 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
     def embed_query(text: str) -> np.ndarray:
         return np.asarray(embeddings.embed_query(text), dtype=np.float32)
 
-    evidence = Evidence(kb, terms.synonyms, Thresholds.from_settings(settings), question_words(load_training_set()))
+    asking = question_words(load_training_set())
+    evidence = Evidence(kb, terms.synonyms, Thresholds.from_settings(settings), asking)
     # the analyzer reads the article's vocabulary as the answer side does (generic terms, words the article uses)
     analyzer = QuestionAnalyzer(terms, parser, classifier, embed_query,
-                                limits=UnderstandingLimits.from_settings(settings), lexicon=evidence)
+                                limits=UnderstandingLimits.from_settings(settings), lexicon=evidence,
+                                frame_words=asking)
     retriever = HybridRetriever(kb, index, embeddings, terms.synonyms, multilingual=multilingual)
     answerer: Answerer = Router(evidence)
     if settings.llm:

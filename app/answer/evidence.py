@@ -4,7 +4,7 @@ terms, the article's vocabulary, and entity lookups. Shared by every strategy; h
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from functools import cached_property
 
@@ -295,8 +295,10 @@ class Evidence:
                     homes.setdefault(labelled.name, (labelled, s))
         return list(homes.values())
 
-    def names_in(self, sentences: Iterable[Sentence], exclude: set[str]) -> list[tuple[str, Sentence]]:
-        """The article's names (not places, not entries) in these sentences, in order, with their sentence."""
+    def names_in(self, sentences: Iterable[Sentence], exclude: set[str],
+                 keep: Callable[[Entity, Sentence], bool] | None = None) -> list[tuple[str, Sentence]]:
+        """The article's names (not places, not entries) in these sentences, in order, with their sentence; with
+        `keep`, only the mentions it keeps (a name it drops in one sentence may come from another)."""
         entries = {fold(e.name) for e in self.kb.ranking}
         seen: set[str] = set()
         out: list[tuple[str, Sentence]] = []
@@ -304,6 +306,8 @@ class Evidence:
             for entity in s.entities_of("name"):
                 key = fold(re.sub(r"['’]s$", "", entity.text))
                 if key in seen or key in entries or key in exclude or key not in self.kb.names:
+                    continue
+                if keep is not None and not keep(entity, s):
                     continue
                 if any(key in fold(other) for other in [o for o, _ in out]):
                     continue

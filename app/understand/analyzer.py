@@ -29,6 +29,7 @@ from app.understand.parse import (
     QuestionParser,
     comparison,
     degrees,
+    doc_of,
     extreme,
     indirect_clause,
     particles,
@@ -55,6 +56,8 @@ from ingest.core.text import STOPWORDS, fold, number_values, stem, terms, words
 
 logger = logging.getLogger(__name__)
 
+_MODIFIERS = frozenset({"amod", "compound", "nmod"})  # dependencies of a word that modifies a noun
+_FUNCTION_POS = frozenset({"AUX", "PART", "PRON", "DET", "ADP", "CCONJ", "SCONJ", "PUNCT", "SPACE", "SYM"})
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _TOKEN = re.compile(r"#\d{1,3}\b|\bno\.\s*\d{1,3}\b|[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _RANK_VERBS = frozenset({"rank", "ranks", "ranked", "ranking"})  # "where does X rank?" is about ranks
@@ -157,11 +160,14 @@ class QuestionAnalyzer:
         limits: the cut-offs (default: the settings' defaults).
         lexicon: the article's vocabulary as the answer side reads it (None: no vocabulary; for tests).
         overrides: the table of kind and answer-type overrides (default: `OVERRIDES`).
+        frame_words: stems of the words questions are asked in ("best", "recommend", "suits": the training
+            questions' words, `classifier.question_words`), which `Intent.need` leaves out.
     """
 
     def __init__(self, article: ArticleTerms, parser: QuestionParser, classifier: KindClassifier | None,
                  embed_query: Callable[[str], np.ndarray], *, limits: UnderstandingLimits | None = None,
-                 lexicon: ArticleLexicon | None = None, overrides: OverrideTable = OVERRIDES) -> None:
+                 lexicon: ArticleLexicon | None = None, overrides: OverrideTable = OVERRIDES,
+                 frame_words: frozenset[str] = frozenset()) -> None:
         self._article = article
         self._parser = parser
         self._classifier = classifier
@@ -171,6 +177,7 @@ class QuestionAnalyzer:
         self._criterion_similarity = self._limits.criterion_similarity
         self._lexicon: ArticleLexicon = lexicon or _NoLexicon()
         self._overrides = overrides
+        self._frame_words = frame_words
         self._criteria: list[tuple[Degree, np.ndarray]] | None = None
         self._last = len(article.entries)
         ranks = list(article.ranks) or list(range(1, self._last + 1))
@@ -566,6 +573,21 @@ class QuestionAnalyzer:
             # "which place did <a name of the intro> get?": the article doesn't rank it
             reading.unranked = reading.names
 
+    def _need(self, text: str, excluded: set[str]) -> tuple[str, ...]:
+        """The question's content words that are no words of its frame (see `Intent.need`), as the parse reads
+        them: a word is left out when it is generic in the article, names an entry or a rank (`excluded`), or is
+        one of the words questions are asked in and stands on its own ("best", "recommend", the "startup" of "a
+        robotics startup"); such a word that modifies a noun is part of the need ("heavy" of "heavy industry")."""
+        out: list[str] = []
+        for token in doc_of(text):
+            found = terms(token.text) if token.pos_ not in _FUNCTION_POS else []
+            if not found or found[0] in excluded or found[0] in self._lexicon.generic_terms:
+                continue
+            if found[0] in self._frame_words and token.dep_ not in _MODIFIERS:
+                continue
+            out.append(token.text)
+        return tuple(dict.fromkeys(out))
+
     def _intent(self, reading: _Reading, kind: IntentKind, **common: Any) -> Intent:
         """The intent of a reading, with the classifier's kind and the parser's answer type (uncorrected)."""
         text, parsed, entries = reading.text, reading.parsed, reading.entries
@@ -598,6 +620,7 @@ class QuestionAnalyzer:
             focus_known=focus is not None and self._lexicon.in_article(focus.head),
             entry_focus=focus is not None and stem(focus.head) in self._entry_stems,
             rank_holders=tuple(self._holders[r] for r in reading.ranks if r in self._holders),
+            need=self._need(text, entry_stems | set(named_by_rank)),
             **common,
         )
 

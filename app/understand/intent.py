@@ -57,6 +57,9 @@ class Focus:
     plural: bool = False
     heads: tuple[str, ...] = ()  # the head noun and the nouns joined to it ("universities and academies")
     ranked: bool = False  # given a rank ("the 11th waterway"): the noun names an entry, whatever the article calls them
+    # the focus with its owner as an English noun phrase, read off the parse: "Springfield's mayor", "the average
+    # rent of a flat near the harbour" (a long owner follows its noun), "its population"; None without an owner
+    whole: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,10 @@ class Intent:
         entry_focus: the focus is what the article ranks ("which cities", "the entries").
         rank_holders: the entries at the ranks asked about, for the ranks some entry holds.
         overrides: the names of the kind overrides that corrected the classifier (in order).
+        need: the question's content words once its frame is set aside (the words that questions share, whatever
+            they are about: "best", "recommend", "startup", "suits"), in order: "robotics" of "I'm opening a
+            robotics startup, which one suits me?". What a recommendation or a filter scores the entries against;
+            empty when nothing is left.
     """
 
     kind: IntentKind
@@ -192,3 +199,4 @@ class Intent:
     entry_focus: bool = False
     rank_holders: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
+    need: tuple[str, ...] = ()

@@ -331,13 +331,46 @@ def _owner(token: Any) -> str | None:
     return None
 
 
+def _whole(noun: Any, phrase: str) -> str | None:
+    """The focus with its owner in the order English puts them (see `Focus.whole`): a pronoun or a short proper
+    name owns by a possessive ("its population", "Springfield's mayor"); any longer owner, one with a modifier of
+    its own ("a flat near the harbour", "the mayor of Springfield"), follows the noun with its preposition."""
+    for child in noun.children:
+        if child.dep_ == "poss":
+            owner = [t for t in child.subtree if t.tag_ != "POS"]
+            if child.tag_ == "PRP$":
+                return f"{child.text} {phrase}"
+            return f"{_possessive(owner)} {phrase}" if _short_name(owner) else f"the {phrase} of {_text(owner)}"
+        if child.dep_ == "prep" and child.lower_ in {"of", "in", "for"}:
+            objects = [c for c in child.children if c.dep_ == "pobj"]
+            if objects:
+                owner = list(objects[0].subtree)
+                return f"{_possessive(owner)} {phrase}" if _short_name(owner) else \
+                    f"the {phrase} {child.lower_} {_text(owner)}"
+    return None
+
+
+def _short_name(tokens: list[Any]) -> bool:
+    """A proper name of a few words and nothing else ("Springfield", "New Springfield City")."""
+    return 0 < len(tokens) <= 4 and all(t.pos_ == "PROPN" or (t.is_punct and t.text in "-.&") for t in tokens)
+
+
+def _text(tokens: list[Any]) -> str:
+    return "".join(t.text_with_ws for t in tokens).strip()
+
+
+def _possessive(tokens: list[Any]) -> str:
+    return f"{_text(tokens)}'s"
+
+
 def _make_focus(noun: Any, verb: str | None) -> Focus:
     """A focus from its noun, with the nouns joined to it ("universities and academies") and its number."""
     heads = [noun.lemma_.lower()] + [c.lemma_.lower() for c in noun.conjuncts if c.pos_ in {"NOUN", "PROPN"}]
     every = any(t.lower_ in {"every", "all", "each", "any"} for t in noun.lefts)
     phrase = " and ".join(_phrase(n) for n in [noun, *[c for c in noun.conjuncts if c.pos_ in {"NOUN", "PROPN"}]])
     return Focus(phrase, noun.lemma_.lower(), _owner(noun), verb,
-                 plural=noun.tag_ in {"NNS", "NNPS"} or every, heads=tuple(heads), ranked=_ranked(noun))
+                 plural=noun.tag_ in {"NNS", "NNPS"} or every, heads=tuple(heads), ranked=_ranked(noun),
+                 whole=_whole(noun, phrase))
 
 
 def _ranked(noun: Any) -> bool:
@@ -353,10 +386,16 @@ def _ranked(noun: Any) -> bool:
 
 
 def _type_of_noun(token: Any, entry_nouns: frozenset[str]) -> AnswerType | None:
-    if token.lower_ in entry_nouns or token.lemma_.lower() in entry_nouns:
+    if token.lower_ in entry_nouns or token.lemma_.lower() in entry_nouns or _pro_form(token):
         return AnswerType.ENTRY
     kind = TYPE_NOUNS.get(token.lower_) or TYPE_NOUNS.get(token.lemma_.lower())
     return AnswerType(kind) if kind else None
+
+
+def _pro_form(token: Any) -> bool:
+    """"Which one", "which ones": a number word the tagger reads as a noun stands for the noun the conversation
+    is about, in a question about a ranking the ranked one."""
+    return token.pos_ == "NOUN" and bool(token.doc.vocab[token.lemma_.lower()].like_num)
 
 
 _Found = tuple[Focus | None, AnswerType]
@@ -444,8 +483,9 @@ def _copula(root: Any, wh: Any, entry_nouns: frozenset[str]) -> _Found | None:
         if typed is None and wh is not None and wh.lower_ == "who":
             typed = AnswerType.PERSON if token.pos_ == "NOUN" else AnswerType.NAME
         if typed is not None or (wh is not None and wh.lower_ in {"what", "who"}):
-            return Focus(_phrase(token), token.lemma_.lower(), _owner(token), None, ranked=_ranked(token)), \
-                typed or AnswerType.DESCRIPTION
+            phrase = _phrase(token)
+            return Focus(phrase, token.lemma_.lower(), _owner(token), None, ranked=_ranked(token),
+                         whole=_whole(token, phrase)), typed or AnswerType.DESCRIPTION
     return None
 
 

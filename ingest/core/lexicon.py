@@ -206,6 +206,10 @@ NAME_NOUNS = frozenset("""company companies firm firms startup startups organisa
     employer employers vendor vendors maker makers manufacturer manufacturers school schools college colleges
     product products project projects model models""".split())
 
+# Nouns (lemmas) that ask for organisations: their lists hold the names the entity recogniser labels ORG.
+ORGANISATION_NOUNS = frozenset("""company firm startup organisation organization business corporation enterprise
+    unicorn giant employer vendor maker manufacturer brand conglomerate""".split())
+
 # Words that ask for a kind of value rather than an attribute ("every dollar amount", "which percentages"): the
 # article need not use the word, only hold values of that kind.
 VALUE_WORDS = frozenset("""amount amounts dollar dollars figure figures number numbers percentage percentages

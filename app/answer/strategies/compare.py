@@ -1,13 +1,16 @@
-"""Compare two or more entries: each side's rank and focus (its topic labels), its sentence that best fits the
-question, and which one ranks higher — cited from every side's section."""
+"""Compare two or more entries: one sentence that says how they differ (their ranks, and the topic labels each
+one's section has that the others' lack), then each side's sentence that best fits the question (a table row: its
+values), cited from every side's section."""
 
 from __future__ import annotations
 
 from app.answer.draft import Draft, name_list
 from app.answer.strategies.base import Strategy
+from app.knowledge import RankEntry
 from app.retrieval import Retrieval
 from app.understand.intent import Intent
 from ingest.core.lexicon import ordinal
+from ingest.core.text import terms
 
 
 class Compare(Strategy):
@@ -19,14 +22,12 @@ class Compare(Strategy):
         if len(entries) < 2:
             return None
         draft = Draft()
+        draft.say(difference(entries), *sorted(entries, key=lambda e: e.rank))
         asked = self.evidence.asked_terms(intent)
         for entry in entries:
             if entry.cells:  # a table row: its rank with its values under their headers says it all
                 self.say_rank(draft, entry)
                 continue
-            focus = name_list(list(entry.topics))
-            line = f"{entry.name} is ranked {ordinal(entry.rank)}"
-            draft.say(f"{line}; the article highlights {focus}." if focus else f"{line}.", entry)
             own = self.kb.entry_sentences(entry)
             if not own:
                 continue
@@ -36,7 +37,33 @@ class Compare(Strategy):
             else:
                 best = own[0]
             self.quote(draft, best, prefix=f"{entry.name}: ")
-        ordered = sorted(entries, key=lambda e: e.rank)
-        rest = name_list([f"{e.name} ({ordinal(e.rank)})" for e in ordered[1:]])
-        draft.say(f"In the ranking, {ordered[0].name} ({ordinal(ordered[0].rank)}) is ahead of {rest}.", *ordered)
         return draft
+
+
+def difference(entries: list[RankEntry]) -> str:
+    """One sentence on how the entries differ: which ranks ahead, and what each one's section is about that the
+    others' are not (its topic labels that share no word with theirs); what all of them have in common closes it.
+
+    "Acme (2nd) ranks ahead of Zenith (5th); Acme's section is about Ports and Trade, Zenith's about Mining."
+    """
+    ordered = sorted(entries, key=lambda e: e.rank)
+    rest = name_list([f"{e.name} ({ordinal(e.rank)})" for e in ordered[1:]])
+    verb = "ranks level with" if ordered[0].rank == ordered[-1].rank else "ranks ahead of"
+    lead = f"{ordered[0].name} ({ordinal(ordered[0].rank)}) {verb} {rest}"
+    if any(e.cells for e in entries):
+        return f"{lead}."  # a table row's labels are its column headers, the same for every row: its values follow
+    words = {e.name: {t for topic in e.topics for t in terms(topic)} for e in entries}
+    own: list[tuple[str, list[str]]] = []
+    for entry in ordered:
+        others = set().union(*(w for name, w in words.items() if name != entry.name))
+        distinct = [topic for topic in entry.topics if not set(terms(topic)) & others]
+        if distinct:
+            own.append((entry.name, distinct))
+    if not own:
+        shared = [t for t in entries[0].topics if all(t.lower() in {x.lower() for x in e.topics} for e in entries)]
+        return f"{lead}; both sections are about {name_list(shared)}." if shared and len(entries) == 2 else f"{lead}."
+    parts = [f"{name}'s section is about {name_list(topics)}" if i == 0 else f"{name}'s about {name_list(topics)}"
+             for i, (name, topics) in enumerate(own)]
+    # commas inside the parts' lists of labels ("A, B and C") call for semicolons between the parts
+    separator = "; " if len(parts) > 2 or any(len(topics) > 2 for _, topics in own) else ", "
+    return f"{lead}; {separator.join(parts)}."

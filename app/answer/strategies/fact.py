@@ -199,9 +199,9 @@ class Fact(Strategy):
         if intent.answer_type is AnswerType.NAME:
             where = f" in {focus.owner}" if focus.owner else ""
             return f"The article doesn't name any {focus.phrase}{where}."
-        whose = f"{_possessive(focus.owner)} " if focus.owner else "the "
         verb = "name" if intent.answer_type is AnswerType.PERSON else "give"
-        return f"The article doesn't {verb} {whose}{focus.phrase}."
+        owned = focus.whole or (f"the {focus.phrase} of {focus.owner}" if focus.owner else f"the {focus.phrase}")
+        return f"The article doesn't {verb} {owned}."
 
     def _holds_type(self, sentence: Sentence, intent: Intent) -> bool:
         wanted = intent.answer_type
@@ -286,11 +286,6 @@ def _money_heads() -> set[str]:
     from ingest.core.lexicon import MONEY_VERBS, TYPE_NOUNS
 
     return {w for w, kind in TYPE_NOUNS.items() if kind == "money"} | MONEY_VERBS
-
-
-def _possessive(owner: str) -> str:
-    owner = owner.strip()
-    return owner if owner.endswith(("'s", "’s")) else f"{owner}'s"
 
 
 def _people(sentence: Sentence, exclude: set[str]) -> list[str]:

@@ -1,30 +1,43 @@
 """Strategies that select across entries: which entries match a condition (filter), which entry suits a need
-best (recommend), and the names the article gives (list entities). Every match is returned, not the first."""
+best (recommend), and the names the article gives (list entities). Every match is returned, not the first; filter
+and recommend score the entries against the question's need (`Intent.need`), so that phrasings of one need agree."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from app.answer.draft import Draft, abstention, name_list
 from app.answer.evidence import Evidence
+from app.answer.organisations import is_organisation
 from app.answer.strategies.base import Strategy
 from app.knowledge import Cell, RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Comparison, Extreme, Intent
 from app.understand.parse import particles
-from ingest.core.lexicon import INSTITUTION_HEADS, MONTHS, NAME_NOUNS, ordinal
-from ingest.core.text import fold, stem, words
+from ingest.core.lexicon import INSTITUTION_HEADS, MONTHS, NAME_NOUNS, ORGANISATION_NOUNS, ordinal
+from ingest.core.text import fold, stem, terms, words
 
 
 class _AcrossEntries(Strategy):
     """Scores every entry's sentences against the question."""
 
+    def on_the_need(self, intent: Intent) -> Intent:
+        """The intent narrowed to its need (`Intent.need`): its terms are the need's, and its vector the meaning
+        of the need's words, so that two phrasings of one need ("I'm opening a robotics startup: which one?",
+        "Which ones are good for robotics?") are scored alike. Unchanged when the question has no need left."""
+        if not intent.need:
+            return intent
+        need = tuple(t for w in intent.need for t in terms(w))
+        return replace(intent, terms=need, vector=self.kb.embed([" ".join(intent.need)])[0])
+
     def best_per_entry(self, intent: Intent, retrieval: Retrieval) -> list[tuple[RankEntry, Sentence, float]]:
         """Each entry with its best sentence and its relevance, best first. An entry's relevance counts the
-        question's terms its whole section covers (a need has several parts: "hardware" and "startup"), plus
-        how close in meaning its best sentence is."""
+        need's terms its whole section covers (a need has several parts: "hardware" and "startup"), plus how
+        close in meaning its best sentence is to the need."""
         kb = self.kb
         ev = self.evidence
+        intent = self.on_the_need(intent)
         scores = ev.score(intent, retrieval, kb.sentences)
         similarity = ev.similarity(intent, kb.sentences)
         asked = ev.asked_terms(intent)
@@ -44,7 +57,7 @@ class _AcrossEntries(Strategy):
 
 
 class Filter(_AcrossEntries):
-    """"Which distributions focus on servers?", "Which ones mention Acme Labs?"."""
+    """"Which distributions focus on servers?", "Which ones mention Acme Labs?": every match, the best first."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         kb = self.kb
@@ -73,7 +86,7 @@ class Filter(_AcrossEntries):
         if not matches:
             return None
         draft = Draft()
-        ordered = sorted(matches, key=lambda m: m[0].rank)
+        ordered = matches  # the best matches first (entries sharing a particle: in rank order)
         draft.note(f"{name_list([e.name for e, _ in ordered])}.")
         by_sentence: dict[int, tuple[Sentence, list[RankEntry]]] = {}
         for entry, sentence in ordered:
@@ -272,8 +285,8 @@ def _header_named(headers: list[str], words: tuple[str, ...]) -> str | None:
 
 
 class Recommend(_AcrossEntries):
-    """"Best city for a fintech startup?": scores every entry's topics and bullets against the need and answers
-    with the best one or two, their rank and their evidence."""
+    """"Best city for a fintech startup?": scores every entry's topics and bullets against the need (`Intent.need`)
+    and answers with the best one or two, their rank and their evidence."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         kb = self.kb
@@ -284,10 +297,12 @@ class Recommend(_AcrossEntries):
             return abstention(f"Tell me what you need it for (a sector, a kind of company or job), and I'll "
                               f"point to the {kb.noun} whose section in the article fits best.")
         (first, first_sentence, top), *others = ranked
-        similarity = self.evidence.similarity(intent, [first_sentence])[first_sentence.index]
+        # the best entry answers when its sentence is close to the question, or to its need, or shares their words
+        readings = (intent, self.on_the_need(intent))
+        similarity = max(self.evidence.similarity(i, [first_sentence])[first_sentence.index] for i in readings)
         limits = self.evidence.limits
         if similarity < limits.abstain_similarity * limits.recommend_similarity_factor and \
-                self.evidence.coverage(intent, first_sentence) == 0:
+                not any(self.evidence.coverage(i, first_sentence) for i in readings):
             return abstention(f"The article doesn't say which {kb.noun} suits that: none of its sections "
                               "matches the need closely.")
         draft = Draft()
@@ -315,8 +330,11 @@ class ListEntities(Strategy):
         elif intent.focus is None or not set(intent.focus.heads or (intent.focus.head,)) & NAME_NOUNS:
             return None  # "which specialisations": not names; another strategy answers
         else:
-            found = self.evidence.names_in(scope, exclude)
-            heads = {stem(h) for h in (intent.focus.heads or (intent.focus.head,))} if intent.focus else set()
+            asked = set(intent.focus.heads or (intent.focus.head,))
+            # a list of organisations holds the names that stand for organisations where they are mentioned
+            keep = is_organisation if asked & ORGANISATION_NOUNS else None
+            found = self.evidence.names_in(scope, exclude, keep)
+            heads = {stem(h) for h in asked}
             institutions = {stem(h) for h in INSTITUTION_HEADS}
             typed = [(n, s) for n, s in found if heads & {stem(w) for w in fold(n).split()}]
             if typed:
