@@ -24,15 +24,13 @@ from app.answer.strategies.selection import ColumnFilter, Filter, ListEntities, 
 from app.answer.strategies.summary import Method, Summary
 from app.answer.strategies.yes_no import YesNo
 from app.understand.intent import AnswerType, Intent, IntentKind
-from ingest.core.lexicon import NAME_NOUNS
+from ingest.core.lexicon import HOW_WHY, NAME_NOUNS, UP_DOWN
 
 K = IntentKind
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _VALUE_TYPES = frozenset({AnswerType.MONEY, AnswerType.PERCENT, AnswerType.DATE})
 _ASKS_FOR_VALUE = frozenset({AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY, AnswerType.COUNT,
                              AnswerType.PERCENT})
-_UP_DOWN = frozenset({"up", "down"})
-_HOW_WHY = frozenset({"how", "why"})
 
 
 @dataclass(frozen=True)
@@ -151,7 +149,7 @@ _ENTRIES_OF_A_KIND_KINDS = _kind(K.FACT, K.FILTER, K.LIST_ENTITIES, K.ENTRY_RANK
 
 def _how_ordered(i: Intent) -> bool:
     """"How was the order decided?" asks about the method, not for the order."""
-    return i.kind is K.ORDER and i.wh in _HOW_WHY and i.answer_type is not AnswerType.COUNT and not _top_or_bottom(i)
+    return i.kind is K.ORDER and i.wh in HOW_WHY and i.answer_type is not AnswerType.COUNT and not _top_or_bottom(i)
 
 
 ROUTES = RouteTable([
@@ -200,7 +198,7 @@ ROUTES = RouteTable([
     Route("how_the_order_reads", "\"How do the top ones differ from the rest?\": how-questions about the order "
           "that are about a topic.", lambda i, s: _how_ordered(i), (Fact, Summary)),
     Route("how_they_were_picked", "\"How were these picked?\" names no condition to filter by: the method.",
-          lambda i, s: i.kind is K.FILTER and i.wh in _HOW_WHY and s.making
+          lambda i, s: i.kind is K.FILTER and i.wh in HOW_WHY and s.making
           and i.answer_type in {AnswerType.DESCRIPTION, AnswerType.REASON}, (Method, Filter, Fact)),
     Route("order_of_named_entries", "\"Put Zedville and Yarrow in order\": their ranks.",
           lambda i, s: i.kind is K.ORDER and bool(i.entries) and not _top_or_bottom(i), (EntryRank, Order)),
@@ -216,8 +214,8 @@ ROUTES = RouteTable([
           lambda i, s: i.kind is K.COMPARE and len(i.entries) >= 2 and i.relation in {"up", "down", "between"}
           and not i.topical, (EntryRank, Compare)),
     Route("neighbour_comparison", "\"Which one is ranked below Zedville?\": one side and a direction.",
-          lambda i, s: i.kind is K.COMPARE and len(i.entries) == 1 and i.relation in _UP_DOWN
-          and i.wh not in _HOW_WHY and i.answer_type in {AnswerType.ENTRY, AnswerType.NAME} and s.ranking,
+          lambda i, s: i.kind is K.COMPARE and len(i.entries) == 1 and i.relation in UP_DOWN
+          and i.wh not in HOW_WHY and i.answer_type in {AnswerType.ENTRY, AnswerType.NAME} and s.ranking,
           (RankLookup, Compare, Fact)),
     Route("compare", "\"Compare Zedville and Yarrow.\"", lambda i, s: i.kind is K.COMPARE,
           (Compare, Filter, Overview, Fact)),
@@ -247,8 +245,8 @@ ROUTES = RouteTable([
     Route("rank_of_an_entry", "\"What position did Zedville reach?\"", lambda i, s: i.kind is K.FACT
           and bool(i.entries) and i.answer_type is AnswerType.RANK and s.ranking, (EntryRank, Fact)),
     Route("neighbour", "\"Which one comes right after Zedville?\"", lambda i, s: i.kind is K.FACT
-          and len(i.entries) == 1 and i.relation in _UP_DOWN and s.ranking and i.answer_type in {
-              AnswerType.ENTRY, AnswerType.NAME, AnswerType.DESCRIPTION} and i.wh not in _HOW_WHY,
+          and len(i.entries) == 1 and i.relation in UP_DOWN and s.ranking and i.answer_type in {
+              AnswerType.ENTRY, AnswerType.NAME, AnswerType.DESCRIPTION} and i.wh not in HOW_WHY,
           (RankLookup, Fact)),
     Route("entries_side_by_side", "\"What do Zedville and Yarrow have in common?\"", lambda i, s: i.kind is K.FACT
           and len(i.entries) >= 2 and not i.ranks and s.ranking, (Compare, Fact)),

@@ -20,9 +20,14 @@ from typing import Any
 
 from app.knowledge import ChunkRecord, KnowledgeBase, RankEntry, Sentence
 from ingest.core.lexicon import (
+    FILLER_WORDS,
     NUMBER_WORDS,
     ORDINAL_WORDS,
+    RANK_CLAIM_WORDS,
     RANK_PHRASES,
+    SENTENCE_STARTERS,
+    TOP_PLACE_NOUNS,
+    UNIT_WORDS,
     number_value,
     ordinal,
     ordinal_value,
@@ -74,9 +79,6 @@ _RANK_VALUE = re.compile(rf"\b\d{{1,3}}(?:st|nd|rd|th)\b|\b(?:{_alternation(list
 _RANK_PHRASE = re.compile(rf"(?<![\w-])(?:{_alternation(list(RANK_PHRASES))})(?![\w-]){_NOT_TIME}", re.I)
 _TOP_NOUN = re.compile(r"\b(?:top|first)\s+([\w-]+)(?:\s+([\w-]+))?", re.I)
 _LEADS = re.compile(r"\bleads?\s+the\s+(?:ranking|list)\b", re.I)
-_PLACE_WORDS = frozenset({"spot", "place", "position", "hub"})
-"""Nouns that, after "top" or "first", name the first place of a ranking ("the top spot")."""
-_RANK_WORDS = frozenset({"rank", "ranked", "ranking", "rankings", "top"})
 REFUSAL = re.compile(
     r"\b(?:i (?:can ?not|can't|cannot|am unable|'m unable|am not able|do not|don't) (?:answer|find|"
     r"determine|say|know|provide|help)|(?:does|do|did) not (?:say|mention|provide|contain|specify|state|"
@@ -85,17 +87,8 @@ REFUSAL = re.compile(
     r"data)\b|not (?:enough|sufficient) (?:information|evidence|context)|cannot be (?:answered|determined)|"
     r"(?:is|are) not (?:mentioned|provided|stated|specified))", re.I)
 """A model saying it cannot answer from the evidence."""
-_STARTERS = frozenset("""yes no however additionally also furthermore moreover overall meanwhile similarly
-    together both its these those this that there here in on at by for from with according based as while
-    although though because since unlike like besides instead thus therefore finally first second third
-    lastly today other another each every some many most all one two three several various such
-    notably""".split())
-_FILLER = frozenset(stem(w) for w in """notable notably significant significantly major important various
-    several including include includes included example instance particularly especially role additionally
-    furthermore moreover however overall among other others based passage passages evidence source sources
-    mention mentioned note noted article well key hub hubs strength strengths""".split())
-_UNIT_WORDS = frozenset(stem(w) for w in """thousand thousands million millions billion billions trillion
-    trillions percent per cent dollar dollars usd rmb yuan""".split())
+_FILLER = frozenset(stem(w) for w in FILLER_WORDS)
+_UNIT_WORDS = frozenset(stem(w) for w in UNIT_WORDS)
 _COUNTING_WORDS = frozenset(stem(w) for w in (*NUMBER_WORDS, *ORDINAL_WORDS))
 
 
@@ -104,7 +97,7 @@ def generic_terms(kb: KnowledgeBase) -> frozenset[str]:
     words of the title (the model is shown it with every question), words in more than half of the
     article's sentences, what the article ranks (`kb.noun`, `kb.nouns`) and the words of ranking."""
     generic = set(terms(kb.title, split_hyphens=True)) | set(terms(f"{kb.noun} {kb.nouns}"))
-    generic |= {stem(w) for w in _RANK_WORDS} | _frequent_terms(kb)
+    generic |= {stem(w) for w in RANK_CLAIM_WORDS} | _frequent_terms(kb)
     return frozenset(t for t in generic if not t.isdigit())
 
 
@@ -304,7 +297,7 @@ class Verifier:
         # title words that may name one ranked entry ("town" for "... Best Towns ..."): neither rank words
         # nor words of most sentences ("AI")
         self._title_nouns = frozenset(t for t in terms(kb.title) if not t.isdigit()) - \
-            {stem(w) for w in _RANK_WORDS} - _frequent_terms(kb)
+            {stem(w) for w in RANK_CLAIM_WORDS} - _frequent_terms(kb)
         self._lock = threading.Lock()
 
     @cached_property
@@ -351,7 +344,7 @@ class Verifier:
                 continue
             before = text[: match.start()].rstrip(" \"'“‘(*")
             opening = not before or before.endswith((":", ";", "—", "."))
-            if not (opening and (token in _STARTERS or stem(token) in self._lowercase_words or
+            if not (opening and (token in SENTENCE_STARTERS or stem(token) in self._lowercase_words or
                                  (token.endswith("ly") and len(token) > 4))):
                 strict.append(token)
         return strict
@@ -360,7 +353,7 @@ class Verifier:
         """A noun that, after "top" or "first", means the first place: a place in a ranking ("spot"), what
         the article ranks ("city"), or a title word in the singular ("town" for "... Best Towns ...")."""
         word = fold(word)
-        if word in _PLACE_WORDS or word == fold(self._kb.noun):
+        if word in TOP_PLACE_NOUNS or word == fold(self._kb.noun):
             return True
         return not word.endswith("s") and stem(word) in self._title_nouns
 

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 
 from app.understand.hygiene import strip_injection
 from app.understand.intent import AnswerType, Intent, IntentKind
-from app.understand.overrides import OVERRIDES, RANK_NOUNS, OverrideTable
+from app.understand.overrides import OVERRIDES, OverrideTable
 from app.understand.overrides import RANK_KINDS as LOOKUP_KINDS
 from app.understand.parse import (
     Degree,
@@ -37,14 +37,18 @@ from app.understand.parse import (
 from app.understand.polarity import question_polarity
 from ingest.annotate import is_english_word
 from ingest.core.lexicon import (
+    ANALYTIC_DEGREES,
     BOTTOM_SUPERLATIVES,
     BOTTOM_WORDS,
     CHINESE_QUESTION_WORDS,
     FRACTION_WORDS,
     HIGHER_WORDS,
     LOWER_WORDS,
+    MEASURE_AFTER,
     NUMBER_WORDS,
+    RANK_NOUNS,
     RANK_PHRASES,
+    RANK_VERBS,
     TOP_WORDS,
     chinese_rank_to_english,
     number_value,
@@ -60,13 +64,11 @@ _MODIFIERS = frozenset({"amod", "compound", "nmod"})  # dependencies of a word t
 _FUNCTION_POS = frozenset({"AUX", "PART", "PRON", "DET", "ADP", "CCONJ", "SCONJ", "PUNCT", "SPACE", "SYM"})
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _TOKEN = re.compile(r"#\d{1,3}\b|\bno\.\s*\d{1,3}\b|[a-z0-9]+(?:[-'][a-z0-9]+)*")
-_RANK_VERBS = frozenset({"rank", "ranks", "ranked", "ranking"})  # "where does X rank?" is about ranks
 _NUMBER_PATTERN = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")(?:st|nd|rd|th)?"
 _RANGE = re.compile(rf"\b(?:places?|ranks?|positions?|spots?|numbers?|from)\s+{_NUMBER_PATTERN}\s*(?:through|thru|to|"
                     rf"until|-|–)\s*{_NUMBER_PATTERN}\b")
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _ANY_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")  # the years a question names, for periods and dates
-_MEASURE_AFTER = frozenset({"percent", "million", "billion", "thousand", "days", "years", "months", "%"})
 _NEXT = re.compile(r"\b(the )?(next|following|subsequent) (one|ranked one|in line|on the list)\b|"
                    r"\bthe one (after|below)( it| that)?\b|\b(right )?(below|after) (it|that one)\b"
                    r"|\bwhat(?:'s| is| comes) next\b|^(and )?next\??$", re.I)
@@ -74,7 +76,6 @@ _PREVIOUS = re.compile(r"\b(the )?(previous|preceding) one\b|\bthe one (before|a
                        r"\b(right )?(above|before) (it|that one)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(the two|both of them|both|the pair|they|them|their|these|those)\b", re.I)
 _ELLIPSIS = re.compile(r"^(?:and|what about|how about|and what about|same for|now|ok|okay|then)\b", re.I)
-_ANALYTIC_DEGREES = frozenset({"most", "least"})  # English degree adverbs: "most visited", "least popular"
 _CN_PRONOUN = re.compile(r"(它的|它|那里|这里)")  # "this city" and the like are the profile's (`terms`)
 
 
@@ -553,7 +554,7 @@ class QuestionAnalyzer:
         the Ostvik flood rank?"), or that mark the question as about something the article doesn't rank."""
         text, entries = reading.text, reading.entries
         focus_head = reading.parsed.focus.head if reading.parsed.focus is not None else ""
-        rank_words = bool(set(words(text)) & _RANK_VERBS)
+        rank_words = bool(set(words(text)) & RANK_VERBS)
         if len(entries) == 1 and reading.direction in {"up", "down"}:
             # "is the Ostvik flood ranked above the Lake Arra one?": the other side of the comparison
             owned, rest = self.entries_of(text, reading.names, quiet=False)
@@ -686,10 +687,10 @@ def _read_tokens(tokens: list[str]) -> tuple[list[int], int | None, int | None, 
         following = tokens[i + 2] if i + 2 < len(tokens) else ""
         rank = ordinal_value(token)
         if rank is not None and not (after_value and token in TOP_WORDS | BOTTOM_WORDS):
-            if not (after_value and after not in _MEASURE_AFTER and rank and token.isalpha() and after.isalpha()):
+            if not (after_value and after not in MEASURE_AFTER and rank and token.isalpha() and after.isalpha()):
                 ranks.append(rank)
             continue
-        if token in RANK_NOUNS and after_value and following not in _MEASURE_AFTER and \
+        if token in RANK_NOUNS and after_value and following not in MEASURE_AFTER and \
                 following.rstrip("s") not in RANK_NOUNS:  # "ranked one place higher" is an offset, no rank
             ranks.append(after_value)
         direction = _direction(token, direction)
@@ -701,7 +702,7 @@ def _count_at(tokens: list[str], i: int) -> tuple[str, int] | None:
     token = tokens[i]
     after = tokens[i + 1] if i + 1 < len(tokens) else ""
     after_value = number_value(after) if after else None
-    measured = (tokens[i + 2] if i + 2 < len(tokens) else "") in _MEASURE_AFTER
+    measured = (tokens[i + 2] if i + 2 < len(tokens) else "") in MEASURE_AFTER
     if after_value and not measured and token in TOP_WORDS | BOTTOM_WORDS:
         return ("top" if token in TOP_WORDS else "bottom"), after_value
     value = number_value(token)
@@ -725,7 +726,7 @@ def _direction(token: str, direction: str | None) -> str | None:
 def _graded_forms(quality: str, word: str) -> list[str]:
     """A graded phrase, and without its degree adverb when the degree is analytic ("least visited" ->
     "visited"): the adjective alone carries the quality, whichever end of it is asked for."""
-    rest = quality.split(" ", 1)[1] if word in _ANALYTIC_DEGREES and " " in quality else ""
+    rest = quality.split(" ", 1)[1] if word in ANALYTIC_DEGREES and " " in quality else ""
     return [quality, rest] if rest else [quality]
 
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from app.understand.intent import IntentKind
 from ingest.core.errors import ConfigurationError
-from ingest.core.lexicon import ordinal
+from ingest.core.lexicon import NUMBER_WORDS, ordinal
 from ingest.core.settings import default_of
 from ingest.embeddings import reporting
 from ingest.timing import CLASSIFIER, Stages
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 INTENTS_FILE = Path(__file__).resolve().parent.parent / "intents.yaml"
 _PLACEHOLDERS = ("entry", "entry2", "noun", "nouns", "ordinal", "n", "org", "topic", "title")
-_NUMBER_NAMES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_NUMBER_NAMES = tuple(word for word, n in NUMBER_WORDS.items() if n <= 10)  # "one" .. "ten"
 
 
 class TrainingSet(BaseModel):

@@ -16,10 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from app.understand.intent import AnswerType, Intent, IntentKind
+from ingest.core.lexicon import RANK_FOCUS, RANK_NOUNS
 
-# nouns whose "what/which …" asks for a rank ("what position did X reach?"); "place" is also a location
-RANK_NOUNS = frozenset({"number", "no", "rank", "ranked", "position", "place", "spot", "ranking"})
-RANK_FOCUS = frozenset({"rank", "ranking", "position", "spot", "standing", "placing", "placement"})
 # answer types no rank answers: a name of an entry's (its theatre), an amount, a count, a date, a person
 VALUE_ANSWERS = frozenset({AnswerType.NAME, AnswerType.COUNT, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.DATE,
                            AnswerType.PERSON})

@@ -16,7 +16,9 @@ from ingest.core.lexicon import (
     COMPARING_PREPOSITIONS,
     DOWNWARD_COMPARATIVES,
     EARLY_SUPERLATIVES,
+    LIGHT_VERBS,
     MONEY_VERBS,
+    OTHER_RANK_HEADS,
     PLACE_NOUNS,
     RANK_PHRASES,
     TIME_COMPARISONS,
@@ -29,9 +31,7 @@ from ingest.nlp import english_pipeline
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z’']+\b")  # "Tallest" but not "AI"
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
 # nouns an ordinal names a rank with ("the first place", "the third spot", "the number one pick")
-_RANK_HEADS = frozenset(PLACE_NOUNS) | {"ranking", "one", "entry", "choice", "slot"}
-_LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "say", "tell", "give", "know", "mention", "list",
-                          "name", "show", "describe", "explain", "compare", "rank", "place"})
+_RANK_HEADS = frozenset(PLACE_NOUNS) | OTHER_RANK_HEADS
 
 
 @lru_cache(maxsize=4096)
@@ -406,7 +406,7 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> _Found:
     shapes below that fits, tried in order."""
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     verb = root.lemma_.lower() if root is not None and root.pos_ == "VERB" else None
-    if verb in _LIGHT_VERBS:
+    if verb in LIGHT_VERBS:
         verb = None
     shapes: tuple[Callable[[], _Found | None], ...] = (
         lambda: _how_many(doc, verb),

@@ -25,3 +25,7 @@ class StoreUnavailableError(AICitiesError):
 
 class ConfigurationError(AICitiesError):
     """A setting or a prompt file is invalid."""
+
+
+class LexiconError(ConfigurationError):
+    """The word tables' data file (`ingest/core/lexicon.yaml`) is missing, unreadable or holds an invalid table."""

@@ -15,7 +15,15 @@ from app.knowledge import Cell, RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Comparison, Extreme, Intent
 from app.understand.parse import particles
-from ingest.core.lexicon import INSTITUTION_HEADS, MONTHS, NAME_NOUNS, ORGANISATION_NOUNS, ordinal
+from ingest.core.lexicon import (
+    INSTITUTION_HEADS,
+    MONTHS,
+    NAME_NOUNS,
+    OPERATOR_PHRASES,
+    ORGANISATION_NOUNS,
+    YEAR_OPERATOR_PHRASES,
+    ordinal,
+)
 from ingest.core.text import fold, stem, terms, words
 
 
@@ -136,8 +144,6 @@ class Filter(_AcrossEntries):
 
 
 _PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?$")
-_OP_WORDS = {">=": "of {} or more", ">": "above {}", "<=": "of {} or less", "<": "below {}"}
-_YEAR_WORDS = {">=": "in {} or later", ">": "after {}", "<=": "in {} or earlier", "<": "before {}"}
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 
 
@@ -187,7 +193,7 @@ class ColumnFilter(Strategy):
             return self._extreme(asked, header)
         values = self._columns(asked.year)[header]
         shown = f"{asked.value:.0f}" if asked.year else f"{asked.value:,g}"
-        wanted = (_YEAR_WORDS if asked.year else _OP_WORDS)[asked.op].format(shown)
+        wanted = (YEAR_OPERATOR_PHRASES if asked.year else OPERATOR_PHRASES)[asked.op].format(shown)
         draft = Draft()
         hits = [(e, c) for e, c, v in values if asked.holds(v)]
         if not hits:

@@ -14,13 +14,12 @@ from app.answer.strategies.base import Strategy
 from app.knowledge import KnowledgeBase, RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import Intent
-from ingest.core.lexicon import ordinal
+from ingest.core.lexicon import METHOD_WH, ordinal
 from ingest.core.text import fold, number_values, terms
 
 _VALUE_TYPES = ("count", "quantity", "money", "percent", "date")
 _NAME_TYPES = ("name", "place")
 _NUMERIC_CELL = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?$")
-_METHOD_WH = frozenset({"how", "why", "where"})  # a summary asked as "how …?" is asking how the article was made
 
 
 class Summary(Strategy):
@@ -36,7 +35,7 @@ class Summary(Strategy):
             names = name_list([f"{e.name} ({ordinal(e.rank)})" for e in top])
             draft.say(f"It ranks {kb.count_phrase()}; the top {len(top)} are {names}.", *top)
         method = method_sentences(kb)
-        if method and (intent.wh in _METHOD_WH or
+        if method and (intent.wh in METHOD_WH or
                        max(self.evidence.coverage(intent, s) for s in method) >= limits.strong_coverage):
             # "how was it compiled?", "where can I read how …?": the article's own method note answers that part
             scores = self.evidence.score(intent, retrieval, method)
