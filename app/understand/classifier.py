@@ -192,7 +192,9 @@ class IntentClassifier:
         labels: list[str] = []
         for kind, questions in training.intents.items():
             for template in questions:
-                for filled in {fillers.fill(template, rng) for _ in range(variants)}:
+                # in the order drawn (a set's order changes with each process's string hashing, and so would
+                # the fitted weights)
+                for filled in dict.fromkeys(fillers.fill(template, rng) for _ in range(variants)):
                     texts.append(filled)
                     labels.append(kind.value)
         logger.info("Training the intent classifier on %d questions", len(texts))
