@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import random
 import re
 import threading
@@ -210,7 +211,7 @@ class IntentClassifier:
         if cached is not None:
             try:
                 cached.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_suffix(f".{threading.get_ident()}.tmp.npz")
+                tmp = cached.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp.npz")
                 np.savez(tmp, weights=model.coef_, bias=model.intercept_, kinds=np.array([k.value for k in kinds]))
                 tmp.replace(cached)
             except OSError:
