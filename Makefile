@@ -73,7 +73,7 @@ lint: install-dev
 # Tests, then the eval benchmark as a quality gate (exits 1 below eval/thresholds.yaml), then every fixture
 # article (eval/fixtures/*.yaml, each against its own data/fixtures/ article; exits 1 when one misses its gate).
 test: install-dev browser-deps lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 	$(BIN)/ai-cities eval --no-progress --out eval/runs/ci
 	$(BIN)/ai-cities eval --fixtures --no-progress --out eval/runs/ci-fixtures
 

@@ -6,9 +6,11 @@ listing is read from the store each time, and a bot reloads when its index was r
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,10 +31,10 @@ from ingest.core.settings import Settings
 from ingest.embeddings import LocalEmbeddings
 from ingest.multilingual import MultilingualEmbeddings
 from ingest.store import make_client
+from ingest.timing import Stages
 
 if TYPE_CHECKING:
     from ingest.pipeline import IngestReport
-    from ingest.timing import Stages
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +130,7 @@ class ArticleLibrary:
         """Add an article to the library, or refresh it: a file, or an http(s) URL (fetched into
         `settings.sources_dir` first). Its id is `article_id`, else the one its file name gives
         (`ingest.articles.article_id_for`). The article's knowledge base and intent classifier are built too,
-        so its first question is quick.
+        so its first question is quick; the report's time and stages include them.
 
         Args:
             keep_copy: copy the file into `settings.sources_dir` first (an upload whose temporary file goes
@@ -158,8 +160,12 @@ class ArticleLibrary:
                 self.settings, embeddings=self.embeddings, client=self.client, chat_model=self._chat_model,
                 article_id=wanted, multilingual_embeddings=self._multilingual)
             self._bots[wanted] = bot
+        started = time.perf_counter()
+        stages = stages or Stages()
         report = bot.ingest(path, rebuild=rebuild, show_progress=show_progress, stages=stages)
         bot.warm_up(everything=False, stages=stages, models=False)
+        # the report covers building the knowledge base and the intent classifier too
+        report = dataclasses.replace(report, seconds=time.perf_counter() - started, stages=dict(stages.seconds))
         return find_article(self.client, self.settings, wanted), report
 
     def _keep_copy(self, path: Path) -> Path:

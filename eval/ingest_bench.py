@@ -61,26 +61,26 @@ def _cold(source: Path, root: Path) -> tuple[float, dict[str, float]]:
     return seconds, stages
 
 
-def _warm(bot, source: Path) -> tuple[float, dict[str, float]]:
-    from app.cli import ingest_and_load
+def _warm(library, source: Path) -> tuple[float, dict[str, float]]:
+    """One ingest of SOURCE into `library` (as the UI's upload does, with the knowledge base and classifier)."""
     from ingest.timing import Stages
 
     started = time.perf_counter()
-    report = ingest_and_load(bot, source, True, Stages())
+    _, report = library.add(source, rebuild=True, stages=Stages())
     seconds = time.perf_counter() - started
     stages = dict(report.stages)
     stages[OTHER] = max(0.0, seconds - sum(stages.values()))
     return seconds, stages
 
 
-def _bot(root: Path, embeddings=None):
-    from app.compose import build_chatbot
+def _library(root: Path, embeddings=None):
+    from app.compose import build_library
     from ingest.core.cli import load_settings
 
     settings = load_settings().model_copy(update={
         "chroma_path": root / "chroma", "cache_dir": root / "cache", "feedback_path": root / "feedback.jsonl",
         "chroma_host": None})
-    return build_chatbot(settings, embeddings=embeddings)
+    return build_library(settings, **({"embeddings": embeddings} if embeddings is not None else {}))
 
 
 def _forget_in_process_vectors() -> None:
@@ -126,12 +126,12 @@ def run(source: Path | None, runs: int) -> int:
                   f"first {results['cold first'][-1][0]:.2f}s", flush=True)
 
         print("warm: one untimed ingest in this process first (loads the models)", flush=True)
-        bot = _bot(root / "warm")
-        _warm(bot, source)
+        library = _library(root / "warm")
+        _warm(library, source)
         for n in range(runs):
-            results["warm rebuild"].append(_warm(bot, source))
+            results["warm rebuild"].append(_warm(library, source))
             _forget_in_process_vectors()
-            results["warm first"].append(_warm(_bot(root / f"warm-first-{n}", bot.embeddings), source))
+            results["warm first"].append(_warm(_library(root / f"warm-first-{n}", library.embeddings), source))
             print(f"  run {n + 1}: rebuild {results['warm rebuild'][-1][0]:.2f}s, "
                   f"first {results['warm first'][-1][0]:.2f}s", flush=True)
         _report(results)

@@ -98,7 +98,8 @@ def _http_asker(url: str) -> Callable[[str], dict]:
     client = httpx.Client(base_url=url, timeout=120)
 
     def ask(question: str) -> dict:
-        started = client.post("/gradio_api/call/ask", json={"data": [question, []]})
+        # REST calls pass every parameter of /ask: question, history, article (None: the default article)
+        started = client.post("/gradio_api/call/ask", json={"data": [question, [], None]})
         started.raise_for_status()
         event_id = started.json()["event_id"]
         event = None
