@@ -16,9 +16,14 @@ from app.answer.evidence import Evidence, Thresholds
 from app.answer.router import Router
 from app.knowledge import KnowledgeBase
 from app.retrieval import HybridRetriever
-from app.understand.analyzer import ArticleTerms, QuestionAnalyzer, UnderstandingLimits
+from app.understand.analyzer import QuestionAnalyzer, UnderstandingLimits
+from app.understand.article import ArticleTerms
 from app.understand.classifier import Fillers, IntentClassifier, load_training_set, question_words
+from app.understand.followups import FollowUpResolver
+from app.understand.names import NameFinder
 from app.understand.parse import QuestionParser
+from app.understand.ranks import RankReader
+from app.understand.rewrite import QuestionRewriter
 from ingest.chunker import ROW_KIND
 from ingest.core.settings import Settings
 from ingest.core.text import fold, stem, words
@@ -152,9 +157,14 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
     asking = question_words(load_training_set())
     evidence = Evidence(kb, terms.synonyms, Thresholds.from_settings(settings), asking)
     # the analyzer reads the article's vocabulary as the answer side does (generic terms, words the article uses)
-    analyzer = QuestionAnalyzer(terms, parser, classifier, embed_query,
-                                limits=UnderstandingLimits.from_settings(settings), lexicon=evidence,
-                                frame_words=asking)
+    limits = UnderstandingLimits.from_settings(settings)
+    names = NameFinder(terms, typo_entry_score=limits.typo_entry_score)
+    rewriter = QuestionRewriter(terms, names, typo_question_word_score=limits.typo_question_word_score,
+                                typo_article_word_score=limits.typo_article_word_score)
+    analyzer = QuestionAnalyzer(terms, parser, classifier, embed_query, limits=limits, lexicon=evidence,
+                                frame_words=asking, names=names,
+                                ranks=RankReader(terms, embed_query, criterion_similarity=limits.criterion_similarity),
+                                rewriter=rewriter, followups=FollowUpResolver(names, rewriter.translate, terms.noun))
     retriever = HybridRetriever(kb, index, embeddings, terms.synonyms, multilingual=multilingual)
     answerer: Answerer = Router(evidence)
     if settings.llm:
