@@ -406,7 +406,7 @@ def _split_coordination(tokens: list[Any]) -> list[tuple[int, int]]:
 
 
 _FUNCTION_POS = frozenset({"DET", "CCONJ", "SCONJ", "ADP", "PRON", "ADV", "AUX", "PART", "INTJ"})
-_LEADING_POS = _FUNCTION_POS - {"DET"}  # words before a name that are no part of it ("Then X came 2nd"); "The" can be
+_LEADING_POS = _FUNCTION_POS - {"DET"}  # words before a name, no part of it ("Then X came 2nd"); "The X" keeps "The"
 
 
 def _name_like(token: Any) -> bool:
