@@ -22,6 +22,8 @@ from typing import Any, Literal
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import CData, Doctype, ProcessingInstruction
 
+from ingest.core.text import ABBREVIATIONS
+
 SourceKind = Literal["text", "markdown", "html"]
 BlockKind = Literal["heading", "paragraph", "item", "row", "term", "definition", "quote", "code"]
 
@@ -170,9 +172,11 @@ _WRAP_WIDTH = 50
 
 def _wrapped(previous: str, line: str) -> bool:
     """Whether a line of plain text continues the line before it (a paragraph wrapped at a fixed width): the
-    line before is long, does not end a sentence or a label, and this one opens no list item or heading."""
-    return len(previous) >= _WRAP_WIDTH and not re.search(r"[.!?:;…。！？]['\"”’)]*$", previous) \
-        and not _LIST_START.match(line) and not _LIST_START.match(previous)
+    line before is long, does not end a sentence or a label (an abbreviation's dot, "St.", ends none), and this
+    one opens no list item or heading."""
+    ends = re.search(r"[.!?:;…。！？]['\"”’)]*$", previous) and previous.split()[-1].lower() not in ABBREVIATIONS
+    return len(previous) >= _WRAP_WIDTH and not ends and not _LIST_START.match(line) \
+        and not _LIST_START.match(previous)
 
 
 _ALIGNED = re.compile(r"\t|\s{2,}")

@@ -1,11 +1,16 @@
 """Ranks given only in sentences: "Alpha came seventh, followed by Beta and Gamma in 8th and 9th", "Delta tops the
 list". Used when no structure of the document carries a ranking.
 
-spaCy's dependency parse finds, for each ordinal ("seventh", "8th"), the verb whose rank it states ("came",
-"takes … place", "in 4th place is"); that verb's subject, or the object of its agent ("followed by X and Y"), names
-the entries, which pair with its ordinals in the order written. The verbs, the place nouns, the verbs that give one
-rank to several names (a tie: "share") and the phrases that give a rank without an ordinal ("tops the list", spaCy
-Matcher patterns) are data in `prose_ranks.yaml`. Every other sentence that names an entry goes with it.
+First the frames of `prose_ranks.yaml` (spaCy Matcher patterns such as "<rank verb> [the] <ordinal> [place]" or
+"In <ordinal> place is", each with the side its names stand on) are matched: the names are the words on that side up
+to the clause's edge, split at "and" and commas, and they count when their number fits the ranks. This holds where
+the small model's parse does not ("share" tagged as a noun, a Korean or Japanese name read as an adverb, "Table +
+Crumb" parsed as two phrases). Where no frame fits, spaCy's dependency parse finds, for each ordinal ("seventh",
+"8th"), the verb whose rank it states ("came", "takes … place", "in 4th place is"); that verb's subject, or the
+object of its agent ("followed by X and Y"), names the entries, which pair with its ordinals in the order written.
+The verbs, the place nouns, the verbs that give one rank to several names (a tie: "share"), the frames and the
+phrases that give a rank without an ordinal ("tops the list") are data in `prose_ranks.yaml`. Every other sentence
+that names an entry goes with it; sentences are the parser's, joined where one ends without a full stop.
 """
 
 from __future__ import annotations
@@ -29,11 +34,26 @@ PATTERNS_FILE = Path(__file__).with_name("prose_ranks.yaml")
 _MIN_ENTRIES = 3
 
 
+_SIDES = ("before", "after")
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """A Matcher pattern for a phrase that states ranks, the side of it its names stand on, and the rank it states
+    when it has no ordinal ("tops the list": 1)."""
+
+    pattern: list[dict[str, Any]]
+    names: str
+    rank: int | None = None
+
+
 @dataclass(frozen=True)
 class _Vocabulary:
-    """`prose_ranks.yaml`, validated: rank phrases (Matcher patterns), rank verbs, place nouns and tie verbs."""
+    """`prose_ranks.yaml`, validated: rank phrases and frames (Matcher patterns), rank verbs, place nouns and tie
+    verbs."""
 
     phrases: list[dict[str, Any]]
+    frames: list[_Frame]
     verbs: frozenset[str]
     place_nouns: frozenset[str]
     tie_verbs: frozenset[str]
@@ -48,12 +68,59 @@ def _vocabulary() -> _Vocabulary:
     if not isinstance(phrases, list) or not all(isinstance(p, dict) and isinstance(p.get("rank"), int)
                                                 and isinstance(p.get("pattern"), list) for p in phrases):
         raise ValueError(f"{PATTERNS_FILE}: 'phrases' must be a list of {{rank: int, pattern: [token patterns]}}")
+    frames = data.get("frames", [])
+    if not isinstance(frames, list) or not all(isinstance(f, dict) and f.get("names") in _SIDES
+                                               and isinstance(f.get("pattern"), list) for f in frames):
+        raise ValueError(f"{PATTERNS_FILE}: 'frames' must be a list of {{names: before|after, pattern: [...]}}")
     lists = {key: data.get(key, []) for key in ("verbs", "place_nouns", "tie_verbs")}
     for key, words in lists.items():
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise ValueError(f"{PATTERNS_FILE}: '{key}' must be a list of words")
-    return _Vocabulary(phrases, frozenset(lists["verbs"]), frozenset(lists["place_nouns"]),
+    all_frames = [_Frame(p["pattern"], "before", p["rank"]) for p in phrases]
+    all_frames += [_Frame(f["pattern"], f["names"]) for f in frames]
+    return _Vocabulary(phrases, all_frames, frozenset(lists["verbs"]), frozenset(lists["place_nouns"]),
                        frozenset(lists["tie_verbs"]))
+
+
+@cache
+def _register_token_attributes() -> None:
+    """The custom token attributes the patterns use: `verb_lemma` (the word's lemma as a verb, whatever the tagger
+    made of it: "tops" read as a plural noun is still "top"), `rank_verb`, `place_noun` and `ordinal`."""
+    from spacy.tokens import Token
+
+    vocabulary = _vocabulary()
+    Token.set_extension("verb_lemma", getter=lambda t: _verb_lemma(t.vocab, t.lower_), force=True)
+    Token.set_extension("rank_verb", getter=lambda t: t.lemma_.lower() in vocabulary.verbs
+                        or _verb_lemma(t.vocab, t.lower_) in vocabulary.verbs, force=True)
+    Token.set_extension("place_noun", getter=lambda t: t.lemma_.lower() in vocabulary.place_nouns, force=True)
+    Token.set_extension("ordinal", getter=lambda t: _ordinal(t) is not None, force=True)
+
+
+@cache
+def _verb_lemma(vocab: Any, word: str) -> str:
+    """The lemma spaCy's rule lemmatizer gives `word` read as a verb ("tops" -> "top", "came" -> "come")."""
+    from spacy.tokens import Doc
+
+    from ingest.nlp import english_pipeline
+
+    lemmatizer = english_pipeline().get_pipe("lemmatizer")
+    lemmas = lemmatizer.rule_lemmatize(Doc(vocab, words=[word], pos=["VERB"])[0])
+    return lemmas[0] if lemmas else word
+
+
+def _matchers(nlp: Any) -> tuple[Any, Any]:
+    """A Matcher of the rank phrases (key "rank<n>:<rank>") and one of the frames (key "frame<n>"), longest match
+    of each pattern."""
+    from spacy.matcher import Matcher
+
+    _register_token_attributes()
+    phrases, frames = Matcher(nlp.vocab), Matcher(nlp.vocab)
+    vocabulary = _vocabulary()
+    for n, phrase in enumerate(vocabulary.phrases):
+        phrases.add(f"rank{n}:{phrase['rank']}", [phrase["pattern"]], greedy="LONGEST")
+    for n, frame in enumerate(vocabulary.frames):
+        frames.add(f"frame{n}", [frame.pattern], greedy="LONGEST")
+    return phrases, frames
 
 
 def prose_ranking(doc: Document) -> Ranking | None:
@@ -61,23 +128,20 @@ def prose_ranking(doc: Document) -> Ranking | None:
     paragraphs = [b for b in doc.blocks if b.kind in ("paragraph", "item", "quote", "definition")]
     if not paragraphs:
         return None
-    from spacy.matcher import Matcher
-
     from ingest.nlp import english_pipeline
 
     nlp = english_pipeline()
-    matcher = Matcher(nlp.vocab)
-    for n, phrase in enumerate(_vocabulary().phrases):
-        matcher.add(f"rank{n}:{phrase['rank']}", [phrase["pattern"]])
+    matcher = _matchers(nlp)
     found: dict[int, list[Entry]] = {}
     sentences: list[tuple[int, int]] = []
     texts = [doc.block_text(b) for b in paragraphs]
     for block, parsed in zip(paragraphs, nlp.pipe(texts), strict=True):
         index = doc.blocks.index(block)
-        for sent in parsed.sents:
+        framed = _frame_matches(parsed, matcher[1])
+        for sent in _sentences(parsed):
             sentence = (block.start + sent.start_char, block.start + sent.end_char)
             sentences.append(sentence)
-            for rank, (a, b) in _sentence_ranks(sent, matcher, nlp):
+            for rank, (a, b) in _sentence_ranks(sent, matcher[0], nlp, framed):
                 start, end = block.start + a, block.start + b
                 name = doc.text[start:end]
                 same = [e for e in found.get(rank, []) if e.name == name]
@@ -107,22 +171,26 @@ def _consecutive(sizes: dict[int, int]) -> list[int]:
     return best
 
 
-def _sentence_ranks(sent: Any, matcher: Any, nlp: Any) -> list[tuple[int, tuple[int, int]]]:
-    """(rank, name span in the paragraph) pairs a sentence states: for each verb that governs rank ordinals,
-    its subjects (or the agents of a passive "followed by X and Y") pair with its ordinals in the order written."""
+def _sentence_ranks(sent: Any, matcher: Any, nlp: Any,
+                    framed: list[tuple[int, int, int]]) -> list[tuple[int, tuple[int, int]]]:
+    """(rank, name span in the paragraph) pairs a sentence states: first those of the frames that fit (see
+    `_framed_ranks`); then for each verb that governs the other rank ordinals, its subjects (or the agents of a
+    passive "followed by X and Y") pair with its ordinals in the order written."""
     vocabulary = _vocabulary()
     words = (vocabulary.verbs, vocabulary.place_nouns)
-    pairs: list[tuple[int, tuple[int, int]]] = []
+    pairs, covered = _framed_ranks(sent, [m for m in framed if sent.start <= m[1] and m[2] <= sent.end])
     ordinals: dict[int, list[tuple[int, int]]] = {}  # governing verb -> [(token index, rank)]
     for token in sent:
         value = _ordinal(token)
-        if value is None:
+        if value is None or token.i in covered:
             continue
         governor = _governor(token, words)
         if governor is not None:
             ordinals.setdefault(governor.i, []).append((token.i, value))
     for match_id, start, _ in matcher(sent.as_doc()):
         token = sent[start]
+        if token.i in covered:
+            continue
         governor = _governor(token, words, phrase=True)
         if governor is not None:
             ordinals.setdefault(governor.i, []).append((token.i, int(nlp.vocab.strings[match_id].rsplit(":", 1)[1])))
@@ -135,6 +203,140 @@ def _sentence_ranks(sent: Any, matcher: Any, nlp: Any) -> list[tuple[int, tuple[
         elif len(ranks) == 1 and len(names) > 1 and verb.lemma_.lower() in _vocabulary().tie_verbs:
             pairs.extend((ranks[0][1], span) for span in names)  # "X and Y share 4th place": a tie
     return pairs
+
+
+def _frame_matches(parsed: Any, matcher: Any) -> list[tuple[int, int, int]]:
+    """(frame index, start, end) of every frame in a parsed paragraph, in the order written; of overlapping
+    matches the first and longest."""
+    matches = sorted(((int(parsed.vocab.strings[key][5:]), start, end) for key, start, end in matcher(parsed)),
+                     key=lambda m: (m[1], -m[2]))
+    kept: list[tuple[int, int, int]] = []
+    for match in matches:
+        if not kept or match[1] >= kept[-1][2]:
+            kept.append(match)
+    return kept
+
+
+def _framed_ranks(sent: Any, matches: list[tuple[int, int, int]]) -> tuple[list[tuple[int, tuple[int, int]]],
+                                                                           set[int]]:
+    """(rank, name span) pairs of the frames that fit in a sentence, and the tokens those frames cover. A frame
+    fits when the names on its side (up to the clause's edge) are as many as its ranks, or several names share
+    one rank with a tie verb ("X and Y share 4th place")."""
+    vocabulary = _vocabulary()
+    doc = sent.doc
+    pairs: list[tuple[int, tuple[int, int]]] = []
+    covered: set[int] = set()
+    previous = sent.start
+    for index, start, end in matches:
+        frame = vocabulary.frames[index]
+        ordinals = [t for t in doc[start:end] if _ordinal(t) is not None]
+        if frame.names == "before":
+            names = _chunks(doc, _clause_start(doc, max(previous, sent.start), start), start)
+            after = end
+        else:
+            ranks_follow = not ordinals and frame.rank is None  # "followed by X and Y in 8th and 9th"
+            stop = _clause_end(doc, end, sent.end, parser_ends=not ranks_follow)
+            names = _chunks(doc, end, stop)
+            after = stop
+            if ranks_follow:
+                ordinals = _ordinals_from(doc, stop, sent.end)
+                after = ordinals[-1].i + 1 if ordinals else stop
+        ranks = [_ordinal(t) or 0 for t in ordinals] or ([frame.rank] if frame.rank else [])
+        tie = len(ranks) == 1 and len(names) > 1 and any(t.lemma_.lower() in vocabulary.tie_verbs
+                                                         for t in doc[start:end])
+        if not names or not (len(names) == len(ranks) or tie):
+            continue
+        pairs.extend(zip(ranks * len(names) if tie else ranks, names, strict=True))
+        covered.update(range(start, end), (t.i for t in ordinals))
+        previous = after
+    return pairs, covered
+
+
+_CLOSERS = frozenset({'"', "'", "”", "’", ")", "]"})
+
+
+def _sentences(parsed: Any) -> list[Any]:
+    """The parser's sentences, joined where one does not end in a full stop: the small model also ends sentences
+    inside names ("Table +" | "Crumb came 35th", "Gate No." | "19 overlooks …", "St." | "Brendan's Yard …")."""
+    out: list[Any] = []
+    for sent in parsed.sents:
+        tokens = [t for t in sent if not t.is_space]
+        while len(tokens) > 1 and tokens[-1].text in _CLOSERS:
+            tokens.pop()
+        if out and not out[-1][1]:
+            out[-1][0] = parsed[out[-1][0].start:sent.end]
+        else:
+            out.append([sent, False])
+        out[-1][1] = bool(tokens) and tokens[-1].text in (".", "!", "?", "…")
+    return [sent for sent, _ in out]
+
+
+def _full_stop(doc: Any, i: int) -> bool:
+    """A token that ends a sentence or clause even where the parse ran on: ":", ";", a dash, or a full stop that
+    a number does not follow ("No. 5" goes on)."""
+    text = doc[i].text
+    if text in (":", ";", "—", "–"):
+        return True
+    return text in (".", "!", "?") and (i + 1 >= len(doc) or not doc[i + 1].like_num)
+
+
+def _clause_start(doc: Any, low: int, start: int) -> int:
+    """Where the clause that ends at `start` begins: after the last full stop, colon or dash before it."""
+    for i in range(start - 1, low - 1, -1):
+        if _full_stop(doc, i):
+            return i + 1
+    return low
+
+
+def _clause_end(doc: Any, end: int, high: int, parser_ends: bool) -> int:
+    """Where the names after a frame end: at a full stop, colon or dash, at a preposition whose ordinals follow
+    ("… in 8th and 9th"), or (with `parser_ends`) where the parser starts a sentence ("… is Smith & Co. Smith &
+    Co was founded …")."""
+    for i in range(end, high):
+        if _full_stop(doc, i) or (parser_ends and i > end and doc[i].is_sent_start):
+            return i
+        if doc[i].pos_ == "ADP" and i > end and _ordinals_from(doc, i, high):
+            return i
+    return high
+
+
+def _ordinals_from(doc: Any, i: int, high: int) -> list[Any]:
+    """The ordinals of "in 8th and 9th" starting at the preposition at `i`: ordinals joined by "and" or commas,
+    optionally after "the"."""
+    out: list[Any] = []
+    for token in doc[i + 1:high]:
+        if _ordinal(token) is not None:
+            out.append(token)
+        elif not (token.pos_ in ("CCONJ", "DET") or token.text == "," or token.lemma_.lower() in
+                  _vocabulary().place_nouns):
+            break
+    return out
+
+
+def _chunks(doc: Any, start: int, end: int) -> list[tuple[int, int]]:
+    """The names written from token `start` to `end`, split at "and" and commas ("&" and "+" stay inside a
+    name), each as a character span; a part without a name-like word ("the winner") is none. An abbreviation's
+    dot that ends the sentence ("… is Smith & Co.") is the sentence's full stop."""
+    parts: list[list[Any]] = [[]]
+    for token in doc[start:end]:
+        if (token.is_alpha and token.pos_ == "CCONJ") or token.text == ",":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    out = []
+    for part in parts:
+        while part and (part[0].is_punct or (part[0].pos_ in _LEADING_POS and not _name_like(part[0]))):
+            part = part[1:]
+        while part and part[-1].is_punct:
+            part = part[:-1]
+        if not part or not any(_name_like(t) for t in part):
+            continue
+        last = part[-1]
+        stop = last.idx + len(last)
+        if last.text.endswith(".") and len(last.text) > 1 and (last.i + 1 == len(doc) or last.is_sent_end):
+            stop -= 1
+        out.append((part[0].idx, stop))
+    return out
 
 
 def _ordinal(token: Any) -> int | None:
@@ -204,6 +406,7 @@ def _split_coordination(tokens: list[Any]) -> list[tuple[int, int]]:
 
 
 _FUNCTION_POS = frozenset({"DET", "CCONJ", "SCONJ", "ADP", "PRON", "ADV", "AUX", "PART", "INTJ"})
+_LEADING_POS = _FUNCTION_POS - {"DET"}  # words before a name, no part of it ("Then X came 2nd"); "The X" keeps "The"
 
 
 def _name_like(token: Any) -> bool:

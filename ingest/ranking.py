@@ -356,7 +356,7 @@ def _joined_runs(doc: Document, candidates: list[Ranking]) -> list[Ranking]:
             if not same_kind or other.entries[0].block < joined.entries[-1].block:
                 continue
             ranks, more = [e.rank for e in joined.entries], [e.rank for e in other.entries]
-            if min(more) == max(ranks) + 1 or max(more) == min(ranks) - 1:
+            if _ranks_meet(ranks, more) or _ranks_meet(more, ranks):
                 entries = joined.entries + other.entries
                 score = _score(doc, [e.rank for e in entries], entries[0].block,
                                _under(doc, [e.block for e in entries]), joined.kind, True)
@@ -364,6 +364,13 @@ def _joined_runs(doc: Document, candidates: list[Ranking]) -> list[Ranking]:
         if joined is not first:
             out.append(joined)
     return out
+
+
+def _ranks_meet(lower: list[int], higher: list[int]) -> bool:
+    """Whether the ranks `higher` go on where `lower` end: by one, or past a tie at the last rank (competition
+    ranking: after two entries tied at 4 comes 6)."""
+    top = max(lower)
+    return min(higher) - top in (1, lower.count(top))
 
 
 def _marked_runs(doc: Document) -> list[Ranking]:
@@ -631,8 +638,9 @@ def _ordered_siblings(doc: Document) -> list[Ranking]:
             name, name_end, body = named[:3]
             entries.append(Entry(rank, name, index, (block.start, name_end), body))
         else:
-            if _generic([e.name for e in entries]):
-                continue
+            names = [e.name for e in entries]
+            if _generic(names) or len({n.casefold() for n in names}) < len(names):
+                continue  # the same name twice ("Score", "Score"): each entry's stats, not the entries
             score = _score(doc, ranks, chosen[0], _under(doc, chosen), "heading" if not is_list else "item", False)
             out.append(Ranking(entries, "order", score))
     return out

@@ -1,0 +1,21 @@
+"""The document model's reading of plain text (ingest/document.py)."""
+
+from __future__ import annotations
+
+from ingest.document import read_document
+
+
+def test_a_hard_wrapped_line_ending_in_an_abbreviation_goes_on_in_the_next_line() -> None:
+    text = ("Our walk ended at the harbour, where we had lunch at the bakery on St.\n"
+            "Anne's Quay before the ferry left.\n\nThe next day it rained.")
+    doc = read_document(text, "text")
+    paragraphs = [doc.block_text(b) for b in doc.blocks if b.kind == "paragraph"]
+    assert paragraphs == ["Our walk ended at the harbour, where we had lunch at the bakery on St. Anne's Quay before "
+                          "the ferry left.", "The next day it rained."]
+
+
+def test_a_hard_wrapped_line_ending_a_sentence_still_ends_its_paragraph() -> None:
+    text = "We visited every bakery in the old town at least twice last year.\nOpening hours change often."
+    doc = read_document(text, "text")
+    assert [doc.block_text(b) for b in doc.blocks] == [
+        "We visited every bakery in the old town at least twice last year.", "Opening hours change often."]

@@ -1,0 +1,86 @@
+"""Rankings written in sentences (ingest/prose_ranks.py): each mechanism on made-up sentences of its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.document import read_document
+from ingest.nlp import english_pipeline
+from ingest.prose_ranks import _frame_matches, _matchers, _sentence_ranks, _sentences, _verb_lemma, prose_ranking
+
+
+def ranked(text: str) -> list[tuple[int, str]]:
+    ranking = prose_ranking(read_document(text, "text"))
+    assert ranking is not None, "no ranking read"
+    return [(e.rank, e.name) for e in ranking.entries]
+
+
+def sentence_ranks(sentence: str) -> list[tuple[int, str]]:
+    """The (rank, name) pairs one sentence states, frames first and the dependency parse for the rest."""
+    nlp = english_pipeline()
+    phrases, frames = _matchers(nlp)
+    parsed = nlp(sentence)
+    (sent,) = _sentences(parsed)
+    pairs = _sentence_ranks(sent, phrases, nlp, _frame_matches(parsed, frames))
+    return [(rank, sentence[a:b]) for rank, (a, b) in pairs]
+
+
+# Each sentence here is one the small model parses wrongly ("share" as a noun, a name as an adverb or a verb), so
+# the parse alone reads no rank from it: the frame's side reads the names.
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Bramble and Copper Pot share 12th place.", [(12, "Bramble"), (12, "Copper Pot")]),
+    ("Gate No. 4 and Mossley share 21st place.", [(21, "Gate No. 4"), (21, "Mossley")]),
+    ("In 23rd place is 山茶.", [(23, "山茶")]),
+    ("In 14th place is 森の珈琲.", [(14, "森の珈琲")]),
+    ("Our choice: 森の珈琲 tops the list.", [(1, "森の珈琲")]),
+])
+def test_a_frame_reads_the_names_on_its_side_where_the_parse_fails(sentence: str,
+                                                                   expected: list[tuple[int, str]]) -> None:
+    assert sentence_ranks(sentence) == expected
+
+
+def test_names_after_followed_by_pair_with_the_ordinals_after_them() -> None:
+    assert sentence_ranks("Fern Hall came 3rd, followed by Lark Rise and 山茶 in fourth and fifth.") == \
+        [(3, "Fern Hall"), (4, "Lark Rise"), (5, "山茶")]
+
+
+def test_a_tie_verb_gives_every_name_before_it_the_rank_in_a_document() -> None:
+    text = ("Favourite tea rooms\n\nMarlow Tea House came first.\n\n"
+            "Bramble and Copper Pot share second place.\n\nIn fourth place is 松风茶室. 松风茶室 serves oolong.")
+    assert ranked(text) == [(1, "Marlow Tea House"), (2, "Bramble"), (2, "Copper Pot"), (4, "松风茶室")]
+
+
+def test_a_words_lemma_as_a_verb_holds_where_the_tagger_lemmatised_it_as_something_else() -> None:
+    vocab = english_pipeline().vocab
+    assert (_verb_lemma(vocab, "tops"), _verb_lemma(vocab, "came"), _verb_lemma(vocab, "shares")) == \
+        ("top", "come", "share")
+
+
+def test_an_abbreviation_ending_the_sentence_gives_its_dot_to_the_sentence() -> None:
+    text = "Tea rooms\n\nMarlow Tea House came first.\n\nBirch Lane came second.\n\nIn third place is Harlow & Co."
+    assert ranked(text)[-1] == (3, "Harlow & Co")
+
+
+def test_where_no_frame_fits_the_dependency_parse_still_names_the_subject() -> None:
+    # "In 2019, Birch Lane" holds two name-like parts for one rank: the frame does not fit, the parse does
+    text = "Cafés\n\nAlder Hall came first. In 2019, Birch Lane came second. Cedar Row finished third."
+    assert ranked(text) == [(1, "Alder Hall"), (2, "Birch Lane"), (3, "Cedar Row")]
+
+
+@pytest.mark.parametrize("text", ["Birch + Ember came 7th. Birch + Ember roasts its own beans.",
+                                  "Gate No. 4 opened in 1990. Its porch faces the bay."])
+def test_sentences_end_only_at_a_full_stop_not_inside_a_name(text: str) -> None:
+    parsed = english_pipeline()(text)
+    ends = [s.text[-1] for s in _sentences(parsed)]
+    assert ends == ["."] * len(ends)
+    assert " ".join(s.text for s in _sentences(parsed)) == text
+
+
+def test_an_entrys_other_sentences_go_with_it_when_its_name_holds_a_plus() -> None:
+    text = ("Coffee bars\n\nBirch + Ember came first. Birch + Ember roasts its own beans.\n\n"
+            "Wren Loaf came second.\n\nCrumb Street came third.")
+    ranking = prose_ranking(read_document(text, "text"))
+    assert ranking is not None
+    doc_text = read_document(text, "text").text
+    assert [doc_text[a:b] for a, b in ranking.entries[0].sentences] == \
+        ["Birch + Ember came first.", "Birch + Ember roasts its own beans."]

@@ -1,0 +1,31 @@
+"""Finding the ranking among a document's blocks (ingest/ranking.py), on made-up documents."""
+
+from __future__ import annotations
+
+from ingest.parser import parse_source
+
+
+def ranked(text: str) -> list[tuple[int | None, str | None]]:
+    return [(s.rank, s.name) for s in parse_source(text, "markdown").ranked]
+
+
+def test_headings_whose_names_repeat_are_each_entrys_stats_not_a_ranking_in_order() -> None:
+    # the rank badge comes after each write-up, beside small stat headings ("Seats: 40") of the same level; the
+    # stat headings are as many as the announced count, but their names repeat
+    blocks = ["# The 10 best reading rooms, part 2 (6–10)", "We read in each of them for a week."]
+    for rank, name, seats in ((10, "Lamplight Library", 40), (9, "Ferry House Books", 25),
+                              (8, "Gull Point Reading Room", 12), (7, "The Map Room", 30), (6, "Quiet Corner", 8)):
+        blocks += [f"### {name}", f"{name} has a fireplace and a cat.", f"##### Seats: {seats}",
+                   f"##### Since: {1950 + rank}", f"##### #{rank}"]
+    assert ranked("\n\n".join(blocks)) == [(6, "Quiet Corner"), (7, "The Map Room"), (8, "Gull Point Reading Room"),
+                                           (9, "Ferry House Books"), (10, "Lamplight Library")]
+
+
+def test_runs_at_two_heading_levels_join_past_a_tie_at_the_last_rank() -> None:
+    # 1, then 2 twice (a tie), then the smaller headings go on at 4: competition ranking
+    blocks = ["# Our 5 favourite ferries"]
+    for level, rank, tie, name in ((2, 1, "", "Blue Heron"), (2, 2, " (tie)", "Morning Star"),
+                                   (2, 2, " (tie)", "Island Queen"), (3, 4, "", "Sea Lark"), (3, 5, "", "Old Tern")):
+        blocks += [f"{'#' * level} {rank}{tie}. {name}", f"The {name} crosses the sound twice a day."]
+    assert ranked("\n\n".join(blocks)) == [(1, "Blue Heron"), (2, "Morning Star"), (2, "Island Queen"),
+                                           (4, "Sea Lark"), (5, "Old Tern")]
