@@ -19,6 +19,7 @@ from app.chatbot import Chatbot, History
 from ingest.articles import (
     StoredArticle,
     UnknownArticleError,
+    article_exists,
     article_id_for,
     find_article,
     list_articles,
@@ -110,6 +111,9 @@ class ArticleLibrary:
         wanted = article_id or self.default_id
         with self._lock:
             bot = self._bots.get(wanted)
+            if bot is not None and not bot.shipped and not article_exists(self.client, self.settings, wanted):
+                del self._bots[wanted]  # removed by another process (`ai-cities articles rm`) since
+                bot = None
             if bot is None:
                 if wanted != self.shipped_id:
                     find_article(self.client, self.settings, wanted)  # raises for an unknown id

@@ -144,6 +144,15 @@ def find_article(client: Any, settings: Settings, article_id: str) -> StoredArti
                               "`ai-cities articles` lists them; `ai-cities ingest FILE_OR_URL` adds one.")
 
 
+def article_exists(client: Any, settings: Settings, article_id: str) -> bool:
+    """True when the article's collection is in the store with its manifest (one lookup, no listing)."""
+    try:
+        collection = client.get_collection(collection_for(settings, article_id))
+    except Exception:  # Chroma raises its own NotFoundError (or a ValueError in older versions)
+        return False
+    return bool((collection.metadata or {}).get(MANIFEST_KEY))
+
+
 def remove_article(client: Any, settings: Settings, article_id: str) -> StoredArticle:
     """Delete the article's collection and its companions (multilingual index, kept vectors), and nothing else.
 

@@ -194,6 +194,11 @@ def test_running_server_sees_new_and_refreshed_articles(tmp_path: Path, embeddin
         missing = httpx.post(f"{running.url}/api/ask", json={"question": "Hi?", "article": "nope"}, timeout=60)
         assert missing.status_code == 404 and "No article 'nope'" in missing.json()["detail"]
 
+        other.remove("vestland-peaks")  # removed meanwhile: its model is gone, not broken
+        with pytest.raises(NotFoundError):
+            client.chat.completions.create(model="ai-cities/vestland-peaks", messages=question)
+        assert "ai-cities/vestland-peaks" not in [m.id for m in client.models.list()]
+
 
 def test_the_shipped_article_is_never_replaced_by_another_file(library: ArticleLibrary, tmp_path: Path) -> None:
     """Indexing a foreign file through the shipped article's bot is refused with a pointer to the library."""
@@ -202,3 +207,48 @@ def test_the_shipped_article_is_never_replaced_by_another_file(library: ArticleL
     with pytest.raises(ConfigurationError, match=r"is not the shipped article.*ai-cities ingest FILE"):
         library.bot().ingest(write_peaks(tmp_path))
     assert library.articles()[0].ingested_at == ""  # nothing was built
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_a_served_process_follows_ingests_and_removals_of_other_processes(tmp_path: Path) -> None:
+    """`ai-cities serve` in one process; `ai-cities ingest` and `ai-cities articles rm` in others, on the same
+    embedded database: the running server lists, answers from, then forgets the article, without a restart."""
+    import os
+    import subprocess
+    import sys
+
+    from eval.load import start_server
+
+    env = {"AICITIES_CHROMA_PATH": str(tmp_path / "chroma"), "AICITIES_SOURCES_DIR": str(tmp_path / "sources"),
+           "AICITIES_FEEDBACK_PATH": str(tmp_path / "feedback.jsonl"), "AICITIES_MULTILINGUAL": "false",
+           "HF_HUB_OFFLINE": "1"}
+    port = free_port()
+    server = start_server(port, env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+
+        def cli(*args: str) -> str:
+            done = subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=600,
+                                  env={**os.environ, **env})
+            assert done.returncode == 0, done.stderr
+            return done.stdout
+
+        def models() -> list[str]:
+            return [m["id"] for m in httpx.get(f"{base}/v1/models", timeout=60).json()["data"]]
+
+        def ask() -> httpx.Response:
+            return httpx.post(f"{base}/v1/chat/completions", timeout=120, json={
+                "model": "ai-cities/vestland-peaks",
+                "messages": [{"role": "user", "content": "Which peak is ranked third?"}]})
+
+        assert "ai-cities/vestland-peaks" not in models()
+        cli("ingest", str(write_peaks(tmp_path)))
+        assert "ai-cities/vestland-peaks" in models()
+        assert "Snowcrown" in ask().json()["choices"][0]["message"]["content"]
+        cli("articles", "rm", "vestland-peaks")
+        assert "ai-cities/vestland-peaks" not in models()
+        assert ask().json()["error"]["code"] == "model_not_found"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
