@@ -78,7 +78,11 @@ class Sentence:
         empty for a sentence that is no table row."""
         if self.chunk.kind != "row":
             return []
-        return [(h.strip(), v.strip()) for h, v in _CELL.findall(self.chunk.embed_text)]
+        text = self.chunk.embed_text
+        context = f"(rank {self.chunk.rank}): "  # the row's heading comes first ("2. Cats (rank 2): Type: M; …")
+        if self.chunk.rank and context in text:
+            text = text.split(context, 1)[1]
+        return [(h.strip(), v.strip()) for h, v in _CELL.findall(text)]
 
     @property
     def section(self) -> str:

@@ -25,7 +25,10 @@ _DEFECTS = {
     "doubled punctuation": re.compile(r"(?<!\.)\.\.(?!\.)|,\s*,|,\s*\.|:\s*\.|\s+[,.;:](?!\d)"),
     "empty list": re.compile(r"\b(?:are|is|include|includes|names these [\w ]+):\s*(?:\.|$|\[)", re.M),
     "placeholder": re.compile(r"\{[a-z_]+\}|\bNone\b(?! of)|\bnan\b"),
-    "function word in a slot": re.compile(r"\b(?:number|amount|date) of (?:are|is|did|does|do|was|were|the|a|an)\b"),
+    # a slot filled with a verb ("the number of are"), or with an article and nothing after it ("the date of the.");
+    # "the latest date of the 15 shows" is English
+    "function word in a slot": re.compile(
+        r"\b(?:number|amount|date) of (?:(?:are|is|did|does|do|was|were)\b|(?:the|a|an)(?=\s*(?:[.?!,;:\[]|$)))"),
 }
 _LABELS_ALLOWED = frozenset({"Yes", "No"})
 

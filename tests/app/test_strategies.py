@@ -690,3 +690,16 @@ def test_a_column_question_over_a_table_whose_numbers_have_no_header_finds_no_co
     from app.answer.strategies.selection import ColumnFilter
 
     assert ColumnFilter._header_meant(SimpleNamespace(), [], ("requests",)) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("text", "defective"), [
+    ("Alder has the latest planting date of the 3 trees: May 2, 1990. [1]", False),
+    ("The number of the visitors grew. [1]", False),
+    ("The article doesn't give the number of are.", True),
+    ("It gives the date of the. [1]", True),
+    ("It gives the amount of the [1]", True),
+])
+def test_the_slot_check_tells_a_filled_slot_from_english(text: str, defective: bool) -> None:
+    """A slot filled with a verb, or with an article and nothing after it, is a defect; "the date of the 3 trees"
+    is English."""
+    assert ("function word in a slot" in template_defects(text)) is defective
