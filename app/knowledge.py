@@ -79,7 +79,7 @@ class Sentence:
         if self.chunk.kind != "row":
             return []
         text = self.chunk.embed_text
-        context = f"(rank {self.chunk.rank}): "  # the row's heading comes first ("2. Cats (rank 2): Type: M; …")
+        context = f"(rank {self.chunk.rank}): "  # the row's heading comes first ("2. Alder (rank 2): Height: 40 m; …")
         if self.chunk.rank and context in text:
             text = text.split(context, 1)[1]
         return [(h.strip(), v.strip()) for h, v in _CELL.findall(text)]
