@@ -8,7 +8,6 @@ import argparse
 import json
 import logging
 import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,21 +43,6 @@ def _chatbot(args: argparse.Namespace | None = None):
     return _library(args).bot()
 
 
-def ingest_and_load(bot, source: Path | None, rebuild: bool, stages):
-    """What `ai-cities ingest` does: index `source`, then build the knowledge base and intent classifier of the
-    new index once (so the next fresh process reads their vectors and weights back).
-
-    Returns:
-        The `IngestReport`, its `seconds` and `stages` covering both.
-    """
-    import dataclasses
-
-    started = time.perf_counter()
-    report = bot.ingest(source, rebuild=rebuild, stages=stages)
-    bot.warm_up(everything=False, stages=stages, models=False)
-    return dataclasses.replace(report, seconds=time.perf_counter() - started, stages=dict(stages.seconds))
-
-
 def format_stages(stages: dict[str, float]) -> list[str]:
     """The lines `ai-cities ingest --timings` prints: one per stage, in the order they run (`read_stages`)."""
     from ingest.timing import STAGES
@@ -84,9 +68,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         article, report = library.add(args.source, article_id=args.article, rebuild=args.rebuild, stages=stages,
                                       on_fetched=lambda line: print(line, flush=True))
     else:  # refresh the article --article names (default: the shipped one) from its own source
-        bot = library.bot()
-        report = ingest_and_load(bot, None, args.rebuild, stages)
-        article = library.article(bot.article_id)
+        article, report = library.refresh(rebuild=args.rebuild, stages=stages)
     print(report.summary())
     print(f"article {article.id!r}: “{article.title}”, {article.entries} {article.noun or 'entries'} "
           f"(ask it with --article {article.id}; `ai-cities articles` lists the library)")

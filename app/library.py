@@ -117,11 +117,13 @@ class ArticleLibrary:
             if bot is None:
                 if wanted != self.shipped_id:
                     find_article(self.client, self.settings, wanted)  # raises for an unknown id
-                bot = Chatbot(self.settings, embeddings=self.embeddings, client=self.client,
-                              chat_model=self._chat_model, article_id=wanted,
-                              multilingual_embeddings=self._multilingual)
-                self._bots[wanted] = bot
+                bot = self._bots[wanted] = self._new_bot(wanted)
             return bot
+
+    def _new_bot(self, article_id: str) -> Chatbot:
+        """A bot for `article_id` sharing the library's embedders, store client and chat model."""
+        return Chatbot(self.settings, embeddings=self.embeddings, client=self.client, chat_model=self._chat_model,
+                       article_id=article_id, multilingual_embeddings=self._multilingual)
 
     def ask(self, question: str, history: History | None = None, article: str | None = None) -> Answer:
         """Answer `question` from the article `article` (None: the default one); see `Chatbot.ask`."""
@@ -160,17 +162,32 @@ class ArticleLibrary:
                 path = self._keep_copy(path)
         wanted = slug(article_id) if article_id else article_id_for(path, self.settings)
         with self._lock:
-            bot = self._bots.get(wanted) or Chatbot(
-                self.settings, embeddings=self.embeddings, client=self.client, chat_model=self._chat_model,
-                article_id=wanted, multilingual_embeddings=self._multilingual)
+            bot = self._bots.get(wanted) or self._new_bot(wanted)
             self._bots[wanted] = bot
+        return self._ingest(bot, path, rebuild=rebuild, stages=stages, show_progress=show_progress)
+
+    def refresh(self, article_id: str | None = None, *, rebuild: bool = False, stages: Stages | None = None,
+                show_progress: bool | None = None) -> tuple[StoredArticle, IngestReport]:
+        """Index an article again from its own source (None: the default article; the shipped one's is
+        `Settings.source_path`), skipped when it is up to date, with its knowledge base and intent classifier.
+
+        Raises:
+            UnknownArticleError: no article has that id.
+            SourceError: its source cannot be read.
+        """
+        return self._ingest(self.bot(article_id), None, rebuild=rebuild, stages=stages, show_progress=show_progress)
+
+    def _ingest(self, bot: Chatbot, path: Path | None, *, rebuild: bool, stages: Stages | None,
+                show_progress: bool | None) -> tuple[StoredArticle, IngestReport]:
+        """Index `path` (None: the article's own source) through `bot`, then build its knowledge base and intent
+        classifier once, so the next fresh process reads their vectors and weights back; the report's time and
+        stages cover both."""
         started = time.perf_counter()
         stages = stages or Stages()
         report = bot.ingest(path, rebuild=rebuild, show_progress=show_progress, stages=stages)
         bot.warm_up(everything=False, stages=stages, models=False)
-        # the report covers building the knowledge base and the intent classifier too
         report = dataclasses.replace(report, seconds=time.perf_counter() - started, stages=dict(stages.seconds))
-        return find_article(self.client, self.settings, wanted), report
+        return find_article(self.client, self.settings, bot.article_id), report
 
     def _keep_copy(self, path: Path) -> Path:
         from ingest.core.errors import SourceError

@@ -9,6 +9,7 @@ import random
 import statistics
 import string
 import time
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -86,44 +87,57 @@ def generated_questions(bot: Chatbot, count: int = 3200, seed: int = 11) -> list
     return out
 
 
-@pytest.mark.slow
-def test_thousands_of_generated_questions_never_crash_and_read_well(bot: Chatbot,
-                                                                   caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.ERROR, logger="app")
+@dataclass
+class Outcome:
+    """What asking many questions gave: exceptions, template defects, user errors and latencies."""
+
+    crashes: list[tuple[str, str]] = field(default_factory=list)
+    defects: list[tuple[str, list[str], str]] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    user_errors: int = 0
+
+
+def ask_all(bot: Chatbot, questions: list[str]) -> Outcome:
+    """Ask every question; check each answer's citations are verbatim and that a non-refusal cites something."""
     source = bot.source_text()
-    questions = generated_questions(bot)
-    latencies: list[float] = []
-    crashes: list[tuple[str, str]] = []
-    defects: list[tuple[str, list[str], str]] = []
-    user_errors = 0
+    outcome = Outcome()
     for question in questions:
         started = time.perf_counter()
         try:
             answer = bot.ask(question)
         except AICitiesError:
-            user_errors += 1
+            outcome.user_errors += 1
             continue
-        except Exception as exc:  # the point of this test: nothing but AICitiesError may escape
-            crashes.append((question, repr(exc)))
+        except Exception as exc:  # the point of these tests: nothing but AICitiesError may escape
+            outcome.crashes.append((question, repr(exc)))
             continue
-        latencies.append((time.perf_counter() - started) * 1000)
+        outcome.latencies.append((time.perf_counter() - started) * 1000)
         if answer.mode == "fallback":  # a strategy raised and the router fell back: a crash all the same
-            crashes.append((question, answer.notice or "fallback"))
+            outcome.crashes.append((question, answer.notice or "fallback"))
         for citation in answer.citations:
             assert source[citation.start:citation.end] == citation.quote, (question, citation)
         if not answer.abstained:
             assert answer.citations or answer.mode == "help", (question, answer.text)
         found = template_defects(answer.text)
         if found:
-            defects.append((question, found, answer.text[:200]))
-    latencies.sort()
+            outcome.defects.append((question, found, answer.text[:200]))
+    return outcome
+
+
+@pytest.mark.slow
+def test_thousands_of_generated_questions_never_crash_and_read_well(bot: Chatbot,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR, logger="app")
+    questions = generated_questions(bot)
+    outcome = ask_all(bot, questions)
+    latencies = sorted(outcome.latencies)
     p50 = statistics.median(latencies)
     p99 = latencies[int(len(latencies) * 0.99) - 1]
-    print(f"\n{len(questions)} generated questions: {len(crashes)} exceptions, {user_errors} user errors, "
-          f"{len(defects)} with template defects; latency p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    print(f"\n{len(questions)} generated questions: {len(outcome.crashes)} exceptions, {outcome.user_errors} user "
+          f"errors, {len(outcome.defects)} with template defects; latency p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     internal = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     print(f"{len(internal)} internal errors logged")
-    assert not crashes, crashes[:10]
+    assert not outcome.crashes, outcome.crashes[:10]
     assert not internal, internal[:5]
-    assert not defects, defects[:10]
+    assert not outcome.defects, outcome.defects[:10]
     assert len(questions) >= 3000

@@ -12,11 +12,9 @@ from pathlib import Path
 import pytest
 
 from app.chatbot import Chatbot
-from app.verify import template_defects
-from ingest.core.errors import AICitiesError
 from ingest.core.settings import PROJECT_ROOT, Settings
 from ingest.embeddings import LocalEmbeddings
-from tests.app.test_robustness import generated_questions
+from tests.app.test_robustness import ask_all, generated_questions
 
 ARTICLES = ["broadway-longest-running-shows.md", "owasp-top10-2021.md", "usgs-largest-earthquakes.html",
             "opensource-top-linux-podcasts-2019.md"]
@@ -33,27 +31,8 @@ def test_generated_questions_on_other_articles_never_crash(name: str, tmp_path: 
     bot = Chatbot(Settings(source_path=source, chroma_path=tmp_path / "chroma", multilingual=False,
                            feedback_path=tmp_path / "feedback.jsonl"), embeddings=embeddings)
     bot.warm_up(everything=False)
-    text = bot.source_text()
-    crashes: list[tuple[str, str]] = []
-    defects: list[tuple[str, list[str], str]] = []
-    for question in generated_questions(bot, count=QUESTIONS_PER_ARTICLE, seed=len(name)):
-        try:
-            answer = bot.ask(question)
-        except AICitiesError:
-            continue
-        except Exception as exc:  # the point of this test: nothing but AICitiesError may escape
-            crashes.append((question, repr(exc)))
-            continue
-        if answer.mode == "fallback":
-            crashes.append((question, answer.notice or "fallback"))
-        for citation in answer.citations:
-            assert text[citation.start:citation.end] == citation.quote, (question, citation)
-        if not answer.abstained:
-            assert answer.citations or answer.mode == "help", (question, answer.text)
-        found = template_defects(answer.text)
-        if found:
-            defects.append((question, found, answer.text[:200]))
+    outcome = ask_all(bot, generated_questions(bot, count=QUESTIONS_PER_ARTICLE, seed=len(name)))
     internal = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not crashes, crashes[:10]
+    assert not outcome.crashes, outcome.crashes[:10]
     assert not internal, internal[:5]
-    assert not defects, defects[:10]
+    assert not outcome.defects, outcome.defects[:10]
