@@ -158,7 +158,7 @@ def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settin
     evidence = Evidence(kb, terms.synonyms, Thresholds.from_settings(settings), asking)
     # the analyzer reads the article's vocabulary as the answer side does (generic terms, words the article uses)
     limits = UnderstandingLimits.from_settings(settings)
-    names = NameFinder(terms, typo_entry_score=limits.typo_entry_score)
+    names = NameFinder(terms, typo_entry_score=limits.typo_entry_score, title_entry_words=limits.title_entry_words)
     rewriter = QuestionRewriter(terms, names, typo_question_word_score=limits.typo_question_word_score,
                                 typo_article_word_score=limits.typo_article_word_score)
     analyzer = QuestionAnalyzer(terms, parser, classifier, embed_query, limits=limits, lexicon=evidence,

@@ -33,7 +33,9 @@ _DROP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "ifram
 _INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i",
                           "img", "ins", "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strike", "strong",
                           "sub", "sup", "time", "tt", "u", "var", "wbr", "br", "big", "picture", "source"})
-_LEAD_TAGS = frozenset({"strong", "b", "em", "i", "a", "u", "mark"})
+_LEAD_TAGS = frozenset({"strong", "b", "em", "i", "a", "u", "mark", "cite", "q"})
+# Elements that set a title of a work apart (a link's text, italics, <cite>): the title is whole, subtitle included.
+_TITLE_TAGS = frozenset({"em", "i", "a", "cite", "q"})
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _NEVER_CHROME = frozenset({"body", "main", "article", "table", "tr", "td", "th", "li", "ol", "ul"})
 _ROLES_DROPPED = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert"})
@@ -76,6 +78,9 @@ class Block:
     """Span of the emphasis, strong text or link the block opens with ("**Name** — text")."""
     marked: list[tuple[int, int]] = field(default_factory=list)
     """Spans of the emphasis, strong text and links anywhere in the block, in order (a title set apart)."""
+    titles: list[tuple[int, int]] = field(default_factory=list)
+    """The spans of `marked` set in an element that marks a title of a work (a link, italics, `<cite>`): such a
+    title is a name as a whole, its subtitle and final "!" included ("*Gone Fishing: A Memoir*")."""
     container: int = 0
     """Id of the nearest sectioning ancestor (div, section, article …), to tell runs of siblings apart."""
     quoted: bool = False
@@ -450,9 +455,10 @@ class _Walker:
         self._write(text)
         lead = next(((start + a, start + b) for name, a, b in marks if a == 0 and name in _LEAD_TAGS and b > a), None)
         marked = sorted({(start + a, start + b) for name, a, b in marks if name in _LEAD_TAGS and b > a})
+        titles = sorted({(start + a, start + b) for name, a, b in marks if name in _TITLE_TAGS and b > a})
         self.blocks.append(Block(kind, start, self.size, level=level, depth=depth, number=number, marker=marker,
                                  group=group, ordered=ordered, lead=lead, container=container, quoted=quoted,
-                                 marked=marked, set_number=set_number))
+                                 marked=marked, titles=titles, set_number=set_number))
 
     def _marks(self, marks: list[tuple[str, int, int]], offset: int) -> None:
         for name, a, b in marks:

@@ -158,7 +158,11 @@ class _Layout:
             self.current.row = self.span(*entry.row)
             self.current.end = max(self.current.end, entry.row[1])
         if entry.body and entry.body[0] < entry.body[1]:
-            self.current.bullets.append(self._bullet(*entry.body, label=None))
+            if entry.name_start is not None and _byline(self.text[entry.body[0]:entry.body[1]]):
+                # "Name: A Subtitle — Ann Lee, Bo Chen": a byline or label says nothing without the name it follows
+                self.current.bullets.append(Bullet(None, self.span(entry.name_start, entry.body[1])))
+            else:
+                self.current.bullets.append(self._bullet(*entry.body, label=None))
             self.current.end = entry.body[1]
         for topic, a, b in entry.cells:
             self.current.bullets.append(Bullet(topic or None, self.span(a, b)))
@@ -349,3 +353,11 @@ def parse_document(doc: Document) -> Article:
                                             entry.rank, entry.name, end=max(b for _, b in entry.sentences)))
     article.emphasis = [Span(doc.text[a:b], a, b) for a, b in doc.emphasis]
     return article
+
+
+def _byline(text: str) -> bool:
+    """Text after an entry's name that is no sentence: a short byline or label ("Ann Lee, Bo Chen", "by Ann Lee")."""
+    return len(text.split()) <= _BYLINE_WORDS and not ENDS_SENTENCE.search(text.strip())
+
+
+_BYLINE_WORDS = 12

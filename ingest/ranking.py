@@ -13,6 +13,7 @@ carries a ranking, sentences that give a named thing a rank are read with spaCy 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -63,11 +64,28 @@ _SENTENCE_END = re.compile(r"\.\s+(?=[\"“‘'(]?[A-Z])")
 _SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to vs with & de la le du des".split())
 
 
-def entry_name(text: str) -> str:
+def entry_name(text: str, whole: bool = False) -> str:
     """The name of an entry from its heading text without the rank marker: "Lisbon – sun and fibre (LIS)." ->
-    "Lisbon". Subtitles, parentheses, quotes and trailing punctuation are dropped."""
+    "Lisbon". Subtitles, parentheses, quotes and trailing punctuation are dropped, except from a title set apart
+    (`whole`: a link's text, italics), which is a name as written, subtitle and final "!" or "?" included. Names
+    made of quoted titles lose their quotes: '"Red Kite" / "Blue Heron"' -> "Red Kite / Blue Heron"."""
+    text = _unquote(text)
+    if whole:
+        return text.strip(_TITLE_TRIM).rstrip(".,;:") or text.strip(_NAME_TRIM)
     name = _SUBTITLE.split(text.strip(_NAME_TRIM), maxsplit=1)[0]
     return name.strip(_NAME_TRIM) or text.strip(_NAME_TRIM)
+
+
+_TITLE_TRIM = " \t*_\"'“”‘’`,;:-–—|"
+_QUOTED_PARTS = re.compile(r'\s*(?:"[^"]+"|“[^”]+”)(?:\s*(?:/|&|\+|,|and)\s*(?:"[^"]+"|“[^”]+”))+\s*')
+_QUOTE_PAIR = re.compile(r'"([^"]+)"|“([^”]+)”')
+
+
+def _unquote(text: str) -> str:
+    """A name written as quoted titles joined by "/", "&" or "and" ('"A" / "B"'), without its quotes."""
+    if not _QUOTED_PARTS.fullmatch(text):
+        return text
+    return _QUOTE_PAIR.sub(lambda m: m.group(1) or m.group(2), text).strip()
 
 
 @dataclass
@@ -89,6 +107,8 @@ class Entry:
     """Index of a separate block that holds the rank ("#13" under the entry), when there is one."""
     sentences: list[tuple[int, int]] = field(default_factory=list)
     """For a rank read from prose: the sentences that say it."""
+    name_start: int | None = None
+    """Where the name starts in the naming block, when text after it on the same line is its body."""
 
 
 @dataclass
@@ -202,20 +222,23 @@ def _name_at(doc: Document, block: Block, rest: int,
     if not text.strip(_NAME_TRIM):
         return None
     words = len(text.split())
-    lead = block.lead
-    if lead and lead[0] <= rest + 2 and lead[1] > rest and len(doc.text[rest:lead[1]].split()) <= _WORDS_IN_NAME:
+    lead = next(((a, b) for a, b in block.marked if a <= rest + 2 and b > rest), None)
+    if lead and len(doc.text[rest:lead[1]].split()) <= _WORDS_IN_NAME:
         body_start = _skip_separator(doc.text, lead[1], block.end)
         separated = body_start > lead[1] and doc.text[lead[1]:body_start].strip() != ""
-        # the emphasis or link the item opens with is its name when a separator or a new sentence follows it
-        if body_start >= block.end or separated or doc.text[body_start:body_start + 1].isupper():
-            name = entry_name(doc.text[rest:lead[1]])
+        # the emphasis or link the item opens with is its name when a separator or a new sentence follows it; a
+        # title set apart (a link, italics) is, whatever follows ("[Name: A Guide](…) by Ann Lee.")
+        if body_start >= block.end or separated or doc.text[body_start:body_start + 1].isupper() \
+                or _is_title(block, rest, lead):
+            name = entry_name(doc.text[rest:lead[1]], whole=_is_title(block, rest, lead))
             return (name, lead[1], (body_start, block.end) if body_start < block.end else None) if name else None
     if block.kind == "heading" or block.kind == "term" or (words <= _WORDS_IN_NAME and (not ENDS_SENTENCE.search(text)
                                                                                       or words <= 4)):
         name = entry_name(text)
         return (name, block.end, None) if name else None
-    sep = _INLINE_SEP.search(text)
-    stop = _SENTENCE_END.search(text)
+    # a separator or full stop inside a title set apart ("*Kites: A History*", a link) is part of the title
+    sep = next((m for m in _INLINE_SEP.finditer(text) if not _inside(block.titles, rest + m.start())), None)
+    stop = next((m for m in _SENTENCE_END.finditer(text) if not _inside(block.titles, rest + m.start())), None)
     if stop and (sep is None or stop.start() < sep.start()) and _title_case(text[:stop.start()]):
         return entry_name(text[:stop.start()]), rest + stop.start(), (rest + stop.end(), block.end)
     if sep and 0 < len(text[:sep.start()].split()) <= 6:
@@ -224,8 +247,29 @@ def _name_at(doc: Document, block: Block, rest: int,
                   and entry_name(doc.text[a:b])), None)
     if inner is not None and cued:
         # "In *How to Build a Kite*, the author …": the title the item sets apart inside its sentence names it
-        return entry_name(doc.text[inner[0]:inner[1]]), inner[1], (rest, block.end), inner[0]
+        return entry_name(doc.text[inner[0]:inner[1]], whole=inner in block.titles), inner[1], (rest, block.end), \
+            inner[0]
+    if block.kind == "item" and words <= 2 * _WORDS_IN_NAME and not ENDS_SENTENCE.search(text) and sep is None:
+        # a list item that is one long phrase, no sentence ("the need for a faster and more reliable build of …")
+        name = entry_name(text)
+        return (name, block.end, None) if name else None
     return None
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    return any(a < at < b for a, b in spans)
+
+
+def _is_title(block: Block, rest: int, span: tuple[int, int]) -> bool:
+    """Whether the span that opens an entry's name is a title set apart as a whole (a link, italics), starting
+    where the name starts (not "**1. Name: subtitle**" in bold)."""
+    return span in block.titles and span[0] >= rest - 1
+
+
+def _skip_marks(text: str, start: int, end: int) -> int:
+    while start < end and text[start] in " \t*_":
+        start += 1
+    return start
 
 
 def _skip_separator(text: str, start: int, end: int) -> int:
@@ -295,7 +339,7 @@ def _score(doc: Document, run_ranks: list[int], first_block: int, under: float, 
     count, span = announced_count(doc, first_block)
     low, high = min(run_ranks), max(run_ranks)
     score = float(distinct)
-    agrees = count and (high == count or distinct == count) and (low == 1 or span is not None)
+    agrees = count and count in (high, distinct, len(run_ranks)) and (low == 1 or span is not None)
     if agrees or (span and (low, high) == span):
         score += 6 + distinct * 0.5
     elif low != 1:
@@ -322,6 +366,17 @@ def _under(doc: Document, blocks: list[int]) -> float:
                                                        or nxt.depth > block.depth)):
             has += 1
     return has / len(blocks)
+
+
+def _alphabetical(names: list[str]) -> bool:
+    """Five or more names in alphabetical order, by any usual collation: as written, without a leading "The", or
+    without accents."""
+    if len(names) < 5:
+        return False
+    plain = [n.casefold() for n in names]
+    collations = [plain, [re.sub(r"^the\s+", "", n) for n in plain],
+                  ["".join(c for c in unicodedata.normalize("NFKD", n) if not unicodedata.combining(c)) for n in plain]]
+    return any(keys == sorted(keys) for keys in collations)
 
 
 def _generic(names: list[str]) -> bool:
@@ -409,7 +464,8 @@ def _marked_runs(doc: Document) -> list[Ranking]:
             title_start = named[3] if len(named) > 3 else block.marker[0] if block.marker else block.start
             while name_end > title_start and doc.text[name_end - 1] in " :|-–—*_":
                 name_end -= 1
-            entries.append(Entry(rank, name, index, (title_start, name_end), body))
+            name_start = named[3] if len(named) > 3 else _skip_marks(doc.text, tokens[index].rest, block.end)
+            entries.append(Entry(rank, name, index, (title_start, name_end), body, name_start=name_start))
         if len(entries) < max(1 if single or lone else 2, len(run) // 2) or _generic([e.name for e in entries]):
             continue
         explicit = styles != {"num"} or key[0] == "heading" or _is_cued(doc, run[0][0])
@@ -418,6 +474,8 @@ def _marked_runs(doc: Document) -> list[Ranking]:
         if key[0] == "body" and style == "ol" and not _is_cued(doc, run[0][0]) and _under(
                 doc, [e.block for e in entries]) < 0.5:
             score -= 4  # a numbered list of steps or points, not announced as a ranking
+        if _alphabetical([e.name for e in entries]) and _under(doc, [e.block for e in entries]) < 0.5:
+            score -= len(entries)  # names numbered in alphabetical order: an index of them, not a ranking
         out.append(Ranking(entries, f"{key[0]}:{style}" + (":lone" if lone else ""), score))
     return out
 
@@ -550,7 +608,10 @@ def _table_ranking(doc: Document, rows: list[int]) -> Ranking | None:
     if name_col is None:
         return None
     explicit = rank_col is not None
-    ranks = _table_ranks(table, rank_col)
+    by_value = _value_order(table, name_col) if rank_col is None else None
+    # the values state the order (and the ties) as a rank column would
+    ranks = by_value if by_value is not None else _table_ranks(table, rank_col)
+    explicit = explicit or by_value is not None
     if ranks is None:
         return None
     entries = [_row_entry(table, row, rank, rank_col, name_col) for row, rank in zip(body, ranks, strict=True)]
@@ -572,6 +633,45 @@ def _table_ranks(table: _Table, rank_col: int | None) -> list[int] | None:
     if span and span[1] - span[0] + 1 == len(table.body):
         return list(range(span[0], span[1] + 1))
     return list(range(1, len(table.body) + 1))
+
+
+_NUMBER_CELL = re.compile(r"[^\w\s-]{0,2}\s*(-?\d[\d,\u202f\u00a0]*(?:\.\d+)?)\s*(?:%|[kKmMbB]n?|[a-z]{1,3})?\.?")
+
+
+def _number_cell(text: str) -> float | None:
+    """The number a cell holds: "1,204", "96%", "$2.8M", "4.5 km" (None for anything else)."""
+    match = _NUMBER_CELL.fullmatch(text.strip())
+    if not match:
+        return None
+    return float(re.sub(r"[,\u202f\u00a0]", "", match.group(1)))
+
+
+def _value_order(table: _Table, name_col: int) -> list[int] | None:
+    """Ranks by row order when the rows are sorted by a value column, highest first (votes, points, sales), or
+    lowest first under a title that announces a ranking (fastest times); rows with equal values share a rank
+    (competition ranking: 1, 2, 2, 4). Years and running numbers are no such values."""
+    if len(table.body) < 3:
+        return None
+    for col in range(table.width):
+        if col == name_col or (col < len(table.header) and _is_rank_header(table.header[col])):
+            continue
+        values = [_number_cell(table.cell(r, col)) for r in table.body]
+        if any(v is None for v in values):
+            continue
+        numbers = [float(v) for v in values if v is not None]
+        if len(set(numbers)) * 2 < len(numbers) + 1 or all(1000 <= v <= 2100 and v.is_integer() for v in numbers):
+            continue
+        falling = all(a >= b for a, b in pairwise(numbers))
+        rising = all(a <= b for a, b in pairwise(numbers)) and _is_cued(table.doc, table.rows[0])
+        if numbers == sorted(numbers) and numbers == [float(n) for n in range(int(numbers[0]), int(numbers[0])
+                                                                            + len(numbers))]:
+            continue  # 1, 2, 3 …: a running number, not a value
+        if falling or rising:
+            ranks = []
+            for n, value in enumerate(numbers):
+                ranks.append(ranks[-1] if n and value == numbers[n - 1] else n + 1)
+            return ranks
+    return None
 
 
 def _row_entry(table: _Table, row: int, rank: int, rank_col: int | None, name_col: int) -> Entry:

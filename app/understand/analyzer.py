@@ -64,6 +64,7 @@ class UnderstandingLimits:
             to be read as it ("whcih").
         typo_article_word_score: how close an unknown word must be to a long word of the article to be read as it.
         typo_entry_score: how close a word must be to an entry's name to name that entry.
+        title_entry_words: how many distinctive words of a long title name its entry.
     """
 
     intent_min_confidence: float = default_of("intent_min_confidence")
@@ -71,6 +72,7 @@ class UnderstandingLimits:
     typo_question_word_score: float = default_of("typo_question_word_score")
     typo_article_word_score: float = default_of("typo_article_word_score")
     typo_entry_score: float = default_of("typo_entry_score")
+    title_entry_words: int = default_of("title_entry_words")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> UnderstandingLimits:
@@ -123,7 +125,8 @@ class QuestionAnalyzer:
         self._overrides = overrides
         self._frame_words = frame_words
         limits = self._limits
-        self.names = names or NameFinder(article, typo_entry_score=limits.typo_entry_score)
+        self.names = names or NameFinder(article, typo_entry_score=limits.typo_entry_score,
+                                         title_entry_words=limits.title_entry_words)
         self.ranks = ranks or RankReader(article, embed_query, criterion_similarity=limits.criterion_similarity)
         self.rewriter = rewriter or QuestionRewriter(article, self.names,
                                                      typo_question_word_score=limits.typo_question_word_score,

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 
 from app.understand.article import ArticleTerms
 from ingest.core.settings import default_of
-from ingest.core.text import STOPWORDS, fold, words
+from ingest.core.text import STOPWORDS, fold, stem, words
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # Chinese characters: their forms match without word boundaries
 YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")  # a year that can date an entry
@@ -24,9 +24,12 @@ class NameFinder:
         typo_entry_score: how close (rapidfuzz ratio, 0-100) a word must be to an entry's name to name that entry.
     """
 
-    def __init__(self, article: ArticleTerms, *, typo_entry_score: float = default_of("typo_entry_score")) -> None:
+    def __init__(self, article: ArticleTerms, *, typo_entry_score: float = default_of("typo_entry_score"),
+                 title_entry_words: int = default_of("title_entry_words")) -> None:
         self._article = article
         self._typo_entry_score = typo_entry_score
+        self._title_entry_words = title_entry_words
+        self._title_words = _distinctive_title_words(article.entries)
         # (folded form, name) of the entries' names and of the article's other names, longest first
         self.entry_forms = _forms({e: article.aliases.get(e, []) + _leading_spans(e, article.entries)
                                    for e in article.entries})
@@ -54,7 +57,17 @@ class NameFinder:
                 if name not in named:
                     found.append((match.start(), name))
                     named.add(name)
+        found += self._titles_named(folded, named)
         return [n for _, n in sorted(found)]
+
+    def _titles_named(self, folded: str, named: set[str]) -> list[tuple[int, str]]:
+        """Entries with long titles that the text names by enough of their distinctive words, when exactly one
+        title is named so: a reader calls "Night Lights: Repairing an Old Lantern" "the lantern repair piece"."""
+        asked = {stem(w): m.start() for m in re.finditer(r"[a-z0-9][a-z0-9']*", folded)
+                 if (w := m.group().removesuffix("'s")) not in STOPWORDS}
+        hits = [(min(asked[w] for w in shared), entry) for entry, distinctive in self._title_words.items()
+                if entry not in named and len(shared := distinctive & asked.keys()) >= self._title_entry_words]
+        return hits if len(hits) == 1 else []
 
     def find_names(self, text: str) -> list[str]:
         """The article's other names (organisations, products, places) mentioned in the text."""
@@ -117,6 +130,19 @@ class NameFinder:
         forms += [fold(n) for n, owners in self._article.owners.items() if owners == (entry,)]
         hits = [i for i in (folded.find(f) for f in forms) if i >= 0]
         return min(hits, default=len(folded))
+
+
+def _distinctive_title_words(entries: Sequence[str]) -> dict[str, set[str]]:
+    """For each entry whose name is a title of four words or more, the stems of its content words that no other
+    entry's name has."""
+    stems = {e: {stem(w) for w in words(e) if w not in STOPWORDS and len(w) > 2} for e in entries}
+    out = {}
+    for entry, own in stems.items():
+        if len(words(entry)) < 4:
+            continue
+        others = set().union(*(s for e, s in stems.items() if e != entry))
+        out[entry] = own - others
+    return out
 
 
 def within(name: str, phrase: str) -> bool:

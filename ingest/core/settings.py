@@ -158,6 +158,12 @@ class Settings(BaseSettings):
         description="How close (rapidfuzz ratio, 0-100) a word of a question must be to a ranked entry's name to name"
         " that entry.",
     )
+    title_entry_words: int = Field(
+        default=2, ge=1, le=10,
+        description="A ranked entry whose name is a title of four words or more is named by a question that holds "
+        "this many of the title's distinctive words (words no other entry's name has), in any order (\"the piece "
+        "about lantern repairs\" for \"Night Lights: Repairing an Old Lantern\").",
+    )
     # -- answering: how a sentence is scored for a question (Evidence.score)
     score_context_weight: float = Field(
         default=0.4, ge=0.0, le=5.0,

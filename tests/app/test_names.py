@@ -70,3 +70,26 @@ def test_position_is_where_any_form_of_an_entry_first_appears(finder: NameFinder
 def test_within() -> None:
     assert within("Tallest", "tallest lighthouse")
     assert not within("Tall Ships", "tallest lighthouse")
+
+
+TITLES = ["Night Lights: Repairing an Old Lantern", "Kites Over the Harbour: A Weekend Guide",
+          "Why Our Ferry Timetables Changed", "Night Markets Return"]
+
+
+@pytest.fixture(scope="module")
+def title_finder() -> NameFinder:
+    return NameFinder(ArticleTerms(entries=TITLES, noun="post", names=[], aliases={}, owners={}, dated={}, cells={},
+                                   vocabulary={"post", "night"}))
+
+
+@pytest.mark.parametrize(("text", "entries"), [
+    ("Who wrote the piece about lantern repairs?", [TITLES[0]]),  # two distinctive words, inflected
+    ("What rank did the ferry timetable post get?", [TITLES[2]]),
+    ("any weekend guide to harbour kites?", [TITLES[1]]),
+    ("Which post is about the night?", []),  # "night" is in two titles: not distinctive
+    ("Tell me about the harbour lantern", []),  # one word of each of two titles: neither is named
+    ("Were the ferry timetables or the lanterns repaired?", []),  # two titles named so: neither is taken
+])
+def test_long_titles_are_named_by_their_distinctive_words(title_finder: NameFinder, text: str,
+                                                          entries: list[str]) -> None:
+    assert title_finder.find_entries(text) == entries

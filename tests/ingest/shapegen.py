@@ -534,9 +534,10 @@ def text_closing(doc: Doc) -> list[str]:
 
 # --- html furniture --------------------------------------------------------------------------------------------
 
-def html_page(doc: Doc, body: Sequence[str]) -> str:
+def html_page(doc: Doc, body: Sequence[str], title: str | None = None) -> str:
     d, r = doc.d, doc.r
     h = doc.h
+    title = title or d.title()
     sidebar = ""
     if r.random() < 0.25:
         reads = ["Ten quiet beaches we keep going back to", "Where to eat near the ferry terminal",
@@ -552,13 +553,13 @@ def html_page(doc: Doc, body: Sequence[str]) -> str:
     byline = f'<p class="byline">By <a href="/authors/{d.seed}">{h(d.author)}</a> · Updated <time>{d.date}</time></p>'
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        f"<title>{h(d.title())} – {h(d.site)}</title>",
+        f"<title>{h(title)} – {h(d.site)}</title>",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<style>.rank{font-weight:700} .entry h2{margin-top:2em} ol li{margin-bottom:1em}</style>",
         "<script>window.dataLayer = window.dataLayer || []; var top10 = [1, 2, 3];</script>",
         "</head>", "<body>",
         f'<header class="masthead"><a class="logo" href="/">{h(d.site)}</a>{nav}</header>',
-        '<main id="content">', '<article class="post">', f"<h1>{h(d.title())}</h1>", byline,
+        '<main id="content">', '<article class="post">', f"<h1>{h(title)}</h1>", byline,
         *body,
         '<div class="share">Share: <a href="#">Email</a> <a href="#">Copy link</a></div>',
         "</article>", sidebar, "</main>",
@@ -1162,6 +1163,144 @@ def shape_titled_items(doc: Doc) -> Rendered:
     return join(blocks), "markdown"
 
 
+SUBTITLES = ["A Field Guide", "Notes From the Counter", "How We Bake at Dawn", "Ten Years On", "The Morning Shift",
+             "What the Regulars Order"]
+TITLE_FORMS = ["{name}: {sub}", "{name} Is Back!", "{name} — and Why It Matters", "{name}: {sub}",
+               "Is {name} Worth It?"]
+VERBS_OF_AUTHORS = ["walks through", "looks back at", "explains", "sums up"]
+
+
+def _titled(doc: Doc, entries: Sequence[Entry]) -> list[Entry]:
+    """The entries renamed as titles of write-ups, with a subtitle, a dash or a final "!" or "?": "Name: A Field
+    Guide". The whole title is the entry's name."""
+    out = []
+    for e in entries:
+        form = doc.r.choice(TITLE_FORMS)
+        out.append(replace(e, name=form.format(name=e.name, sub=doc.r.choice(SUBTITLES))))
+    doc.order = out
+    return out
+
+
+def shape_linked_titles(doc: Doc) -> Rendered:
+    """Entries that are linked titles of write-ups, with a subtitle: "**7** [Name: A Field Guide](…) — *Author*"
+    above its write-up, or "7. [Name Is Back!](…) by Author. Text"."""
+    r = doc.r
+    bold = r.random() < 0.5
+    descending = bold and r.random() < 0.5
+    blocks = md_head(doc, [f"Counting down from {doc.d.last_rank}."] if descending else ())
+    items = []
+    for e in _titled(doc, doc.entries(descending)):
+        link = f"[{e.name}](https://example.org/{doc.d.seed}/{e.rank})"
+        if bold:
+            blocks.append(f"**{doc.num(e, 'digits')}** {link}{doc.suffix(e, 'digits')} — *{r.choice(AUTHORS)}*")
+            blocks.append(doc.para(e.sentences))
+        else:
+            items.append(f"{doc.num(e, 'digits')}. {link}{doc.suffix(e, 'digits')} by {r.choice(AUTHORS)}. "
+                         + " ".join(doc.md_sentence(x) for x in e.sentences))
+    if items:
+        blocks.append("\n".join(items))
+    blocks += md_extras(doc, style="bullets") + md_closing(doc)
+    return join(blocks), "markdown"
+
+
+def shape_italic_titles(doc: Doc) -> Rendered:
+    """A numbered list whose items name a write-up in italics, as a reference link, inside a sentence, its
+    subtitle after a colon: "3. In _[Name: A Field Guide][3]_, Author walks through …"."""
+    r = doc.r
+    items, refs = [], []
+    for e in _titled(doc, doc.entries()):
+        ref = f"_[{e.name}][{e.rank}]_{doc.suffix(e, 'digits')}"
+        author = r.choice(AUTHORS)
+        lead = r.choice([f"In {ref}, {author} {r.choice(VERBS_OF_AUTHORS)} the place.",
+                         f"{author} {r.choice(VERBS_OF_AUTHORS)} the place in {ref} this year."])
+        items.append(f"{doc.num(e, 'digits')}. {lead} " + " ".join(doc.md_sentence(x) for x in e.sentences))
+        refs.append(f"[{e.rank}]: https://example.org/{doc.d.seed}/{e.rank}")
+    blocks = [*md_head(doc), "\n".join(items), *md_extras(doc, style="bullets"), *md_closing(doc),
+              "\n".join(sorted(set(refs)))]
+    return join(blocks), "markdown"
+
+
+def shape_quoted_pairs(doc: Doc) -> Rendered:
+    """An HTML table with a rank column whose entries are two quoted, linked titles: '"A" / "B"' (a record's two
+    sides). The name is both titles without their quotes."""
+    r, h = doc.r, doc.h
+    entries = []
+    for e in doc.entries():
+        second = f"{r.choice(ADJ)} {r.choice(NOUN)} {r.choice(['Waltz', 'Song', 'Blues', 'Reel'])}"
+        entries.append(replace(e, name=f"{e.name} / {second}"))
+    doc.order = entries
+    rows = []
+    for e in entries:
+        a, b = e.name.split(" / ")
+        cell = f'"<a href="/t/{e.rank}a">{h(a)}</a>" / "<a href="/t/{e.rank}b">{h(b)}</a>"'
+        rows.append(f"<tr><td>{doc.num(e)}</td><td>{cell}</td><td>{h(e.area)}</td>"
+                    f"<td>{' '.join(doc.html_sentence(x) for x in e.sentences)}</td></tr>")
+    table = ("<table><thead><tr><th>Rank</th><th>Title</th><th>Area</th><th>Notes</th></tr></thead><tbody>"
+             + "\n".join(rows) + "</tbody></table>")
+    body = [*html_intro(doc), table, *html_extras(doc), *html_closing(doc)]
+    return html_page(doc, body), "html"
+
+
+PHRASE_WORDS = ["the need for", "better support for", "a clearer path to", "more reliable",
+                "faster and cheaper", "quieter", "longer opening hours at", "fairer prices for",
+                "friendlier staff behind", "simpler menus in",
+                "more seating near", "warmer light over", "a wider choice of", "earlier breakfasts at"]
+PHRASE_NOUNS = ["counters", "terraces", "back rooms", "courtyards", "kitchens", "bakeries", "tables", "queues",
+                "loyalty cards", "delivery", "payments", "bookings", "gardens", "take-away cups"]
+
+
+PHRASE_ENDINGS = ["across the region", "in every district", "on weekdays and weekends alike",
+                  "for families with small children", "in the older quarters of town"]
+
+
+def shape_long_phrases(doc: Doc) -> Rendered:
+    """A numbered list of long lower-case phrases with no write-ups, as survey themes are listed: "3. the need
+    for more reliable bookings and friendlier staff behind the counters across the region"."""
+    r = doc.r
+    entries, seen = [], set()
+    for e in doc.entries():
+        while True:
+            parts = [r.choice(PHRASE_WORDS), r.choice(PHRASE_NOUNS), "and", r.choice(PHRASE_WORDS),
+                     r.choice(PHRASE_NOUNS), r.choice(PHRASE_ENDINGS)]
+            phrase = " ".join(parts)
+            if phrase not in seen:
+                seen.add(phrase)
+                break
+        entries.append(replace(e, name=phrase, sentences=()))
+    doc.order = entries
+    items = [f"{doc.num(e, 'digits')}. {e.name}{doc.suffix(e, 'digits')}" for e in entries]
+    blocks = [*md_head(doc), f"The top {doc.d.count} themes our readers raised were:", "\n".join(items),
+              *md_extras(doc, style="bullets"), *md_closing(doc)]
+    return join(blocks), "markdown"
+
+
+def shape_value_sorted_table(doc: Doc) -> Rendered:
+    """Vote results: a table of names and vote counts, highest first, with no rank column, under a title that
+    announces no ranking; equal votes are a tie. Before it, the nominees as a numbered list in another order
+    (alphabetical), which is no ranking."""
+    r, h = doc.r, doc.h
+    votes, entries, previous = r.randint(400, 900), [], None
+    for n, e in enumerate(doc.d.plain().entries, 1):
+        tie = previous is not None and n > 2 and r.random() < 0.12
+        if not tie:
+            votes -= r.randint(1, 25)
+        rank = previous.rank if tie and previous else n
+        entry = replace(e, rank=rank, tied=tie, score=votes, sentences=())
+        if tie and previous:
+            entries[-1] = replace(entries[-1], tied=True)
+        entries.append(entry)
+        previous = entry
+    doc.order = entries
+    nominees = sorted(entries, key=lambda e: e.name.casefold())
+    ol = "<ol>" + "".join(f"<li>{h(e.name)}</li>" for e in nominees) + "</ol>"
+    rows = "".join(f"<tr><td><p>{h(e.name)}</p></td><td><p>{e.score}</p></td></tr>" for e in entries)
+    table = f"<table><thead><tr><th>Nominee</th><th>Votes received</th></tr></thead><tbody>{rows}</tbody></table>"
+    body = [*html_intro(doc, [f"Readers chose among the {doc.d.topic} nominated this spring."]), "<h2>Nominees</h2>",
+            ol, "<h2>Outcome</h2>", "<p>Votes cast per nominee:</p>", table, *html_extras(doc), *html_closing(doc)]
+    title = None if r.random() < 0.5 else f"{doc.d.region} {doc.d.topic.title()} Vote {doc.d.year}: Results"
+    return html_page(doc, body, title), "html"
+
+
 SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "dot_lines": shape_dot_lines,
     "paren_lines": shape_paren_lines,
@@ -1198,11 +1337,18 @@ SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "bold_number": shape_bold_number,
     "md_in_html": shape_md_in_html,
     "titled_items": shape_titled_items,
+    "linked_titles": shape_linked_titles,
+    "italic_titles": shape_italic_titles,
+    "quoted_pairs": shape_quoted_pairs,
+    "long_phrases": shape_long_phrases,
+    "value_sorted_table": shape_value_sorted_table,
 }
 SHAPES = list(SHAPE_FUNCS)
 # Shapes that state no rank numbers: the order of the entries is the ranking, so no ties and no partial lists.
 UNNUMBERED = {"h3_unnumbered", "md_table_norank", "html_table_norank", "md_html_table_norank"}
 PROSE = {"prose"}
+# Shapes whose names are quoted titles joined by " / ": the expected name drops the quotes.
+QUOTED_NAMES = {"quoted_pairs"}
 SEEDS = list(range(50))
 
 

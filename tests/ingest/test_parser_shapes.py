@@ -478,7 +478,7 @@ def test_html_ordered_items_opening_with_a_linked_title(tmp_path: Path) -> None:
     assert ranking(article) == [
         (1, "Results of the High Baseline Pilot", "1. Results of the High Baseline Pilot"),
         (2, "Open Data for Cities", "2. Open Data for Cities"),
-        (3, "Learning Series", "3. Learning Series: Measuring User Behavior")]
+        (3, "Learning Series: Measuring User Behavior", "3. Learning Series: Measuring User Behavior")]
     assert [b.body.text for b in article.ranked[2].bullets] == ["This webinar covered funnels and behavior flow."]
 
 
@@ -596,3 +596,26 @@ def test_bold_lead_in_list_items() -> None:
     assert ranking(article) == [(1, "Radiolab", "1. Radiolab"), (2, "The Daily", "2. The Daily"),
                                 (3, "Hard Fork", "3. Hard Fork")]
     assert article.ranked[2].bullets[0].body.text == "two reporters trying to make sense of the tech week."
+
+
+def test_a_linked_title_with_a_byline_is_named_whole_and_its_byline_keeps_the_title() -> None:
+    text = ("# Our Most Read Posts\n\nThe three posts you opened most this year.\n\n"
+            "**3** [Kites Over the Harbour: A Weekend Guide](https://example.org/k) — *Ann Lee, Bo Chen*\n\n"
+            "**2** [Night Lights Are Back!](https://example.org/n) — *Cal Ortiz*\n\n"
+            "**1** [Why Our Ferry Timetables Changed](https://example.org/f) — *Dee Park*\n")
+    article = verbatim(parse_article(text))
+    assert [(s.rank, s.name) for s in article.ranked] == [
+        (1, "Why Our Ferry Timetables Changed"), (2, "Night Lights Are Back!"),
+        (3, "Kites Over the Harbour: A Weekend Guide")]
+    # a byline says nothing without the title it follows: the entry's statement holds both
+    kites = article.ranked[2]
+    assert [b.body.text for b in kites.bullets] == ["Kites Over the Harbour: A Weekend Guide — Ann Lee, Bo Chen"]
+
+
+def test_a_sentence_after_a_name_stays_its_own_statement() -> None:
+    text = ("# Best Kites\n\nOur top three kites.\n\n"
+            "1. **Harbour Box Kite** — it flew in every wind we tried, even gusts.\n"
+            "2. **Delta Twelve** — the easiest to launch alone.\n"
+            "3. **Paper Crane** — light, cheap and surprisingly stable.\n")
+    article = verbatim(parse_article(text))
+    assert [b.body.text for b in article.ranked[0].bullets] == ["it flew in every wind we tried, even gusts."]

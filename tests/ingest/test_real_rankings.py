@@ -14,12 +14,10 @@ from ingest.parser import parse_article
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = sorted((ROOT / "eval" / "fixtures" / "rankings").glob("*.yaml"))
 # Articles whose ranking is not read exactly yet (first run 2026-12-07: 2 of 9 exact; 3 of 9 after the general
-# fixes made from generated shapes). Strict: one that starts passing fails here until it is taken off the list.
-KNOWN_MISSES = {
-    "digitalgov-2016-year-in-review-top-articles", "okfn-open-data-index-2014-press-release",
-    "opensource-top-raspberry-pi-articles-2019", "pep-8100-steering-council-election", "rust-survey-2018-results",
-    "wikipedia-top-25-singles-1977-australia",
-}
+# fixes made from generated shapes; 7 of 9 after the mechanisms of shapes linked_titles, italic_titles, quoted_pairs,
+# long_phrases and value_sorted_table, which are not first runs). Strict: one that starts passing fails here until it
+# is taken off the list.
+KNOWN_MISSES = {"okfn-open-data-index-2014-press-release", "pep-8100-steering-council-election"}
 
 
 def _norm(text: str) -> str:
