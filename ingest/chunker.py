@@ -133,6 +133,7 @@ def chunk_article(article: Article) -> list[Chunk]:
     """
     title = article.title.text if article.title else ""
     chunks: list[Chunk] = []
+    used: set[str] = set()
 
     def add(kind: str, span: Span, section: str, context: str, topic: str | None = None,
             rank: int | None = None, city: str | None = None, bounds: tuple[int, int] | None = None,
@@ -141,8 +142,12 @@ def chunk_article(article: Article) -> list[Chunk]:
         for piece in _pieces(span):
             label = f"{context} › {topic}: " if topic else f"{context}: "
             body = _cells_text(cells, piece) if cells else piece.text
-            chunks.append(Chunk(chunk_id(kind, piece.start, piece.end, piece.text), piece.text,
-                                label + body, kind, section, topic, rank, city,
+            ident = chunk_id(kind, piece.start, piece.end, piece.text)
+            if ident in used:
+                # one sentence under two entries (a prose ranking's "X came 3rd, followed by Y"): one chunk each
+                ident = f"{ident}-{sum(1 for u in used if u.startswith(ident))}"
+            used.add(ident)
+            chunks.append(Chunk(ident, piece.text, label + body, kind, section, topic, rank, city,
                                 piece.start, piece.end, lo, hi))
 
     if article.title:

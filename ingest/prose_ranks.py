@@ -93,7 +93,7 @@ def _register_token_attributes() -> None:
     Token.set_extension("rank_verb", getter=lambda t: t.lemma_.lower() in vocabulary.verbs
                         or _verb_lemma(t.vocab, t.lower_) in vocabulary.verbs, force=True)
     Token.set_extension("place_noun", getter=lambda t: t.lemma_.lower() in vocabulary.place_nouns, force=True)
-    Token.set_extension("ordinal", getter=lambda t: _ordinal(t) is not None, force=True)
+    Token.set_extension("ordinal", getter=lambda t: _ordinal(t, signed=True) is not None, force=True)
 
 
 @cache
@@ -144,16 +144,19 @@ def prose_ranking(doc: Document) -> Ranking | None:
             for rank, (a, b) in _sentence_ranks(sent, matcher[0], nlp, framed):
                 start, end = block.start + a, block.start + b
                 name = doc.text[start:end]
-                same = [e for e in found.get(rank, []) if e.name == name]
+                same = [e for e in found.get(rank, []) if e.name.casefold() == name.casefold()]
                 if same:
                     if sentence not in same[0].sentences:
                         same[0].sentences.append(sentence)
-                elif not any(e.name == name for others in found.values() for e in others):
+                elif not any(e.name.casefold() == name.casefold() for others in found.values() for e in others):
                     found.setdefault(rank, []).append(Entry(rank, name, index, (start, end), sentences=[sentence]))
     run = _consecutive({rank: len(entries) for rank, entries in found.items()})
     _, span = announced_count(doc, len(doc.blocks))
     if len(run) < _MIN_ENTRIES or (run[0] != 1 and not (span and span[0] == run[0])):
         return None
+    # a text that ranks the first few in order may then name a few further down, skipping ranks ("… and Vell at
+    # number 10"): those ranks stand as stated
+    run += [rank for rank in sorted(found) if rank > run[-1]]
     entries = [e for rank in run for e in found[rank]]
     _add_mentions(doc, entries, sentences)
     logger.info("Ranking read from prose: %d entries", len(entries))
@@ -182,8 +185,8 @@ def _sentence_ranks(sent: Any, matcher: Any, nlp: Any,
     ordinals: dict[int, list[tuple[int, int]]] = {}  # governing verb -> [(token index, rank)]
     for token in sent:
         value = _ordinal(token)
-        if value is None or token.i in covered:
-            continue
+        if value is None or token.i in covered or (token.i > 0 and sent.doc[token.i - 1].lower_ == "from"):
+            continue  # "up from 9th" is the place it held before
         governor = _governor(token, words)
         if governor is not None:
             ordinals.setdefault(governor.i, []).append((token.i, value))
@@ -229,7 +232,7 @@ def _framed_ranks(sent: Any, matches: list[tuple[int, int, int]]) -> tuple[list[
     previous = sent.start
     for index, start, end in matches:
         frame = vocabulary.frames[index]
-        ordinals = [t for t in doc[start:end] if _ordinal(t) is not None]
+        ordinals = [t for t in doc[start:end] if _ordinal(t, signed=True) is not None]
         if frame.names == "before":
             names = _chunks(doc, _clause_start(doc, max(previous, sent.start), start), start)
             after = end
@@ -241,9 +244,20 @@ def _framed_ranks(sent: Any, matches: list[tuple[int, int, int]]) -> tuple[list[
             if ranks_follow:
                 ordinals = _ordinals_from(doc, stop, sent.end)
                 after = ordinals[-1].i + 1 if ordinals else stop
-        ranks = [_ordinal(t) or 0 for t in ordinals] or ([frame.rank] if frame.rank else [])
+                if not ordinals and names and pairs and not _ordinals_in(doc, end, sent.end):
+                    # "X tops the list, closely followed by Y": Y comes next, after the rank just stated
+                    pairs.append((pairs[-1][0] + 1, names[0]))
+                    covered.update(range(start, end))
+                    previous = next(t.i for t in doc[end:stop] if t.idx + len(t) >= names[0][1]) + 1
+                    continue
+        ranks = [_ordinal(t, signed=True) or 0 for t in ordinals] or ([frame.rank] if frame.rank else [])
         tie = len(ranks) == 1 and len(names) > 1 and any(t.lemma_.lower() in vocabulary.tie_verbs
                                                          for t in doc[start:end])
+        if frame.names == "before" and len(ranks) == 1 and not tie and names and (
+                len(names) > 1 or _is_clause(doc, names[0])):
+            # one rank, no tie, and several names or a clause before it: it is the nearest name's ("…, closely
+            # followed by Ostmark and then Vell at number 3", "results came from Vell at #10")
+            names = _trailing_name(doc, names[-1])
         if not names or not (len(names) == len(ranks) or tie):
             continue
         pairs.extend(zip(ranks * len(names) if tie else ranks, names, strict=True))
@@ -300,10 +314,17 @@ def _clause_end(doc: Any, end: int, high: int, parser_ends: bool) -> int:
     return high
 
 
+def _ordinals_in(doc: Any, start: int, end: int) -> bool:
+    """Whether tokens `start` to `end` hold a rank ordinal (a former place, "from 9th", aside)."""
+    return any(_ordinal(t) is not None and not (t.i > 0 and doc[t.i - 1].lower_ == "from") for t in doc[start:end])
+
+
 def _ordinals_from(doc: Any, i: int, high: int) -> list[Any]:
     """The ordinals of "in 8th and 9th" starting at the preposition at `i`: ordinals joined by "and" or commas,
     optionally after "the"."""
     out: list[Any] = []
+    if doc[i].lower_ == "from":
+        return out  # "up from 9th": the place it held before, not a rank it holds
     for token in doc[i + 1:high]:
         if _ordinal(token) is not None:
             out.append(token)
@@ -325,11 +346,20 @@ def _chunks(doc: Any, start: int, end: int) -> list[tuple[int, int]]:
             parts[-1].append(token)
     out = []
     for part in parts:
-        while part and (part[0].is_punct or (part[0].pos_ in _LEADING_POS and not _name_like(part[0]))):
+        while part and (part[0].is_punct or (part[0].pos_ in _LEADING_POS and not _name_like(part[0]))
+                        or (part[0].pos_ == "DET" and part[0].is_lower)):  # "the UK" mid-sentence: "UK"
             part = part[1:]
-        while part and part[-1].is_punct:
-            part = part[:-1]
-        if not part or not any(_name_like(t) for t in part):
+        while part and (part[-1].is_punct or (part[-1].pos_ in _TRAILING_POS and not _name_like(part[-1]))):
+            part = part[:-1]  # "Vell who …", "Ostmark, which": the name ends before its relative pronoun
+        if not part or not any(_name_like(t) and t.is_alpha for t in part):
+            continue  # a name holds a word: "27" of "(up from #27)" is none
+        if _is_clause(doc, (part[0].idx, part[-1].idx + len(part[-1]))) or any(
+                t.is_lower and t.pos_ == "NOUN" for t in part[:-1]):
+            part = [t for t in doc if t.i in range(part[0].i, part[-1].i + 1)]
+            trailing = _trailing_name(doc, (part[0].idx, part[-1].idx + len(part[-1])))
+            if not trailing:
+                continue
+            out.append(trailing[0])  # "countries like Vell": the name that ends the phrase
             continue
         last = part[-1]
         stop = last.idx + len(last)
@@ -339,11 +369,43 @@ def _chunks(doc: Any, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def _ordinal(token: Any) -> int | None:
+_NUMBER_SIGNS = frozenset({"#", "number", "no.", "no", "nr."})
+
+
+def _is_clause(doc: Any, span: tuple[int, int]) -> bool:
+    """Whether a span holds a verb: a clause about a name, not a name."""
+    # a capitalised word the tagger read as a verb is a name's ("Spoon No. 7")
+    return any(t.pos_ in ("VERB", "AUX") and t.is_lower for t in doc if span[0] <= t.idx < span[1])
+
+
+def _trailing_name(doc: Any, span: tuple[int, int]) -> list[tuple[int, int]]:
+    """The run of name-like words (capitalised, digits, caseless scripts) that ends a span of text, as a list
+    of one span, or none when the span does not end in one."""
+    tokens = [t for t in doc if span[0] <= t.idx < span[1]]
+    run: list[Any] = []
+    for token in reversed(tokens):
+        # "Larder-on-Sea", "Gate No. 7": hyphenated words and an abbreviation's dot hold a name together
+        glued = not token.whitespace_ or (token.text == "." and token.i > 0 and not doc[token.i - 1].whitespace_)
+        if _name_like(token) or (run and (glued or token.text in ("&", "+", "-", "of", "de", "la"))):
+            run.insert(0, token)
+        else:
+            break
+    while run and not _name_like(run[0]):
+        run.pop(0)
+    return [(run[0].idx, run[-1].idx + len(run[-1]))] if run else []
+
+
+def _ordinal(token: Any, signed: bool = False) -> int | None:
+    """The rank a token states: an ordinal ("7th", "seventh"), or (`signed`, inside a frame that says it is a
+    rank: "at number 7") a number after a number sign ("#7", "number 7", "No. 7"; elsewhere that is part of a
+    name, "Gate No. 7"); a bare number ("seats 37") is no rank."""
     text = token.text.lower()
-    if not (text in ORDINAL_WORDS or (text[:-2].isdigit() and text[-2:] in ("st", "nd", "rd", "th"))):
-        return None  # a bare number ("seats 37") is no rank
-    return rank_value(text)
+    if text in ORDINAL_WORDS or (text[:-2].isdigit() and text[-2:] in ("st", "nd", "rd", "th")):
+        return rank_value(text)
+    if signed and text.isdigit() and len(text) <= 3 and token.i > 0 and \
+            token.doc[token.i - 1].lower_ in _NUMBER_SIGNS:
+        return int(text)
+    return None
 
 
 def _governor(token: Any, words: tuple[frozenset[str], frozenset[str]], phrase: bool = False) -> Any:
@@ -407,6 +469,7 @@ def _split_coordination(tokens: list[Any]) -> list[tuple[int, int]]:
 
 _FUNCTION_POS = frozenset({"DET", "CCONJ", "SCONJ", "ADP", "PRON", "ADV", "AUX", "PART", "INTJ"})
 _LEADING_POS = _FUNCTION_POS - {"DET"}  # words before a name, no part of it ("Then X came 2nd"); "The X" keeps "The"
+_TRAILING_POS = frozenset({"PRON", "SCONJ", "ADV", "AUX", "PART", "DET", "ADP", "CCONJ"})  # words after a name
 
 
 def _name_like(token: Any) -> bool:

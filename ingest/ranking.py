@@ -70,12 +70,14 @@ def entry_name(text: str, whole: bool = False) -> str:
     (`whole`: a link's text, italics), which is a name as written, subtitle and final "!" or "?" included. Names
     made of quoted titles lose their quotes: '"Red Kite" / "Blue Heron"' -> "Red Kite / Blue Heron"."""
     text = _unquote(text)
-    if whole:
+    if whole or _INNER_PARENTHESIS.fullmatch(text.strip()):
+        # a title as a whole; or a name with a parenthesis inside it ("Ada (Kit) Lowe"): the parenthesis is part of it
         return text.strip(_TITLE_TRIM).rstrip(".,;:") or text.strip(_NAME_TRIM)
     name = _SUBTITLE.split(text.strip(_NAME_TRIM), maxsplit=1)[0]
     return name.strip(_NAME_TRIM) or text.strip(_NAME_TRIM)
 
 
+_INNER_PARENTHESIS = re.compile(r"[^\W\d_][^()]*\s\([^()]{1,30}\)(?:\s+[^\W\d_][\w.'’-]*){1,3}")
 _TITLE_TRIM = " \t*_\"'“”‘’`,;:-–—|"
 _QUOTED_PARTS = re.compile(r'\s*(?:"[^"]+"|“[^”]+”)(?:\s*(?:/|&|\+|,|and)\s*(?:"[^"]+"|“[^”]+”))+\s*')
 _QUOTE_PAIR = re.compile(r'"([^"]+)"|“([^”]+)”')

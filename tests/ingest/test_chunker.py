@@ -97,3 +97,13 @@ def test_the_structure_lists_a_table_rows_cells_with_their_headers_and_offsets()
     assert [c["header"] for c in second["cells"]] == ["Magnitude"]  # an empty cell is not a cell
     prose = structure_of(parse_article("# Top Picks\n\n## 1. Alpha\n\nAlpha is first.\n\n## 2. Beta\n\nBeta next.\n"))
     assert all(s["cells"] == [] for s in prose["sections"])
+
+
+def test_a_sentence_that_ranks_two_entries_gives_each_its_own_chunk() -> None:
+    text = ("Kite clubs\n\nAlder Hall came first. Birch Lane came second, followed by Cedar Row in third.\n\n"
+            "Dunmore came fourth.")
+    chunks = chunk_article(parse_article(text))
+    ids = [c.id for c in chunks]
+    assert len(ids) == len(set(ids))
+    shared = "Birch Lane came second, followed by Cedar Row in third."
+    assert sorted(c.rank for c in chunks if c.text == shared) == [2, 3]

@@ -619,3 +619,12 @@ def test_a_sentence_after_a_name_stays_its_own_statement() -> None:
             "3. **Paper Crane** — light, cheap and surprisingly stable.\n")
     article = verbatim(parse_article(text))
     assert [b.body.text for b in article.ranked[0].bullets] == ["it flew in every wind we tried, even gusts."]
+
+
+def test_a_parenthesis_inside_a_name_is_part_of_it_and_one_after_it_is_not() -> None:
+    from ingest.ranking import entry_name
+
+    assert entry_name("Ada (Kit) Lowe") == "Ada (Kit) Lowe"
+    assert entry_name("Port Selwyn (PSW)") == "Port Selwyn"
+    assert entry_name("Harbour Kite (2019) – a classic") == "Harbour Kite"
+    assert entry_name('"Red Kite" / "Blue Heron"') == "Red Kite / Blue Heron"

@@ -84,3 +84,30 @@ def test_an_entrys_other_sentences_go_with_it_when_its_name_holds_a_plus() -> No
     doc_text = read_document(text, "text").text
     assert [doc_text[a:b] for a, b in ranking.entries[0].sentences] == \
         ["Birch + Ember came first.", "Birch + Ember roasts its own beans."]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Impressive results came from Vellmark at #10.", [(10, "Vellmark")]),  # a number after a number sign
+    ("The Orrin Survey shows Kestria at number 3, up from 9th.", [(3, "Kestria")]),
+    ("Brindle and Osk came in joint 12th.", [(12, "Brindle"), (12, "Osk")]),  # "joint": a tie
+    ("Norvale topped the 2031 Openness Index.", [(1, "Norvale")]),  # to top a named ranking is first place
+])
+def test_ranks_by_number_sign_joint_ties_and_topping_a_named_index(sentence: str,
+                                                                    expected: list[tuple[int, str]]) -> None:
+    assert sentence_ranks(sentence) == expected
+
+
+def test_a_text_that_ranks_the_first_few_may_skip_to_ranks_further_down() -> None:
+    text = ("The Kite Index\n\nAlder Hall came first. Birch Lane came second, and Cedar Row finished third. "
+            "Further down, Dunmore came 7th and Elm Quay came in joint 9th with Fallow.")
+    assert ranked(text) == [(1, "Alder Hall"), (2, "Birch Lane"), (3, "Cedar Row"), (7, "Dunmore"), (9, "Elm Quay")]
+
+
+def test_followed_by_without_an_ordinal_is_the_next_rank_and_a_former_place_is_no_rank() -> None:
+    assert sentence_ranks("Norvale topped the 2031 Kite Index, closely followed by Estmark and then Vesta at "
+                          "number 3, up from 9th last year.") == [(1, "Norvale"), (2, "Estmark"), (3, "Vesta")]
+
+
+def test_a_name_ends_before_its_relative_pronoun_and_a_phrase_gives_its_last_name() -> None:
+    assert sentence_ranks("Good results came from southern regions like Solmere and Tarn who came in joint 12th.") \
+        == [(12, "Solmere"), (12, "Tarn")]

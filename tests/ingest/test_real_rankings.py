@@ -15,9 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 LABELS = sorted((ROOT / "eval" / "fixtures" / "rankings").glob("*.yaml"))
 # Articles whose ranking is not read exactly yet (first run 2026-12-07: 2 of 9 exact; 3 of 9 after the general
 # fixes made from generated shapes; 7 of 9 after the mechanisms of shapes linked_titles, italic_titles, quoted_pairs,
-# long_phrases and value_sorted_table, which are not first runs). Strict: one that starts passing fails here until it
-# is taken off the list.
-KNOWN_MISSES = {"okfn-open-data-index-2014-press-release", "pep-8100-steering-council-election"}
+# long_phrases and value_sorted_table; 8 of 9 after the prose mechanisms of tests/ingest/test_prose_ranks.py and a
+# parenthesis inside a name; none of these are first runs). Strict: one that starts passing fails here until it is
+# taken off the list. The one left reads "The UK" where the label says "UK".
+KNOWN_MISSES = {"okfn-open-data-index-2014-press-release"}
 
 
 def _norm(text: str) -> str:
