@@ -323,7 +323,7 @@ def _ordinals_from(doc: Any, i: int, high: int) -> list[Any]:
     """The ordinals of "in 8th and 9th" starting at the preposition at `i`: ordinals joined by "and" or commas,
     optionally after "the"."""
     out: list[Any] = []
-    if doc[i].lower_ == "from":
+    if i < len(doc) and doc[i].lower_ == "from":
         return out  # "up from 9th": the place it held before, not a rank it holds
     for token in doc[i + 1:high]:
         if _ordinal(token) is not None:

@@ -14,6 +14,7 @@ from app.answer.draft import Draft, abstention, growing_text, joined, name_list
 from app.answer.evidence import Evidence
 from app.answer.routes import ROUTES, Route, RouteTable, Signals
 from app.answer.strategies.base import Strategy
+from app.answer.strategies.column_compare import ColumnCompare
 from app.answer.strategies.conversation import OutOfScope
 from app.answer.strategies.fact import Fact, misplaced, outside_period, unknown_subject
 from app.answer.strategies.ranking import EntryRank, RankLookup
@@ -55,10 +56,13 @@ class Router:
         self.kb = evidence.kb
         self.routes = routes
         self.strategies: dict[type[Strategy], Strategy] = {cls: cls(evidence) for cls in sorted(
-            routes.strategies | {ColumnFilter, Fact}, key=lambda c: c.__name__)}
+            routes.strategies | {ColumnFilter, ColumnCompare, Fact}, key=lambda c: c.__name__)}
         column = self.strategies[ColumnFilter]
         assert isinstance(column, ColumnFilter)
         self._columns = column
+        pair = self.strategies[ColumnCompare]
+        assert isinstance(pair, ColumnCompare)
+        self._pairs = pair
 
     def route(self, intent: Intent, signals: Signals | None = None) -> Route:
         """The route that serves an intent (signals without retrieval when none are given)."""
@@ -87,6 +91,7 @@ class Router:
             t in ev.generic_terms for t in intent.terms if t != stem(focus.head))
         return Signals(ranking=ranking, strong=strong, specific=specific, typed=typed,
                        column=ranking and self._columns.column(intent) is not None,
+                       column_pair=ranking and self._pairs.compared_column(intent) is not None,
                        making=ev.about_the_making(intent), method_words=method_words)
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.answer.strategies.base import Strategy
+from app.answer.strategies.column_compare import ColumnCompare
 from app.answer.strategies.compare import Compare
 from app.answer.strategies.conversation import Greeting, OutOfScope
 from app.answer.strategies.fact import Fact
@@ -43,6 +44,7 @@ class Signals:
         specific: the question's own terms pick out particular sentences.
         typed: the question asks for a type of value (an amount, a date …) that the article has.
         column: the question compares values of a ranking table's column ("magnitude 9 or more").
+        column_pair: the question compares named entries by a ranking table's column ("Is X taller than Y?").
         making: the question is about how the ranking was made ("how were these chosen?").
         method_words: the focus is a word people ask with ("criteria", "basis") that the article doesn't use,
             beside words of the ranking itself ("what criteria were used to rank them?").
@@ -53,6 +55,7 @@ class Signals:
     specific: bool = False
     typed: bool = False
     column: bool = False
+    column_pair: bool = False
     making: bool = False
     method_words: bool = False
 
@@ -166,6 +169,9 @@ ROUTES = RouteTable([
           and s.ranking, (Explain, Fact)),
     Route("table_column", "\"Which ones have a magnitude of 9 or more?\": a comparison over a ranking table's "
           "column.", lambda i, s: s.ranking and not i.polar and s.column, (ColumnFilter, Filter, Fact)),
+    Route("column_comparison", "\"Is Zedville taller than Yarrow?\", \"which has more floors, Zedville or Yarrow?\": "
+          "named entries compared by a ranking table's column.", lambda i, s: s.ranking and s.column_pair,
+          (ColumnCompare, EntryRank, Compare, Fact)),
     Route("out_of_scope_top_n", "\"List the editor's favourite three, please\": the classifier says off-topic, but a "
           "top-N of what the article ranks (or talks about) is its ranking.",
           lambda i, s: i.kind is K.OUT_OF_SCOPE and s.ranking and _top_or_bottom(i) and not i.entries and (

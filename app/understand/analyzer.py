@@ -30,6 +30,7 @@ from app.understand.overrides import RANK_KINDS as LOOKUP_KINDS
 from app.understand.parse import (
     Parsed,
     QuestionParser,
+    comparative,
     comparison,
     doc_of,
     extreme,
@@ -199,7 +200,8 @@ class QuestionAnalyzer:
     def _read(self, text: str) -> _Reading:
         """Every slot that the kind doesn't decide: names, entries, ranks, the parse, the criterion, unknowns."""
         names, entries = self.names.names_and_entries(text)
-        ranks, top_n, bottom_n, direction = self.ranks.read_ranks(text)
+        # a number inside a name ("Delta Twelve", "Pier 12") is no rank
+        ranks, top_n, bottom_n, direction = self.ranks.read_ranks(self.names.without_names(text, names, entries))
         parsed = self._parse(text)
         reading = _Reading(text, names, entries, ranks, top_n, bottom_n, direction, parsed)
         self._drop_other_ordinals(reading)
@@ -326,6 +328,7 @@ class QuestionAnalyzer:
             years=tuple(dict.fromkeys(_ANYYEAR.findall(text))), numbers=frozenset(number_values(text)),
             fractions=frozenset(v for word, v in FRACTION_WORDS.items() if re.search(rf"\b{word}\b", fold(text))),
             comparison=comparison(text), extreme=extreme(text), particles=particles(text),
+            comparative=comparative(text) if len(entries) >= 2 else None,
             polarity=question_polarity(text),
             clause=indirect_clause(text, focus.owner if focus is not None else None),
             topical=any(t not in self._lexicon.generic_terms for t in question_terms),

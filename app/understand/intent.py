@@ -146,6 +146,8 @@ class Intent:
         fractions: the fractions it states in words, as percentages ("half" -> 50).
         comparison: a value compared with a number ("magnitude 9 or more"), if any.
         extreme: the superlative it asks for ("the most performances"), if any.
+        comparative: the comparative it compares two or more named entries by ("Is X taller than Y?", "which has
+            more floors, X or Y?"), as an `Extreme` (its direction and the words it is said of), if any.
         particles: the particles of its phrasal verbs ("moved up" -> "up").
         polarity: how a yes/no question puts its claim (negation, restriction, subject).
         clause: the question as an indirect clause ("who founded X"), for saying what the article doesn't say.
@@ -190,6 +192,7 @@ class Intent:
     fractions: frozenset[float] = frozenset()
     comparison: Comparison | None = None
     extreme: Extreme | None = None
+    comparative: Extreme | None = None
     particles: frozenset[str] = frozenset()
     polarity: QuestionPolarity = field(default_factory=QuestionPolarity)
     clause: str | None = None

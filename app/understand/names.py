@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz, process
 
 from app.understand.article import ArticleTerms
+from ingest.core.lexicon import NUMBER_WORDS, ORDINAL_WORDS
 from ingest.core.settings import default_of
 from ingest.core.text import STOPWORDS, fold, stem, words
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # Chinese characters: their forms match without word boundaries
 YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")  # a year that can date an entry
+_NUMBER_WORDS = sorted(map(re.escape, set(NUMBER_WORDS) | set(ORDINAL_WORDS)), key=len, reverse=True)
 
 
 class NameFinder:
@@ -30,6 +32,8 @@ class NameFinder:
         self._typo_entry_score = typo_entry_score
         self._title_entry_words = title_entry_words
         self._title_words = _distinctive_title_words(article.entries)
+        self._content_words = {e: stems for e in article.entries
+                               if len(stems := {stem(w) for w in words(e) if w not in STOPWORDS}) >= 2}
         # (folded form, name) of the entries' names and of the article's other names, longest first
         self.entry_forms = _forms({e: article.aliases.get(e, []) + _leading_spans(e, article.entries)
                                    for e in article.entries})
@@ -67,7 +71,11 @@ class NameFinder:
                  if (w := m.group().removesuffix("'s")) not in STOPWORDS}
         hits = [(min(asked[w] for w in shared), entry) for entry, distinctive in self._title_words.items()
                 if entry not in named and len(shared := distinctive & asked.keys()) >= self._title_entry_words]
-        return hits if len(hits) == 1 else []
+        # every content word of a name of several words, inflected as the question likes ("improving build
+        # times" for "improved build times"): that entry, however many are named so
+        inflected = [(min(asked[w] for w in content), entry) for entry, content in self._content_words.items()
+                     if entry not in named and content and content <= asked.keys()]
+        return (hits if len(hits) == 1 else []) + [h for h in inflected if h[1] not in {e for _, e in hits}]
 
     def find_names(self, text: str) -> list[str]:
         """The article's other names (organisations, products, places) mentioned in the text."""
@@ -122,6 +130,15 @@ class NameFinder:
                 if len(owners) == 1:
                     entries.append(owners[0])
         return list(dict.fromkeys(entries)), leftover if entries else list(names)
+
+    def without_names(self, text: str, names: Sequence[str], entries: Sequence[str]) -> str:
+        """The text, folded, with the names and entries it mentions blanked, so that a number inside a name
+        ("Delta Twelve", "Pier 12") is not read as a rank or a count."""
+        folded = fold(text)
+        for form, name in self.entry_forms + self.name_forms:
+            if (name in names or name in entries) and re.search(r"\d|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", form):
+                folded = re.sub(rf"(?<![a-z0-9]){re.escape(form)}(?![a-z0-9])", " " * len(form), folded)
+        return folded
 
     def position(self, text: str, entry: str) -> int:
         """Where the text first names an entry, by its name, another form of it or a name its row gives it."""

@@ -13,8 +13,10 @@ from typing import Any
 from app.understand.intent import AnswerType, Comparison, Extreme, Focus
 from ingest.core.lexicon import (
     BOTTOM_SUPERLATIVES,
+    COMPARATIVE_ANTONYMS,
     COMPARING_PREPOSITIONS,
     DOWNWARD_COMPARATIVES,
+    EARLY_COMPARATIVES,
     EARLY_SUPERLATIVES,
     LIGHT_VERBS,
     MONEY_VERBS,
@@ -136,6 +138,43 @@ def _extreme_cached(text: str) -> Extreme | None:
     lemma = word.lower_
     return Extreme(lemma in BOTTOM_SUPERLATIVES, lemma in EARLY_SUPERLATIVES,
                    tuple(t.lower_ for t in first + rest))
+
+
+def comparative(text: str) -> Extreme | None:
+    """The comparative a question compares things by ("taller", "more floors", "fewer votes", "earlier"), with
+    the words it is said of first (the noun of "more floors", or the adjective's lemma, "tall"); None without one."""
+    return _comparative_cached(text)
+
+
+@lru_cache(maxsize=1024)
+def _comparative_cached(text: str) -> Extreme | None:
+    doc = doc_of(text)
+    word = next((t for t in doc if t.tag_ in {"JJR", "RBR"}), None)
+    if word is None:
+        return None
+    quantity = word.lower_ in {"more", "fewer", "less"}
+    said_of = word.head if quantity and word.head.i != word.i and word.head.is_alpha else None
+    base = _positive(word)
+    quality = COMPARATIVE_ANTONYMS.get(base, base)  # "shorter" is graded on height's scale, as "taller"
+    first = [said_of.lower_] if said_of is not None else ([] if quantity else [quality])
+    rest = [t.lower_ for t in doc if t.is_alpha and not t.is_stop and t.i != word.i and t.lower_ not in first
+            and t.tag_ not in {"JJR", "RBR", "WDT", "WP", "WRB"} and t.pos_ != "PROPN"]
+    lemma = word.lower_
+    return Extreme(lemma in DOWNWARD_COMPARATIVES or lemma in EARLY_COMPARATIVES, lemma in EARLY_COMPARATIVES,
+                   tuple(first + rest))
+
+
+def _positive(word: Any) -> str:
+    """The positive degree of a comparative adjective ("shorter" -> "short", "bigger" -> "big", "earlier" ->
+    "early"), from its lemma where the pipeline gives one, else by its regular endings."""
+    lemma, text = str(word.lemma_).lower(), str(word.lower_)
+    if lemma != text or not text.endswith("er"):
+        return lemma
+    stem_ = text[:-2]
+    candidates = [stem_, text[:-1], stem_[:-1] if len(stem_) > 2 and stem_[-1] == stem_[-2] else stem_,
+                  stem_[:-1] + "y" if stem_.endswith("i") else stem_]
+    known = set(COMPARATIVE_ANTONYMS) | set(COMPARATIVE_ANTONYMS.values())
+    return str(next((c for c in candidates if c in known), stem_))
 
 
 def indirect_clause(question: str, subject: str | None) -> str | None:

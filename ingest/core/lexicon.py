@@ -80,6 +80,8 @@ class LexiconTables(BaseModel):
     downward_comparatives: Words
     comparing_prepositions: Words
     early_superlatives: Words
+    early_comparatives: Words
+    comparative_antonyms: dict[str, str]
     time_comparisons: dict[Word, Comparison]
     type_nouns: Annotated[dict[Word, Words], AfterValidator(_one_type_per_noun)]
     wh_types: dict[Word, Word]
@@ -192,6 +194,8 @@ LOWER_WORDS: frozenset[str] = frozenset(_TABLES.lower_words)
 DOWNWARD_COMPARATIVES: frozenset[str] = frozenset(_TABLES.downward_comparatives)
 COMPARING_PREPOSITIONS: frozenset[str] = frozenset(_TABLES.comparing_prepositions)
 EARLY_SUPERLATIVES: frozenset[str] = frozenset(_TABLES.early_superlatives)
+EARLY_COMPARATIVES: frozenset[str] = frozenset(_TABLES.early_comparatives)
+COMPARATIVE_ANTONYMS: dict[str, str] = dict(_TABLES.comparative_antonyms)
 TIME_COMPARISONS: dict[str, str] = dict(_TABLES.time_comparisons)
 TYPE_NOUNS: dict[str, str] = {noun: kind for kind, nouns in _TABLES.type_nouns.items() for noun in nouns}
 WH_TYPES: dict[str, str] = dict(_TABLES.wh_types)

@@ -89,7 +89,17 @@ def title_finder() -> NameFinder:
     ("Which post is about the night?", []),  # "night" is in two titles: not distinctive
     ("Tell me about the harbour lantern", []),  # one word of each of two titles: neither is named
     ("Were the ferry timetables or the lanterns repaired?", []),  # two titles named so: neither is taken
+    ("is 'night market returns' on the list?", [TITLES[3]]),  # every word of a name, inflected otherwise
 ])
 def test_long_titles_are_named_by_their_distinctive_words(title_finder: NameFinder, text: str,
                                                           entries: list[str]) -> None:
     assert title_finder.find_entries(text) == entries
+
+
+def test_a_number_inside_a_name_is_blanked_before_ranks_are_read() -> None:
+    finder = NameFinder(ArticleTerms(entries=["Delta Twelve", "Pier 12 Larder", "Saltmere"], noun="kite", names=[],
+                                     aliases={}, owners={}, dated={}, cells={}, vocabulary=set()))
+    text = "Did Delta Twelve beat Pier 12 Larder to the top 3?"
+    names, entries = finder.names_and_entries(text)
+    blanked = finder.without_names(text, names, entries)
+    assert "twelve" not in blanked and "12" not in blanked and "top 3" in blanked

@@ -59,3 +59,8 @@ def test_criterion_end(reader: RankReader) -> None:
 
 def test_an_empty_ranking_has_no_ends() -> None:
     assert RankReader(ArticleTerms(entries=[]), embed).criterion_end(Degree("best", "best")) is None
+
+
+def test_topping_a_list_claims_first_place(reader: RankReader) -> None:
+    assert reader.read_ranks("Did Kestrel top the chart?")[0] == [1]
+    assert reader.read_ranks("Saltmere headed the table, right?")[0] == [1]

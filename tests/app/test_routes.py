@@ -41,6 +41,7 @@ CASES: dict[str, tuple[Intent, Signals]] = {
     "greeting_about_the_article": (intent(K.GREETING, entries=ONE), signals()),
     "criterion_claim": (intent(K.EXPLAIN, entries=ONE, ranks=(1,), criterion="tallest"), signals()),
     "table_column": (intent(K.FILTER), signals(column=True)),
+    "column_comparison": (intent(K.YES_NO, polar=True, entries=TWO), signals(column_pair=True)),
     "out_of_scope_top_n": (intent(K.OUT_OF_SCOPE, top_n=3), signals()),
     "out_of_scope_typed_list": (intent(K.OUT_OF_SCOPE, answer_type=A.MONEY, focus=focus(
         "dollar amounts", "amount", plural=True)), signals(typed=True)),

@@ -21,7 +21,7 @@ from app.answer.strategies.summary import Method, Summary, measure_span
 from app.answer.strategies.yes_no import YesNo
 from app.chatbot import Chatbot
 from app.understand.intent import IntentKind
-from app.understand.parse import comparison, extreme, particles
+from app.understand.parse import comparative, comparison, extreme, particles
 from app.verify import template_defects
 from ingest.core.settings import Settings
 from tests.conftest import article_bot
@@ -410,6 +410,16 @@ def test_extreme_is_read_off_the_parse() -> None:
     assert extreme("Which tower is ranked 2nd?") is None
 
 
+def test_comparative_is_read_off_the_parse() -> None:
+    more = comparative("Does Kestrel Hall have more rooms than Fenwick?")
+    assert more is not None and not more.lowest and more.words[0] == "rooms"
+    shorter = comparative("Is Kestrel Hall shorter than Fenwick?")
+    assert shorter is not None and shorter.lowest and shorter.words[0] == "tall"  # graded on height's scale
+    earlier = comparative("Was Kestrel Hall built earlier than Fenwick?")
+    assert earlier is not None and earlier.earliest and earlier.lowest
+    assert comparative("Is Kestrel Hall ranked 2nd?") is None
+
+
 @pytest.mark.parametrize("question", ["What is number 5 on the list?", "Which happened in 1960?", "Top 3?"])
 def test_no_comparison_without_a_comparative(question: str) -> None:
     assert comparison(question) is None
@@ -473,6 +483,20 @@ class TestTableClaims:
         assert run(towers_bot, YesNo, "Is Granite Point taller than Old Beacon?").text.startswith("Yes")
         corrected = towers_bot.ask("Why is Old Beacon the tallest tower?")
         assert "not right" in corrected.text and "4th" in corrected.text and "Skyneedle" in corrected.text
+
+    @pytest.mark.parametrize(("question", "lead", "values"), [
+        ("Does Old Beacon have more floors than Granite Point?", "No. Granite Point", ("90", "70")),
+        ("Which has fewer floors, Skyneedle or Harbour Spire?", "Harbour Spire", ("98", "120")),
+        ("Is Harbour Spire shorter than Granite Point?", "No. Granite Point", ("410", "480")),
+        ("is old beacon lower than skyneedle in height", "Yes. Old Beacon", ("350", "540")),
+        ("Did Granite Point open earlier than Old Beacon?", "No. Old Beacon", ("1980", "2010")),
+    ])
+    def test_named_entries_compared_by_the_column_their_comparative_is_about(
+            self, towers_bot: Chatbot, question: str, lead: str, values: tuple[str, str]) -> None:
+        answer = towers_bot.ask(question)
+        assert answer.route == "column_comparison", answer.route
+        assert answer.text.startswith(lead), answer.text
+        assert all(v in answer.text for v in values) and len(answer.citations) == 2
 
 
 FIXTURES = Path(__file__).resolve().parents[2] / "data" / "fixtures"

@@ -129,7 +129,8 @@ class EntryRank(Strategy):
         if intent.relation == "down":
             worst = ordered[-1]
             above = name_list([f"{e.name} ({ordinal(e.rank)})" for e in ordered[:-1]])
-            draft.say(f"{worst.name} ranks lower: it is {ordinal(worst.rank)}, behind {above}.", *ordered)
+            lead = ("Yes. " if entries[0] is worst else "No. ") if intent.polar else ""
+            draft.say(f"{lead}{worst.name} ranks lower: it is {ordinal(worst.rank)}, behind {above}.", *ordered)
             return draft
         if intent.polar and intent.relation == "up":
             first = next(e for e in entries)
