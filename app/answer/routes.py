@@ -18,6 +18,7 @@ from app.answer.strategies.base import Strategy
 from app.answer.strategies.compare import Compare
 from app.answer.strategies.conversation import Greeting, OutOfScope
 from app.answer.strategies.fact import Fact
+from app.answer.strategies.homes import Homes
 from app.answer.strategies.overview import Explain, Overview
 from app.answer.strategies.ranking import EntryRank, Order, RankLookup
 from app.answer.strategies.selection import ColumnFilter, Filter, ListEntities, Recommend
@@ -144,6 +145,8 @@ def _kind(*kinds: IntentKind) -> Callable[[Intent], bool]:
 
 
 _LISTABLE_KINDS = _kind(K.FACT, K.FILTER, K.LIST_ENTITIES, K.SUMMARY, K.OVERVIEW, K.ENTRY_RANK, K.RANK_LOOKUP)
+_HOMES_KINDS = frozenset({K.FACT, K.FILTER, K.LIST_ENTITIES})
+_TOP_N_KINDS = frozenset({K.FACT, K.FILTER, K.LIST_ENTITIES, K.SUMMARY, K.OVERVIEW})
 _ENTRIES_OF_A_KIND_KINDS = _kind(K.FACT, K.FILTER, K.LIST_ENTITIES, K.ENTRY_RANK, K.EXPLAIN, K.OVERVIEW, K.SUMMARY)
 
 
@@ -178,6 +181,15 @@ ROUTES = RouteTable([
               _about(i) or s.strong or s.typed), (Fact,)),
     Route("out_of_scope", "\"What's the weather like?\": not about the article.",
           lambda i, s: i.kind is K.OUT_OF_SCOPE, (OutOfScope,)),
+    Route("homes_of_names", "\"Which two towns is Acme Port tied to?\", \"where are Acme and Bolt based?\": every "
+          "entry whose section mentions each name.", lambda i, s: i.kind in _HOMES_KINDS and bool(i.names)
+          and not i.entries and not i.ranks and not i.polar and not _top_or_bottom(i) and s.ranking and (
+              i.entry_focus or i.answer_type in {AnswerType.ENTRY, AnswerType.PLACE}), (Homes, Filter, Fact)),
+    Route("top_n_asked_as_fact", "\"What are the three best towers of 2031?\": a top (or bottom) N with no topic "
+          "beyond the ranking's own words is its order, whatever kind the classifier says.",
+          lambda i, s: i.kind in _TOP_N_KINDS and _top_or_bottom(i) and not i.topical and not i.entries
+          and not i.ranks and not i.polar and s.ranking and (i.focus is None or i.entry_focus or i.focus_known)
+          and i.answer_type in {AnswerType.ENTRY, AnswerType.NAME, AnswerType.DESCRIPTION}, (Order, Fact)),
     Route("list_names", "\"Which universities does it name?\": a list of names (or values) the article gives.",
           lambda i, s: _listable(i) and _LISTABLE_KINDS(i), (ListEntities, Fact)),
     Route("entries_of_a_kind", "\"Which cities are coastal?\": the ranked entries that match a condition.",

@@ -213,7 +213,7 @@ def _owned(noun: Any) -> bool:
 @lru_cache(maxsize=4096)
 def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     doc = doc_of(text)
-    wh_token = next((t for t in doc if t.tag_ in {"WDT", "WP", "WP$", "WRB"}), None)
+    wh_token = next((t for t in doc if t.tag_ in {"WDT", "WP", "WP$", "WRB"} and not _relative(t)), None)
     wh = wh_token.lower_ if wh_token is not None else None
     words = [t for t in doc if not t.is_punct and not t.is_space]
     first = words[0] if words else None
@@ -244,6 +244,15 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
                            and t.head.lower_ not in entry_nouns and t.head.lemma_.lower() not in _RANK_HEADS
                            and _owned(t.head))
     return Parsed(wh, answer_type, focus, polar, negated, names, degree, event_order, other_ordinals)
+
+
+def _relative(token: Any) -> bool:
+    """A wh-word that opens a relative clause on the noun right before it ("a sailor who wants …"): it asks
+    nothing; the question's own wh-word comes later ("…, where should I go?")."""
+    head = token.head
+    before = token.doc[token.i - 1] if token.i > 0 else None
+    return before is not None and before.pos_ in {"NOUN", "PROPN", "PRON"} and head.dep_ == "relcl" \
+        and head.pos_ in {"VERB", "AUX"} and token.dep_ != "det" and head.head.i == before.i
 
 
 def degrees(text: str, entry_nouns: frozenset[str] = frozenset()) -> list[Degree]:
@@ -440,12 +449,14 @@ def _how_many(doc: Any, verb: str | None) -> _Found | None:
 
 def _wh_noun(doc: Any, wh: Any, verb: str | None, entry_nouns: frozenset[str]) -> _Found | None:
     """"which city …", "what companies …": the noun the wh-word determines."""
-    after_wh = doc[wh.i + 1] if wh is not None and wh.i + 1 < len(doc) else None
+    # "which two towns": a number between the wh-word and its noun counts the answers, the noun is what is asked
+    after = next((t for t in doc[wh.i + 1:] if t.tag_ != "CD"), None) if wh is not None else None
+    after_wh = after if after is not None and after.i <= wh.i + 2 else None
     if wh is None or not (wh.dep_ == "det" or (wh.lower_ in {"which", "what"} and after_wh is not None
                                                and after_wh.pos_ in {"NOUN", "PROPN"})):
         return None
     noun: Any = wh.head if wh.dep_ == "det" else after_wh
-    following: Any = doc[wh.i + 1] if wh.i + 1 < len(doc) else noun
+    following: Any = after_wh if after_wh is not None else noun
     typed = _type_of_noun(noun, entry_nouns) or (
         AnswerType.ENTRY if _type_of_noun(following, entry_nouns) is AnswerType.ENTRY else None)
     if typed is AnswerType.ENTRY:

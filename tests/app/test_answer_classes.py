@@ -1,0 +1,135 @@
+"""Answer classes found on a spent blind set, each met by a general mechanism and tested here on made-up questions
+over a made-up ranking (`HARBOURS`): names mentioned under several entries, a top-N asked as a fact, a wh-word of
+a relative clause, a number between "which" and its noun."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.chatbot import Chatbot
+from app.understand.intent import AnswerType
+from app.understand.parse import QuestionParser
+from tests.conftest import article_bot
+
+# Made up for these tests: organisations mentioned under two entries each, a trends section that names entries
+# together with the reason they are listed, a state fund known by its initials, a methodology note naming reports.
+HARBOURS = """Velmora's Top 6 Harbour Towns in 2031: The Full Ranking
+
+This list ranks the six leading harbour towns of Velmora in 2031, based on cargo volume, shipyard strength, \
+and port investment, drawn from public harbour records and trade reports:
+
+1. Quillport
+
+Key Strengths:
+
+  • Shipping & Research: Home to Corvane Shipping (container lines) and Halden Marine (ferry design). Hosts \
+the Mirelle Institute, driving basic research in hull coatings.
+  • Port Funding: The town council backs new deep-water berths. Quillport handles 31% of Velmora's container \
+cargo.
+
+2. Brannock
+
+Key Strengths:
+
+  • Shipbuilding: Ostler Yards builds icebreakers and survey vessels for northern routes.
+  • Tidal Power: The town runs a tidal barrage that feeds the dockside cranes.
+
+3. Dellmere
+
+Key Strengths:
+
+  • Fishing & Cold Storage: Pellgrin Foods runs the largest cold store on the coast, which cuts spoilage by \
+25%.
+  • Harbour Tech: Dellmere's Eastquay District launched a sensor-based berth booking service for small boats.
+
+4. Farrowick
+
+Key Strengths:
+
+  • Ferries: Corvane Shipping runs its island ferry routes from Farrowick's south dock.
+  • Training: The Farrowick Nautical College trains deck officers for the whole fleet.
+
+5. Glenhaven
+
+Key Strengths:
+
+  • Regional Gateway: Serves as a gateway for cargo bound for the inland lakes, supported by Halden Marine's \
+repair base.
+
+6. Hartsel
+
+Key Strengths:
+
+  • Dredging & Surveys: The Hartsel Dock Authority partners with the Mirelle Institute on seabed mapping for \
+new channels.
+
+Trends & Observations
+
+  • Spreading Out: Towns like Glenhaven and Hartsel show Velmora's push to spread shipping jobs beyond the \
+old ports.
+  • Public Money: The $40B state harbour fund prioritizes dredging, ferry electrification, and tidal power, \
+speeding up works in Quillport and Brannock.
+
+For methodology details, refer to reports by Pellor Analytics and the Travask Group.
+"""
+
+
+@pytest.fixture(scope="module")
+def harbours_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
+    return article_bot(tmp_path_factory.mktemp("harbours-bot"), "harbours.txt", HARBOURS, embeddings)
+
+
+class TestNamesUnderSeveralEntries:
+    @pytest.mark.parametrize("question", [
+        "Corvane Shipping appears under two towns. Which ones?",
+        "The Mirelle Institute is tied to which two towns in the list?",
+        "Which towns mention Halden Marine?",
+    ])
+    def test_every_entry_that_mentions_the_name(self, harbours_bot: Chatbot, question: str) -> None:
+        answer = harbours_bot.ask(question)
+        assert answer.route == "homes_of_names", answer.route
+        expected = {"Corvane": ("Quillport", "Farrowick"), "Mirelle": ("Quillport", "Hartsel"),
+                    "Halden": ("Quillport", "Glenhaven")}[next(k for k in ("Corvane", "Mirelle", "Halden")
+                                                              if k in question)]
+        for town in expected:
+            assert town in answer.text
+        assert {c.section for c in answer.citations} >= {f"{i}. {t}" for i, t in ((1, expected[0]),)}
+
+    def test_each_of_two_names_gets_its_entry(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("where are Pellgrin Foods and Ostler Yards based?")
+        assert "Dellmere" in answer.text and "Brannock" in answer.text
+
+
+class TestTopNAskedAsAFact:
+    @pytest.mark.parametrize(("question", "count"), [
+        ("What are the top three harbour towns of Velmora?", 3),
+        ("What are the best two harbour towns in 2031?", 2),
+    ])
+    def test_lists_that_many_entries_in_order(self, harbours_bot: Chatbot, question: str, count: int) -> None:
+        answer = harbours_bot.ask(question)
+        assert answer.route == "top_n_asked_as_fact"
+        towns = ["Quillport", "Brannock", "Dellmere", "Farrowick"]
+        positions = [answer.text.index(t) for t in towns[:count]]
+        assert positions == sorted(positions)
+        assert towns[count] not in answer.text
+
+
+class TestParse:
+    def test_a_relative_clause_s_wh_word_is_not_the_question_s(self) -> None:
+        parsed = QuestionParser("town", "towns").parse(
+            "I'm a sailor who wants to be near shipyards, where should I move?")
+        assert parsed.wh == "where"
+        assert parsed.answer_type is not AnswerType.PERSON
+
+    def test_a_wh_determiner_is_no_relative_pronoun(self) -> None:
+        assert QuestionParser("town", "towns").parse("Which boats does Quillport build?").wh == "which"
+
+    def test_a_number_between_which_and_its_noun(self) -> None:
+        parsed = QuestionParser("town", "towns").parse("Acme Port is tied to which two towns?")
+        assert parsed.focus is not None and parsed.focus.head == "town" and parsed.focus.plural
+        assert parsed.answer_type is AnswerType.ENTRY
+
+    def test_recommendation_with_a_relative_clause_is_not_refused(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("I'm a shipwright who wants to be near icebreaker yards, where should I move?")
+        assert not answer.abstained
+        assert "Brannock" in answer.text
