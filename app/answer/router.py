@@ -15,13 +15,13 @@ from app.answer.evidence import Evidence
 from app.answer.routes import ROUTES, Route, RouteTable, Signals
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.conversation import OutOfScope
-from app.answer.strategies.fact import Fact, misplaced, outside_period, unknown_subject
+from app.answer.strategies.fact import Fact, holder_correction, misplaced, outside_period, unknown_subject, wrong_holder
 from app.answer.strategies.ranking import EntryRank, RankLookup
 from app.answer.strategies.selection import ColumnFilter
 from app.answer.strategies.yes_no import YesNo
 from app.retrieval import Retrieval
-from app.understand.intent import AnswerType, Intent, IntentKind
-from ingest.core.lexicon import PLACE_NOUNS
+from app.understand.intent import AnswerType, Focus, Intent, IntentKind
+from ingest.core.lexicon import METHOD_NOUNS, PLACE_NOUNS
 from ingest.core.text import stem
 
 __all__ = ["FALLBACK_NOTICE", "Router", "Signals"]
@@ -39,6 +39,12 @@ _NO_TOPIC_KINDS = frozenset({IntentKind.SUMMARY, IntentKind.COMPARE, IntentKind.
 FALLBACK_NOTICE = "Something went wrong while composing this answer, so these are the closest passages."
 FALLBACK_ROUTE = "fallback"
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_METHOD_STEMS = frozenset(stem(w) for w in METHOD_NOUNS)
+
+
+def _method_noun(focus: Focus) -> bool:
+    """The focus is a noun people ask about the making of a ranking with ("basis", "grounds")."""
+    return stem(focus.head) in _METHOD_STEMS
 
 
 class Router:
@@ -87,12 +93,21 @@ class Router:
             t in ev.generic_terms for t in intent.terms if t != stem(focus.head))
         return Signals(ranking=ranking, strong=strong, specific=specific, typed=typed,
                        column=ranking and self._columns.column(intent) is not None,
-                       making=ev.about_the_making(intent), method_words=method_words)
+                       making=ev.about_the_making(intent), method_words=method_words,
+                       method_focus=focus is not None and (
+                           _method_noun(focus) or ev.asks_in_question_words(focus)))
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft:
         """The answer of the first strategy in the chain of the intent's route; never raises. The draft records
         the route that served it (a refusal before routing records which check refused)."""
         try:
+            premise = wrong_holder(self.evidence, intent)
+            if premise is not None:  # a rank claimed for what the article doesn't rank: corrected, then answered
+                claimed, holder, intent = premise
+                rest = self.answer(intent, retrieval)
+                draft = holder_correction(self.evidence, claimed, holder, rest)
+                draft.route = f"corrected_holder_{rest.route}"
+                return draft
             signals = self.signals(intent, retrieval)
             refused = self._precheck(intent, signals)
             if refused is not None:
@@ -138,6 +153,7 @@ class Router:
         focus = intent.focus
         # a focus in the language of questions ("overview", "gist", "criteria") is no topic to look for
         topical = focus is not None and not focus.verb and stem(focus.head) not in self.evidence.question_words \
+            and not _method_noun(focus) \
             and intent.answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION} and intent.kind not in _NO_TOPIC_KINDS
         if not (intent.answer_type in _ASKS_FOR_VALUE or topical):
             return None

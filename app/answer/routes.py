@@ -47,6 +47,8 @@ class Signals:
         making: the question is about how the ranking was made ("how were these chosen?").
         method_words: the focus is a word people ask with ("criteria", "basis") that the article doesn't use,
             beside words of the ranking itself ("what criteria were used to rank them?").
+        method_focus: the focus is a word people ask with ("basis", "grounds"), whether or not the article
+            uses it too.
     """
 
     ranking: bool = False
@@ -56,6 +58,7 @@ class Signals:
     column: bool = False
     making: bool = False
     method_words: bool = False
+    method_focus: bool = False
 
 
 Predicate = Callable[[Intent, Signals], bool]
@@ -232,6 +235,10 @@ ROUTES = RouteTable([
     Route("compare", "\"Compare Zedville and Yarrow.\"", lambda i, s: i.kind is K.COMPARE,
           (Compare, Filter, Overview, Fact)),
     # -- selection ------------------------------------------------------------------------------------------
+    Route("the_making_asked_as_a_selection", "\"On what grounds were the towns picked, was it size?\": a "
+          "selection question whose focus is a word of questions, about the ranking as a whole: its method.",
+          lambda i, s: i.kind in {K.FILTER, K.LIST_ENTITIES} and s.making and s.method_focus
+          and _about_whole_ranking(i), (Method, Filter, Fact)),
     Route("filter", "\"Which ones focus on shipping?\"", lambda i, s: i.kind is K.FILTER, (Filter, Fact)),
     Route("list_entities", "\"Which companies does it mention?\"", lambda i, s: i.kind is K.LIST_ENTITIES,
           (ListEntities, Filter, Fact)),

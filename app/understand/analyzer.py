@@ -165,7 +165,7 @@ class QuestionAnalyzer:
         """
         translated = self.rewriter.translate(question)
         text, injection = strip_injection(translated)
-        text = self.rewriter.correct(text)
+        text = self.rewriter.expand_abbreviations(self.rewriter.correct(text))
         if not text.strip():
             return self._instructions_only(question, translated, injection)
         reading = self._read(text)

@@ -31,6 +31,7 @@ class FollowUpResolver:
         self._names = names
         self._translate = translate
         noun = re.escape(noun.lower())
+        self._noun = noun
         self._pronoun = re.compile(rf"\b(?:(?:this|that|the same|the) (?:one|entry|{noun})|it|its|it's|itself|there|"
                                    r"this place|that place)\b", re.I)
 
@@ -89,6 +90,13 @@ class FollowUpResolver:
             if target is None:
                 return translated
             rest = (_NEXT if step > 0 else _PREVIOUS).sub(target, translated)
+            # "compare it with the town right below it": the noun before the step goes with it, and a pronoun
+            # left over is still the entry under discussion
+            rest = re.sub(rf"\b(?:the|that|this) (?:one|entry|{self._noun})\s+(?={re.escape(target)})", "", rest,
+                          flags=re.I)
+            if self._pronoun.search(rest):
+                rest = self._pronoun.sub(lambda m: f"{focus[0]}'s" if m.group().lower() in {"its", "it's"}
+                                         else focus[0], rest, count=1)
             remaining = [t for t in terms(rest) if stem(fold(target)) != t and t not in {"and", "what", "about"}]
             return rest if remaining else f"Tell me about {target}"
         if self._pronoun.search(translated) or _PLURAL_PRONOUN.search(translated):

@@ -1,6 +1,8 @@
 """Answer classes found on a spent blind set, each met by a general mechanism and tested here on made-up questions
 over a made-up ranking (`HARBOURS`): names mentioned under several entries, a top-N asked as a fact, a wh-word of
-a relative clause, a number between "which" and its noun."""
+a relative clause, a number between "which" and its noun, a rank claimed for what the article doesn't rank, a
+follow-up that moves along the ranking from "it", an abbreviation the article spells out, a list of names about
+one topic, and the method asked as a selection."""
 
 from __future__ import annotations
 
@@ -67,7 +69,7 @@ Trends & Observations
 
   • Spreading Out: Towns like Glenhaven and Hartsel show Velmora's push to spread shipping jobs beyond the \
 old ports.
-  • Public Money: The $40B state harbour fund prioritizes dredging, ferry electrification, and tidal power, \
+  • Public Money: The $40B state port development fund prioritizes dredging, ferry electrification, and tidal power, \
 speeding up works in Quillport and Brannock.
 
 For methodology details, refer to reports by Pellor Analytics and the Travask Group.
@@ -133,3 +135,54 @@ class TestParse:
         answer = harbours_bot.ask("I'm a shipwright who wants to be near icebreaker yards, where should I move?")
         assert not answer.abstained
         assert "Brannock" in answer.text
+
+
+class TestRankClaimedForSomethingUnranked:
+    def test_the_premise_is_corrected_and_the_holder_answers(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("Since Zedburg is ranked 3rd, what is it known for?")
+        assert answer.text.startswith("That premise is not right: the article doesn't rank Zedburg")
+        assert "Dellmere" in answer.text and not answer.abstained
+        assert answer.route.startswith("corrected_holder_")
+        assert answer.text.count("is ranked 3rd") <= 1
+
+    def test_a_rank_beyond_the_ranking_is_still_refused(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("Since Zedburg is ranked 9th, what is it known for?")
+        assert answer.abstained and "Zedburg" in answer.text
+
+
+class TestFollowUpAlongTheRanking:
+    def test_it_and_the_entry_below_it(self, harbours_bot: Chatbot) -> None:
+        first = harbours_bot.ask("Which town is ranked 2nd?")
+        answer = harbours_bot.ask("compare it with the town right below it",
+                                  history=[("Which town is ranked 2nd?", first.text)])
+        assert "Brannock" in answer.text and "Dellmere" in answer.text
+
+
+class TestAbbreviations:
+    def test_an_abbreviation_is_spelled_out_with_the_article_s_words(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("Apart from dredging, what else does the state PD fund prioritize?")
+        assert not answer.abstained
+        assert "ferry electrification" in answer.text and "tidal power" in answer.text
+
+    def test_an_abbreviation_without_a_neighbour_in_the_article_stays(self, harbours_bot: Chatbot) -> None:
+        rewriter = harbours_bot.engine.analyzer.rewriter
+        assert rewriter.expand_abbreviations("Who runs the PD office?") == "Who runs the PD office?"
+        assert rewriter.expand_abbreviations("the state PD fund") == "the state port development fund"
+
+
+class TestNamesAboutOneTopic:
+    def test_a_list_of_names_keeps_to_the_topic_the_question_gives(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("Which firms' reports does the article cite for its methodology?")
+        assert "Pellor Analytics" in answer.text and "Travask" in answer.text
+        assert "Corvane" not in answer.text and "Ostler" not in answer.text
+
+    def test_without_a_topic_every_name(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("Which companies does the article mention?")
+        assert "Corvane Shipping" in answer.text and "Ostler Yards" in answer.text
+
+
+class TestTheMakingAskedAsASelection:
+    def test_the_method_answers(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("On what grounds were the towns picked, was it just size?")
+        assert not answer.abstained
+        assert "cargo volume" in answer.text

@@ -68,6 +68,8 @@ CASES: dict[str, tuple[Intent, Signals]] = {
     "rank_comparison": (intent(K.COMPARE, entries=TWO, relation="up"), signals()),
     "neighbour_comparison": (intent(K.COMPARE, entries=ONE, relation="down", answer_type=A.ENTRY), signals()),
     "compare": (intent(K.COMPARE, entries=TWO, topical=True), signals()),
+    "the_making_asked_as_a_selection": (intent(K.FILTER, answer_type=A.NAME, focus=focus("grounds", "ground")),
+                                        signals(making=True, method_focus=True)),
     "filter": (intent(K.FILTER, topical=True), signals()),
     "list_entities": (intent(K.LIST_ENTITIES, answer_type=A.NAME), signals()),
     "recommend": (intent(K.RECOMMEND, topical=True), signals()),

@@ -9,10 +9,10 @@ import re
 from app.answer.draft import Draft, abstention, joined, name_list
 from app.answer.evidence import Evidence
 from app.answer.strategies.base import Strategy
-from app.knowledge import Sentence
+from app.knowledge import RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent
-from ingest.core.lexicon import MONTHS, VALUE_WORDS
+from ingest.core.lexicon import MONTHS, VALUE_WORDS, ordinal
 from ingest.core.text import fold, stem, terms
 
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
@@ -63,6 +63,39 @@ def outside_period(evidence: Evidence, intent: Intent) -> Draft | None:
             return abstention(f"The article covers {period}: it mentions {year} only in passing, and says nothing "
                               f"about that for {year}.")
     return None
+
+
+def wrong_holder(evidence: Evidence, intent: Intent) -> tuple[str, RankEntry, Intent] | None:
+    """A rank claimed for something the article doesn't rank ("Since Zedburg is 3rd, what is it known for?",
+    Zedburg unranked or never mentioned): what was claimed, the entry that really holds that rank, and the intent
+    re-aimed at it, so that the rest of the question is answered about the holder. A yes/no question keeps its
+    own checks."""
+    from dataclasses import replace
+
+    claimed = intent.unranked_places or intent.unranked_names or tuple(
+        n for n in intent.unknown_names if not _YEAR.fullmatch(n))
+    kb = evidence.kb
+    if intent.polar or intent.entries or intent.names or len(intent.ranks) != 1 or not claimed or not kb.ranking \
+            or intent.top_n or intent.bottom_n or intent.relation:
+        return None
+    holder = kb.entry_at(intent.ranks[0])
+    if holder is None:
+        return None
+    dropped = {t for name in claimed for t in terms(name)}
+    return claimed[0], holder, replace(intent, entries=(holder.name,), unranked_places=(), unranked_names=(),
+                                       unknown_names=(), terms=tuple(t for t in intent.terms if t not in dropped))
+
+
+def holder_correction(evidence: Evidence, claimed: str, holder: RankEntry, rest: Draft) -> Draft:
+    """The correction of a rank claimed for `claimed`, then the answer about the holder (`rest`), which names
+    the holder's rank itself unless it abstained."""
+    draft = Draft()
+    rank_line = f"{holder.name} is ranked {ordinal(holder.rank)} of {evidence.kb.count_phrase()}."
+    if rest.abstained or rank_line not in rest.text:
+        draft.say(f"That premise is not right: the article doesn't rank {claimed}; {rank_line}", holder)
+    else:
+        draft.say(f"That premise is not right: the article doesn't rank {claimed}.")
+    return draft if rest.abstained else joined(draft, rest)
 
 
 def misplaced(evidence: Evidence, intent: Intent) -> tuple[Draft, Intent] | None:

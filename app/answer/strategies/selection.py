@@ -328,7 +328,7 @@ class ListEntities(Strategy):
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         kb = self.kb
         entries = self.evidence.entries(intent)
-        scope = [s for e in entries for s in kb.entry_sentences(e)] if entries else list(kb.sentences)
+        scope = [s for e in entries for s in kb.entry_sentences(e)] if entries else self._topic_scope(intent)
         exclude = {fold(n) for n in intent.names} if entries else set()
         values = self._values(intent, scope)
         if values is not None:
@@ -364,6 +364,18 @@ class ListEntities(Strategy):
             self.quote(draft, sentence, prefix=f"{owner.name}: " if owner and not entries else "")
         return draft
 
+
+    def _topic_scope(self, intent: Intent) -> list[Sentence]:
+        """Where to look for the names: the sentences that have every word of the question's need, when some do
+        ("which firms' reports does it cite for its method?": the sentence on its method), else the article."""
+        focus = intent.focus
+        named = set(terms(" ".join([focus.phrase, *focus.heads]))) if focus is not None else set()
+        need = [t for t in terms(" ".join(intent.need)) if t and t not in named]  # the focus is what is listed
+        if not need:
+            return list(self.kb.sentences)
+        have = self.kb.sentence_terms
+        picked = [s for s in self.kb.sentences if all(self.evidence.expanded(t) & have[s.index] for t in need)]
+        return picked or list(self.kb.sentences)
 
     def _values(self, intent: Intent, scope: list[Sentence]) -> list[tuple[str, Sentence]] | None:
         """Amounts, percentages or dates the question asks to list ("every dollar amount"), or None."""
