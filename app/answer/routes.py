@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.answer.strategies.base import Strategy
-from app.answer.strategies.compare import Compare
+from app.answer.strategies.compare import Compare, Together
 from app.answer.strategies.conversation import Greeting, OutOfScope
 from app.answer.strategies.fact import Fact
 from app.answer.strategies.homes import Homes
@@ -246,7 +246,7 @@ ROUTES = RouteTable([
           (Recommend, Fact)),
     # -- entries --------------------------------------------------------------------------------------------
     Route("explain_several", "\"Why are Zedville and Yarrow ahead?\": both sides, then the why.",
-          lambda i, s: i.kind is K.EXPLAIN and len(i.entries) >= 2, (Compare, Explain, Fact)),
+          lambda i, s: i.kind is K.EXPLAIN and len(i.entries) >= 2, (Together, Compare, Explain, Fact)),
     Route("explain", "\"Why is Zedville first?\", \"what makes Yarrow good for ports?\".",
           lambda i, s: i.kind is K.EXPLAIN, (Explain, Fact)),
     Route("overview", "\"Tell me about Zedville.\"", lambda i, s: i.kind is K.OVERVIEW and not i.topical,

@@ -30,6 +30,7 @@ from app.understand.overrides import RANK_KINDS as LOOKUP_KINDS
 from app.understand.parse import (
     Parsed,
     QuestionParser,
+    alternatives,
     comparison,
     doc_of,
     extreme,
@@ -323,6 +324,7 @@ class QuestionAnalyzer:
             years=tuple(dict.fromkeys(_ANYYEAR.findall(text))), numbers=frozenset(number_values(text)),
             fractions=frozenset(v for word, v in FRACTION_WORDS.items() if re.search(rf"\b{word}\b", fold(text))),
             comparison=comparison(text), extreme=extreme(text), particles=particles(text),
+            alternatives=alternatives(text),
             polarity=question_polarity(text),
             clause=indirect_clause(text, focus.owner if focus is not None else None),
             topical=any(t not in self._lexicon.generic_terms for t in question_terms),

@@ -156,6 +156,8 @@ class Intent:
         entry_focus: the focus is what the article ranks ("which cities", "the entries").
         rank_holders: the entries at the ranks asked about, for the ranks some entry holds.
         overrides: the names of the kind overrides that corrected the classifier (in order).
+        alternatives: the stemmed terms of each side of an "or" between noun phrases ("ferries or tugboats"),
+            each enough for a match; empty without one.
         need: the question's content words once its frame is set aside (the words that questions share, whatever
             they are about: "best", "recommend", "startup", "suits"), in order: "robotics" of "I'm opening a
             robotics startup, which one suits me?". What a recommendation or a filter scores the entries against;
@@ -200,3 +202,4 @@ class Intent:
     rank_holders: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
     need: tuple[str, ...] = ()
+    alternatives: tuple[tuple[str, ...], ...] = ()

@@ -165,6 +165,37 @@ def _particles_cached(text: str) -> frozenset[str]:
         t.dep_ == "prt" or (t.dep_ == "advmod" and t.is_stop and t.i == t.head.i + 1 and t.pos_ in {"ADV", "ADP"})))
 
 
+_SIDES = frozenset({"NOUN", "PROPN", "VERB"})  # "ferries or tugboats", "build ships or run ferries"
+
+
+def alternatives(text: str) -> tuple[tuple[str, ...], ...]:
+    """The stemmed terms of each side of an "or" between noun phrases ("ferries or tugboats", "tidal power or
+    wind farms"): alternatives, each enough for a match; () when the question joins none with "or"."""
+    return _alternatives_cached(text)
+
+
+@lru_cache(maxsize=8192)
+def _alternatives_cached(text: str) -> tuple[tuple[str, ...], ...]:
+    from ingest.core.text import terms
+
+    doc = doc_of(text)
+    for head in doc:
+        if head.pos_ not in _SIDES or not any(c.dep_ == "cc" and c.lower_ == "or" for c in head.children):
+            continue
+        joined = [c for c in head.children if c.dep_ == "conj" and c.pos_ == head.pos_]
+        if not joined:
+            continue
+        # the head's side, less the other sides and the clause's subject ("which towns" of "which towns build …")
+        apart = [j for j in joined] + [c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        own = [t for t in head.subtree if not any(t in set(a.subtree) for a in apart) and t.dep_ != "cc"]
+        sides = [own] + [list(j.subtree) for j in joined]
+        groups = tuple(tuple(terms(" ".join(t.text for t in side if t.pos_ in {"NOUN", "PROPN", "ADJ", "VERB"})))
+                       for side in sides)
+        if len(groups) >= 2 and all(groups):
+            return groups
+    return ()
+
+
 def _operator(doc: Any, number: Any) -> str | None:
     """How a number is compared in its question: "N or more" (>=), "more than N" (>), "at least N" (>=),
     "over N" (>), or None."""

@@ -2,7 +2,8 @@
 over a made-up ranking (`HARBOURS`): names mentioned under several entries, a top-N asked as a fact, a wh-word of
 a relative clause, a number between "which" and its noun, a rank claimed for what the article doesn't rank, a
 follow-up that moves along the ranking from "it", an abbreviation the article spells out, a list of names about
-one topic, and the method asked as a selection."""
+one topic, the method asked as a selection, entries asked for with "or", and why entries named together are
+listed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from app.chatbot import Chatbot
 from app.understand.intent import AnswerType
-from app.understand.parse import QuestionParser
+from app.understand.parse import QuestionParser, alternatives
 from tests.conftest import article_bot
 
 # Made up for these tests: organisations mentioned under two entries each, a trends section that names entries
@@ -186,3 +187,28 @@ class TestTheMakingAskedAsASelection:
         answer = harbours_bot.ask("On what grounds were the towns picked, was it just size?")
         assert not answer.abstained
         assert "cargo volume" in answer.text
+
+
+class TestAlternatives:
+    @pytest.mark.parametrize(("question", "sides"), [
+        ("Which towns have ferries or tugboats?", (("ferri",), ("tugboat",))),
+        ("Which towns build icebreakers or run ferries?", (("build", "icebreak"), ("ferri",))),
+        ("Which towns have cold storage?", ()),
+    ])
+    def test_sides_of_an_or_are_read_off_the_parse(self, question: str, sides: tuple) -> None:
+        assert alternatives(question) == sides
+
+    def test_an_entry_matching_either_side_is_listed(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("Which towns have something going on with icebreakers or cold storage?")
+        assert "Brannock" in answer.text and "Dellmere" in answer.text
+
+
+class TestEntriesNamedTogether:
+    def test_the_sentence_naming_them_together_comes_first(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("Why are smaller ports like Glenhaven and Hartsel on the list?")
+        assert answer.text.startswith("Spreading Out: Towns like Glenhaven and Hartsel")
+        assert "ranks ahead of" in answer.text  # the comparison follows
+
+    def test_without_such_a_sentence_the_comparison(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("Why are Dellmere and Farrowick ranked where they are?")
+        assert not answer.text.startswith("Spreading Out")

@@ -4,7 +4,7 @@ values), cited from every side's section."""
 
 from __future__ import annotations
 
-from app.answer.draft import Draft, name_list
+from app.answer.draft import Draft, joined, name_list
 from app.answer.strategies.base import Strategy
 from app.knowledge import RankEntry
 from app.retrieval import Retrieval
@@ -38,6 +38,26 @@ class Compare(Strategy):
                 best = own[0]
             self.quote(draft, best, prefix=f"{entry.name}: ")
         return draft
+
+
+class Together(Strategy):
+    """"Why do Zedville and Yarrow make the list?": a sentence outside the entries' own sections that names all of
+    them together (a trends line: "Towns like Zedville and Yarrow show …") says what they share in the article's
+    own words: it comes first, then the comparison."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        asked = {e.name for e in (self.kb.entry_for(n) for n in intent.entries) if e}
+        if len(asked) < 2:
+            return None
+        together = [s for s in self.kb.sentences if s.city is None
+                    and asked <= {e.name for e in self.evidence.entries_in(s)}]
+        if not together:
+            return None
+        draft = Draft()
+        for sentence in together[:self.evidence.limits.max_sentences]:
+            self.quote(draft, sentence, label=True)
+        rest = Compare(self.evidence).answer(intent, retrieval)
+        return joined(draft, rest) if rest is not None and not rest.abstained else draft
 
 
 def difference(entries: list[RankEntry]) -> str:

@@ -82,15 +82,13 @@ class Filter(_AcrossEntries):
                 return draft
         if not self.evidence.asked_terms(intent):
             return None
-        matches = self._sharing_particles(intent, retrieval)
-        if not matches:
-            ranked = self.best_per_entry(intent, retrieval)
-            if not ranked:
-                return None
-            top = ranked[0][2]
-            matches = [(e, s) for e, s, score in ranked if score >= self.evidence.limits.match_ratio * top and
-                       self.evidence.coverage(intent, s) > 0][:self.evidence.limits.filter_max_entries]
-            matches += self._named_outside_entries(intent, retrieval, {e.name for e, _ in matches})
+        matches = self._matches(intent, retrieval)
+        seen = {e.name for e, _ in matches}
+        for side in self._sides(intent):  # "ferries or tugboats": an entry that matches either side matches
+            for entry, sentence in self._matches(side, retrieval):
+                if entry.name not in seen:
+                    seen.add(entry.name)
+                    matches.append((entry, sentence))
         if not matches:
             return None
         draft = Draft()
@@ -104,6 +102,34 @@ class Filter(_AcrossEntries):
             self.quote(draft, sentence, prefix=f"{who}: ")
         return draft
 
+
+    def _matches(self, intent: Intent, retrieval: Retrieval) -> list[tuple[RankEntry, Sentence]]:
+        """The entries that match, each with its best sentence, the best first."""
+        matches = self._sharing_particles(intent, retrieval)
+        if matches:
+            return matches
+        ranked = self.best_per_entry(intent, retrieval)
+        if not ranked:
+            return []
+        top = ranked[0][2]
+        matches = [(e, s) for e, s, score in ranked if score >= self.evidence.limits.match_ratio * top and
+                   self.evidence.coverage(intent, s) > 0][:self.evidence.limits.filter_max_entries]
+        return matches + self._named_outside_entries(intent, retrieval, {e.name for e, _ in matches})
+
+    @staticmethod
+    def _sides(intent: Intent) -> list[Intent]:
+        """One intent per side of an "or" in the question, each without the other sides' terms."""
+        groups = intent.alternatives
+        if len(groups) < 2:
+            return []
+        out = []
+        for group in groups:
+            others = {t for g in groups if g is not group for t in g} - set(group)
+            kept = tuple(t for t in intent.terms if t not in others)
+            need = tuple(w for w in intent.need if not set(terms(w)) & others)
+            if kept != intent.terms or need != intent.need:
+                out.append(replace(intent, terms=kept, need=need, alternatives=()))
+        return out
 
     def _sharing_particles(self, intent: Intent, retrieval: Retrieval) -> list[tuple[RankEntry, Sentence]]:
         """When the question's verb is phrasal ("moved up"), every entry with a sentence whose verb has the same
