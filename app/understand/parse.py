@@ -18,6 +18,7 @@ from ingest.core.lexicon import (
     EARLY_SUPERLATIVES,
     LIGHT_VERBS,
     MONEY_VERBS,
+    NAMING_NOUNS,
     OTHER_RANK_HEADS,
     PLACE_NOUNS,
     RANK_PHRASES,
@@ -521,14 +522,26 @@ def _copula(root: Any, wh: Any, entry_nouns: frozenset[str]) -> _Found | None:
     for token in root.children:
         if token.dep_ not in {"attr", "nsubj", "nsubjpass"} or token.pos_ not in {"NOUN", "PROPN"} or token == wh:
             continue
-        typed = _type_of_noun(token, entry_nouns)
+        thing = _named_thing(token)
+        named, token = thing is not token, thing
+        typed = _type_of_noun(token, entry_nouns) or (AnswerType.NAME if named else None)
         if typed is None and wh is not None and wh.lower_ == "who":
             typed = AnswerType.PERSON if token.pos_ == "NOUN" else AnswerType.NAME
         if typed is not None or (wh is not None and wh.lower_ in {"what", "who"}):
             phrase = _phrase(token)
             return Focus(phrase, token.lemma_.lower(), _owner(token), None, ranked=_ranked(token),
-                         whole=_whole(token, phrase)), typed or AnswerType.DESCRIPTION
+                         whole=_whole(token, phrase), named=named), typed or AnswerType.DESCRIPTION
     return None
+
+
+def _named_thing(noun: Any) -> Any:
+    """"the name of X's flagship product": what is asked about is the thing named (the product), not the word
+    "name"; any other noun stands as it is."""
+    if noun.lemma_.lower() not in NAMING_NOUNS:
+        return noun
+    of = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    thing = next((g for g in of.children if g.dep_ == "pobj" and g.pos_ == "NOUN"), None) if of is not None else None
+    return thing if thing is not None else noun
 
 
 def _wh_word(root: Any, wh: Any, verb: str | None) -> _Found | None:

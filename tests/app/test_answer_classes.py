@@ -2,8 +2,9 @@
 over a made-up ranking (`HARBOURS`): names mentioned under several entries, a top-N asked as a fact, a wh-word of
 a relative clause, a number between "which" and its noun, a rank claimed for what the article doesn't rank, a
 follow-up that moves along the ranking from "it", an abbreviation the article spells out, a list of names about
-one topic, the method asked as a selection, entries asked for with "or", and why entries named together are
-listed."""
+one topic, the method asked as a selection, entries asked for with "or", why entries named together are listed,
+a yes/no claim made of a container noun ("any X projects"), the name of a thing the article never mentions, and
+a name the article never mentions placed in an entry."""
 
 from __future__ import annotations
 
@@ -146,6 +147,10 @@ class TestRankClaimedForSomethingUnranked:
         assert answer.route.startswith("corrected_holder_")
         assert answer.text.count("is ranked 3rd") <= 1
 
+    def test_a_proper_name_claimed_to_hold_a_rank(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("Since Orlov Bay is ranked 2nd, what does it build?")
+        assert answer.text.startswith("That premise is not right") and "Brannock" in answer.text
+
     def test_a_rank_beyond_the_ranking_is_still_refused(self, harbours_bot: Chatbot) -> None:
         answer = harbours_bot.ask("Since Zedburg is ranked 9th, what is it known for?")
         assert answer.abstained and "Zedburg" in answer.text
@@ -212,3 +217,44 @@ class TestEntriesNamedTogether:
     def test_without_such_a_sentence_the_comparison(self, harbours_bot: Chatbot) -> None:
         answer = harbours_bot.ask("Why are Dellmere and Farrowick ranked where they are?")
         assert not answer.text.startswith("Spreading Out")
+
+
+class TestContainerNouns:
+    def test_a_claim_of_any_x_projects_is_a_claim_of_x(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("Does Dellmere have any harbour tech projects?")
+        assert answer.text.startswith("Yes.") and "Eastquay" in answer.text
+
+    def test_a_follow_up_with_that_town(self, harbours_bot: Chatbot) -> None:
+        first = harbours_bot.ask("Which town is home to Pellgrin Foods?")
+        answer = harbours_bot.ask("Does that town have any harbour tech initiatives?",
+                                  history=[("Which town is home to Pellgrin Foods?", first.text)])
+        assert answer.text.startswith("Yes.") and "Eastquay" in answer.text
+
+
+class TestTheNameOfAThing:
+    def test_the_thing_named_is_the_focus(self) -> None:
+        parsed = QuestionParser("town", "towns").parse("What's the name of Acme's flagship ferry?")
+        assert parsed.focus is not None and parsed.focus.head == "ferry" and parsed.focus.named
+        assert parsed.answer_type is AnswerType.NAME
+
+    def test_a_thing_the_article_never_mentions_has_no_name_in_it(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("What's the name of Corvane Shipping's flagship submarine?")
+        assert answer.abstained and "doesn't name" in answer.text and "submarine" in answer.text
+
+    def test_a_thing_the_article_mentions_is_answered(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("What is the name of the college in Farrowick?")
+        assert not answer.abstained and "Farrowick Nautical College" in answer.text
+
+
+class TestUnknownNamePlacedInAnEntry:
+    def test_a_name_the_article_never_mentions_is_refused(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("What does Orlov Research Europe do in Quillport?")
+        assert answer.abstained and "Orlov Research Europe" in answer.text
+
+    def test_a_name_sharing_a_word_with_the_article_s_names_is_not(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("What does the Mirelle lab do in Quillport?")
+        assert not answer.abstained
+
+    def test_a_lowercase_word_read_as_a_name_is_not(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("max cargo share quillport handles?")
+        assert not answer.abstained and "31%" in answer.text
