@@ -21,7 +21,7 @@ from app.answer.strategies.selection import ColumnFilter
 from app.answer.strategies.yes_no import YesNo
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Focus, Intent, IntentKind
-from ingest.core.lexicon import METHOD_NOUNS, PLACE_NOUNS
+from ingest.core.lexicon import METHOD_NOUNS, PLACE_NOUNS, ordinal
 from ingest.core.text import stem
 
 __all__ = ["FALLBACK_NOTICE", "Router", "Signals"]
@@ -112,7 +112,7 @@ class Router:
             refused = self._precheck(intent, signals)
             if refused is not None:
                 check, refusal = refused
-                refusal.route = f"refused_{check}"
+                refusal.route = f"{'refused' if refusal.abstained else 'corrected'}_{check}"
                 return refusal
             route = self.routes.match(intent, signals)
             correction = misplaced(self.evidence, intent) if intent.kind in _ABOUT_ENTRIES else None
@@ -136,7 +136,10 @@ class Router:
             return None
         if intent.polar:
             refusal = self._not_ranked(intent)
-            return ("not_ranked", refusal) if refusal is not None else None
+            if refusal is not None:
+                return "not_ranked", refusal
+            denial = self._rank_claimed_for_the_unranked(intent)
+            return ("false_rank_claim", denial) if denial is not None else None
         if signals.column:
             return None  # a comparison over a table column: its number is a value, not a subject to look for
         checks: list[tuple[str, Callable[[], Draft | None]]] = [
@@ -179,6 +182,25 @@ class Router:
         lead = "No. " if intent.polar else ""
         return abstention(f"{lead}The article doesn't rank {intent.names[0]}: it is not among {kb.count_phrase()} "
                           f"it ranks ({listed}).")
+
+    def _rank_claimed_for_the_unranked(self, intent: Intent) -> Draft | None:
+        """"Is Zedburg ranked 3rd?", "Is Zedburg one of the top 5?" of a place (or a proper name) the article
+        doesn't rank: No, and who holds that rank (or what the article ranks)."""
+        kb = self.kb
+        claimed = intent.unranked_places or intent.unknown_proper_names
+        if not claimed or intent.entries or intent.names or not kb.ranking or not (
+                intent.ranks or intent.top_n or intent.bottom_n):
+            return None
+        holder = kb.entry_at(intent.ranks[0]) if len(intent.ranks) == 1 else None
+        draft = Draft()
+        if holder is not None:
+            draft.say(f"No. The article doesn't rank {claimed[0]}; {holder.name} is ranked {ordinal(holder.rank)} of "
+                      f"{kb.count_phrase()}.", holder)
+        else:
+            listed = name_list([e.name for e in kb.ranking])
+            draft.say(f"No. The article doesn't rank {claimed[0]}: it is not among {kb.count_phrase()} it ranks "
+                      f"({listed}).")
+        return draft
 
     def _other_period(self, intent: Intent) -> Draft | None:
         """A rank asked for a year the ranking is not of ("the tallest tower in 2019" of a ranking whose

@@ -30,6 +30,7 @@ from ingest.core.lexicon import (
 from ingest.nlp import english_pipeline
 
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z’']+\b")  # "Tallest" but not "AI"
+_END_WORDS = frozenset({"top", "bottom"})
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
 # nouns an ordinal names a rank with ("the first place", "the third spot", "the number one pick")
 _RANK_HEADS = frozenset(PLACE_NOUNS) | OTHER_RANK_HEADS
@@ -269,7 +270,8 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     if polar:
         answer_type = AnswerType.YES_NO
     names = tuple((e.text, e.label_) for e in doc.ents if e.label_ in _NAME_LABELS)
-    degree = next(iter(_degrees(doc, entry_nouns)), None)
+    # in a yes/no question "the top town" claims a rank ("Is X the top town?"); elsewhere it names the ranking
+    degree = next(iter(_degrees(doc, entry_nouns, ends=polar)), None)
     event_order = any(t.dep_ == "mark" and t.lower_ in {"before", "after"} for t in doc)
     other_ordinals = tuple(t.lower_ for t in doc if t.dep_ == "amod" and ordinal_value(t.lower_) is not None
                            and t.head.pos_ == "NOUN" and t.head.lemma_.lower() not in entry_nouns
@@ -297,6 +299,15 @@ def degrees(text: str, entry_nouns: frozenset[str] = frozenset()) -> list[Degree
     return found
 
 
+def _end_word(token: Any, entry_nouns: frozenset[str]) -> bool:
+    """"the top town", "the bottom entry": a word of an end of the ranking that grades the ranked noun like a
+    superlative ("the best town"), when no number makes it a top-N."""
+    head = token.head
+    return token.lower_ in _END_WORDS and token.dep_ in {"amod", "compound", "nmod"} and (
+        head.lemma_.lower() in entry_nouns or head.lower_ in entry_nouns) and not any(
+        c.like_num for c in head.children)
+
+
 def _superlative_form(token: Any) -> str:
     """"bigger" -> "biggest", "more" -> "most", "better" -> "best": the superlative a comparative stands for."""
     word: str = token.lower_
@@ -308,12 +319,13 @@ def _superlative_form(token: Any) -> str:
     return word[:-2] + "est" if word.endswith("er") else word
 
 
-def _degrees(doc: Any, entry_nouns: frozenset[str]) -> list[Degree]:
+def _degrees(doc: Any, entry_nouns: frozenset[str], *, ends: bool = False) -> list[Degree]:
     """Each degree word graded of a noun, or standing for one; not one that grades a verb ("suits me best") or a
-    quantity ("more than half")."""
+    quantity ("more than half"); with `ends`, also a word of an end of the ranking said of the ranked noun ("the
+    top town")."""
     out = []
     for token in doc:
-        if token.tag_ not in {"JJS", "RBS", "JJR", "RBR"}:
+        if token.tag_ not in {"JJS", "RBS", "JJR", "RBR"} and not (ends and _end_word(token, entry_nouns)):
             continue
         following: Any = doc[token.i + 1] if token.i + 1 < len(doc) else None
         if following is not None and following.lower_ == "than" and token.lower_ in {"more", "less", "fewer"}:

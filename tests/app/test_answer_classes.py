@@ -4,7 +4,8 @@ a relative clause, a number between "which" and its noun, a rank claimed for wha
 follow-up that moves along the ranking from "it", an abbreviation the article spells out, a list of names about
 one topic, the method asked as a selection, entries asked for with "or", why entries named together are listed,
 a yes/no claim made of a container noun ("any X projects"), the name of a thing the article never mentions, and
-a name the article never mentions placed in an entry."""
+a name the article never mentions placed in an entry, yes/no rank claims about what the article doesn't rank, and
+"the top town" claimed in a yes/no question."""
 
 from __future__ import annotations
 
@@ -258,3 +259,30 @@ class TestUnknownNamePlacedInAnEntry:
     def test_a_lowercase_word_read_as_a_name_is_not(self, harbours_bot: Chatbot) -> None:
         answer = harbours_bot.ask("max cargo share quillport handles?")
         assert not answer.abstained and "31%" in answer.text
+
+
+class TestYesNoFalsePremises:
+    def test_a_rank_claimed_for_an_unranked_place_is_denied_with_its_holder(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("Is Zedburg ranked 3rd?")
+        assert answer.text.startswith("No. The article doesn't rank Zedburg") and "Dellmere" in answer.text
+        assert not answer.abstained
+
+    def test_a_top_n_claimed_for_an_unranked_place_is_denied(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("Is Zedburg one of the top 5?")
+        assert answer.text.startswith("No. The article doesn't rank Zedburg")
+
+    def test_a_claim_that_is_no_rank_is_not_denied(self, harbours_bot: Chatbot) -> None:
+        assert not harbours_bot.ask("Is Zedburg known for ferries?").text.startswith("No.")
+
+    @pytest.mark.parametrize(("question", "lead"), [
+        ("Is Dellmere the top harbour town?", "No"),
+        ("Is Quillport the top town?", "Yes"),
+        ("Is Hartsel the bottom town?", "Yes"),
+    ])
+    def test_the_top_town_claims_the_first_rank(self, harbours_bot: Chatbot, question: str, lead: str) -> None:
+        assert harbours_bot.ask(question).text.startswith(lead)
+
+    def test_top_in_a_wh_question_is_no_rank_claim(self) -> None:
+        parser = QuestionParser("town", "towns")
+        assert parser.parse("Is Dellmere the top town?").degree is not None
+        assert parser.parse("What makes Dellmere the top town?").degree is None
