@@ -101,8 +101,7 @@ class FollowUpResolver:
             return rest if remaining else f"Tell me about {target}"
         if self._pronoun.search(translated) or _PLURAL_PRONOUN.search(translated):
             pattern = self._pronoun if self._pronoun.search(translated) else _PLURAL_PRONOUN
-            return pattern.sub(lambda m: f"{focus[0]}'s" if m.group().lower() in {"its", "their", "it's"}
-                               else focus[0], translated, count=2)
+            return pattern.sub(lambda m: _stand_in(m, focus[0]), translated, count=2)
         if _ELLIPSIS.search(translated) and len(words(translated)) <= 4:
             return f"Tell me about {focus[0]}"
         return question
@@ -114,3 +113,21 @@ def _substitute(question: str, old: list[str], new: list[str]) -> str:
     for i, name in enumerate(old):
         out = re.sub(re.escape(name), new[min(i, len(new) - 1)], out, flags=re.I)
     return out
+
+
+_PREPOSITION_BEFORE = re.compile(r"\b(?:in|at|from|to|near|into|out of|around|within|inside|for|of)\s+$", re.I)
+_BE_BEFORE = re.compile(r"\b(?:is|are|was|were|isn't|aren't|be)\s+$", re.I)
+
+
+def _stand_in(match: re.Match[str], name: str) -> str:
+    """What a pronoun of a follow-up becomes: the name ("Acme's" for "its"); "there" becomes "in Acme" unless a
+    preposition already comes before it, and stays when it is the "there" of "is there …"."""
+    word = match.group().lower()
+    if word in {"its", "their", "it's"}:
+        return f"{name}'s"
+    if word == "there":
+        before = match.string[:match.start()]
+        if _BE_BEFORE.search(before):
+            return match.group()
+        return name if _PREPOSITION_BEFORE.search(before) else f"in {name}"
+    return name

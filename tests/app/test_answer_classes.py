@@ -5,7 +5,8 @@ follow-up that moves along the ranking from "it", an abbreviation the article sp
 one topic, the method asked as a selection, entries asked for with "or", why entries named together are listed,
 a yes/no claim made of a container noun ("any X projects"), the name of a thing the article never mentions, and
 a name the article never mentions placed in an entry, yes/no rank claims about what the article doesn't rank, and
-"the top town" claimed in a yes/no question."""
+"the top town" claimed in a yes/no question, what two entries have in common (the names both sections mention),
+and "there" in a follow-up."""
 
 from __future__ import annotations
 
@@ -286,3 +287,24 @@ class TestYesNoFalsePremises:
         parser = QuestionParser("town", "towns")
         assert parser.parse("Is Dellmere the top town?").degree is not None
         assert parser.parse("What makes Dellmere the top town?").degree is None
+
+
+class TestWhatEntriesShare:
+    def test_names_both_sections_mention(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("What do Quillport and Farrowick have in common?")
+        assert "Both sections mention Corvane Shipping." in answer.text
+
+    def test_nothing_shared_says_nothing(self, harbours_bot: Chatbot) -> None:
+        assert "Both sections mention" not in harbours_bot.ask("Compare Brannock and Dellmere").text
+
+
+class TestThere:
+    @pytest.mark.parametrize(("follow_up", "standalone"), [
+        ("Which company runs ferries there?", "Which company runs ferries in Farrowick?"),
+        ("Is there a college there?", "Is there a college in Farrowick?"),
+        ("What do they train from there?", "What do they train from Farrowick?"),
+    ])
+    def test_there_becomes_the_place(self, harbours_bot: Chatbot, follow_up: str, standalone: str) -> None:
+        first = harbours_bot.ask("Tell me about Farrowick.")
+        answer = harbours_bot.ask(follow_up, history=[("Tell me about Farrowick.", first.text)])
+        assert answer.standalone_question == standalone
