@@ -196,10 +196,12 @@ class Router:
         if holder is not None:
             draft.say(f"No. The article doesn't rank {claimed[0]}; {holder.name} is ranked {ordinal(holder.rank)} of "
                       f"{kb.count_phrase()}.", holder)
-        else:
+        else:  # cited to the entries of the top (or bottom) N claimed, else to the whole ranking
+            cited = kb.ranking[:intent.top_n] if intent.top_n else kb.ranking[-intent.bottom_n:] if intent.bottom_n \
+                else kb.ranking
             listed = name_list([e.name for e in kb.ranking])
             draft.say(f"No. The article doesn't rank {claimed[0]}: it is not among {kb.count_phrase()} it ranks "
-                      f"({listed}).")
+                      f"({listed}).", *cited)
         return draft
 
     def _other_period(self, intent: Intent) -> Draft | None:

@@ -271,6 +271,8 @@ class TestYesNoFalsePremises:
     def test_a_top_n_claimed_for_an_unranked_place_is_denied(self, harbours_bot: Chatbot) -> None:
         answer = harbours_bot.ask("Is Zedburg one of the top 5?")
         assert answer.text.startswith("No. The article doesn't rank Zedburg")
+        assert {c.section for c in answer.citations} == {"1. Quillport", "2. Brannock", "3. Dellmere", "4. Farrowick",
+                                                         "5. Glenhaven"}
 
     def test_a_claim_that_is_no_rank_is_not_denied(self, harbours_bot: Chatbot) -> None:
         assert not harbours_bot.ask("Is Zedburg known for ferries?").text.startswith("No.")
