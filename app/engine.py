@@ -61,7 +61,8 @@ def article_terms(kb: KnowledgeBase) -> ArticleTerms:
     return ArticleTerms(entries=[e.name for e in kb.ranking], noun=kb.noun, noun_plural=kb.nouns, aliases=aliases,
                         names=names, synonyms=synonyms, translations=translations, vocabulary=kb.vocabulary,
                         criterion=kb.criterion_lines, owners=name_owners(kb), dated=entries_by_year(kb),
-                        cells=row_names(kb), ranks=[e.rank for e in kb.ranking])
+                        cells=row_names(kb), ranks=[e.rank for e in kb.ranking],
+                        texts=[s.text for s in kb.sentences])
 
 
 def name_owners(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:

@@ -16,13 +16,13 @@ from app.answer.routes import ROUTES, Route, RouteTable, Signals
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.column_compare import ColumnCompare
 from app.answer.strategies.conversation import OutOfScope
-from app.answer.strategies.fact import Fact, misplaced, outside_period, unknown_subject
+from app.answer.strategies.fact import Fact, holder_correction, misplaced, outside_period, unknown_subject, wrong_holder
 from app.answer.strategies.ranking import EntryRank, RankLookup
 from app.answer.strategies.selection import ColumnFilter
 from app.answer.strategies.yes_no import YesNo
 from app.retrieval import Retrieval
-from app.understand.intent import AnswerType, Intent, IntentKind
-from ingest.core.lexicon import PLACE_NOUNS
+from app.understand.intent import AnswerType, Focus, Intent, IntentKind
+from ingest.core.lexicon import METHOD_NOUNS, PLACE_NOUNS, ordinal
 from ingest.core.text import stem
 
 __all__ = ["FALLBACK_NOTICE", "Router", "Signals"]
@@ -40,6 +40,12 @@ _NO_TOPIC_KINDS = frozenset({IntentKind.SUMMARY, IntentKind.COMPARE, IntentKind.
 FALLBACK_NOTICE = "Something went wrong while composing this answer, so these are the closest passages."
 FALLBACK_ROUTE = "fallback"
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_METHOD_STEMS = frozenset(stem(w) for w in METHOD_NOUNS)
+
+
+def _method_noun(focus: Focus) -> bool:
+    """The focus is a noun people ask about the making of a ranking with ("basis", "grounds")."""
+    return stem(focus.head) in _METHOD_STEMS
 
 
 class Router:
@@ -92,17 +98,26 @@ class Router:
         return Signals(ranking=ranking, strong=strong, specific=specific, typed=typed,
                        column=ranking and self._columns.column(intent) is not None,
                        column_pair=ranking and self._pairs.compared_column(intent) is not None,
-                       making=ev.about_the_making(intent), method_words=method_words)
+                       making=ev.about_the_making(intent), method_words=method_words,
+                       method_focus=focus is not None and (
+                           _method_noun(focus) or ev.asks_in_question_words(focus)))
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft:
         """The answer of the first strategy in the chain of the intent's route; never raises. The draft records
         the route that served it (a refusal before routing records which check refused)."""
         try:
+            premise = wrong_holder(self.evidence, intent)
+            if premise is not None:  # a rank claimed for what the article doesn't rank: corrected, then answered
+                claimed, holder, intent = premise
+                rest = self.answer(intent, retrieval)
+                draft = holder_correction(self.evidence, claimed, holder, rest)
+                draft.route = f"corrected_holder_{rest.route}"
+                return draft
             signals = self.signals(intent, retrieval)
             refused = self._precheck(intent, signals)
             if refused is not None:
                 check, refusal = refused
-                refusal.route = f"refused_{check}"
+                refusal.route = f"{'refused' if refusal.abstained else 'corrected'}_{check}"
                 return refusal
             route = self.routes.match(intent, signals)
             correction = misplaced(self.evidence, intent) if intent.kind in _ABOUT_ENTRIES else None
@@ -126,7 +141,10 @@ class Router:
             return None
         if intent.polar:
             refusal = self._not_ranked(intent)
-            return ("not_ranked", refusal) if refusal is not None else None
+            if refusal is not None:
+                return "not_ranked", refusal
+            denial = self._rank_claimed_for_the_unranked(intent)
+            return ("false_rank_claim", denial) if denial is not None else None
         if signals.column:
             return None  # a comparison over a table column: its number is a value, not a subject to look for
         checks: list[tuple[str, Callable[[], Draft | None]]] = [
@@ -143,6 +161,7 @@ class Router:
         focus = intent.focus
         # a focus in the language of questions ("overview", "gist", "criteria") is no topic to look for
         topical = focus is not None and not focus.verb and stem(focus.head) not in self.evidence.question_words \
+            and not _method_noun(focus) \
             and intent.answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION} and intent.kind not in _NO_TOPIC_KINDS
         if not (intent.answer_type in _ASKS_FOR_VALUE or topical):
             return None
@@ -168,6 +187,27 @@ class Router:
         lead = "No. " if intent.polar else ""
         return abstention(f"{lead}The article doesn't rank {intent.names[0]}: it is not among {kb.count_phrase()} "
                           f"it ranks ({listed}).")
+
+    def _rank_claimed_for_the_unranked(self, intent: Intent) -> Draft | None:
+        """"Is Zedburg ranked 3rd?", "Is Zedburg one of the top 5?" of a place (or a proper name) the article
+        doesn't rank: No, and who holds that rank (or what the article ranks)."""
+        kb = self.kb
+        claimed = intent.unranked_places or intent.unknown_proper_names
+        if not claimed or intent.entries or intent.names or not kb.ranking or not (
+                intent.ranks or intent.top_n or intent.bottom_n):
+            return None
+        holder = kb.entry_at(intent.ranks[0]) if len(intent.ranks) == 1 else None
+        draft = Draft()
+        if holder is not None:
+            draft.say(f"No. The article doesn't rank {claimed[0]}; {holder.name} is ranked {ordinal(holder.rank)} of "
+                      f"{kb.count_phrase()}.", holder)
+        else:  # cited to the entries of the top (or bottom) N claimed, else to the whole ranking
+            cited = kb.ranking[:intent.top_n] if intent.top_n else kb.ranking[-intent.bottom_n:] if intent.bottom_n \
+                else kb.ranking
+            listed = name_list([e.name for e in kb.ranking])
+            draft.say(f"No. The article doesn't rank {claimed[0]}: it is not among {kb.count_phrase()} it ranks "
+                      f"({listed}).", *cited)
+        return draft
 
     def _other_period(self, intent: Intent) -> Draft | None:
         """A rank asked for a year the ranking is not of ("the tallest tower in 2019" of a ranking whose

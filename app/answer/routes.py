@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from app.answer.strategies.base import Strategy
 from app.answer.strategies.column_compare import ColumnCompare
-from app.answer.strategies.compare import Compare
+from app.answer.strategies.compare import Compare, Together
 from app.answer.strategies.conversation import Greeting, OutOfScope
 from app.answer.strategies.fact import Fact
+from app.answer.strategies.homes import Homes
 from app.answer.strategies.overview import Explain, Overview
 from app.answer.strategies.ranking import EntryRank, Order, RankLookup
 from app.answer.strategies.selection import ColumnFilter, Filter, ListEntities, Recommend
@@ -48,6 +49,8 @@ class Signals:
         making: the question is about how the ranking was made ("how were these chosen?").
         method_words: the focus is a word people ask with ("criteria", "basis") that the article doesn't use,
             beside words of the ranking itself ("what criteria were used to rank them?").
+        method_focus: the focus is a word people ask with ("basis", "grounds"), whether or not the article
+            uses it too.
     """
 
     ranking: bool = False
@@ -58,6 +61,7 @@ class Signals:
     column_pair: bool = False
     making: bool = False
     method_words: bool = False
+    method_focus: bool = False
 
 
 Predicate = Callable[[Intent, Signals], bool]
@@ -147,6 +151,8 @@ def _kind(*kinds: IntentKind) -> Callable[[Intent], bool]:
 
 
 _LISTABLE_KINDS = _kind(K.FACT, K.FILTER, K.LIST_ENTITIES, K.SUMMARY, K.OVERVIEW, K.ENTRY_RANK, K.RANK_LOOKUP)
+_HOMES_KINDS = frozenset({K.FACT, K.FILTER, K.LIST_ENTITIES})
+_TOP_N_KINDS = frozenset({K.FACT, K.FILTER, K.LIST_ENTITIES, K.SUMMARY, K.OVERVIEW})
 _ENTRIES_OF_A_KIND_KINDS = _kind(K.FACT, K.FILTER, K.LIST_ENTITIES, K.ENTRY_RANK, K.EXPLAIN, K.OVERVIEW, K.SUMMARY)
 
 
@@ -184,6 +190,15 @@ ROUTES = RouteTable([
               _about(i) or s.strong or s.typed), (Fact,)),
     Route("out_of_scope", "\"What's the weather like?\": not about the article.",
           lambda i, s: i.kind is K.OUT_OF_SCOPE, (OutOfScope,)),
+    Route("homes_of_names", "\"Which two towns is Acme Port tied to?\", \"where are Acme and Bolt based?\": every "
+          "entry whose section mentions each name.", lambda i, s: i.kind in _HOMES_KINDS and bool(i.names)
+          and not i.entries and not i.ranks and not i.polar and not _top_or_bottom(i) and s.ranking and (
+              i.entry_focus or i.answer_type in {AnswerType.ENTRY, AnswerType.PLACE}), (Homes, Filter, Fact)),
+    Route("top_n_asked_as_fact", "\"What are the three best towers of 2031?\": a top (or bottom) N with no topic "
+          "beyond the ranking's own words is its order, whatever kind the classifier says.",
+          lambda i, s: i.kind in _TOP_N_KINDS and _top_or_bottom(i) and not i.topical and not i.entries
+          and not i.ranks and not i.polar and s.ranking and (i.focus is None or i.entry_focus or i.focus_known)
+          and i.answer_type in {AnswerType.ENTRY, AnswerType.NAME, AnswerType.DESCRIPTION}, (Order, Fact)),
     Route("list_names", "\"Which universities does it name?\": a list of names (or values) the article gives.",
           lambda i, s: _listable(i) and _LISTABLE_KINDS(i), (ListEntities, Fact)),
     Route("entries_of_a_kind", "\"Which cities are coastal?\": the ranked entries that match a condition.",
@@ -226,6 +241,10 @@ ROUTES = RouteTable([
     Route("compare", "\"Compare Zedville and Yarrow.\"", lambda i, s: i.kind is K.COMPARE,
           (Compare, Filter, Overview, Fact)),
     # -- selection ------------------------------------------------------------------------------------------
+    Route("the_making_asked_as_a_selection", "\"On what grounds were the towns picked, was it size?\": a "
+          "selection question whose focus is a word of questions, about the ranking as a whole: its method.",
+          lambda i, s: i.kind in {K.FILTER, K.LIST_ENTITIES} and s.making and s.method_focus
+          and _about_whole_ranking(i), (Method, Filter, Fact)),
     Route("filter", "\"Which ones focus on shipping?\"", lambda i, s: i.kind is K.FILTER, (Filter, Fact)),
     Route("list_entities", "\"Which companies does it mention?\"", lambda i, s: i.kind is K.LIST_ENTITIES,
           (ListEntities, Filter, Fact)),
@@ -233,7 +252,7 @@ ROUTES = RouteTable([
           (Recommend, Fact)),
     # -- entries --------------------------------------------------------------------------------------------
     Route("explain_several", "\"Why are Zedville and Yarrow ahead?\": both sides, then the why.",
-          lambda i, s: i.kind is K.EXPLAIN and len(i.entries) >= 2, (Compare, Explain, Fact)),
+          lambda i, s: i.kind is K.EXPLAIN and len(i.entries) >= 2, (Together, Compare, Explain, Fact)),
     Route("explain", "\"Why is Zedville first?\", \"what makes Yarrow good for ports?\".",
           lambda i, s: i.kind is K.EXPLAIN, (Explain, Fact)),
     Route("overview", "\"Tell me about Zedville.\"", lambda i, s: i.kind is K.OVERVIEW and not i.topical,

@@ -30,6 +30,7 @@ from app.understand.overrides import RANK_KINDS as LOOKUP_KINDS
 from app.understand.parse import (
     Parsed,
     QuestionParser,
+    alternatives,
     comparative,
     comparison,
     doc_of,
@@ -42,7 +43,7 @@ from app.understand.ranks import RankReader
 from app.understand.rewrite import QuestionRewriter
 from ingest.core.lexicon import FRACTION_WORDS, RANK_NOUNS, RANK_PHRASES, RANK_VERBS, number_value, ordinal_value
 from ingest.core.settings import Settings, default_of
-from ingest.core.text import fold, number_values, stem, terms, words
+from ingest.core.text import STOPWORDS, fold, number_values, stem, terms, words
 
 __all__ = ["ArticleLexicon", "ArticleTerms", "KindClassifier", "QuestionAnalyzer", "UnderstandingLimits"]
 
@@ -169,7 +170,7 @@ class QuestionAnalyzer:
         """
         translated = self.rewriter.translate(question)
         text, injection = strip_injection(translated)
-        text = self.rewriter.correct(text)
+        text = self.rewriter.expand_abbreviations(self.rewriter.correct(text))
         if not text.strip():
             return self._instructions_only(question, translated, injection)
         reading = self._read(text)
@@ -257,10 +258,19 @@ class QuestionAnalyzer:
                 continue
             key = fold(re.sub(r"['’]s$", "", name))
             if key in known or any(key in k or k in key for k in known if len(k) >= 4) or \
-                    any(w in self._vocab_set for w in words(key)):
+                    self._may_be_known(words(key), known):
                 continue  # a name sharing words with the article ("Norlandic AI") may be what it calls otherwise
             (reading.places if label in {"GPE", "LOC"} else reading.unknown_names).append(name)
         reading.unknown_names += [y for y in YEAR.findall(reading.text) if y not in self._vocab_set]
+
+    def _may_be_known(self, name_words: list[str], known: set[str]) -> bool:
+        """A name the article may write otherwise: it shares a word with one of the article's names ("Norlandic
+        AI" of an article naming "Vega AI"), or each of its words is the article's. A name whose distinctive
+        words are new and shares only a common word with the article ("Acme Research Europe" of an article that
+        says "research") is another name."""
+        named = {w for k in known for w in words(k) if w not in STOPWORDS}
+        content = [w for w in name_words if w not in STOPWORDS]
+        return bool(content) and (any(w in named for w in content) or all(w in self._vocab_set for w in content))
 
     def _resolve_names(self, reading: _Reading, kind: IntentKind, answer_type: AnswerType) -> None:
         """The article's names that stand for the entries they belong to, in a question about ranks ("where does
@@ -321,6 +331,7 @@ class QuestionAnalyzer:
         return Intent(
             kind=kind, text=text, entries=tuple(entries), names=tuple(reading.names),
             unknown_names=tuple(dict.fromkeys(reading.unknown_names)),
+            unknown_proper_names=tuple(n for n in dict.fromkeys(reading.unknown_names) if _written_as_a_name(n, text)),
             unranked_places=tuple(dict.fromkeys(reading.places)), unranked_names=tuple(reading.unranked),
             ranks=tuple(reading.ranks), top_n=reading.top_n, bottom_n=reading.bottom_n, relation=reading.direction,
             offset=self.ranks.read_offset(text) or 1, answer_type=parsed.answer_type, wh=parsed.wh, focus=focus,
@@ -329,6 +340,7 @@ class QuestionAnalyzer:
             fractions=frozenset(v for word, v in FRACTION_WORDS.items() if re.search(rf"\b{word}\b", fold(text))),
             comparison=comparison(text), extreme=extreme(text), particles=particles(text),
             comparative=comparative(text) if len(entries) >= 2 else None,
+            alternatives=alternatives(text),
             polarity=question_polarity(text),
             clause=indirect_clause(text, focus.owner if focus is not None else None),
             topical=any(t not in self._lexicon.generic_terms for t in question_terms),
@@ -379,3 +391,14 @@ class _NoLexicon:
 
     def in_article(self, word: str) -> bool:
         return False
+
+
+def _written_as_a_name(name: str, question: str) -> bool:
+    """The question writes the name as a proper name: capitalised, and not only because it opens the question
+    ("Max subsidy …" is a word; "… Acme Research Europe …" a name). Years are no names."""
+    if YEAR.fullmatch(name):
+        return False
+    capitalised = [w for w in name.split() if w[:1].isupper()]
+    if len(capitalised) >= 2:
+        return True
+    return len(capitalised) == 1 and not question.lstrip().startswith(name)

@@ -39,3 +39,4 @@ class ArticleTerms:
     cells: dict[str, str] = field(default_factory=dict)
     criterion: Sequence[str] = ()
     ranks: Sequence[int] = ()  # the entries' ranks, in the order of `entries` (default: 1, 2, 3 …)
+    texts: Sequence[str] = ()  # the article's sentences, where a question's abbreviation is looked for

@@ -31,6 +31,7 @@ class FollowUpResolver:
         self._names = names
         self._translate = translate
         noun = re.escape(noun.lower())
+        self._noun = noun
         self._pronoun = re.compile(rf"\b(?:(?:this|that|the same|the) (?:one|entry|{noun})|it|its|it's|itself|there|"
                                    r"this place|that place)\b", re.I)
 
@@ -89,12 +90,18 @@ class FollowUpResolver:
             if target is None:
                 return translated
             rest = (_NEXT if step > 0 else _PREVIOUS).sub(target, translated)
+            # "compare it with the town right below it": the noun before the step goes with it, and a pronoun
+            # left over is still the entry under discussion
+            rest = re.sub(rf"\b(?:the|that|this) (?:one|entry|{self._noun})\s+(?={re.escape(target)})", "", rest,
+                          flags=re.I)
+            if self._pronoun.search(rest):
+                rest = self._pronoun.sub(lambda m: f"{focus[0]}'s" if m.group().lower() in {"its", "it's"}
+                                         else focus[0], rest, count=1)
             remaining = [t for t in terms(rest) if stem(fold(target)) != t and t not in {"and", "what", "about"}]
             return rest if remaining else f"Tell me about {target}"
         if self._pronoun.search(translated) or _PLURAL_PRONOUN.search(translated):
             pattern = self._pronoun if self._pronoun.search(translated) else _PLURAL_PRONOUN
-            return pattern.sub(lambda m: f"{focus[0]}'s" if m.group().lower() in {"its", "their", "it's"}
-                               else focus[0], translated, count=2)
+            return pattern.sub(lambda m: _stand_in(m, focus[0]), translated, count=2)
         if _ELLIPSIS.search(translated) and len(words(translated)) <= 4:
             return f"Tell me about {focus[0]}"
         return question
@@ -106,3 +113,21 @@ def _substitute(question: str, old: list[str], new: list[str]) -> str:
     for i, name in enumerate(old):
         out = re.sub(re.escape(name), new[min(i, len(new) - 1)], out, flags=re.I)
     return out
+
+
+_PREPOSITION_BEFORE = re.compile(r"\b(?:in|at|from|to|near|into|out of|around|within|inside|for|of)\s+$", re.I)
+_BE_BEFORE = re.compile(r"\b(?:is|are|was|were|isn't|aren't|be)\s+$", re.I)
+
+
+def _stand_in(match: re.Match[str], name: str) -> str:
+    """What a pronoun of a follow-up becomes: the name ("Acme's" for "its"); "there" becomes "in Acme" unless a
+    preposition already comes before it, and stays when it is the "there" of "is there …"."""
+    word = match.group().lower()
+    if word in {"its", "their", "it's"}:
+        return f"{name}'s"
+    if word == "there":
+        before = match.string[:match.start()]
+        if _BE_BEFORE.search(before):
+            return match.group()
+        return name if _PREPOSITION_BEFORE.search(before) else f"in {name}"
+    return name

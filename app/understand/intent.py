@@ -60,6 +60,7 @@ class Focus:
     # the focus with its owner as an English noun phrase, read off the parse: "Springfield's mayor", "the average
     # rent of a flat near the harbour" (a long owner follows its noun), "its population"; None without an owner
     whole: str | None = None
+    named: bool = False  # asked for by its name ("the name of X's flagship product"): a name is what answers
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,8 @@ class Intent:
         entries: ranked entries named (or implied by a rank), in order of mention.
         names: other names from the article (organisations, products, places) that the question mentions.
         unknown_names: names the question mentions that the article never does.
+        unknown_proper_names: those of `unknown_names` the question writes as proper names (capitalised, and
+            not only because they open the question: "Max subsidy …" is a word, "… Acme Research Europe …" a name).
         unranked_places: places named that are not among the ranked entries.
         unranked_names: names of the article that a question about ranks gives, when none of them belongs to a
             ranked entry (the article mentions them, but doesn't rank them).
@@ -158,6 +161,8 @@ class Intent:
         entry_focus: the focus is what the article ranks ("which cities", "the entries").
         rank_holders: the entries at the ranks asked about, for the ranks some entry holds.
         overrides: the names of the kind overrides that corrected the classifier (in order).
+        alternatives: the stemmed terms of each side of an "or" between noun phrases ("ferries or tugboats"),
+            each enough for a match; empty without one.
         need: the question's content words once its frame is set aside (the words that questions share, whatever
             they are about: "best", "recommend", "startup", "suits"), in order: "robotics" of "I'm opening a
             robotics startup, which one suits me?". What a recommendation or a filter scores the entries against;
@@ -171,6 +176,7 @@ class Intent:
     entries: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     unknown_names: tuple[str, ...] = ()
+    unknown_proper_names: tuple[str, ...] = ()
     unranked_places: tuple[str, ...] = ()
     unranked_names: tuple[str, ...] = ()
     ranks: tuple[int, ...] = ()
@@ -203,3 +209,4 @@ class Intent:
     rank_holders: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
     need: tuple[str, ...] = ()
+    alternatives: tuple[tuple[str, ...], ...] = ()

@@ -20,6 +20,7 @@ from ingest.core.lexicon import (
     EARLY_SUPERLATIVES,
     LIGHT_VERBS,
     MONEY_VERBS,
+    NAMING_NOUNS,
     OTHER_RANK_HEADS,
     PLACE_NOUNS,
     RANK_PHRASES,
@@ -31,6 +32,7 @@ from ingest.core.lexicon import (
 from ingest.nlp import english_pipeline
 
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z’']+\b")  # "Tallest" but not "AI"
+_END_WORDS = frozenset({"top", "bottom"})
 _NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART"})
 # nouns an ordinal names a rank with ("the first place", "the third spot", "the number one pick")
 _RANK_HEADS = frozenset(PLACE_NOUNS) | OTHER_RANK_HEADS
@@ -204,6 +206,37 @@ def _particles_cached(text: str) -> frozenset[str]:
         t.dep_ == "prt" or (t.dep_ == "advmod" and t.is_stop and t.i == t.head.i + 1 and t.pos_ in {"ADV", "ADP"})))
 
 
+_SIDES = frozenset({"NOUN", "PROPN", "VERB"})  # "ferries or tugboats", "build ships or run ferries"
+
+
+def alternatives(text: str) -> tuple[tuple[str, ...], ...]:
+    """The stemmed terms of each side of an "or" between noun phrases ("ferries or tugboats", "tidal power or
+    wind farms"): alternatives, each enough for a match; () when the question joins none with "or"."""
+    return _alternatives_cached(text)
+
+
+@lru_cache(maxsize=8192)
+def _alternatives_cached(text: str) -> tuple[tuple[str, ...], ...]:
+    from ingest.core.text import terms
+
+    doc = doc_of(text)
+    for head in doc:
+        if head.pos_ not in _SIDES or not any(c.dep_ == "cc" and c.lower_ == "or" for c in head.children):
+            continue
+        joined = [c for c in head.children if c.dep_ == "conj" and c.pos_ == head.pos_]
+        if not joined:
+            continue
+        # the head's side, less the other sides and the clause's subject ("which towns" of "which towns build …")
+        apart = [j for j in joined] + [c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        own = [t for t in head.subtree if not any(t in set(a.subtree) for a in apart) and t.dep_ != "cc"]
+        sides = [own] + [list(j.subtree) for j in joined]
+        groups = tuple(tuple(terms(" ".join(t.text for t in side if t.pos_ in {"NOUN", "PROPN", "ADJ", "VERB"})))
+                       for side in sides)
+        if len(groups) >= 2 and all(groups):
+            return groups
+    return ()
+
+
 def _operator(doc: Any, number: Any) -> str | None:
     """How a number is compared in its question: "N or more" (>=), "more than N" (>), "at least N" (>=),
     "over N" (>), or None."""
@@ -252,7 +285,7 @@ def _owned(noun: Any) -> bool:
 @lru_cache(maxsize=4096)
 def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     doc = doc_of(text)
-    wh_token = next((t for t in doc if t.tag_ in {"WDT", "WP", "WP$", "WRB"}), None)
+    wh_token = next((t for t in doc if t.tag_ in {"WDT", "WP", "WP$", "WRB"} and not _relative(t)), None)
     wh = wh_token.lower_ if wh_token is not None else None
     words = [t for t in doc if not t.is_punct and not t.is_space]
     first = words[0] if words else None
@@ -276,13 +309,23 @@ def _parse_cached(text: str, entry_nouns: frozenset[str]) -> Parsed:
     if polar:
         answer_type = AnswerType.YES_NO
     names = tuple((e.text, e.label_) for e in doc.ents if e.label_ in _NAME_LABELS)
-    degree = next(iter(_degrees(doc, entry_nouns)), None)
+    # in a yes/no question "the top town" claims a rank ("Is X the top town?"); elsewhere it names the ranking
+    degree = next(iter(_degrees(doc, entry_nouns, ends=polar)), None)
     event_order = any(t.dep_ == "mark" and t.lower_ in {"before", "after"} for t in doc)
     other_ordinals = tuple(t.lower_ for t in doc if t.dep_ == "amod" and ordinal_value(t.lower_) is not None
                            and t.head.pos_ == "NOUN" and t.head.lemma_.lower() not in entry_nouns
                            and t.head.lower_ not in entry_nouns and t.head.lemma_.lower() not in _RANK_HEADS
                            and _owned(t.head))
     return Parsed(wh, answer_type, focus, polar, negated, names, degree, event_order, other_ordinals)
+
+
+def _relative(token: Any) -> bool:
+    """A wh-word that opens a relative clause on the noun right before it ("a sailor who wants …"): it asks
+    nothing; the question's own wh-word comes later ("…, where should I go?")."""
+    head = token.head
+    before = token.doc[token.i - 1] if token.i > 0 else None
+    return before is not None and before.pos_ in {"NOUN", "PROPN", "PRON"} and head.dep_ == "relcl" \
+        and head.pos_ in {"VERB", "AUX"} and token.dep_ != "det" and head.head.i == before.i
 
 
 def degrees(text: str, entry_nouns: frozenset[str] = frozenset()) -> list[Degree]:
@@ -293,6 +336,15 @@ def degrees(text: str, entry_nouns: frozenset[str] = frozenset()) -> list[Degree
     if not found:
         found = _degrees(doc_of(_TITLE_WORD.sub(lambda m: m.group().lower(), text)), entry_nouns)
     return found
+
+
+def _end_word(token: Any, entry_nouns: frozenset[str]) -> bool:
+    """"the top town", "the bottom entry": a word of an end of the ranking that grades the ranked noun like a
+    superlative ("the best town"), when no number makes it a top-N."""
+    head = token.head
+    return token.lower_ in _END_WORDS and token.dep_ in {"amod", "compound", "nmod"} and (
+        head.lemma_.lower() in entry_nouns or head.lower_ in entry_nouns) and not any(
+        c.like_num for c in head.children)
 
 
 def _superlative_form(token: Any) -> str:
@@ -306,12 +358,13 @@ def _superlative_form(token: Any) -> str:
     return word[:-2] + "est" if word.endswith("er") else word
 
 
-def _degrees(doc: Any, entry_nouns: frozenset[str]) -> list[Degree]:
+def _degrees(doc: Any, entry_nouns: frozenset[str], *, ends: bool = False) -> list[Degree]:
     """Each degree word graded of a noun, or standing for one; not one that grades a verb ("suits me best") or a
-    quantity ("more than half")."""
+    quantity ("more than half"); with `ends`, also a word of an end of the ranking said of the ranked noun ("the
+    top town")."""
     out = []
     for token in doc:
-        if token.tag_ not in {"JJS", "RBS", "JJR", "RBR"}:
+        if token.tag_ not in {"JJS", "RBS", "JJR", "RBR"} and not (ends and _end_word(token, entry_nouns)):
             continue
         following: Any = doc[token.i + 1] if token.i + 1 < len(doc) else None
         if following is not None and following.lower_ == "than" and token.lower_ in {"more", "less", "fewer"}:
@@ -479,12 +532,14 @@ def _how_many(doc: Any, verb: str | None) -> _Found | None:
 
 def _wh_noun(doc: Any, wh: Any, verb: str | None, entry_nouns: frozenset[str]) -> _Found | None:
     """"which city …", "what companies …": the noun the wh-word determines."""
-    after_wh = doc[wh.i + 1] if wh is not None and wh.i + 1 < len(doc) else None
+    # "which two towns": a number between the wh-word and its noun counts the answers, the noun is what is asked
+    after = next((t for t in doc[wh.i + 1:] if t.tag_ != "CD"), None) if wh is not None else None
+    after_wh = after if after is not None and after.i <= wh.i + 2 else None
     if wh is None or not (wh.dep_ == "det" or (wh.lower_ in {"which", "what"} and after_wh is not None
                                                and after_wh.pos_ in {"NOUN", "PROPN"})):
         return None
     noun: Any = wh.head if wh.dep_ == "det" else after_wh
-    following: Any = doc[wh.i + 1] if wh.i + 1 < len(doc) else noun
+    following: Any = after_wh if after_wh is not None else noun
     typed = _type_of_noun(noun, entry_nouns) or (
         AnswerType.ENTRY if _type_of_noun(following, entry_nouns) is AnswerType.ENTRY else None)
     if typed is AnswerType.ENTRY:
@@ -518,14 +573,26 @@ def _copula(root: Any, wh: Any, entry_nouns: frozenset[str]) -> _Found | None:
     for token in root.children:
         if token.dep_ not in {"attr", "nsubj", "nsubjpass"} or token.pos_ not in {"NOUN", "PROPN"} or token == wh:
             continue
-        typed = _type_of_noun(token, entry_nouns)
+        thing = _named_thing(token)
+        named, token = thing is not token, thing
+        typed = _type_of_noun(token, entry_nouns) or (AnswerType.NAME if named else None)
         if typed is None and wh is not None and wh.lower_ == "who":
             typed = AnswerType.PERSON if token.pos_ == "NOUN" else AnswerType.NAME
         if typed is not None or (wh is not None and wh.lower_ in {"what", "who"}):
             phrase = _phrase(token)
             return Focus(phrase, token.lemma_.lower(), _owner(token), None, ranked=_ranked(token),
-                         whole=_whole(token, phrase)), typed or AnswerType.DESCRIPTION
+                         whole=_whole(token, phrase), named=named), typed or AnswerType.DESCRIPTION
     return None
+
+
+def _named_thing(noun: Any) -> Any:
+    """"the name of X's flagship product": what is asked about is the thing named (the product), not the word
+    "name"; any other noun stands as it is."""
+    if noun.lemma_.lower() not in NAMING_NOUNS:
+        return noun
+    of = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    thing = next((g for g in of.children if g.dep_ == "pobj" and g.pos_ == "NOUN"), None) if of is not None else None
+    return thing if thing is not None else noun
 
 
 def _wh_word(root: Any, wh: Any, verb: str | None) -> _Found | None:

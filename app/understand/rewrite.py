@@ -21,8 +21,10 @@ from ingest.core.lexicon import (
     chinese_rank_to_english,
 )
 from ingest.core.settings import default_of
-from ingest.core.text import STOPWORDS, fold
+from ingest.core.text import STOPWORDS, fold, stem
 
+_ABBREVIATION = re.compile(r"\b[A-Z]{2,5}\b")
+_WORDS = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _CN_PRONOUN = re.compile(r"(它的|它|那里|这里)")  # "this city" and the like are the profile's (`terms`)
 
 
@@ -65,6 +67,40 @@ class QuestionRewriter:
         out = _CN_PRONOUN.sub(" it ", out)
         out = re.sub(r"[，、；：？！。]", lambda m: {"？": "?", "！": "!", "。": "."}.get(m.group(), ","), out)
         return " ".join(out.split())
+
+    def expand_abbreviations(self, text: str) -> str:
+        """An abbreviation the article never writes, spelled out as the words it writes ("the state NF fund" ->
+        "the state naval fleet fund"): the run of the article's words whose initials spell it and whose
+        neighbours in the article match most of its neighbours in the question (the word before it before, the
+        word after it after); unchanged when no run has a matching neighbour, or two match equally well."""
+        def expand(match: re.Match[str]) -> str:
+            word = match.group()
+            if fold(word) in self._vocab_set:
+                return word
+            before = [stem(w.strip("?,.!;:")) for w in fold(text[:match.start()]).split()[-1:] if w not in STOPWORDS]
+            after = [stem(w.strip("?,.!;:")) for w in fold(text[match.end():]).split()[:1] if w not in STOPWORDS]
+            return self._spelled(word.lower(), before[0] if before else None, after[0] if after else None) or word
+
+        return _ABBREVIATION.sub(expand, text)
+
+    def _spelled(self, letters: str, before: str | None, after: str | None) -> str | None:
+        """The run of the article's words whose initials are `letters` with the most of the question's
+        neighbours in place around it (at least one), when it is the only one that has that many."""
+        scores: dict[str, int] = {}
+        n = len(letters)
+        for sentence in self._article.texts:
+            tokens = _WORDS.findall(sentence)
+            for i in range(len(tokens) - n + 1):
+                run = tokens[i:i + n]
+                if "".join(t[0].lower() for t in run) != letters:
+                    continue
+                score = int(before is not None and i > 0 and stem(fold(tokens[i - 1])) == before) + int(
+                    after is not None and i + n < len(tokens) and stem(fold(tokens[i + n])) == after)
+                key = " ".join(run)
+                scores[key] = max(score, scores.get(key, 0))
+        best = max(scores.values(), default=0)
+        top = [run for run, score in scores.items() if score == best]
+        return top[0] if best and len(top) == 1 else None
 
     def correct(self, text: str) -> str:
         """Fix likely typos of question words ("whcih") and of the article's own words ("subsidys")."""

@@ -106,6 +106,9 @@ class LexiconTables(BaseModel):
     up_down: Words
     how_why: Words
     method_wh: Words
+    naming_nouns: Words
+    container_nouns: Words
+    method_nouns: Words
     operator_phrases: dict[Comparison, Template]
     year_operator_phrases: dict[Comparison, Template]
     top_place_nouns: Words
@@ -220,6 +223,9 @@ RANK_FOCUS: frozenset[str] = frozenset(_TABLES.rank_focus)
 UP_DOWN: frozenset[str] = frozenset(_TABLES.up_down)
 HOW_WHY: frozenset[str] = frozenset(_TABLES.how_why)
 METHOD_WH: frozenset[str] = frozenset(_TABLES.method_wh)
+METHOD_NOUNS: frozenset[str] = frozenset(_TABLES.method_nouns)
+CONTAINER_NOUNS: frozenset[str] = frozenset(_TABLES.container_nouns)
+NAMING_NOUNS: frozenset[str] = frozenset(_TABLES.naming_nouns)
 OPERATOR_PHRASES: dict[str, str] = dict(_TABLES.operator_phrases)
 YEAR_OPERATOR_PHRASES: dict[str, str] = dict(_TABLES.year_operator_phrases)
 TOP_PLACE_NOUNS: frozenset[str] = frozenset(_TABLES.top_place_nouns)

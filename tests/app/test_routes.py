@@ -47,6 +47,10 @@ CASES: dict[str, tuple[Intent, Signals]] = {
         "dollar amounts", "amount", plural=True)), signals(typed=True)),
     "out_of_scope_but_matching": (intent(K.OUT_OF_SCOPE, names=("Acme Port",)), signals()),
     "out_of_scope": (intent(K.OUT_OF_SCOPE), signals()),
+    "homes_of_names": (intent(K.FACT, names=("Acme Port",), answer_type=A.ENTRY, focus=focus(
+        "towns", "town", plural=True)), signals()),
+    "top_n_asked_as_fact": (intent(K.FACT, top_n=3, answer_type=A.ENTRY, entry_focus=True, focus=focus(
+        "best towns", "town", plural=True)), signals()),
     "list_names": (intent(K.FACT, answer_type=A.NAME, focus=focus("universities", "university", plural=True)),
                    signals()),
     "entries_of_a_kind": (intent(K.FILTER, answer_type=A.ENTRY, entry_focus=True, focus=focus(
@@ -65,6 +69,8 @@ CASES: dict[str, tuple[Intent, Signals]] = {
     "rank_comparison": (intent(K.COMPARE, entries=TWO, relation="up"), signals()),
     "neighbour_comparison": (intent(K.COMPARE, entries=ONE, relation="down", answer_type=A.ENTRY), signals()),
     "compare": (intent(K.COMPARE, entries=TWO, topical=True), signals()),
+    "the_making_asked_as_a_selection": (intent(K.FILTER, answer_type=A.NAME, focus=focus("grounds", "ground")),
+                                        signals(making=True, method_focus=True)),
     "filter": (intent(K.FILTER, topical=True), signals()),
     "list_entities": (intent(K.LIST_ENTITIES, answer_type=A.NAME), signals()),
     "recommend": (intent(K.RECOMMEND, topical=True), signals()),

@@ -4,13 +4,13 @@ values), cited from every side's section."""
 
 from __future__ import annotations
 
-from app.answer.draft import Draft, name_list
+from app.answer.draft import Draft, joined, name_list
 from app.answer.strategies.base import Strategy
 from app.knowledge import RankEntry
 from app.retrieval import Retrieval
 from app.understand.intent import Intent
 from ingest.core.lexicon import ordinal
-from ingest.core.text import terms
+from ingest.core.text import fold, terms
 
 
 class Compare(Strategy):
@@ -23,6 +23,7 @@ class Compare(Strategy):
             return None
         draft = Draft()
         draft.say(difference(entries), *sorted(entries, key=lambda e: e.rank))
+        self._shared_names(draft, entries)
         asked = self.evidence.asked_terms(intent)
         for entry in entries:
             if entry.cells:  # a table row: its rank with its values under their headers says it all
@@ -38,6 +39,38 @@ class Compare(Strategy):
                 best = own[0]
             self.quote(draft, best, prefix=f"{entry.name}: ")
         return draft
+
+    def _shared_names(self, draft: Draft, entries: list[RankEntry]) -> None:
+        """The names every side's section mentions ("both sections mention Acme Port"), cited where each side
+        mentions them."""
+        found = [{fold(n): (n, s) for n, s in self.evidence.names_in(self.kb.entry_sentences(e), set())}
+                 for e in entries]
+        shared = [key for key in found[0] if all(key in other for other in found[1:])]
+        if not shared:
+            return
+        names = [found[0][key][0] for key in shared]
+        where = "Both sections" if len(entries) == 2 else "All their sections"
+        draft.say(f"{where} mention {name_list(names)}.", *[side[key][1] for key in shared for side in found])
+
+
+class Together(Strategy):
+    """"Why do Zedville and Yarrow make the list?": a sentence outside the entries' own sections that names all of
+    them together (a trends line: "Towns like Zedville and Yarrow show …") says what they share in the article's
+    own words: it comes first, then the comparison."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        asked = {e.name for e in (self.kb.entry_for(n) for n in intent.entries) if e}
+        if len(asked) < 2:
+            return None
+        together = [s for s in self.kb.sentences if s.city is None
+                    and asked <= {e.name for e in self.evidence.entries_in(s)}]
+        if not together:
+            return None
+        draft = Draft()
+        for sentence in together[:self.evidence.limits.max_sentences]:
+            self.quote(draft, sentence, label=True)
+        rest = Compare(self.evidence).answer(intent, retrieval)
+        return joined(draft, rest) if rest is not None and not rest.abstained else draft
 
 
 def difference(entries: list[RankEntry]) -> str:

@@ -9,15 +9,17 @@ import re
 from app.answer.draft import Draft, abstention, joined, name_list
 from app.answer.evidence import Evidence
 from app.answer.strategies.base import Strategy
-from app.knowledge import Sentence
+from app.knowledge import RankEntry, Sentence
 from app.retrieval import Retrieval
-from app.understand.intent import AnswerType, Intent
-from ingest.core.lexicon import MONTHS, VALUE_WORDS
+from app.understand.intent import AnswerType, Intent, IntentKind
+from ingest.core.lexicon import MONTHS, VALUE_WORDS, ordinal
 from ingest.core.text import fold, stem, terms
 
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _NUMBER_BEFORE_WORD = re.compile(r"(?<![\w.])(\d[\d,.]*(?:\s?(?:[kKmMbB]n?|million|billion|thousand))?)\s+(\w+)")
 _POINT_IN_TIME = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b(" + "|".join(MONTHS) + r")\b", re.I)
+_ABOUT_A_NAME = frozenset({IntentKind.FACT, IntentKind.EXPLAIN, IntentKind.OVERVIEW, IntentKind.FILTER,
+                           IntentKind.LIST_ENTITIES, IntentKind.SUMMARY})
 _TYPED = {AnswerType.DATE, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT}
 _ACCEPTED = {AnswerType.MONEY: AnswerType.MONEY, AnswerType.DATE: AnswerType.DATE,
              AnswerType.PERCENT: AnswerType.PERCENT, AnswerType.COUNT: AnswerType.COUNT}
@@ -39,6 +41,11 @@ def unknown_subject(evidence: Evidence, intent: Intent) -> Draft | None:
                           f"({listed}).")
     if intent.unknown_names and not intent.entries and not intent.names:
         return abstention(f"The article doesn't mention {name_list(list(intent.unknown_names[:2]))}.")
+    named = list(intent.unknown_proper_names)
+    if named and intent.entries and not intent.names and not intent.polar and intent.kind in _ABOUT_A_NAME:
+        # "What does Acme Research Europe do in Zedville?": what is asked about is the name, which the article
+        # never mentions, not the entry it is placed in
+        return abstention(f"The article doesn't mention {name_list(named[:2])}.")
     return None
 
 
@@ -63,6 +70,40 @@ def outside_period(evidence: Evidence, intent: Intent) -> Draft | None:
             return abstention(f"The article covers {period}: it mentions {year} only in passing, and says nothing "
                               f"about that for {year}.")
     return None
+
+
+def wrong_holder(evidence: Evidence, intent: Intent) -> tuple[str, RankEntry, Intent] | None:
+    """A rank claimed for something the article doesn't rank ("Since Zedburg is 3rd, what is it known for?",
+    Zedburg unranked or never mentioned): what was claimed, the entry that really holds that rank, and the intent
+    re-aimed at it, so that the rest of the question is answered about the holder. A yes/no question keeps its
+    own checks."""
+    from dataclasses import replace
+
+    claimed = intent.unranked_places or intent.unranked_names or tuple(
+        n for n in intent.unknown_names if not _YEAR.fullmatch(n))
+    kb = evidence.kb
+    if intent.polar or intent.entries or intent.names or len(intent.ranks) != 1 or not claimed or not kb.ranking \
+            or intent.top_n or intent.bottom_n or intent.relation:
+        return None
+    holder = kb.entry_at(intent.ranks[0])
+    if holder is None:
+        return None
+    dropped = {t for name in claimed for t in terms(name)}
+    return claimed[0], holder, replace(intent, entries=(holder.name,), unranked_places=(), unranked_names=(),
+                                       unknown_names=(), unknown_proper_names=(),
+                                       terms=tuple(t for t in intent.terms if t not in dropped))
+
+
+def holder_correction(evidence: Evidence, claimed: str, holder: RankEntry, rest: Draft) -> Draft:
+    """The correction of a rank claimed for `claimed`, then the answer about the holder (`rest`), which names
+    the holder's rank itself unless it abstained."""
+    draft = Draft()
+    rank_line = f"{holder.name} is ranked {ordinal(holder.rank)} of {evidence.kb.count_phrase()}."
+    if rest.abstained or rank_line not in rest.text:
+        draft.say(f"That premise is not right: the article doesn't rank {claimed}; {rank_line}", holder)
+    else:
+        draft.say(f"That premise is not right: the article doesn't rank {claimed}.")
+    return draft if rest.abstained else joined(draft, rest)
 
 
 def misplaced(evidence: Evidence, intent: Intent) -> tuple[Draft, Intent] | None:
@@ -191,6 +232,8 @@ class Fact(Strategy):
                 "The article doesn't say: nothing in it answers that."
         if self.evidence.in_article(focus.head) or focus.head in VALUE_WORDS:
             return None
+        if focus.named:  # "the name of X's flagship product": a thing the article never mentions has no name in it
+            return f"The article doesn't name {focus.whole or 'the ' + focus.phrase}."
         if intent.answer_type not in _TYPED | {AnswerType.PERSON} and self.evidence.asks_in_question_words(focus):
             return None  # the language of questions ("which position", "the gist"), not a topic
         if intent.answer_type not in _TYPED | {AnswerType.PERSON, AnswerType.PLACE} and \

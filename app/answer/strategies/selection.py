@@ -82,15 +82,13 @@ class Filter(_AcrossEntries):
                 return draft
         if not self.evidence.asked_terms(intent):
             return None
-        matches = self._sharing_particles(intent, retrieval)
-        if not matches:
-            ranked = self.best_per_entry(intent, retrieval)
-            if not ranked:
-                return None
-            top = ranked[0][2]
-            matches = [(e, s) for e, s, score in ranked if score >= self.evidence.limits.match_ratio * top and
-                       self.evidence.coverage(intent, s) > 0][:self.evidence.limits.filter_max_entries]
-            matches += self._named_outside_entries(intent, retrieval, {e.name for e, _ in matches})
+        matches = self._matches(intent, retrieval)
+        seen = {e.name for e, _ in matches}
+        for side in self._sides(intent):  # "ferries or tugboats": an entry that matches either side matches
+            for entry, sentence in self._matches(side, retrieval):
+                if entry.name not in seen:
+                    seen.add(entry.name)
+                    matches.append((entry, sentence))
         if not matches:
             return None
         draft = Draft()
@@ -104,6 +102,34 @@ class Filter(_AcrossEntries):
             self.quote(draft, sentence, prefix=f"{who}: ")
         return draft
 
+
+    def _matches(self, intent: Intent, retrieval: Retrieval) -> list[tuple[RankEntry, Sentence]]:
+        """The entries that match, each with its best sentence, the best first."""
+        matches = self._sharing_particles(intent, retrieval)
+        if matches:
+            return matches
+        ranked = self.best_per_entry(intent, retrieval)
+        if not ranked:
+            return []
+        top = ranked[0][2]
+        matches = [(e, s) for e, s, score in ranked if score >= self.evidence.limits.match_ratio * top and
+                   self.evidence.coverage(intent, s) > 0][:self.evidence.limits.filter_max_entries]
+        return matches + self._named_outside_entries(intent, retrieval, {e.name for e, _ in matches})
+
+    @staticmethod
+    def _sides(intent: Intent) -> list[Intent]:
+        """One intent per side of an "or" in the question, each without the other sides' terms."""
+        groups = intent.alternatives
+        if len(groups) < 2:
+            return []
+        out = []
+        for group in groups:
+            others = {t for g in groups if g is not group for t in g} - set(group)
+            kept = tuple(t for t in intent.terms if t not in others)
+            need = tuple(w for w in intent.need if not set(terms(w)) & others)
+            if kept != intent.terms or need != intent.need:
+                out.append(replace(intent, terms=kept, need=need, alternatives=()))
+        return out
 
     def _sharing_particles(self, intent: Intent, retrieval: Retrieval) -> list[tuple[RankEntry, Sentence]]:
         """When the question's verb is phrasal ("moved up"), every entry with a sentence whose verb has the same
@@ -328,7 +354,7 @@ class ListEntities(Strategy):
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
         kb = self.kb
         entries = self.evidence.entries(intent)
-        scope = [s for e in entries for s in kb.entry_sentences(e)] if entries else list(kb.sentences)
+        scope = [s for e in entries for s in kb.entry_sentences(e)] if entries else self._topic_scope(intent)
         exclude = {fold(n) for n in intent.names} if entries else set()
         values = self._values(intent, scope)
         if values is not None:
@@ -364,6 +390,18 @@ class ListEntities(Strategy):
             self.quote(draft, sentence, prefix=f"{owner.name}: " if owner and not entries else "")
         return draft
 
+
+    def _topic_scope(self, intent: Intent) -> list[Sentence]:
+        """Where to look for the names: the sentences that have every word of the question's need, when some do
+        ("which firms' reports does it cite for its method?": the sentence on its method), else the article."""
+        focus = intent.focus
+        named = set(terms(" ".join([focus.phrase, *focus.heads]))) if focus is not None else set()
+        need = [t for t in terms(" ".join(intent.need)) if t and t not in named]  # the focus is what is listed
+        if not need:
+            return list(self.kb.sentences)
+        have = self.kb.sentence_terms
+        picked = [s for s in self.kb.sentences if all(self.evidence.expanded(t) & have[s.index] for t in need)]
+        return picked or list(self.kb.sentences)
 
     def _values(self, intent: Intent, scope: list[Sentence]) -> list[tuple[str, Sentence]] | None:
         """Amounts, percentages or dates the question asks to list ("every dollar amount"), or None."""

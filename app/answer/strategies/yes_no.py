@@ -16,8 +16,8 @@ from app.answer.strategies.ranking import EntryRank
 from app.knowledge import RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import Intent
-from ingest.core.lexicon import FRACTION_WORDS, number_value, ordinal
-from ingest.core.text import SCALE, fold, number_values, terms
+from ingest.core.lexicon import CONTAINER_NOUNS, FRACTION_WORDS, number_value, ordinal
+from ingest.core.text import SCALE, fold, number_values, stem, terms
 
 
 def _date(text: str) -> date | None:
@@ -40,6 +40,16 @@ def stated_numbers(text: str) -> set[float]:
     folded = fold(text)
     values |= {v for word, v in FRACTION_WORDS.items() if re.search(rf"\b{word}\b", folded)}
     return {round(v, 3) for v in values}
+
+
+_CONTAINERS = frozenset(stem(w) for w in CONTAINER_NOUNS)
+
+
+def _content(claim_terms: tuple[str, ...]) -> tuple[str, ...]:
+    """A claim's terms without the nouns that only hold what their modifiers say ("any ferry projects?" claims
+    ferries), when other terms are left."""
+    kept = tuple(t for t in claim_terms if t not in _CONTAINERS)
+    return kept or claim_terms
 
 
 class YesNo(Strategy):
@@ -82,8 +92,8 @@ class YesNo(Strategy):
         # numbers are compared, not matched as words: "$5 million" against "$2.8M" is a "No"; a restrictive
         # focus word ("only", "purely") is checked against the evidence, not matched as a word
         asked = intent.polarity
-        claim = dataclasses.replace(intent, terms=tuple(t for t in intent.terms
-                                                        if not _numeric(t) and t not in asked.restrictors))
+        claim = dataclasses.replace(intent, terms=_content(tuple(t for t in intent.terms
+                                                                 if not _numeric(t) and t not in asked.restrictors)))
         best = max(ranked[:ev.limits.evidence_pool], key=lambda s: ev.coverage(claim, s))
         if ev.coverage(claim, best) >= ev.limits.yes_coverage:
             claimed = {round(v, 3) for v in intent.numbers | intent.fractions}
