@@ -80,8 +80,8 @@ class LexiconTables(BaseModel):
     downward_comparatives: Words
     comparing_prepositions: Words
     early_superlatives: Words
-    early_comparatives: Words
     comparative_antonyms: dict[str, str]
+    early_comparatives: Words
     time_comparisons: dict[Word, Comparison]
     type_nouns: Annotated[dict[Word, Words], AfterValidator(_one_type_per_noun)]
     wh_types: dict[Word, Word]
