@@ -136,6 +136,10 @@ class Evidence:
         word family: "compet" for "competit", as `KnowledgeBase.in_vocabulary` reads them)."""
         return {term} | self._synonyms.get(term, set()) | self._family(term)
 
+    def literal(self, term: str) -> set[str]:
+        """A term and the article's stems of the same word family, without profile synonyms."""
+        return {term} | self._family(term)
+
     def _family(self, term: str) -> set[str]:
         if term not in self._families:
             prefix = term[: max(6, len(term) - 3)]

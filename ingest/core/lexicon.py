@@ -108,6 +108,7 @@ class LexiconTables(BaseModel):
     method_wh: Words
     naming_nouns: Words
     container_nouns: Words
+    residence_verbs: Words
     method_nouns: Words
     operator_phrases: dict[Comparison, Template]
     year_operator_phrases: dict[Comparison, Template]
@@ -226,6 +227,7 @@ METHOD_WH: frozenset[str] = frozenset(_TABLES.method_wh)
 METHOD_NOUNS: frozenset[str] = frozenset(_TABLES.method_nouns)
 CONTAINER_NOUNS: frozenset[str] = frozenset(_TABLES.container_nouns)
 NAMING_NOUNS: frozenset[str] = frozenset(_TABLES.naming_nouns)
+RESIDENCE_VERBS: frozenset[str] = frozenset(_TABLES.residence_verbs)
 OPERATOR_PHRASES: dict[str, str] = dict(_TABLES.operator_phrases)
 YEAR_OPERATOR_PHRASES: dict[str, str] = dict(_TABLES.year_operator_phrases)
 TOP_PLACE_NOUNS: frozenset[str] = frozenset(_TABLES.top_place_nouns)

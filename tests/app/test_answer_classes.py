@@ -6,7 +6,7 @@ one topic, the method asked as a selection, entries asked for with "or", why ent
 a yes/no claim made of a container noun ("any X projects"), the name of a thing the article never mentions, and
 a name the article never mentions placed in an entry, yes/no rank claims about what the article doesn't rank, and
 "the top town" claimed in a yes/no question, what two entries have in common (the names both sections mention),
-and "there" in a follow-up."""
+"there" in a follow-up, and a count of residents that a synonym of "people" does not answer."""
 
 from __future__ import annotations
 
@@ -310,3 +310,40 @@ class TestThere:
         first = harbours_bot.ask("Tell me about Farrowick.")
         answer = harbours_bot.ask(follow_up, history=[("Tell me about Farrowick.", first.text)])
         assert answer.standalone_question == standalone
+
+
+# Made up: a ranking whose profile maps "people" to the article's "passengers".
+FERRIES = """# The 3 Busiest Ferry Lines of Velmora
+
+This list ranks the three busiest ferry lines of Velmora by passengers carried in 2030.
+
+## 1. Northline
+
+The Northline serves Gull Island and carried 4 million passengers in 2030.
+
+## 2. Bayline
+
+The Bayline links the two halves of the bay and carried 3 million passengers in 2030.
+
+## 3. Reefline
+
+The Reefline runs to the outer reefs and carried 1 million passengers in 2030.
+"""
+
+
+@pytest.fixture(scope="module")
+def ferries_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
+    root = tmp_path_factory.mktemp("ferries-bot")
+    (root / "ferries.profile").mkdir()
+    (root / "ferries.profile" / "profile.yaml").write_text("synonyms:\n  people: [passengers]\n", encoding="utf-8")
+    return article_bot(root, "ferries.md", FERRIES, embeddings)
+
+
+class TestResidents:
+    def test_a_count_of_residents_is_not_a_count_of_passengers(self, ferries_bot: Chatbot) -> None:
+        answer = ferries_bot.ask("How many people live on Gull Island?")
+        assert answer.abstained
+
+    def test_a_count_of_people_doing_something_else_still_reads_the_synonym(self, ferries_bot: Chatbot) -> None:
+        answer = ferries_bot.ask("How many people did the Northline carry in 2030?")
+        assert not answer.abstained and "4 million" in answer.text

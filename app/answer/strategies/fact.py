@@ -12,7 +12,7 @@ from app.answer.strategies.base import Strategy
 from app.knowledge import RankEntry, Sentence
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Intent, IntentKind
-from ingest.core.lexicon import MONTHS, VALUE_WORDS, ordinal
+from ingest.core.lexicon import MONTHS, RESIDENCE_VERBS, VALUE_WORDS, ordinal
 from ingest.core.text import fold, stem, terms
 
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
@@ -269,8 +269,22 @@ class Fact(Strategy):
             counted = {stem(w) for w in (intent.focus.head, intent.focus.verb) if w}
             entry = self.kb.entry_of(sentence) if sentence.chunk.kind == "row" else None
             headers = {t for topic in entry.topics for t in terms(topic)} if entry else set()
-            return any(self.evidence.expanded(w) & (self.kb.sentence_terms[sentence.index] | headers) for w in counted)
+            have = self.kb.sentence_terms[sentence.index] | headers
+            return any(self.evidence.expanded(w) & have for w in counted) and self._counts_the_doing(intent, have)
         return True
+
+    def _counts_the_doing(self, intent: Intent, have: set[str]) -> bool:
+        """"How many people live in X?" counts residents: a counted noun the sentence has only through a synonym
+        ("people" as "users") counts them only when the sentence also says the living (lexicon
+        `residence_verbs`), or a word made from it; a noun the sentence itself writes needs no more."""
+        focus = intent.focus
+        if focus is None or not focus.verb or focus.verb == focus.head or focus.verb not in RESIDENCE_VERBS:
+            return True
+        head = stem(focus.head)
+        if self.evidence.literal(head) & have:
+            return True
+        verb = stem(focus.verb)
+        return any(t.startswith(verb) for t in have)
 
     def _type_message(self, intent: Intent) -> str:
         focus = intent.focus
