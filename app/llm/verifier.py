@@ -220,7 +220,7 @@ def split_claims(output: str) -> list[Claim]:
     """Split the model's output into sentences with their [n] markers.
 
     Markers-only fragments join the sentence before them. Markers that open a line ("[2] Acme's ...")
-    or an echoed passage heading ("[2] 2. Debian (ranked 2nd) › Stability", in the layout of the
+    or an echoed passage heading ("[2] 2. Debian (ranked 2nd) › Support", in the layout of the
     evidence) cite the sentences below them that have no markers of their own, up to the next heading or
     blank line; echoed headings and "Question: ..." lines are not sentences. Bullets, markdown emphasis
     and "Answer:" lead-ins are removed.

@@ -18,7 +18,13 @@ LABELS = sorted((ROOT / "eval" / "fixtures" / "rankings").glob("*.yaml"))
 # long_phrases and value_sorted_table; 8 of 9 after the prose mechanisms of tests/ingest/test_prose_ranks.py and a
 # parenthesis inside a name; none of these are first runs). Strict: one that starts passing fails here until it is
 # taken off the list. The one left reads "The UK" where the label says "UK".
-KNOWN_MISSES = {"okfn-open-data-index-2014-press-release"}
+# Ten more articles (a second helper, also blind to the code) were first read on 2026-12-07 after all of the above:
+# 5 of 10 exact. The five misses below are spent cases from then on: fixes only by general mechanisms.
+KNOWN_MISSES = {
+    "okfn-open-data-index-2014-press-release",
+    "go-survey-2016-results", "nim-community-survey-2018", "owasp-api-security-top10-2019",
+    "rust-survey-2019-results", "wikipedia-1956-titleholders-championship",
+}
 
 
 def _norm(text: str) -> str:
