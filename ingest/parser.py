@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.document import Block, Document, SourceKind, read_document
-from ingest.ranking import ENDS_SENTENCE, Entry, Ranking, entry_name, find_ranking
+from ingest.ranking import ENDS_SENTENCE, WORDS_IN_NAME, Entry, Ranking, entry_name, find_ranking
 from ingest.structure import Article, Bullet, Section, Span
 
 __all__ = ["entry_name", "fold_label", "parse_article", "parse_document", "parse_source"]
@@ -357,7 +357,6 @@ def parse_document(doc: Document) -> Article:
 
 def _byline(text: str) -> bool:
     """Text after an entry's name that is no sentence: a short byline or label ("Ann Lee, Bo Chen", "by Ann Lee")."""
-    return len(text.split()) <= _BYLINE_WORDS and not ENDS_SENTENCE.search(text.strip())
+    return len(text.split()) <= WORDS_IN_NAME and not ENDS_SENTENCE.search(text.strip())
 
 
-_BYLINE_WORDS = 12

@@ -25,6 +25,7 @@ from ingest.core.lexicon import (
     RANKING_CUES,
     rank_value,
 )
+from ingest.core.text import cell_number
 from ingest.document import Block, Document
 
 _ORDINAL_SUFFIX = r"(?:st|nd|rd|th)?"
@@ -55,7 +56,7 @@ _COUNT_IN_TITLE = re.compile(r"\b(?:top|best|worst|greatest|biggest|largest|lead
                              + r")\b|\b(?P<m>\d{1,3}|" + _NUMBER_WORD + r")\s+(?:best|top|greatest|biggest|largest|"
                              r"most|worst|leading|favou?rite|essential|must)\b|\b(?P<k>\d{1,3})\s+\w+", re.I)
 _RANGE = re.compile(r"\b(?P<a>\d{1,3})\s*(?:-|–|—|to|through)\s*(?P<b>\d{1,3})\b")
-_WORDS_IN_NAME = 12
+WORDS_IN_NAME = 12  # the most words a name has; more are a sentence (or a byline's limit)
 ENDS_SENTENCE = re.compile(r"[.!?…。！？]\s*[\"'”’)]?$")
 _SUBTITLE = re.compile(r"\s+[-–—:|(]\s*|[(:]|\s*[—–]\s*")
 _NAME_TRIM = " \t*_#\"'“”‘’`.,;:!?-–—|"
@@ -217,15 +218,13 @@ _Named = tuple[str, int, tuple[int, int] | None] | tuple[str, int, tuple[int, in
 def _name_at(doc: Document, block: Block, rest: int,
              cued: bool = False) -> _Named | None:
     """The entry name that starts at `rest` in a block: (name, where the name ends, the body after it)."""
+    rest = _skip_marks(doc.text, rest, block.end)
     text = doc.text[rest:block.end]
-    stripped = text.lstrip(" *_")
-    rest += len(text) - len(stripped)
-    text = stripped
     if not text.strip(_NAME_TRIM):
         return None
     words = len(text.split())
     lead = next(((a, b) for a, b in block.marked if a <= rest + 2 and b > rest), None)
-    if lead and len(doc.text[rest:lead[1]].split()) <= _WORDS_IN_NAME:
+    if lead and len(doc.text[rest:lead[1]].split()) <= WORDS_IN_NAME:
         body_start = _skip_separator(doc.text, lead[1], block.end)
         separated = body_start > lead[1] and doc.text[lead[1]:body_start].strip() != ""
         # the emphasis or link the item opens with is its name when a separator or a new sentence follows it; a
@@ -234,7 +233,7 @@ def _name_at(doc: Document, block: Block, rest: int,
                 or _is_title(block, rest, lead):
             name = entry_name(doc.text[rest:lead[1]], whole=_is_title(block, rest, lead))
             return (name, lead[1], (body_start, block.end) if body_start < block.end else None) if name else None
-    if block.kind == "heading" or block.kind == "term" or (words <= _WORDS_IN_NAME and (not ENDS_SENTENCE.search(text)
+    if block.kind == "heading" or block.kind == "term" or (words <= WORDS_IN_NAME and (not ENDS_SENTENCE.search(text)
                                                                                       or words <= 4)):
         name = entry_name(text)
         return (name, block.end, None) if name else None
@@ -245,13 +244,13 @@ def _name_at(doc: Document, block: Block, rest: int,
         return entry_name(text[:stop.start()]), rest + stop.start(), (rest + stop.end(), block.end)
     if sep and 0 < len(text[:sep.start()].split()) <= 6:
         return entry_name(text[:sep.start()]), rest + sep.start(), (rest + sep.end(), block.end)
-    inner = next(((a, b) for a, b in block.marked if a >= rest and len(doc.text[a:b].split()) <= _WORDS_IN_NAME
+    inner = next(((a, b) for a, b in block.marked if a >= rest and len(doc.text[a:b].split()) <= WORDS_IN_NAME
                   and entry_name(doc.text[a:b])), None)
     if inner is not None and cued:
         # "In *How to Build a Kite*, the author …": the title the item sets apart inside its sentence names it
         return entry_name(doc.text[inner[0]:inner[1]], whole=inner in block.titles), inner[1], (rest, block.end), \
             inner[0]
-    if block.kind == "item" and words <= 2 * _WORDS_IN_NAME and not ENDS_SENTENCE.search(text) and sep is None:
+    if block.kind == "item" and words <= 2 * WORDS_IN_NAME and not ENDS_SENTENCE.search(text) and sep is None:
         # a list item that is one long phrase, no sentence ("the need for a faster and more reliable build of …")
         name = entry_name(text)
         return (name, block.end, None) if name else None
@@ -269,6 +268,7 @@ def _is_title(block: Block, rest: int, span: tuple[int, int]) -> bool:
 
 
 def _skip_marks(text: str, start: int, end: int) -> int:
+    """Where the text from `start` begins after spaces and emphasis marks."""
     while start < end and text[start] in " \t*_":
         start += 1
     return start
@@ -362,7 +362,7 @@ def _under(doc: Document, blocks: list[int]) -> float:
     for index in blocks:
         block = doc.blocks[index]
         nxt = doc.blocks[index + 1] if index + 1 < len(doc.blocks) else None
-        inline = len(doc.block_text(block).split()) > _WORDS_IN_NAME
+        inline = len(doc.block_text(block).split()) > WORDS_IN_NAME
         if inline or (nxt is not None and nxt.kind in ("paragraph", "item", "definition", "quote", "row")
                       and nxt.start > block.start and (nxt.kind != "item" or nxt.group != block.group
                                                        or nxt.depth > block.depth)):
@@ -637,17 +637,6 @@ def _table_ranks(table: _Table, rank_col: int | None) -> list[int] | None:
     return list(range(1, len(table.body) + 1))
 
 
-_NUMBER_CELL = re.compile(r"[^\w\s-]{0,2}\s*(-?\d[\d,\u202f\u00a0]*(?:\.\d+)?)\s*(?:%|[kKmMbB]n?|[a-z]{1,3})?\.?")
-
-
-def _number_cell(text: str) -> float | None:
-    """The number a cell holds: "1,204", "96%", "$2.8M", "4.5 km" (None for anything else)."""
-    match = _NUMBER_CELL.fullmatch(text.strip())
-    if not match:
-        return None
-    return float(re.sub(r"[,\u202f\u00a0]", "", match.group(1)))
-
-
 def _value_order(table: _Table, name_col: int) -> list[int] | None:
     """Ranks by row order when the rows are sorted by a value column, highest first (votes, points, sales), or
     lowest first under a title that announces a ranking (fastest times); rows with equal values share a rank
@@ -657,7 +646,7 @@ def _value_order(table: _Table, name_col: int) -> list[int] | None:
     for col in range(table.width):
         if col == name_col or (col < len(table.header) and _is_rank_header(table.header[col])):
             continue
-        values = [_number_cell(table.cell(r, col)) for r in table.body]
+        values = [cell_number(table.cell(r, col)) for r in table.body]
         if any(v is None for v in values):
             continue
         numbers = [float(v) for v in values if v is not None]

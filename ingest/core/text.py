@@ -120,6 +120,22 @@ def number_values(text: str) -> set[float]:
 
 
 
+_CELL_NUMBER = re.compile(r"[^\w\s-]{0,3}\s*(-?\d[\d,\u202f\u00a0]*(?:\.\d+)?)\s*"
+                          r"(%|[KMBT]\b|bn\b|mn\b|thousand\b|million\b|billion\b|trillion\b|[a-z]{1,3}\b)?\.?")
+
+
+def cell_number(text: str) -> float | None:
+    """The value of a text that is one number, as a table cell gives it: "1,204", "-3.5", "96%", "$2.8M" (2.8e6),
+    "4.5 km" (4.5: a lower-case unit is no scale), "12 bn". None for anything else ("n/a", "3 of 5", "1999–2004")."""
+    match = _CELL_NUMBER.fullmatch(text.strip())
+    if not match:
+        return None
+    value = float(re.sub(r"[,\u202f\u00a0]", "", match.group(1)))
+    suffix = match.group(2) or ""
+    scaled = suffix[:1].isupper() or (len(suffix) > 1 and suffix in SCALE)
+    return value * SCALE.get(suffix.lower(), 1.0) if scaled else value
+
+
 # Markdown inline markup, found by shape (no markdown library maps inline markers back to character offsets).
 # Strong emphasis marks ("**", "__") at a word edge are markup even when unpaired: a chunk or sentence may begin
 # after the opening mark ("Name** is a podcast"). A single "*" or "_" is markup only as a pair around words

@@ -6,6 +6,7 @@ A yes/no question is answered for the entry it names first."""
 from __future__ import annotations
 
 from app.answer.draft import Citable, Draft, name_list
+from app.answer.evidence import Evidence
 from app.answer.strategies.selection import ColumnFilter, _header_named
 from app.knowledge import Cell, RankEntry
 from app.retrieval import Retrieval
@@ -16,12 +17,23 @@ from ingest.core.lexicon import ordinal
 class ColumnCompare(ColumnFilter):
     """Named entries side by side on the column their comparative is about."""
 
+    def __init__(self, evidence: Evidence) -> None:
+        super().__init__(evidence)
+        self._compared: dict[Extreme, tuple[Extreme, str, bool] | None] = {}
+
     def compared_column(self, intent: Intent) -> tuple[Extreme, str, bool] | None:
         """The comparative, the column it is about and whether that column holds dates; None when the question
-        compares no named entries by a column."""
+        compares no named entries by a column. Found once per comparative: routing and the answer both ask."""
         asked = intent.comparative
         if asked is None or len(intent.entries) < 2 or not any(e.cells for e in self.kb.ranking):
             return None
+        if asked not in self._compared:
+            if len(self._compared) > 512:
+                self._compared.clear()
+            self._compared[asked] = self._compared_column(asked)
+        return self._compared[asked]
+
+    def _compared_column(self, asked: Extreme) -> tuple[Extreme, str, bool] | None:
         numbers, dates = self._columns(False), self._columns(True)
         if asked.earliest or not asked.words:
             header = next(iter(dates), None) if len(dates) == 1 else None

@@ -24,7 +24,7 @@ from ingest.core.lexicon import (
     YEAR_OPERATOR_PHRASES,
     ordinal,
 )
-from ingest.core.text import fold, stem, terms, words
+from ingest.core.text import cell_number, fold, stem, terms, words
 
 
 class _AcrossEntries(Strategy):
@@ -169,7 +169,6 @@ class Filter(_AcrossEntries):
         return out
 
 
-_PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?$")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 
 
@@ -261,7 +260,7 @@ class ColumnFilter(Strategy):
                     by_header.setdefault(cell.header, []).append((entry, cell))
         out: dict[str, list[tuple[RankEntry, Cell, float]]] = {}
         for header, cells in by_header.items():
-            values = [(e, c, v) for e, c in cells if (v := _year_of(c.text) if years else _number_of(c.text))
+            values = [(e, c, v) for e, c in cells if (v := _year_of(c.text) if years else cell_number(c.text))
                       is not None]
             if len(values) >= self.evidence.limits.column_min_share * len(self.kb.ranking) - 1e-9:
                 out[header] = values
@@ -276,12 +275,6 @@ class ColumnFilter(Strategy):
         scores = vectors[1:] @ vectors[0]
         best = int(scores.argmax())
         return headers[best] if scores[best] >= self.evidence.limits.focus_similarity else None
-
-
-def _number_of(text: str) -> float | None:
-    """A cell's value when it is a plain number ("7,213", "9.5")."""
-    text = text.strip()
-    return float(text.replace(",", "")) if _PLAIN_NUMBER.match(text) else None
 
 
 def _date_value(text: str) -> float:
