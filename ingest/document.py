@@ -400,6 +400,7 @@ class _Walker:
         self.groups += 1
         group = self.groups
         rows = [r for r in tag.find_all("tr") if r.find_parent("table") is tag]
+        spanning: dict[int, tuple[tuple[int, int], int]] = {}  # column -> (a cell's span, rows it still covers)
         for row in rows:
             cells = [c for c in row.children if isinstance(c, Tag) and c.name in ("td", "th")]
             if not any(_text_of(c).strip() for c in cells):
@@ -408,16 +409,40 @@ class _Walker:
             self._gap("\n" if self.blocks and self.blocks[-1].group == group else "\n\n")
             start = self.size
             spans: list[tuple[int, int]] = []
-            for n, cell in enumerate(cells):
-                if n:
+            for written, cell in enumerate(cells):
+                self._carry_spanning(spans, spanning)
+                if written:
                     self._write("\t")
                 text, marks = self._render(list(cell.children))
                 text = text.replace("\n", " ")  # a cell is one line of its row
-                spans.append((self.size, self.size + len(text)))
+                span = (self.size, self.size + len(text))
                 self._marks(marks, self.size)
                 self._write(text)
+                rows_down = _int_attr(cell, "rowspan") or 1
+                for extra in range(min(_int_attr(cell, "colspan") or 1, 20)):
+                    if rows_down > 1:
+                        spanning[len(spans)] = (span, min(rows_down, 500) - 1)
+                    spans.append(span if not extra else (span[1], span[1]))
+            self._carry_spanning(spans, spanning, to_end=True)
             self.blocks.append(Block("row", start, self.size, depth=depth, group=group, cells=spans, header=header,
                                      container=container))
+
+    @staticmethod
+    def _carry_spanning(spans: list[tuple[int, int]], spanning: dict[int, tuple[tuple[int, int], int]],
+                        to_end: bool = False) -> None:
+        """A cell of an earlier row that spans down into this one (`rowspan`) takes its column here: the row's
+        cell there is that cell's text, where it stands ("T3" of two tied players)."""
+        while len(spans) in spanning or (to_end and any(col >= len(spans) for col in spanning)):
+            col = len(spans)
+            if col not in spanning:
+                spans.append((0, 0))  # a column no cell of this row fills
+                continue
+            span, left = spanning[col]
+            spans.append(span)
+            if left > 1:
+                spanning[col] = (span, left - 1)
+            else:
+                del spanning[col]
 
     def _definitions(self, tag: Tag, depth: int, container: int) -> None:
         self.groups += 1

@@ -1301,6 +1301,32 @@ def shape_value_sorted_table(doc: Doc) -> Rendered:
     return html_page(doc, body, title), "html"
 
 
+def shape_html_rowspan_ties(doc: Doc) -> Rendered:
+    """A leaderboard table whose tied entries share one place cell spanning their rows ("T3", rowspan=2), as
+    Wikipedia writes them; a value column may span the tied rows too."""
+    r, h = doc.r, doc.h
+    entries = doc.entries()
+    rows = []
+    spread: dict[int, bool] = {}  # rank -> the tied rows share one score cell too
+    for e in entries:
+        group = [x for x in entries if x.rank == e.rank]
+        first = group[0] is e
+        label = (f"T{e.rank}" if len(group) > 1 else str(e.rank))
+        place = (f'<td rowspan="{len(group)}">{label}</td>' if len(group) > 1 else f"<td>{label}</td>") if first else ""
+        if first:
+            spread[e.rank] = len(group) > 1 and r.random() < 0.5
+        if spread[e.rank]:
+            score = f'<td rowspan="{len(group)}">{e.score}</td>' if first else ""
+        else:
+            score = f"<td>{e.score}</td>"
+        notes = " ".join(doc.html_sentence(x) for x in e.sentences)
+        rows.append(f"<tr>{place}<td>{h(e.name)}</td>{score}<td>{notes}</td></tr>")
+    table = ("<table><thead><tr><th>Place</th><th>Name</th><th>Score</th><th>Notes</th></tr></thead><tbody>"
+             + "\n".join(rows) + "</tbody></table>")
+    body = [*html_intro(doc), table, *html_extras(doc), *html_closing(doc)]
+    return html_page(doc, body), "html"
+
+
 SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "dot_lines": shape_dot_lines,
     "paren_lines": shape_paren_lines,
@@ -1342,6 +1368,7 @@ SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "quoted_pairs": shape_quoted_pairs,
     "long_phrases": shape_long_phrases,
     "value_sorted_table": shape_value_sorted_table,
+    "html_rowspan_ties": shape_html_rowspan_ties,
 }
 SHAPES = list(SHAPE_FUNCS)
 # Shapes that state no rank numbers: the order of the entries is the ranking, so no ties and no partial lists.

@@ -19,3 +19,15 @@ def test_a_hard_wrapped_line_ending_a_sentence_still_ends_its_paragraph() -> Non
     doc = read_document(text, "text")
     assert [doc.block_text(b) for b in doc.blocks] == [
         "We visited every bakery in the old town at least twice last year.", "Opening hours change often."]
+
+
+def test_a_cell_that_spans_rows_fills_its_column_in_each_of_them() -> None:
+    page = ("<table><tr><th>Place</th><th>Flyer</th><th>Score</th></tr>"
+            "<tr><td rowspan='2'>T1</td><td>Bo Chen</td><td rowspan='2'>95</td></tr>"
+            "<tr><td>Cal Ortiz</td></tr>"
+            "<tr><td>3</td><td colspan='2'>Dee Park, 91</td></tr></table>")
+    doc = read_document(page, "html")
+    rows = [[doc.text[a:b] for a, b in block.cells] for block in doc.blocks if block.kind == "row"]
+    assert rows == [["Place", "Flyer", "Score"], ["T1", "Bo Chen", "95"], ["T1", "Cal Ortiz", "95"],
+                    ["3", "Dee Park, 91", ""]]
+    assert "Cal Ortiz" in doc.text and doc.text.count("T1") == 1  # the spanning cell's text is written once
