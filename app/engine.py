@@ -131,7 +131,8 @@ def train_classifier(kb: KnowledgeBase, embeddings: Any, settings: Settings,
                       topics=[t.lower() for t in topics][:40], title=kb.title)
     return IntentClassifier.train(embeddings.embed_documents, fillers, cache_dir=settings.cache_dir,
                                   model_id=getattr(embeddings, "model_id", ""),
-                                  regularization=settings.intent_regularization, stages=stages)
+                                  regularization=settings.intent_regularization,
+                                  variants=settings.intent_variants, stages=stages)
 
 
 def build_engine(kb: KnowledgeBase, index: ArticleIndex, embeddings: Any, settings: Settings, *,

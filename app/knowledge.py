@@ -301,8 +301,19 @@ class KnowledgeBase:
         return next((r for r in self.ranking if r.city == city), None)
 
     def entry_at(self, rank: int) -> RankEntry | None:
-        """The ranking row at a rank."""
+        """The ranking row at a rank (the first of those tied there)."""
         return next((r for r in self.ranking if r.rank == rank), None)
+
+    def entries_at(self, rank: int) -> list[RankEntry]:
+        """Every entry at a rank: more than one where the article ties them."""
+        return [r for r in self.ranking if r.rank == rank]
+
+    def next_rank(self, rank: int, step: int) -> int | None:
+        """The nearest rank the ranking holds after `rank` (step 1) or before it (step -1); past a tie the next
+        rank skips the places the tie took (3, 3, 5)."""
+        ranks = {r.rank for r in self.ranking}
+        found = [r for r in ranks if (r - rank) * step > 0]
+        return (min(found) if step > 0 else max(found)) if found else None
 
     def sentences_of(self, section: str) -> list[Sentence]:
         """Sentences of one section, in document order."""

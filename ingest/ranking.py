@@ -610,13 +610,17 @@ def _table_ranking(doc: Document, rows: list[int]) -> Ranking | None:
     if name_col is None:
         return None
     explicit = rank_col is not None
-    by_value = _value_order(table, name_col) if rank_col is None else None
-    # the values state the order (and the ties) as a rank column would
-    ranks = by_value if by_value is not None else _table_ranks(table, rank_col)
-    explicit = explicit or by_value is not None
+    coded = _coded_names(table, name_col)
+    by_value = _value_order(table, name_col) if rank_col is None and coded is None else None
+    # the values (or the codes that number the names) state the order as a rank column would
+    ranks = by_value if by_value is not None else [rank for rank, _ in coded] if coded and rank_col is None \
+        else _table_ranks(table, rank_col)
+    explicit = explicit or by_value is not None or (coded is not None and rank_col is None)
     if ranks is None:
         return None
-    entries = [_row_entry(table, row, rank, rank_col, name_col) for row, rank in zip(body, ranks, strict=True)]
+    skips = [skip for _, skip in coded] if coded else [0] * len(body)
+    entries = [_row_entry(table, row, rank, rank_col, name_col, skip)
+               for row, rank, skip in zip(body, ranks, skips, strict=True)]
     if len(set(ranks)) < 2:
         return None  # rows that all hold one rank are no ranking, however tied
     run = _best_run([(e.block, e.rank) for e in entries], ties=True)
@@ -665,7 +669,23 @@ def _value_order(table: _Table, name_col: int) -> list[int] | None:
     return None
 
 
-def _row_entry(table: _Table, row: int, rank: int, rank_col: int | None, name_col: int) -> Entry:
+_CODE_IN_CELL = re.compile(r"\s*(?P<prefix>[A-Z]{1,4})(?P<num>\d{1,3})(?::\d{2,4})?(?:\s*[:.)|]\s*|\s+[-–—]\s*|\s+)"
+                           r"(?=[^\W\d_])")
+
+
+def _coded_names(table: _Table, name_col: int) -> list[tuple[int, int]] | None:
+    """Names that open with a code numbering them ("KX3:2031 - Loose Wiring", "KX1 Wet Floors"), one prefix for
+    every row and the numbers 1 to N in any order: each row's number and where its name starts after the code."""
+    found = [_CODE_IN_CELL.match(table.cell(r, name_col)) for r in table.body]
+    if not all(found) or len({m.group("prefix") for m in found if m}) != 1:
+        return None
+    numbers = [int(m.group("num")) for m in found if m]
+    if sorted(numbers) != list(range(1, len(numbers) + 1)):
+        return None
+    return [(n, m.end()) for n, m in zip(numbers, found, strict=True) if m]
+
+
+def _row_entry(table: _Table, row: int, rank: int, rank_col: int | None, name_col: int, skip: int = 0) -> Entry:
     block = table.doc.blocks[row]
     header = table.header
     others = [(header[c] if c < len(header) and header[c] else None, *block.cells[c])
@@ -674,8 +694,8 @@ def _row_entry(table: _Table, row: int, rank: int, rank_col: int | None, name_co
     filled = [(a, b) for a, b in block.cells if a < b]
     a, b = block.cells[name_col]
     lo, hi = (min(rank_col, name_col), max(rank_col, name_col)) if rank_col is not None else (name_col, name_col)
-    return Entry(rank, entry_name(table.doc.text[a:b]), row, (block.cells[lo][0], block.cells[hi][1]), cells=others,
-                 row=(filled[0][0], filled[-1][1]))
+    return Entry(rank, entry_name(table.doc.text[a + skip:b]), row, (block.cells[lo][0], block.cells[hi][1]),
+                 cells=others, row=(filled[0][0], filled[-1][1]))
 
 
 def _first_ranks(doc: Document, before: int) -> set[int]:
@@ -707,6 +727,8 @@ def _ordered_siblings(doc: Document) -> list[Ranking]:
         if len(members) < 3 or not _is_cued(doc, members[0]):
             continue
         count, span = announced_count(doc, members[0])
+        if is_list and count != len(members):
+            count, span = _lead_in_count(doc, members[0]), None
         if count is None:
             continue
         if is_list and len(members) != count:
@@ -735,6 +757,25 @@ def _ordered_siblings(doc: Document) -> list[Ranking]:
             score = _score(doc, ranks, chosen[0], _under(doc, chosen), "heading" if not is_list else "item", False)
             out.append(Ranking(entries, "order", score))
     return out
+
+
+def _lead_in_count(doc: Document, first: int) -> int | None:
+    """The count that the paragraph (or heading) right before a list announces for it, as a long report leads
+    into one ranking among its sections ("The 12 features readers asked for most were:"): a count of a ranking's
+    form ("top 12", "12 most …") or a number of things ("The 12 features …"), in a lead-in with a word that cues
+    a ranking; the caller holds it to the list's own length."""
+    lead = next((b for b in reversed(doc.blocks[:first]) if b.kind in ("paragraph", "heading")), None)
+    if lead is None or doc.blocks.index(lead) < first - 1:
+        return None
+    text = doc.block_text(lead)
+    if not any(w in RANKING_CUES for w in re.findall(r"[^\W_]+", text.lower())):
+        return None
+    for match in _COUNT_IN_TITLE.finditer(text):
+        word = match.group("n") or match.group("m") or match.group("k")
+        value = rank_value(word) if word else None
+        if value and 2 <= value <= 500 and not 1900 <= value <= 2100:
+            return value
+    return None
 
 
 def _count_run(doc: Document, members: list[int], count: int) -> list[int] | None:

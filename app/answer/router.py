@@ -23,7 +23,7 @@ from app.answer.strategies.yes_no import YesNo
 from app.retrieval import Retrieval
 from app.understand.intent import AnswerType, Focus, Intent, IntentKind
 from ingest.core.lexicon import METHOD_NOUNS, PLACE_NOUNS, ordinal
-from ingest.core.text import stem
+from ingest.core.text import stem, words
 
 __all__ = ["FALLBACK_NOTICE", "Router", "Signals"]
 
@@ -69,6 +69,9 @@ class Router:
         pair = self.strategies[ColumnCompare]
         assert isinstance(pair, ColumnCompare)
         self._pairs = pair
+        # the last word of each column header of the ranking's table, as a stem ("Prize money ($)" -> "money")
+        self._column_words = frozenset(stem(found[-1]) for e in self.kb.ranking for c in e.cells
+                                       if c.header and (found := words(c.header)))
 
     def route(self, intent: Intent, signals: Signals | None = None) -> Route:
         """The route that serves an intent (signals without retrieval when none are given)."""
@@ -95,7 +98,10 @@ class Router:
         focus = intent.focus
         method_words = focus is not None and ev.asks_in_question_words(focus) and not intent.focus_known and any(
             t in ev.generic_terms for t in intent.terms if t != stem(focus.head))
-        return Signals(ranking=ranking, strong=strong, specific=specific, typed=typed,
+        kb = self.kb
+        tied = len(intent.ranks) == 1 and len(kb.entries_at(intent.ranks[0])) > 1
+        attribute = focus is not None and stem(focus.head) in self._column_words
+        return Signals(ranking=ranking, strong=strong, specific=specific, typed=typed, tied=tied, attribute=attribute,
                        column=ranking and self._columns.column(intent) is not None,
                        column_pair=ranking and self._pairs.compared_column(intent) is not None,
                        making=ev.about_the_making(intent), method_words=method_words,

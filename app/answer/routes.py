@@ -18,7 +18,7 @@ from app.answer.strategies.base import Strategy
 from app.answer.strategies.column_compare import ColumnCompare
 from app.answer.strategies.compare import Compare, Together
 from app.answer.strategies.conversation import Greeting, OutOfScope
-from app.answer.strategies.fact import Fact
+from app.answer.strategies.fact import Fact, RankHolderFact
 from app.answer.strategies.homes import Homes
 from app.answer.strategies.overview import Explain, Overview
 from app.answer.strategies.ranking import EntryRank, Order, RankLookup
@@ -31,6 +31,7 @@ from ingest.core.lexicon import HOW_WHY, NAME_NOUNS, UP_DOWN
 K = IntentKind
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _VALUE_TYPES = frozenset({AnswerType.MONEY, AnswerType.PERCENT, AnswerType.DATE})
+_AMOUNTS = frozenset({AnswerType.MONEY, AnswerType.PERCENT, AnswerType.COUNT, AnswerType.DATE})
 _ASKS_FOR_VALUE = frozenset({AnswerType.PERSON, AnswerType.DATE, AnswerType.MONEY, AnswerType.COUNT,
                              AnswerType.PERCENT})
 
@@ -51,6 +52,8 @@ class Signals:
             beside words of the ranking itself ("what criteria were used to rank them?").
         method_focus: the focus is a word people ask with ("basis", "grounds"), whether or not the article
             uses it too.
+        tied: the one rank the question names is held by several entries (a tie).
+        attribute: the focus names a column of the ranking's table, a value every entry has ("which boat").
     """
 
     ranking: bool = False
@@ -62,6 +65,8 @@ class Signals:
     making: bool = False
     method_words: bool = False
     method_focus: bool = False
+    tied: bool = False
+    attribute: bool = False
 
 
 Predicate = Callable[[Intent, Signals], bool]
@@ -199,6 +204,9 @@ ROUTES = RouteTable([
           lambda i, s: i.kind in _TOP_N_KINDS and _top_or_bottom(i) and not i.topical and not i.entries
           and not i.ranks and not i.polar and s.ranking and (i.focus is None or i.entry_focus or i.focus_known)
           and i.answer_type in {AnswerType.ENTRY, AnswerType.NAME, AnswerType.DESCRIPTION}, (Order, Fact)),
+    Route("entries_tied_at_a_rank", "\"Which people tied for third?\": a plural question about a rank several "
+          "entries share asks for them, whatever word it uses for them.", lambda i, s: s.tied and len(i.ranks) == 1
+          and not i.entries and not i.polar and i.focus is not None and i.focus.plural, (RankLookup, ListEntities)),
     Route("list_names", "\"Which universities does it name?\": a list of names (or values) the article gives.",
           lambda i, s: _listable(i) and _LISTABLE_KINDS(i), (ListEntities, Fact)),
     Route("entries_of_a_kind", "\"Which cities are coastal?\": the ranked entries that match a condition.",
@@ -282,6 +290,11 @@ ROUTES = RouteTable([
     Route("criterion_end", "\"What was the region's most visited museum?\": the entry at that end.",
           lambda i, s: i.kind is K.FACT and bool(i.criterion) and bool(i.ranks) and not i.entries and s.ranking
           and i.answer_type not in _ASKS_FOR_VALUE, (RankLookup, Fact)),
+    Route("value_of_the_entry_at_a_rank", "\"What boat did the runner-up sail?\": a value of the entry that holds "
+          "the rank, as if the question had named it.", lambda i, s: i.kind is K.FACT and len(i.ranks) == 1
+          and not i.entries and not i.criterion and i.topical and i.focus is not None and not i.entry_focus
+          and bool(i.rank_holders) and s.ranking and (s.attribute or i.answer_type in _AMOUNTS),
+          (RankHolderFact, Fact)),
     Route("criteria_of_the_ranking", "\"What criteria were used to rank them?\": how the ranking was made.",
           lambda i, s: i.kind is K.FACT and s.ranking and _about_whole_ranking(i)
           and i.answer_type in {AnswerType.NAME, AnswerType.DESCRIPTION} and s.method_words, (Method, Fact)),

@@ -155,7 +155,8 @@ class IntentClassifier:
     # -- training -------------------------------------------------------------------------------------
     @classmethod
     def train(cls, embed: object, fillers: Fillers, *, training: TrainingSet | None = None,
-              cache_dir: Path | None = None, model_id: str = "", variants: int = 2, seed: int = 13,
+              cache_dir: Path | None = None, model_id: str = "", variants: int = default_of("intent_variants"),
+              seed: int = 13,
               regularization: float = default_of("intent_regularization"),
               stages: Stages | None = None) -> IntentClassifier:
         """Fill the training questions with the article's words, embed them and fit the classifier.

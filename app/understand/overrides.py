@@ -131,6 +131,14 @@ OVERRIDES = OverrideTable([
         and i.answer_type is AnswerType.DESCRIPTION,
         answer_type=AnswerType.ENTRY),
     Override(
+        "placed_beside_an_entry",
+        "\"Who finished right after Zedville?\": a bare verb that places the neighbour of one named entry says "
+        "where it was placed, not a deed to look for: the question asks for the entry there.",
+        lambda i: len(i.entries) == 1 and i.relation in {"up", "down"} and not i.polar and not i.ranks
+        and i.focus is not None and i.focus.verb is not None and i.focus.head == i.focus.verb
+        and i.answer_type in {AnswerType.PERSON, AnswerType.NAME},
+        kind=IntentKind.RANK_LOOKUP, answer_type=AnswerType.NAME),
+    Override(
         "claim_is_yes_no",
         "A yes/no question (\"Is Zedville known for ferries?\") is a claim to check, unless it claims a rank.",
         lambda i: i.polar and i.kind not in {IntentKind.YES_NO, IntentKind.ENTRY_RANK, IntentKind.RANK_LOOKUP,

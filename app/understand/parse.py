@@ -498,7 +498,7 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> _Found:
     shapes below that fits, tried in order."""
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     verb = root.lemma_.lower() if root is not None and root.pos_ == "VERB" else None
-    if verb in LIGHT_VERBS:
+    if verb in LIGHT_VERBS or (root is not None and _places(root)):
         verb = None
     shapes: tuple[Callable[[], _Found | None], ...] = (
         lambda: _how_many(doc, verb),
@@ -510,6 +510,19 @@ def _focus(doc: Any, wh: Any, entry_nouns: frozenset[str]) -> _Found:
         lambda: _typed_noun(doc, wh, verb),
     )
     return next((found for shape in shapes if (found := shape()) is not None), (None, AnswerType.DESCRIPTION))
+
+
+def _places(verb: Any) -> bool:
+    """"who came 6th?", "who tied for third?", "which team ended up last?": a verb whose complement is a rank
+    says where an entry was placed; it is no deed to look for in the article. A rank as the verb's object
+    ("who founded the 6th?") is what the deed is done to."""
+    for child in verb.children:
+        if child.dep_ in {"dobj", "nsubj", "nsubjpass", "dative"}:
+            continue
+        words = [child, *(g for g in child.children if g.dep_ == "pobj")] if child.dep_ == "prep" else [child]
+        if any(ordinal_value(w.lower_) is not None or RANK_PHRASES.get(w.lower_) is not None for w in words):
+            return True
+    return False
 
 
 def _how_many(doc: Any, verb: str | None) -> _Found | None:

@@ -28,12 +28,13 @@ from ingest.core.lexicon import (
     rank_phrase_value,
 )
 from ingest.core.settings import default_of
-from ingest.core.text import fold
+from ingest.core.text import fold, stem
 
 logger = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"#\d{1,3}\b|\bno\.\s*\d{1,3}\b|[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _NUMBER_PATTERN = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")(?:st|nd|rd|th)?"
+_RANK_STEMS = frozenset(stem(noun) for noun in RANK_NOUNS)
 _RANGE = re.compile(rf"\b(?:places?|ranks?|positions?|spots?|numbers?|from)\s+{_NUMBER_PATTERN}\s*(?:through|thru|to|"
                     rf"until|-|–)\s*{_NUMBER_PATTERN}\b")
 
@@ -144,7 +145,7 @@ def _read_tokens(tokens: list[str]) -> tuple[list[int], int | None, int | None, 
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
         after_value = number_value(after) if after else None
         following = tokens[i + 2] if i + 2 < len(tokens) else ""
-        rank = ordinal_value(token)
+        rank = ordinal_value(token) if "-" not in token else _ranked_compound(token)
         if rank is not None and not (after_value and token in TOP_WORDS | BOTTOM_WORDS):
             if not (after_value and after not in MEASURE_AFTER and rank and token.isalpha() and after.isalpha()):
                 ranks.append(rank)
@@ -154,6 +155,14 @@ def _read_tokens(tokens: list[str]) -> tuple[list[int], int | None, int | None, 
             ranks.append(after_value)
         direction = _direction(token, direction)
     return ranks, counts.get("top"), counts.get("bottom"), direction
+
+
+def _ranked_compound(token: str) -> int | None:
+    """The rank of an ordinal joined to a word of placing ("5th-placed", "third-ranked", "2nd-place"): the
+    second part is a rank noun or made from one."""
+    first, _, rest = token.partition("-")
+    rank = ordinal_value(first)
+    return rank if rank is not None and stem(rest) in _RANK_STEMS else None
 
 
 def _count_at(tokens: list[str], i: int) -> tuple[str, int] | None:

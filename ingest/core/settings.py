@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     intent_regularization: float = Field(
         default=8.0, gt=0, description="Inverse regularization strength (C) of the intent classifier.",
     )
+    intent_variants: int = Field(
+        default=2, ge=1, le=5,
+        description="Filled copies of each training question the intent classifier learns from (each with other "
+        "entries, ranks and names of the article). Its training time grows with it: about 2.5 s per copy on "
+        "one core, the largest part of a first ingest.",
+    )
     focus_similarity: float = Field(
         default=0.6, ge=0.0, le=1.0,
         description="A question whose focus word the article never uses (\"the mayor\", \"the population\") is "

@@ -36,6 +36,9 @@ def reader() -> RankReader:
     ("What changed there last year?", ([], None, None, None)),  # "last year" is no rank
     ("Who holds ranks 2 to 4?", ([2, 3, 4], None, None, None)),
     ("Who is the runner-up?", ([2], None, None, None)),
+    ("What did the 5th-placed lighthouse cost?", ([5], None, None, None)),  # an ordinal joined to a rank word
+    ("Which is the third-ranked one?", ([3], None, None, None)),
+    ("Is it the second-largest?", ([], None, None, None)),  # a superlative, not a word of placing
     ("Is Fenwick ranked higher than Quillon?", ([], None, None, "up")),
     ("What lies between Fenwick and Quillon?", ([], None, None, "between")),
 ])

@@ -51,6 +51,8 @@ CASES: dict[str, tuple[Intent, Signals]] = {
         "towns", "town", plural=True)), signals()),
     "top_n_asked_as_fact": (intent(K.FACT, top_n=3, answer_type=A.ENTRY, entry_focus=True, focus=focus(
         "best towns", "town", plural=True)), signals()),
+    "entries_tied_at_a_rank": (intent(K.FACT, ranks=(3,), answer_type=A.NAME, focus=focus(
+        "people", "people", plural=True)), signals(tied=True)),
     "list_names": (intent(K.FACT, answer_type=A.NAME, focus=focus("universities", "university", plural=True)),
                    signals()),
     "entries_of_a_kind": (intent(K.FILTER, answer_type=A.ENTRY, entry_focus=True, focus=focus(
@@ -91,6 +93,8 @@ CASES: dict[str, tuple[Intent, Signals]] = {
     "entry_at_a_rank": (intent(K.FACT, ranks=(4,)), signals()),
     "criterion_end": (intent(K.FACT, ranks=(1,), criterion="most visited", topical=True, answer_type=A.NAME),
                       signals()),
+    "value_of_the_entry_at_a_rank": (intent(K.FACT, ranks=(2,), topical=True, answer_type=A.NAME, focus=focus(
+        "boat", "boat"), rank_holders=("Zedville",)), signals(attribute=True)),
     "criteria_of_the_ranking": (intent(K.FACT, answer_type=A.NAME, focus=focus("criteria", "criterion")),
                                 signals(method_words=True)),
     "fact": (intent(K.FACT, answer_type=A.PERSON, topical=True, entries=ONE), signals()),

@@ -727,3 +727,45 @@ def test_the_slot_check_tells_a_filled_slot_from_english(text: str, defective: b
     """A slot filled with a verb, or with an article and nothing after it, is a defect; "the date of the 3 trees"
     is English."""
     assert ("function word in a slot" in template_defects(text)) is defective
+
+
+GLIDER_CUP = """<h1>The 2032 Ostmark Glider Cup: final results</h1>
+<p>Nine pilots flew every round of the cup over the Ostmark hills; points are summed over the rounds.</p>
+<table>
+<tr><th>Place</th><th>Pilot</th><th>Glider</th><th>Points</th></tr>
+<tr><td>1</td><td>Runa Falk</td><td>Kestrel IV</td><td>912</td></tr>
+<tr><td>2</td><td>Emil Sarto</td><td>Heron</td><td>880</td></tr>
+<tr><td rowspan="2">T3</td><td>Dana Pryce</td><td>Swift 2</td><td rowspan="2">861</td></tr>
+<tr><td>Oskar Weil</td><td>Lark</td></tr>
+<tr><td>5</td><td>Mina Osei</td><td>Plover</td><td>840</td></tr>
+<tr><td rowspan="3">T6</td><td>Jo Varga</td><td>Curlew</td><td rowspan="3">812</td></tr>
+<tr><td>Tove Lind</td><td>Osprey</td></tr>
+<tr><td>Aram Duca</td><td>Merlin</td></tr>
+<tr><td>9</td><td>Lio Brandt</td><td>Petrel</td><td>790</td></tr>
+</table>
+"""
+
+
+@pytest.fixture(scope="module")
+def cup_bot(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Chatbot:
+    """A warmed-up Chatbot over `GLIDER_CUP`, a leaderboard whose tied rows share one place cell."""
+    return article_bot(tmp_path_factory.mktemp("cup-bot"), "cup.html", GLIDER_CUP, embeddings)
+
+
+class TestTies:
+    def test_a_tied_rank_names_every_entry_there(self, cup_bot: Chatbot) -> None:
+        text = cup_bot.ask("Who tied for 6th?").text
+        assert text.startswith("Jo Varga, Tove Lind and Aram Duca are tied 6th.")
+
+    def test_a_rank_a_tie_took_says_so(self, cup_bot: Chatbot) -> None:
+        text = cup_bot.ask("Who finished fourth?").text
+        assert text.startswith("No pilot is ranked 4th: Dana Pryce and Oskar Weil are tied 3rd, and Mina Osei is 5th.")
+
+    def test_neighbours_step_over_a_tie(self, cup_bot: Chatbot) -> None:
+        assert cup_bot.ask("Who came right after Oskar Weil?").text.startswith("Mina Osei (5th) comes right after")
+        assert cup_bot.ask("Who finished just ahead of Lio Brandt?").text.startswith(
+            "Jo Varga, Tove Lind and Aram Duca (tied 6th) come right before Lio Brandt (9th).")
+
+    def test_a_value_of_the_entry_at_a_rank(self, cup_bot: Chatbot) -> None:
+        answer = cup_bot.ask("Which glider did the runner-up fly?")
+        assert answer.route == "value_of_the_entry_at_a_rank" and "Heron" in answer.text

@@ -68,6 +68,19 @@ def test_parser_finds_focus_and_answer_type(question: str, answer_type: AnswerTy
     assert parsed.focus is not None and parsed.focus.phrase.lower() == focus
 
 
+@pytest.mark.parametrize("question", ["who tied for 6th?", "Who came last?", "which boat ended up fourth?",
+                                      "who was placed second overall?"])
+def test_a_verb_whose_complement_is_a_rank_only_places(question: str) -> None:
+    """"came 6th": the verb says where an entry was placed, so it is no focus to look for in the article."""
+    parsed = QuestionParser("boat", "boats").parse(question)
+    assert parsed.focus is None or parsed.focus.verb is None
+
+
+def test_a_rank_as_the_object_of_a_verb_keeps_the_deed() -> None:
+    parsed = QuestionParser("boat", "boats").parse("Who designed the 6th?")
+    assert parsed.focus is not None and parsed.focus.verb == "design"
+
+
 def test_parser_reads_entry_questions_polarity_and_negation() -> None:
     parser = QuestionParser("distribution", "distributions")
     assert parser.parse("Which distribution is best for servers?").answer_type is AnswerType.ENTRY

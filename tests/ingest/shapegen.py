@@ -1327,6 +1327,56 @@ def shape_html_rowspan_ties(doc: Doc) -> Rendered:
     return html_page(doc, body), "html"
 
 
+def shape_report_bullets(doc: Doc) -> Rendered:
+    """A long survey report whose title announces no ranking: sections of prose, a numbered list of how the
+    survey ran and a bulleted list of where readers came from (neither is a ranking), then a paragraph that
+    announces a count ("The 12 … readers named most often were:") over a bulleted list, in rank order, of just
+    the names, sometimes with each one's share."""
+    d, r = doc.d, doc.r
+    entries = [replace(e, sentences=()) for e in doc.entries()]
+    doc.order = entries
+    shares = sorted((r.randint(2, 60) for _ in entries), reverse=True)
+    with_share = r.random() < 0.5
+    bullet = r.choice(["-", "*", "+"])
+    items = "\n".join(f"{bullet} {e.name}" + (f" ({share}%)" if with_share else "")
+                       for e, share in zip(entries, shares, strict=True))
+    sampled = [s for e in d.entries for s in e.sentences][:6]
+    steps = ["We sent the questionnaire to everyone on our mailing list in the spring.",
+             "Answers were collected anonymously over three weeks.",
+             "Duplicate and empty answers were removed before counting."]
+    region = d.region[0].upper() + d.region[1:]
+    blocks = [f"# {region} {d.topic_one} survey {d.year}: what our readers told us",
+              doc.para([*d.opening]),
+              "## How we ran it", "\n".join(f"{i}. {step}" for i, step in enumerate(steps, 1)),
+              "## Who answered", "Readers wrote in from every part of the region:",
+              "\n".join(f"{bullet} the {part} of {d.region}" for part in ("north", "south", "east", "west")),
+              "## Favourites", doc.para(sampled[:3]) if sampled else "Here is what came out on top.",
+              r.choice([f"The {len(entries)} {d.topic} our readers named most often were:",
+                        f"These are the top {len(entries)} {d.topic}, by how many readers named them:"]),
+              items, doc.para(sampled[3:]) if sampled[3:] else "Thanks to everyone who answered.",
+              *md_extras(doc), *md_closing(doc)]
+    return join(blocks), "markdown"
+
+
+def shape_coded_table(doc: Doc) -> Rendered:
+    """A top list as a table with no rank column whose names open with a code that numbers them, as security
+    and standards lists write them ("KX3:2031 – Name", "KX3 Name"), in a markdown or an HTML table."""
+    d, r, h = doc.d, doc.r, doc.h
+    entries = [replace(e, sentences=e.sentences[:1]) for e in doc.entries()]
+    doc.order = entries
+    prefix = "".join(r.choice("ABCDEFGHKLMPRSTXZ") for _ in range(r.randint(1, 4)))
+    form = r.choice(["{p}{n}:{y} - {name}", "{p}{n}:{y} – {name}", "{p}{n} {name}", "{p}{n}: {name}"])
+    codes = [form.format(p=prefix, n=e.rank, y=d.year, name=e.name) for e in entries]
+    if r.random() < 0.5:
+        rows = "\n".join(f"| {c} | {e.sentences[0]} |" for c, e in zip(codes, entries, strict=True))
+        table = f"| Item | Why it is here |\n|---|---|\n{rows}"
+        return join([*md_head(doc), table, *md_extras(doc), *md_closing(doc)]), "markdown"
+    rows = "".join(f"<tr><td>{h(c)}</td><td>{doc.html_sentence(e.sentences[0])}</td></tr>"
+                   for c, e in zip(codes, entries, strict=True))
+    table = f"<table><tr><th>Item</th><th>Why it is here</th></tr>{rows}</table>"
+    return html_page(doc, [*html_intro(doc), table, *html_extras(doc), *html_closing(doc)]), "html"
+
+
 SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "dot_lines": shape_dot_lines,
     "paren_lines": shape_paren_lines,
@@ -1369,10 +1419,13 @@ SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "long_phrases": shape_long_phrases,
     "value_sorted_table": shape_value_sorted_table,
     "html_rowspan_ties": shape_html_rowspan_ties,
+    "report_bullets": shape_report_bullets,
+    "coded_table": shape_coded_table,
 }
 SHAPES = list(SHAPE_FUNCS)
 # Shapes that state no rank numbers: the order of the entries is the ranking, so no ties and no partial lists.
-UNNUMBERED = {"h3_unnumbered", "md_table_norank", "html_table_norank", "md_html_table_norank"}
+UNNUMBERED = {"h3_unnumbered", "md_table_norank", "html_table_norank", "md_html_table_norank", "report_bullets",
+              "coded_table"}
 PROSE = {"prose"}
 # Shapes whose names are quoted titles joined by " / ": the expected name drops the quotes.
 QUOTED_NAMES = {"quoted_pairs"}

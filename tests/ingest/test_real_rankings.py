@@ -20,11 +20,12 @@ LABELS = sorted((ROOT / "eval" / "fixtures" / "rankings").glob("*.yaml"))
 # taken off the list. The one left reads "The UK" where the label says "UK".
 # Ten more articles (a second helper, also blind to the code) were first read on 2026-12-07 after all of the above:
 # 5 of 10 exact. The five misses below are spent cases from then on: fixes only by general mechanisms (6 of 10
-# after cells that span rows were read into each row they span, shape html_rowspan_ties; not a first run).
+# after cells that span rows were read into each row they span, shape html_rowspan_ties; 7 of 10 after a list's
+# lead-in paragraph may announce its count, shape report_bullets; 8 of 10 after names that open with a code
+# numbering them are read after the code, shape coded_table; none of these is a first run).
 KNOWN_MISSES = {
     "okfn-open-data-index-2014-press-release",
-    "go-survey-2016-results", "nim-community-survey-2018", "owasp-api-security-top10-2019",
-    "rust-survey-2019-results",
+    "go-survey-2016-results", "nim-community-survey-2018",
 }
 
 

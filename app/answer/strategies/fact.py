@@ -5,6 +5,7 @@ type and focus asked for (a person in a role, a date, an amount, a count of X), 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from app.answer.draft import Draft, abstention, joined, name_list
 from app.answer.evidence import Evidence
@@ -153,8 +154,9 @@ class Fact(Strategy):
         subjects = [fold(x) for x in intent.entries + intent.names]
         if not intent.entries and intent.ranks:  # "how many floors does the tallest tower have?"
             subjects += [fold(e.name) for e in ev.entries(intent)]
-        if subjects:  # the value must be about what the question names
+        if subjects:  # the value must be about what the question names: those sentences come first
             pool = [s for s in ranked if self._about(s, subjects)][:ev.limits.evidence_pool]
+            ranked = pool + [s for s in ranked if s not in pool]
         if intent.answer_type in _TYPED and not self._focus_is_entry(intent):
             holding = [s for s in pool if self._holds_type(s, intent)]
             if not holding:
@@ -348,3 +350,16 @@ def _money_heads() -> set[str]:
 def _people(sentence: Sentence, exclude: set[str]) -> list[str]:
     """The people a sentence names (by the entity recogniser's PERSON label), other than the excluded names."""
     return list(dict.fromkeys(e.text for e in sentence.entities if e.label == "PERSON" and fold(e.text) not in exclude))
+
+
+class RankHolderFact(Fact):
+    """"What boat did the runner-up sail?": a fact question about the entry at a rank is asked of that entry (of
+    every entry tied there), as if the question had named it."""
+
+    def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
+        if len(intent.ranks) != 1 or intent.entries:
+            return None
+        held = self.kb.entries_at(intent.ranks[0])
+        if not held:
+            return None
+        return super().answer(replace(intent, entries=tuple(e.name for e in held)), retrieval)

@@ -29,38 +29,60 @@ class RankLookup(Strategy):
             return None
         beyond = [r for r in intent.ranks if not kb.entry_at(r)]
         if beyond and len(beyond) == len(intent.ranks):
+            skipped = self._skipped_by_a_tie(beyond[0])
+            if skipped is not None:
+                return skipped
             nth = ordinal(beyond[0])
             article = "an" if nth.startswith(("8", "11", "18")) else "a"
             return abstention(f"The article doesn't name {article} {nth} {kb.noun}: it ranks only "
                               f"{len(kb.ranking)} {kb.nouns}.")
         draft = Draft(mode="ranking")
         for rank in intent.ranks:
-            entry = kb.entry_at(rank)
-            if entry is not None:
+            tied = kb.entries_at(rank)
+            if len(tied) > 1:
+                draft.say(f"{name_list([e.name for e in tied])} are tied {ordinal(rank)}.", *tied)
+            for entry in tied:
                 self.say_rank(draft, entry)
-        if len(intent.ranks) == 1 and (entry := kb.entry_at(intent.ranks[0])) is not None:
-            self.and_what_was_asked(draft, entry, intent, retrieval)
+        if len(intent.ranks) == 1 and len(tied := kb.entries_at(intent.ranks[0])) == 1:
+            self.and_what_was_asked(draft, tied[0], intent, retrieval)
+        return draft
+
+    def _skipped_by_a_tie(self, rank: int) -> Draft | None:
+        """A rank no entry holds because a tie above took its place ("3, 3, 5": nobody is 4th)."""
+        kb = self.kb
+        above, below = kb.next_rank(rank, -1), kb.next_rank(rank, 1)
+        if above is None or below is None or len(tied := kb.entries_at(above)) < 2:
+            return None
+        after = kb.entries_at(below)
+        draft = Draft(mode="ranking")
+        draft.say(f"No {kb.noun} is ranked {ordinal(rank)}: {name_list([e.name for e in tied])} are tied "
+                  f"{ordinal(above)}, and {name_list([e.name for e in after])} "
+                  f"{'is' if len(after) == 1 else 'are'} {ordinal(below)}.", *tied, *after)
         return draft
 
     def _neighbour(self, entry: RankEntry | None, direction: str, places: int = 1) -> Draft | None:
         if entry is None:
             return None
         step = places if direction == "down" else -places
-        other = self.kb.entry_at(entry.rank + step)
-        if other is None:
+        kb = self.kb
+        rank = entry.rank + step if places > 1 else kb.next_rank(entry.rank, step)
+        others = kb.entries_at(rank) if rank is not None else []
+        if not others:
             if places > 1:
-                return abstention(f"No {self.kb.noun} is ranked {places} places {'below' if step > 0 else 'above'} "
-                                  f"{entry.name}: it is ranked {ordinal(entry.rank)} of {len(self.kb.ranking)}.")
+                return abstention(f"No {kb.noun} is ranked {places} places {'below' if step > 0 else 'above'} "
+                                  f"{entry.name}: it is ranked {ordinal(entry.rank)} of {len(kb.ranking)}.")
             edge = "last" if step > 0 else "first"
-            return abstention(f"No {self.kb.noun} comes {'after' if step > 0 else 'before'} {entry.name}: it is "
+            return abstention(f"No {kb.noun} comes {'after' if step > 0 else 'before'} {entry.name}: it is "
                               f"ranked {edge} ({ordinal(entry.rank)}).")
         draft = Draft(mode="ranking")
         if places > 1:
-            where = f"is ranked {places} places {'below' if step > 0 else 'above'}"
+            where = f"{'are' if len(others) > 1 else 'is'} ranked {places} places {'below' if step > 0 else 'above'}"
         else:
-            where = "comes right after" if step > 0 else "comes right before"
-        draft.say(f"{other.name} ({ordinal(other.rank)}) {where} {entry.name} ({ordinal(entry.rank)}).",
-                  other, entry)
+            where = f"come{'' if len(others) > 1 else 's'} right {'after' if step > 0 else 'before'}"
+        named = name_list([e.name for e in others])
+        tie = "tied " if len(others) > 1 else ""
+        draft.say(f"{named} ({tie}{ordinal(others[0].rank)}) {where} {entry.name} ({ordinal(entry.rank)}).",
+                  *others, entry)
         return draft
 
 
