@@ -75,7 +75,7 @@ lint: install-dev
 test: install-dev browser-deps lint
 	$(BIN)/python -m pytest -n auto --dist loadfile
 	$(BIN)/ai-cities eval --no-progress --out eval/runs/ci
-	$(BIN)/ai-cities eval --fixtures --no-progress --out eval/runs/ci-fixtures
+	$(BIN)/ai-cities eval --fixtures --jobs 2 --no-progress --out eval/runs/ci-fixtures
 
 eval: install
 	$(BIN)/ai-cities eval

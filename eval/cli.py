@@ -66,6 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the naive baseline (faster; the report then has no baseline column)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--jobs", metavar="N", type=_positive_int, default=1,
+                        help="with --fixtures: run the fixture files in N processes at once (each with its own "
+                        "models and its own Chroma folder under the configured one)")
 
 
 def _console(console: Console | None) -> Console:

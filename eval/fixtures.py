@@ -141,7 +141,7 @@ def run_fixtures_from_args(
         not be indexed, or an article of data/fixtures has no fixture file; 2 bad options or fixture files
         (every problem is printed).
     """
-    from eval.run import build_bot, default_out_dir, load_settings, run_eval
+    from eval.run import default_out_dir, load_settings
 
     directory: Path = args.fixtures
     try:
@@ -165,11 +165,31 @@ def run_fixtures_from_args(
     if not plans and not uncovered:
         console.print(f"No fixture files in {directory}: nothing to gate.", markup=False, highlight=False)
         return 0
-    if embeddings is None:
-        from ingest.embeddings import LocalEmbeddings
-
-        embeddings = LocalEmbeddings(settings.embedding_model_path, torch_threads=settings.torch_threads)
     out_root = args.out if args.out is not None else default_out_dir()
+    jobs = min(getattr(args, "jobs", 1) or 1, max(1, sum(p is not None for _, p in plans)))
+    try:
+        if jobs > 1:
+            outcomes = _run_in_processes(args, plans, jobs, out_root)
+        else:
+            if embeddings is None:
+                from ingest.embeddings import LocalEmbeddings
+
+                embeddings = LocalEmbeddings(settings.embedding_model_path, torch_threads=settings.torch_threads)
+            outcomes = _run_plans(args, plans, settings, embeddings, out_root)
+    except OSError as exc:
+        print(f"error: cannot write a run folder under {out_root}: {exc}", file=sys.stderr)
+        return 2
+    print_fixtures(outcomes, uncovered, console)
+    _write_summary(outcomes, uncovered, out_root)
+    console.print(f"Run folders: {out_root}", markup=False, highlight=False)
+    return 0 if all(o.passed for o in outcomes) and not uncovered else 1
+
+
+def _run_plans(args: argparse.Namespace, plans: list[tuple[Path, EvalPlan | None]], settings: Settings,
+               embeddings: LocalEmbeddings | None, out_root: Path) -> list[FixtureOutcome]:
+    """Run planned fixture files one after another in this process (OSError: a run folder cannot be written)."""
+    from eval.run import build_bot, run_eval
+
     outcomes: list[FixtureOutcome] = []
     for path, plan in plans:
         if plan is None:
@@ -185,14 +205,40 @@ def run_fixtures_from_args(
         except AICitiesError as exc:  # the article cannot be indexed or answered from at all
             outcome.problem = f"{type(exc).__name__}: {exc}"
             logger.warning("Fixture %s could not run: %s", path, exc)
-        except OSError as exc:
-            print(f"error: cannot write the run folder {out_root / path.stem}: {exc}", file=sys.stderr)
-            return 2
         outcomes.append(outcome)
-    print_fixtures(outcomes, uncovered, console)
-    _write_summary(outcomes, uncovered, out_root)
-    console.print(f"Run folders: {out_root}", markup=False, highlight=False)
-    return 0 if all(o.passed for o in outcomes) and not uncovered else 1
+    return outcomes
+
+
+def _run_in_processes(args: argparse.Namespace, plans: list[tuple[Path, EvalPlan | None]], jobs: int,
+                      out_root: Path) -> list[FixtureOutcome]:
+    """Run the fixture files in `jobs` fresh processes, file i in process i mod jobs (so a file keeps its index
+    folder from one run to the next); each process loads its own models and keeps its indexes in its own Chroma
+    folder, `<chroma_path>/fixtures-job<k>`, since one Chroma folder is not safe to write from two processes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    shares = [[i for i in range(len(plans)) if i % jobs == k] for k in range(jobs)]
+    options = {"no_baseline": args.no_baseline, "categories": args.categories, "limit": args.limit,
+               "thresholds": args.thresholds}
+    by_index: dict[int, FixtureOutcome] = {}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_job, k, [plans[i][0] for i in share], options, out_root)
+                   for k, share in enumerate(shares) if share]
+        for future, share in zip(futures, [s for s in shares if s], strict=True):
+            for i, outcome in zip(share, future.result(), strict=True):
+                by_index[i] = outcome
+    return [by_index[i] for i in range(len(plans))]
+
+
+def _job(number: int, paths: list[Path], options: dict[str, object], out_root: Path) -> list[FixtureOutcome]:
+    """One process of `--jobs`: plan and run its fixture files (progress bars off: the processes share a
+    terminal)."""
+    from eval.run import load_settings
+
+    settings = load_settings()
+    settings = settings.model_copy(update={"chroma_path": settings.chroma_path / f"fixtures-job{number}"})
+    args = argparse.Namespace(no_progress=True, **options)
+    return _run_plans(args, _plan_all(args, paths, settings), settings, None, out_root)
 
 
 def _declared_source(path: Path) -> Path:

@@ -466,8 +466,11 @@ def _make_focus(noun: Any, verb: str | None) -> Focus:
 
 
 def _ranked(noun: Any) -> bool:
-    """The noun is given a rank ("the 11th waterway", "the number one waterway"): whatever it is called, it names
-    an entry."""
+    """The noun is given a rank ("the 11th waterway", "the number one waterway") or is one ("the winner", "the
+    runner-up"): whatever it is called, it names an entry."""
+    written = "".join(t.text_with_ws for t in noun.subtree if t.dep_ not in {"det", "poss"}).strip().lower()
+    if RANK_PHRASES.get(written) is not None:
+        return True
     for child in noun.lefts:
         if child.dep_ not in {"amod", "nmod", "compound", "nummod"}:
             continue

@@ -769,3 +769,12 @@ class TestTies:
     def test_a_value_of_the_entry_at_a_rank(self, cup_bot: Chatbot) -> None:
         answer = cup_bot.ask("Which glider did the runner-up fly?")
         assert answer.route == "value_of_the_entry_at_a_rank" and "Heron" in answer.text
+
+    def test_a_rank_word_as_the_focus_names_the_entry_there(self, cup_bot: Chatbot) -> None:
+        """The article never says "winner" or "runner-up": the words name the entries at those ranks."""
+        assert cup_bot.ask("Who was the winner?").text.startswith("Runa Falk is ranked 1st")
+        assert cup_bot.ask("who is the runner-up?").text.startswith("Emil Sarto is ranked 2nd")
+
+    def test_a_rank_of_another_list_is_no_subject_to_put_first(self, cup_bot: Chatbot) -> None:
+        """"Which hill came out on top?" may rank something else than the pilots: no pilot's row leads."""
+        assert not cup_bot.ask("Which hill came out on top?").text.startswith("Runa Falk (1st)")

@@ -173,6 +173,26 @@ def test_fixtures_each_run_against_their_own_article_and_are_gated(workspace: Pa
     assert code == 0 and "skipped" in text  # zeppelin.yaml has no ranking case: not run, not a failure
 
 
+def test_fixtures_in_two_processes_give_the_same_outcomes_in_the_same_order(workspace: Path, embeddings) -> None:
+    fixtures = workspace / "fixtures"
+    for name in ("a-robots", "b-robots", "c-robots"):
+        write_yaml(fixtures / f"{name}.yaml", {"source": "../articles/robots.txt", "thresholds": LENIENT,
+                                               "cases": CASES[:2]})
+    write_yaml(fixtures / "d-zeppelin.yaml", {"source": "../articles/robots.txt", "cases": [
+        {"id": "robots-airships", "category": "fact", "question": "Which airship maker does Alphaville host?",
+         "expected_facts": [["Zeppelin"]], "expected_sections": ["1. Alphaville"], "must_abstain": False}]})
+    out = workspace / "runs"
+    code, text = run_cli(["--fixtures", str(fixtures), "--jobs", "2", "--no-progress", "--no-baseline",
+                          "--out", str(out)], embeddings)
+    assert code == 1 and "1 fixture problem(s)" in text, text  # d-zeppelin.yaml misses the default gate
+    rows = [line for line in text.splitlines() if "robots.yaml" in line or "zeppelin.yaml" in line]
+    assert [r.split()[1] for r in rows] == ["a-robots.yaml", "b-robots.yaml", "c-robots.yaml", "d-zeppelin.yaml"]
+    assert {p.name for p in out.iterdir()} == {"a-robots", "b-robots", "c-robots", "d-zeppelin",
+                                               FIXTURES_SUMMARY_FILE}
+    # each process keeps its indexes in its own Chroma folder: one folder is not safe to write from two processes
+    assert {p.name for p in (workspace / "chroma").iterdir() if p.is_dir()} >= {"fixtures-job0", "fixtures-job1"}
+
+
 def test_bad_fixture_files_exit_2_listing_every_problem(workspace: Path, embeddings,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     fixtures = workspace / "fixtures"

@@ -151,12 +151,11 @@ class Fact(Strategy):
         if missing:
             return abstention(missing)
         pool = ranked[:ev.limits.evidence_pool]
-        subjects = [fold(x) for x in intent.entries + intent.names]
-        if not intent.entries and intent.ranks:  # "how many floors does the tallest tower have?"
-            subjects += [fold(e.name) for e in ev.entries(intent)]
-        if subjects:  # the value must be about what the question names: those sentences come first
+        named = [fold(x) for x in intent.entries + intent.names]
+        subjects = named + ([fold(e.name) for e in ev.entries(intent)] if not intent.entries and intent.ranks else [])
+        if subjects:  # the value must be about what the question names ("the tallest tower" names one too)
             pool = [s for s in ranked if self._about(s, subjects)][:ev.limits.evidence_pool]
-            ranked = pool + [s for s in ranked if s not in pool]
+        ranked = self._named_first(ranked, named)
         if intent.answer_type in _TYPED and not self._focus_is_entry(intent):
             holding = [s for s in pool if self._holds_type(s, intent)]
             if not holding:
@@ -198,6 +197,14 @@ class Fact(Strategy):
             self.quote(draft, sentence, prefix=prefix)
         return draft
 
+    def _named_first(self, ranked: list[Sentence], named: list[str]) -> list[Sentence]:
+        """The sentences about what the question names by name first (not about the holder of a rank it names:
+        the rank may be of another list, "the top install method")."""
+        if not named:
+            return ranked
+        about = [s for s in ranked if self._about(s, named)]
+        return about + [s for s in ranked if s not in about]
+
     def _about(self, sentence: Sentence, subjects: list[str]) -> bool:
         """Whether a sentence is about one of the (folded) subjects: it sits in the subject's section, names it,
         or follows a sentence of the same passage that does ("X is a podcast by Y. It is presented by Z.")."""
@@ -220,6 +227,8 @@ class Fact(Strategy):
         focus = intent.focus
         if focus is None or self._focus_is_entry(intent) or closest >= self.evidence.limits.focus_similarity:
             return None
+        if focus.ranked and intent.ranks and intent.answer_type not in _TYPED:
+            return None  # "who is the winner?": the focus is the entry at the rank, whatever the article calls it
         if focus.verb and focus.head != focus.verb and intent.answer_type in {AnswerType.DATE, AnswerType.PERSON} \
                 and not self.evidence.in_article(focus.verb):
             clause = intent.clause
