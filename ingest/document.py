@@ -112,6 +112,7 @@ def read_document(source: str, kind: SourceKind) -> Document:
     markdown = _plain_to_markdown(source) if kind == "text" else _GLYPH_BULLET.sub(
         r"\1- ", "\n".join(_aligned_tables(source)).replace("\n\x00", "\n"))
     markdown = _CONTAINER_TAG_LINE.sub(r"\n\1\n", markdown)
+    markdown = _TEMPLATED_DESTINATION.sub("](#)", markdown)
     return _Walker(BeautifulSoup(_markdown_html(markdown), "lxml"), kind, chrome=False).document()
 
 
@@ -122,6 +123,12 @@ def read_document(source: str, kind: SourceKind) -> Document:
 _CONTAINER_TAG_LINE = re.compile(
     r"^[ \t]*(</?(?:div|section|article|figure|aside|header|footer|main|details|center|span|font)\b[^>\n]*>)[ \t]*$",
     re.M | re.I)
+
+
+# A link whose address a site generator fills in ("[text]({{ site.url }}/a)", "[text]({% link a.md %})"): the
+# spaces of the template expression stop CommonMark from reading a link, so the brackets and the expression would
+# be shown as text. The address is of no use here; the link's text stays.
+_TEMPLATED_DESTINATION = re.compile(r"\]\(\s*[^()\s]*(?:\{\{[^{}\n]*\}\}|\{%[^{}\n]*%\})[^()\n]*\)")
 
 
 def _markdown_html(markdown: str) -> str:
@@ -260,7 +267,8 @@ class _Inline:
         return mark
 
     def leave(self, mark: list[int], name: str) -> None:
-        self.open.remove(mark)
+        # by identity: two marks that hold the same offsets are equal lists ([-1, -1] before any text)
+        self.open = [m for m in self.open if m is not mark]
         if mark[0] >= 0:
             self.done.append((name, mark[0], self.size))
 

@@ -69,10 +69,11 @@ def entry_name(text: str, whole: bool = False) -> str:
     """The name of an entry from its heading text without the rank marker: "Lisbon – sun and fibre (LIS)." ->
     "Lisbon". Subtitles, parentheses, quotes and trailing punctuation are dropped, except from a title set apart
     (`whole`: a link's text, italics), which is a name as written, subtitle and final "!" or "?" included. Names
-    made of quoted titles lose their quotes: '"Red Kite" / "Blue Heron"' -> "Red Kite / Blue Heron"."""
-    text = _unquote(text)
+    made of quoted titles lose their quotes: '"Red Kite" / "Blue Heron"' -> "Red Kite / Blue Heron". Pictographs
+    around a name (a medal, a flag, a star) are decoration, not part of it."""
+    text = _unquote(_without_pictographs(text))
     if whole or _INNER_PARENTHESIS.fullmatch(text.strip()):
-        # a title as a whole; or a name with a parenthesis inside it ("Ada (Kit) Lowe"): the parenthesis is part of it
+        # a title as a whole; or a name with a parenthesis inside it ("Ines (Kit) Varga"): the parenthesis is part of it
         return text.strip(_TITLE_TRIM).rstrip(".,;:") or text.strip(_NAME_TRIM)
     name = _SUBTITLE.split(text.strip(_NAME_TRIM), maxsplit=1)[0]
     return name.strip(_NAME_TRIM) or text.strip(_NAME_TRIM)
@@ -82,6 +83,20 @@ _INNER_PARENTHESIS = re.compile(r"[^\W\d_][^()]*\s\([^()]{1,30}\)(?:\s+[^\W\d_][
 _TITLE_TRIM = " \t*_\"'“”‘’`,;:-–—|"
 _QUOTED_PARTS = re.compile(r'\s*(?:"[^"]+"|“[^”]+”)(?:\s*(?:/|&|\+|,|and)\s*(?:"[^"]+"|“[^”]+”))+\s*')
 _QUOTE_PAIR = re.compile(r'"([^"]+)"|“([^”]+)”')
+
+
+def _without_pictographs(text: str) -> str:
+    """The text without the symbols (Unicode "So": emoji, medals, stars, flags) and their joiners that stand at
+    its start or end, as a cell's "🥇 Name" or a heading's "Name ★"."""
+    def decoration(c: str) -> bool:
+        return unicodedata.category(c) in {"So", "Sk", "Cf", "Mn"} or "\U0001f1e6" <= c <= "\U0001f1ff"
+
+    start, end = 0, len(text)
+    while start < end and (decoration(text[start]) or text[start].isspace()):
+        start += 1
+    while end > start and (decoration(text[end - 1]) or text[end - 1].isspace()):
+        end -= 1
+    return text[start:end] if start < end else text
 
 
 def _unquote(text: str) -> str:

@@ -46,6 +46,18 @@ ALLOWED = {
     "Prometheus": "the metrics format of the server's /metrics endpoint",
     "Reddit": "a site whose share buttons are page chrome the parser drops",
     "Node": "PyYAML's node type, which the lexicon loader reads",
+    "HTML": "a source format the loader reads and the UI renders",
+    "CSS": "the UI's and the server page's style sheets",
+    "css": "the UI's and the server page's style sheets",
+    "Engine": "the answer engine's class, `app.engine.Engine`",
+    "meta": "the chunk metadata (`meta`) the knowledge base reads from the index",
+    "Meta": "the chunk metadata (`meta`) the knowledge base reads from the index",
+    "Introduction": "the name the parser gives the text before the first entry (a ranking read wrongly, with its "
+                    "section names as entries, brings it in as an entry name)",
+    "Topics": "the UI's column header of an entry's topics (as above, a section name read as an entry)",
+    "xml": "the lxml and XML names of the fetcher's content types (as above, a table cell read as an entry)",
+    "XML": "the lxml and XML names of the fetcher's content types (as above, a table cell read as an entry)",
+    "Other": "the profile's catch-all topic (as above, a table cell read as an entry)",
 }
 # Single common words the recogniser types as names in these articles, each with where it does.
 NOT_NAMES = {

@@ -266,7 +266,7 @@ class QuestionAnalyzer:
     def _may_be_known(self, name_words: list[str], known: set[str]) -> bool:
         """A name the article may write otherwise: it shares a word with one of the article's names ("Norlandic
         AI" of an article naming "Vega AI"), or each of its words is the article's. A name whose distinctive
-        words are new and shares only a common word with the article ("Acme Research Europe" of an article that
+        words are new and shares only a common word with the article ("Acme Research Zedland" of an article that
         says "research") is another name."""
         named = {w for k in known for w in words(k) if w not in STOPWORDS}
         content = [w for w in name_words if w not in STOPWORDS]
@@ -395,7 +395,7 @@ class _NoLexicon:
 
 def _written_as_a_name(name: str, question: str) -> bool:
     """The question writes the name as a proper name: capitalised, and not only because it opens the question
-    ("Max subsidy …" is a word; "… Acme Research Europe …" a name). Years are no names."""
+    ("Max subsidy …" is a word; "… Acme Research Zedland …" a name). Years are no names."""
     if YEAR.fullmatch(name):
         return False
     capitalised = [w for w in name.split() if w[:1].isupper()]

@@ -127,7 +127,7 @@ class Intent:
         names: other names from the article (organisations, products, places) that the question mentions.
         unknown_names: names the question mentions that the article never does.
         unknown_proper_names: those of `unknown_names` the question writes as proper names (capitalised, and
-            not only because they open the question: "Max subsidy …" is a word, "… Acme Research Europe …" a name).
+            not only because they open the question: "Max subsidy …" is a word, "… Acme Research Zedland …" a name).
         unranked_places: places named that are not among the ranked entries.
         unranked_names: names of the article that a question about ranks gives, when none of them belongs to a
             ranked entry (the article mentions them, but doesn't rank them).

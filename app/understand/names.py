@@ -78,8 +78,10 @@ class NameFinder:
         return (hits if len(hits) == 1 else []) + [h for h in inflected if h[1] not in {e for _, e in hits}]
 
     def find_names(self, text: str) -> list[str]:
-        """The article's other names (organisations, products, places) mentioned in the text."""
-        return [n for _, n in sorted(_find(fold(text), self.name_forms))]
+        """The article's other names (organisations, products, places) mentioned in the text. A name the article
+        writes as a short acronym counts only where the text writes it in capitals too: "us", "it" and "who"
+        are words, "US", "IT" and "WHO" names."""
+        return [n for _, n in sorted(_find(fold(text), self.name_forms)) if not _acronym(n) or _written(n, text)]
 
     def names_and_entries(self, text: str) -> tuple[list[str], list[str]]:
         """The article's other names a question gives, and the ranked entries it names besides them.
@@ -160,6 +162,18 @@ def _distinctive_title_words(entries: Sequence[str]) -> dict[str, set[str]]:
         others = set().union(*(s for e, s in stems.items() if e != entry))
         out[entry] = own - others
     return out
+
+
+def _acronym(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return 0 < len(letters) <= 5 and all(c.isupper() for c in letters)
+
+
+def _written(acronym: str, text: str) -> bool:
+    """The acronym in capitals in the text, with or without dots ("US", "U.S.")."""
+    letters = [c for c in acronym if c.isalpha()]
+    dotted = r"\.?".join(map(re.escape, letters))
+    return re.search(rf"(?<![A-Za-z]){dotted}\.?(?![A-Za-z])", text) is not None
 
 
 def within(name: str, phrase: str) -> bool:

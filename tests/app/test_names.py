@@ -103,3 +103,12 @@ def test_a_number_inside_a_name_is_blanked_before_ranks_are_read() -> None:
     names, entries = finder.names_and_entries(text)
     blanked = finder.without_names(text, names, entries)
     assert "twelve" not in blanked and "12" not in blanked and "top 3" in blanked
+
+
+def test_an_acronym_name_counts_only_written_in_capitals() -> None:
+    """"us", "it" and "who" are words; "US", "IT" and "WHO" are the article's names."""
+    article = ArticleTerms(entries=LIGHTS, noun="lighthouse", names=["US", "IT", "WHO", "Coastal Heritage Trust"])
+    finder = NameFinder(article)
+    assert finder.find_names("We keep boats. Which lighthouse suits us, and is it lit at night?") == []
+    assert finder.find_names("who looks after it?") == []
+    assert finder.find_names("Which one did US and WHO inspectors visit?") == ["US", "WHO"]

@@ -31,3 +31,35 @@ def test_a_cell_that_spans_rows_fills_its_column_in_each_of_them() -> None:
     assert rows == [["Place", "Flyer", "Score"], ["T1", "Bo Chen", "95"], ["T1", "Cal Ortiz", "95"],
                     ["3", "Dee Park, 91", ""]]
     assert "Cal Ortiz" in doc.text and doc.text.count("T1") == 1  # the spanning cell's text is written once
+
+
+def test_an_empty_inline_element_inside_another_in_a_cell_is_read() -> None:
+    """`<b><i></i>x</b>`: an empty mark inside another left the outer one unclosed (marks were matched by value,
+    and two marks with no text yet are equal), and the page failed to load."""
+    document = read_document("<table><tr><th>Place</th><th>Name</th></tr><tr><td>1</td><td><b><i></i>Ada "
+                             "Lowe</b><sup><a href='#n1'></a></sup></td></tr></table>", "html")
+    assert "Ada Lowe" in document.text
+
+
+def test_generated_inline_nestings_in_cells_never_break_the_reader() -> None:
+    import random
+
+    tags = ["b", "i", "span", "a", "sup", "small", "em", "strong", "abbr"]
+    rng = random.Random(7)
+
+    def inline(depth: int) -> str:
+        if depth == 0 or rng.random() < 0.3:
+            return rng.choice(["", "x", " word ", "&nbsp;", "<br>"])
+        tag = rng.choice(tags)
+        return f"<{tag}>" + "".join(inline(depth - 1) for _ in range(rng.randint(0, 3))) + f"</{tag}>"
+
+    for _ in range(500):
+        cells = "".join(f"<td>{inline(4)}</td>" for _ in range(3))
+        document = read_document(f"<table><tr>{cells}</tr></table><p>{inline(4)}</p>", "html")
+        assert "<" not in document.text
+
+
+def test_a_link_whose_address_a_site_generator_fills_in_shows_only_its_text() -> None:
+    document = read_document('The team [grew to 40]({{ "/2031/05/01/growth/" | url }}) and [moved]({% link a.md %}); '
+                             "[a plain link](https://example.org) stays a link.", "markdown")
+    assert document.text == "The team grew to 40 and moved; a plain link stays a link."

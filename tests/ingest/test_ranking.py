@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ingest.parser import parse_source
+from ingest.ranking import entry_name
 
 
 def ranked(text: str) -> list[tuple[int | None, str | None]]:
@@ -29,3 +32,12 @@ def test_runs_at_two_heading_levels_join_past_a_tie_at_the_last_rank() -> None:
         blocks += [f"{'#' * level} {rank}{tie}. {name}", f"The {name} crosses the sound twice a day."]
     assert ranked("\n\n".join(blocks)) == [(1, "Blue Heron"), (2, "Morning Star"), (2, "Island Queen"),
                                            (4, "Sea Lark"), (5, "Old Tern")]
+
+
+@pytest.mark.parametrize(("written", "name"), [
+    ("🥇 Sky Ribbon", "Sky Ribbon"), ("★ Red Delta", "Red Delta"), ("Box Kite 🏆", "Box Kite"),
+    ("🇫🇷 Port Vance", "Port Vance"), ("👍🏽 Gull Wing", "Gull Wing"),
+    ("C++ Kite", "C++ Kite"), ("Ω Labs", "Ω Labs"), ("云山小馆", "云山小馆"), ("¥en Bank", "¥en Bank"),
+])
+def test_pictographs_around_a_name_are_decoration(written: str, name: str) -> None:
+    assert entry_name(written) == name

@@ -23,9 +23,16 @@ LABELS = sorted((ROOT / "eval" / "fixtures" / "rankings").glob("*.yaml"))
 # after cells that span rows were read into each row they span, shape html_rowspan_ties; 7 of 10 after a list's
 # lead-in paragraph may announce its count, shape report_bullets; 8 of 10 after names that open with a code
 # numbering them are read after the code, shape coded_table; none of these is a first run).
+# Ten more (a third helper, blind to the code) were first read on 2026-12-07 after all of the above: 0 of 10 exact,
+# two of them crashed on load. After the crash fix and pictographs dropped from names ("🥇 Name"), one reads
+# exactly (not a first run).
 KNOWN_MISSES = {
     "okfn-open-data-index-2014-press-release",
     "go-survey-2016-results", "nim-community-survey-2018",
+    "18f-year-two-by-the-numbers", "carpentries-2010-survey-results", "carpentries-top-10-myths-teaching-cs",
+    "gleam-developer-survey-2022", "k8s-state-of-container-world-2016-01", "nodejs-foundation-survey-2016",
+    "wikipedia-2006-world-indoor-mens-high-jump", "wikipedia-most-lethal-american-battles",
+    "wikipedia-swedish-general-election-1998",
 }
 
 

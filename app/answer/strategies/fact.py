@@ -44,7 +44,7 @@ def unknown_subject(evidence: Evidence, intent: Intent) -> Draft | None:
         return abstention(f"The article doesn't mention {name_list(list(intent.unknown_names[:2]))}.")
     named = list(intent.unknown_proper_names)
     if named and intent.entries and not intent.names and not intent.polar and intent.kind in _ABOUT_A_NAME:
-        # "What does Acme Research Europe do in Zedville?": what is asked about is the name, which the article
+        # "What does Acme Research Zedland do in Zedville?": what is asked about is the name, which the article
         # never mentions, not the entry it is placed in
         return abstention(f"The article doesn't mention {name_list(named[:2])}.")
     return None
