@@ -217,14 +217,23 @@ class Router:
 
     def _other_period(self, intent: Intent) -> Draft | None:
         """A rank asked for a year the ranking is not of ("the tallest tower in 2019" of a ranking whose
-        title and lead-in say 2024): refused, even when the article mentions that year elsewhere."""
-        if not intent.criterion or not intent.ranks or intent.entries or not self.kb.ranking:
-            return None  # only a degree of the ranking's own criterion ties the year to the ranking
-        covered = set(_YEAR.findall(" ".join(self.kb.criterion_lines)))
+        title and lead-in say 2024; "where was Zedville ranked in 2019?"): refused, even when the article mentions
+        that year elsewhere, unless the named entry's own section does (the year is then about the entry)."""
+        kb = self.kb
+        if not kb.ranking or not intent.years:
+            return None
+        entries = [e for e in (kb.entry_for(n) for n in intent.entries) if e]
+        asks_a_rank = intent.kind is IntentKind.ENTRY_RANK or intent.answer_type is AnswerType.RANK
+        by_criterion = bool(intent.criterion and intent.ranks and not intent.entries)  # the year dates the degree
+        if not (by_criterion or (entries and asks_a_rank and not intent.ranks)):
+            return None
+        covered = set(_YEAR.findall(" ".join(kb.criterion_lines)))
         asked = [y for y in intent.years if y not in covered]
         if not covered or not asked:
             return None
-        return abstention(f"The article ranks {self.kb.nouns} of {name_list(sorted(covered))}, not of {asked[0]}.")
+        if any(y in s.text for e in entries for s in kb.entry_sentences(e) for y in asked):
+            return None
+        return abstention(f"The article ranks {kb.nouns} of {name_list(sorted(covered))}, not of {asked[0]}.")
 
     def _closest(self, intent: Intent) -> float:
         return max(self.evidence.similarity(intent, self.kb.sentences).values(), default=0.0)

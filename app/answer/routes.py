@@ -229,6 +229,10 @@ ROUTES = RouteTable([
     Route("how_they_were_picked", "\"How were these picked?\" names no condition to filter by: the method.",
           lambda i, s: i.kind is K.FILTER and i.wh in HOW_WHY and s.making
           and i.answer_type in {AnswerType.DESCRIPTION, AnswerType.REASON}, (Method, Filter, Fact)),
+    Route("the_making_asked_as_an_order", "\"On what grounds were the towers put in this order?\": an order "
+          "question whose focus is a word of questions, about the ranking as a whole: its method.",
+          lambda i, s: i.kind is K.ORDER and s.making and s.method_focus and _about_whole_ranking(i)
+          and i.wh is not None and not i.entry_focus and i.answer_type is not AnswerType.COUNT, (Method, Order)),
     Route("order_of_named_entries", "\"Put Zedville and Yarrow in order\": their ranks.",
           lambda i, s: i.kind is K.ORDER and bool(i.entries) and not _top_or_bottom(i), (EntryRank, Order)),
     Route("one_rank_of_a_list", "\"The number one waterway in the Top 5\": one rank, not the order.",

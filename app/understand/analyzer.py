@@ -37,6 +37,7 @@ from app.understand.parse import (
     extreme,
     indirect_clause,
     particles,
+    relates_ranks,
 )
 from app.understand.polarity import question_polarity
 from app.understand.ranks import RankReader
@@ -139,6 +140,7 @@ class QuestionAnalyzer:
         self._holders = dict(zip(ranks_of, article.entries, strict=False))
         plural = article.noun_plural or article.noun + "s"
         self._entry_stems = {stem(fold(article.noun)), stem(fold(plural)), stem("entry")}
+        self._entry_nouns = frozenset({article.noun.lower(), plural.lower(), "entry", "entries", "one", "ones"})
         self._vocab_set = set(article.vocabulary)
 
     def warm_up(self) -> None:
@@ -208,6 +210,8 @@ class QuestionAnalyzer:
         self._drop_other_ordinals(reading)
         if parsed.event_order:  # "did X open before Y did?" orders two events in time, not two ranks
             reading.direction = {"up": "before", "down": "after"}.get(direction or "", direction)
+        elif direction in {"up", "down"} and not relates_ranks(text, self._entry_nouns):
+            reading.direction = None  # "does X rival Y at a lower cost?": the word grades something else
         if reading.top_n and reading.top_n >= self._last and reading.ranks:
             reading.top_n = None  # "the number one waterway in the Top 5": the list's name, not a top-N request
         reading.known = {fold(x) for x in reading.entries + reading.names} | self.names.known

@@ -18,11 +18,14 @@ from ingest.core.lexicon import (
     DOWNWARD_COMPARATIVES,
     EARLY_COMPARATIVES,
     EARLY_SUPERLATIVES,
+    HIGHER_WORDS,
     LIGHT_VERBS,
+    LOWER_WORDS,
     MONEY_VERBS,
     NAMING_NOUNS,
     OTHER_RANK_HEADS,
     PLACE_NOUNS,
+    RANK_NOUNS,
     RANK_PHRASES,
     TIME_COMPARISONS,
     TYPE_NOUNS,
@@ -191,6 +194,29 @@ def indirect_clause(question: str, subject: str | None) -> str | None:
         rest = match.group(3)[len(subject):].strip()
         return f"{match.group(1).lower()} {subject} {match.group(2).lower()} {rest}".strip()
     return None
+
+
+def relates_ranks(text: str, entry_nouns: frozenset[str] = frozenset()) -> bool:
+    """Whether a word of rank relation in the question ("above", "lower", "after") relates ranks: not when it
+    grades another thing ("at a lower cost", "higher wages") or places something in time ("after 2020")."""
+    return _relates_ranks_cached(text, entry_nouns)
+
+
+@lru_cache(maxsize=4096)
+def _relates_ranks_cached(text: str, entry_nouns: frozenset[str]) -> bool:
+    related = False
+    for token in doc_of(text):
+        if token.lower_ not in HIGHER_WORDS | LOWER_WORDS:
+            continue
+        head = token.head
+        if token.dep_ == "amod" and head.pos_ in {"NOUN", "PROPN"} and head.lemma_.lower() not in entry_nouns \
+                and head.lemma_.lower() not in RANK_NOUNS and head.lower_ not in entry_nouns:
+            continue  # "at a lower cost": it grades the cost
+        objects = [c for c in token.children if c.dep_ == "pobj"]
+        if token.dep_ == "prep" and objects and all(o.like_num or o.ent_type_ in {"DATE", "TIME"} for o in objects):
+            continue  # "after 2020": a time
+        related = True
+    return related
 
 
 def particles(text: str) -> frozenset[str]:

@@ -64,6 +64,9 @@ CASES: dict[str, tuple[Intent, Signals]] = {
     "how_the_order_was_made": (intent(K.ORDER, wh="how"), signals(making=True)),
     "how_the_order_reads": (intent(K.ORDER, wh="how", topical=True), signals()),
     "how_they_were_picked": (intent(K.FILTER, wh="how"), signals(making=True)),
+    "the_making_asked_as_an_order": (intent(K.ORDER, answer_type=A.DESCRIPTION, wh="what", focus=focus("grounds",
+                                                                                                   "ground")),
+                                     signals(making=True, method_focus=True)),
     "order_of_named_entries": (intent(K.ORDER, entries=TWO), signals()),
     "one_rank_of_a_list": (intent(K.ORDER, ranks=(1,), focus=focus("waterway", "waterway")), signals()),
     "order": (intent(K.ORDER, top_n=5), signals()),
@@ -141,3 +144,10 @@ def test_the_answer_records_the_route_that_served_it(rivers_bot: Chatbot) -> Non
     assert answer.route == "rank_lookup" and second.name in answer.text
     assert answer.to_dict()["route"] == "rank_lookup"
     assert rivers_bot.ask("Who is the mayor of Brightwater?").route.startswith("refused_")
+
+
+def test_listing_the_entries_under_their_own_name_is_the_order_not_the_method() -> None:
+    """"List the five reasons" of a ranking of reasons: "reasons" is what the article ranks, not a question word."""
+    listed = intent(K.ORDER, answer_type=A.DESCRIPTION, entry_focus=True, focus=focus("reasons", "reason",
+                                                                                      plural=True))
+    assert ROUTES.match(listed, signals(making=True, method_focus=True)).name == "order"

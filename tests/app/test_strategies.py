@@ -778,3 +778,15 @@ class TestTies:
     def test_a_rank_of_another_list_is_no_subject_to_put_first(self, cup_bot: Chatbot) -> None:
         """"Which hill came out on top?" may rank something else than the pilots: no pilot's row leads."""
         assert not cup_bot.ask("Which hill came out on top?").text.startswith("Runa Falk (1st)")
+
+    def test_a_rank_asked_for_another_year_is_refused(self, cup_bot: Chatbot) -> None:
+        """The cup is of 2032: its ranking says nothing of where a pilot placed in 2030."""
+        answer = cup_bot.ask("Where did Emil Sarto place in 2030?")
+        assert answer.abstained and "2032" in answer.text and "2030" in answer.text
+        assert cup_bot.ask("Where did Emil Sarto place in 2032?").text.startswith("Emil Sarto is ranked 2nd")
+
+
+def test_the_making_asked_as_an_order_gets_the_method(towers_bot: Chatbot) -> None:
+    """"On what basis were they put in order?" asks how the ranking was made, not for the order."""
+    answer = towers_bot.ask("On what basis were the towers put in this order?")
+    assert "by their height" in answer.text and "Skyneedle" not in answer.text.split("\n")[0]

@@ -76,6 +76,20 @@ def test_a_verb_whose_complement_is_a_rank_only_places(question: str) -> None:
     assert parsed.focus is None or parsed.focus.verb is None
 
 
+@pytest.mark.parametrize(("question", "relates"), [
+    ("Does Acme rival Globex at a lower cost?", False),  # the word grades the cost
+    ("Which boat pays higher wages?", False),
+    ("What opened after 2020?", False),  # a time
+    ("Which boat finished lower than the Skua?", True),
+    ("Who came right after the Skua?", True),
+    ("Which ones are above the Tern?", True),
+])
+def test_a_word_of_rank_relation_relates_ranks_only_where_it_does(question: str, relates: bool) -> None:
+    from app.understand.parse import relates_ranks
+
+    assert relates_ranks(question, frozenset({"boat", "boats", "one", "ones"})) is relates
+
+
 def test_a_rank_as_the_object_of_a_verb_keeps_the_deed() -> None:
     parsed = QuestionParser("boat", "boats").parse("Who designed the 6th?")
     assert parsed.focus is not None and parsed.focus.verb == "design"

@@ -63,22 +63,22 @@ def test_markup_of_every_kind_is_read_not_shown() -> None:
     assert "Bold text and code and a link." in article.source_text
 
 
-@pytest.mark.slow
-def test_answers_over_every_fixture_carry_no_markup(tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
+def check_answers_carry_no_markup(path: Path, root: Path, embeddings: object) -> None:
+    """Ask a bot over one article the questions users start with (what it is about, the top ones, about its
+    first entries) and check that no answer, citation label or quote carries markup. The articles are split
+    between two test modules (`test_no_markup_answers_even.py`, `_odd.py`) so that both test workers share them."""
     from app import Chatbot, Settings
 
-    for path in ARTICLES:
-        root = tmp_path / path.stem
-        bot = Chatbot(Settings(source_path=path, chroma_path=root / "chroma", feedback_path=root / "fb.jsonl",
-                               multilingual=False), embeddings=embeddings)
-        bot.warm_up()
-        article = parse_article(load_source(path).text)
-        names = [s.name for s in article.ranked][:3]
-        questions = ["What is this article about?", "Which one is ranked first?", "Give me the top 3.",
-                     *(f"Tell me about {n}." for n in names), *(f"What rank is {n}?" for n in names)]
-        for question in questions:
-            answer = bot.ask(question)
-            raw = path.read_text(encoding="utf-8")
-            assert not _markup(answer.text, raw), (path.name, question, answer.text)
-            for citation in answer.citations:
-                assert not _markup(citation.label, raw) and not _markup(citation.quote, raw), (path.name, citation)
+    bot = Chatbot(Settings(source_path=path, chroma_path=root / "chroma", feedback_path=root / "fb.jsonl",
+                           multilingual=False), embeddings=embeddings)  # type: ignore[arg-type]
+    bot.warm_up()
+    article = parse_article(load_source(path).text)
+    names = [s.name for s in article.ranked][:3]
+    questions = ["What is this article about?", "Which one is ranked first?", "Give me the top 3.",
+                 *(f"Tell me about {n}." for n in names), *(f"What rank is {n}?" for n in names)]
+    raw = path.read_text(encoding="utf-8")
+    for question in questions:
+        answer = bot.ask(question)
+        assert not _markup(answer.text, raw), (path.name, question, answer.text)
+        for citation in answer.citations:
+            assert not _markup(citation.label, raw) and not _markup(citation.quote, raw), (path.name, citation)
