@@ -4,7 +4,6 @@ real pseudo-terminal (readline, Ctrl-D)."""
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -73,14 +72,20 @@ def test_ctrl_c_leaves_cleanly(chat_env: dict[str, str]) -> None:
 
 
 def _read_until(fd: int, marker: bytes, timeout: float) -> bytes:
+    # a selector (epoll), not select.select: a long test session may hold more than 1,024 descriptors, and
+    # select() refuses a descriptor numbered past that
+    import selectors
+
     seen = b""
     deadline = time.monotonic() + timeout
-    while marker not in seen:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError(f"{marker!r} not seen; got {seen[-500:]!r}")
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while marker not in seen:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{marker!r} not seen; got {seen[-500:]!r}")
+            if not selector.select(left):
+                continue
             try:
                 chunk = os.read(fd, 4096)
             except OSError:  # the terminal closed: the process ended
