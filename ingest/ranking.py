@@ -201,11 +201,8 @@ def announced_count(doc: Document, before: int) -> tuple[int | None, tuple[int, 
     heads = [b for b in doc.blocks[:before] if b.kind in ("heading", "paragraph")][:6]
     titles = [doc.page_title or ""] + [doc.block_text(b) for b in heads]
     for text in titles:
-        for match in _COUNT_IN_TITLE.finditer(text):
-            word = match.group("n") or match.group("m") or match.group("k")
-            value = rank_value(word) if word else None
-            if value and 2 <= value <= 500 and not (1900 <= value <= 2100) and count is None:
-                count = value
+        if count is None:
+            count = _count_in(text)
         ranged = _RANGE.search(text)
         if ranged and span is None:
             a, b = int(ranged.group("a")), int(ranged.group("b"))
@@ -214,13 +211,27 @@ def announced_count(doc: Document, before: int) -> tuple[int | None, tuple[int, 
     return count, span
 
 
+def _count_in(text: str) -> int | None:
+    """The first count a text gives in a ranking's forms ("top 12", "12 most …", "The 12 features …"): 2 to 500,
+    and no year."""
+    for match in _COUNT_IN_TITLE.finditer(text):
+        word = match.group("n") or match.group("m") or match.group("k")
+        value = rank_value(word) if word else None
+        if value and 2 <= value <= 500 and not 1900 <= value <= 2100:
+            return value
+    return None
+
+
+def _cues_a_ranking(text: str) -> bool:
+    """Whether a text has a word that says a ranking follows ("Top 10", "best", "ranked")."""
+    return any(w in RANKING_CUES for w in re.findall(r"[^\W_]+", text.lower()))
+
+
 def _is_cued(doc: Document, before: int) -> bool:
     """Whether the text before a run says a ranking follows ("Top 10", "best", "ranked")."""
-    for block in doc.blocks[:before][-12:] + doc.blocks[:3]:
-        words = re.findall(r"[^\W_]+", doc.block_text(block).lower())
-        if any(w in RANKING_CUES for w in words):
-            return True
-    return bool(doc.page_title and any(w in RANKING_CUES for w in re.findall(r"[^\W_]+", doc.page_title.lower())))
+    if any(_cues_a_ranking(doc.block_text(block)) for block in doc.blocks[:before][-12:] + doc.blocks[:3]):
+        return True
+    return bool(doc.page_title and _cues_a_ranking(doc.page_title))
 
 
 # --- names ---------------------------------------------------------------------------------------------
@@ -779,18 +790,11 @@ def _lead_in_count(doc: Document, first: int) -> int | None:
     into one ranking among its sections ("The 12 features readers asked for most were:"): a count of a ranking's
     form ("top 12", "12 most …") or a number of things ("The 12 features …"), in a lead-in with a word that cues
     a ranking; the caller holds it to the list's own length."""
-    lead = next((b for b in reversed(doc.blocks[:first]) if b.kind in ("paragraph", "heading")), None)
-    if lead is None or doc.blocks.index(lead) < first - 1:
+    lead = doc.blocks[first - 1] if first else None
+    if lead is None or lead.kind not in ("paragraph", "heading"):
         return None
     text = doc.block_text(lead)
-    if not any(w in RANKING_CUES for w in re.findall(r"[^\W_]+", text.lower())):
-        return None
-    for match in _COUNT_IN_TITLE.finditer(text):
-        word = match.group("n") or match.group("m") or match.group("k")
-        value = rank_value(word) if word else None
-        if value and 2 <= value <= 500 and not 1900 <= value <= 2100:
-            return value
-    return None
+    return _count_in(text) if _cues_a_ranking(text) else None
 
 
 def _count_run(doc: Document, members: list[int], count: int) -> list[int] | None:
