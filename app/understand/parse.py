@@ -202,11 +202,14 @@ def relates_ranks(text: str, entry_nouns: frozenset[str] = frozenset()) -> bool:
     return _relates_ranks_cached(text, entry_nouns)
 
 
+_RELATION_WORDS = HIGHER_WORDS | LOWER_WORDS
+
+
 @lru_cache(maxsize=4096)
 def _relates_ranks_cached(text: str, entry_nouns: frozenset[str]) -> bool:
     related = False
     for token in doc_of(text):
-        if token.lower_ not in HIGHER_WORDS | LOWER_WORDS:
+        if token.lower_ not in _RELATION_WORDS:
             continue
         head = token.head
         if token.dep_ == "amod" and head.pos_ in {"NOUN", "PROPN"} and head.lemma_.lower() not in entry_nouns \

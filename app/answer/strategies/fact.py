@@ -152,10 +152,15 @@ class Fact(Strategy):
             return abstention(missing)
         pool = ranked[:ev.limits.evidence_pool]
         named = [fold(x) for x in intent.entries + intent.names]
-        subjects = named + ([fold(e.name) for e in ev.entries(intent)] if not intent.entries and intent.ranks else [])
+        held = [fold(e.name) for e in ev.entries(intent)] if not intent.entries and intent.ranks else []
+        subjects = named + held
+        about_named = [s for s in ranked if self._about(s, named)] if named else []
         if subjects:  # the value must be about what the question names ("the tallest tower" names one too)
-            pool = [s for s in ranked if self._about(s, subjects)][:ev.limits.evidence_pool]
-        ranked = self._named_first(ranked, named)
+            about = [s for s in ranked if self._about(s, subjects)] if held else about_named
+            pool = about[:ev.limits.evidence_pool]
+        if about_named:  # what it names by name comes first (not a rank's holder: "the top install method")
+            first = {s.index for s in about_named}
+            ranked = about_named + [s for s in ranked if s.index not in first]
         if intent.answer_type in _TYPED and not self._focus_is_entry(intent):
             holding = [s for s in pool if self._holds_type(s, intent)]
             if not holding:
@@ -196,14 +201,6 @@ class Fact(Strategy):
                 prefix = f"{sentence.city}: "
             self.quote(draft, sentence, prefix=prefix)
         return draft
-
-    def _named_first(self, ranked: list[Sentence], named: list[str]) -> list[Sentence]:
-        """The sentences about what the question names by name first (not about the holder of a rank it names:
-        the rank may be of another list, "the top install method")."""
-        if not named:
-            return ranked
-        about = [s for s in ranked if self._about(s, named)]
-        return about + [s for s in ranked if s not in about]
 
     def _about(self, sentence: Sentence, subjects: list[str]) -> bool:
         """Whether a sentence is about one of the (folded) subjects: it sits in the subject's section, names it,

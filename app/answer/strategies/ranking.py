@@ -43,7 +43,7 @@ class RankLookup(Strategy):
                 draft.say(f"{name_list([e.name for e in tied])} are tied {ordinal(rank)}.", *tied)
             for entry in tied:
                 self.say_rank(draft, entry)
-        if len(intent.ranks) == 1 and len(tied := kb.entries_at(intent.ranks[0])) == 1:
+        if len(intent.ranks) == 1 and len(tied) == 1:  # the loop's one rank, held by one entry
             self.and_what_was_asked(draft, tied[0], intent, retrieval)
         return draft
 
