@@ -37,6 +37,8 @@ class CaseRecord:
     result: CaseResult
     history: list[tuple[str, str]] = field(default_factory=list)
     error: str | None = None
+    markup: list[str] = field(default_factory=list)
+    """Markup the answer showed a user (`eval.markup.markup_shown`); checked for the product only."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: answer, citations, verdict, why and metrics."""
@@ -57,9 +59,25 @@ class CaseRecord:
             "score": self.result.score,
             "why": self.result.why,
             "error": self.error,
+            "markup": self.markup,
             "metrics": self.result.model_dump(mode="json", exclude={"case_id", "category", "question", "why",
                                                                     "verdict", "score", "timings_ms"}),
         }
+
+
+@dataclass
+class ProbeRecord:
+    """One of the first questions users ask (`eval.markup.first_questions`), asked of the product on every run and
+    checked for markup and crashes only (it has no expected facts)."""
+
+    question: str
+    answer: str
+    markup: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"question": self.question, "answer": self.answer, "markup": self.markup, "error": self.error}
 
 
 @dataclass
@@ -83,6 +101,7 @@ class EvalRun:
     checks: list[ThresholdCheck] = field(default_factory=list)
     comparison: Comparison | None = None
     out_dir: Path | None = None
+    probes: list[ProbeRecord] = field(default_factory=list)
 
     @property
     def failed_checks(self) -> list[ThresholdCheck]:
@@ -91,12 +110,16 @@ class EvalRun:
 
     @property
     def errors(self) -> list[str]:
-        """One line per product case that raised an unexpected exception."""
-        return [f"{r.case.id}: {r.error}" for r in self.product if r.error]
+        """One line per product case or first question that raised an unexpected exception or showed markup."""
+        lines = [f"{r.case.id}: {r.error}" for r in self.product if r.error]
+        lines += [f"{r.case.id}: markup shown: {r.markup}" for r in self.product if r.markup]
+        lines += [f"first question {p.question!r}: {p.error}" for p in self.probes if p.error]
+        lines += [f"first question {p.question!r}: markup shown: {p.markup}" for p in self.probes if p.markup]
+        return lines
 
     @property
     def passed(self) -> bool:
-        """True when every measured threshold is met and no case raised."""
+        """True when every measured threshold is met and no case raised or showed markup."""
         return not self.failed_checks and not self.errors
 
     @property
@@ -147,4 +170,5 @@ class EvalRun:
             },
             "comparison": self.comparison.to_dict() if self.comparison else None,
             "cases": cases,
+            "first_questions": [p.to_dict() for p in self.probes],
         }

@@ -37,9 +37,10 @@ from pydantic import ValidationError
 
 from eval.compare import compare_runs, load_previous_run
 from eval.dataset import Case, EvalArgumentError, load_cases_file, select_categories
+from eval.markup import first_questions, markup_shown
 from eval.metrics import evaluate_case, summarize
 from eval.report import write_run
-from eval.results import CaseRecord, EvalRun, System
+from eval.results import CaseRecord, EvalRun, ProbeRecord, System
 from eval.thresholds import DEFAULT_THRESHOLDS_PATH, Thresholds, resolve_thresholds
 from ingest.core.errors import AICitiesError
 from ingest.core.models import Answer
@@ -112,6 +113,33 @@ def ask_case(system: System, case: Case, source_text: str, *, with_history: bool
     return CaseRecord(case, answer, result, history, error)
 
 
+def ask_first_questions(system: System, source_text: str, raw: str) -> list[ProbeRecord]:
+    """Ask the questions users start with (`eval.markup.first_questions`) and record any markup the answers
+    show and any unexpected exception; a rejection (`AICitiesError`) is an answer like any other."""
+    records = []
+    for question in first_questions(source_text):
+        try:
+            answer = system.ask(question)
+        except AICitiesError as exc:
+            answer = _refusal(question, exc)
+        except Exception as exc:
+            logger.exception("First question %r raised", question)
+            records.append(ProbeRecord(question, "", error=f"raised {type(exc).__name__}: {exc}"))
+            continue
+        records.append(ProbeRecord(question, answer.text, markup_shown(answer, raw)))
+    return records
+
+
+def _raw_source(bot: Any) -> str:
+    """The article's source file as written (markup and all), which tells markup from an article that writes
+    about markup; empty when the bot has no readable source file."""
+    source = _source_of(bot)
+    try:
+        return Path(source).read_text(encoding="utf-8", errors="replace") if source else ""
+    except OSError:
+        return ""
+
+
 def _settings_used(bot: Any, records: Sequence[CaseRecord]) -> dict[str, Any]:
     modes = Counter(r.answer.mode for r in records)
     bot_settings = getattr(bot, "settings", None)
@@ -179,6 +207,7 @@ def run_eval(
     categories: Sequence[str] = (),
     limit: int | None = None,
     baseline_client: Any = None,
+    check_first_questions: bool = True,
 ) -> EvalRun:
     """Run the eval: every case on the product and (optionally) on the naive baseline, in one run.
 
@@ -195,9 +224,12 @@ def run_eval(
         limit: the --limit used. With no `categories` and no `limit` the run counts as a full run of its
             cases file, so a category the thresholds enforce must have cases (see `eval.thresholds`).
         baseline_client: a chromadb client for the baseline (default: a new in-memory one).
+        check_first_questions: also ask the questions users start with (`eval.markup.first_questions`), which
+            only fail the run by crashing or showing markup. Every product answer is checked for markup.
 
     Returns:
-        The run. Its `exit_code` is 1 when a threshold was missed or a case raised.
+        The run. Its `exit_code` is 1 when a threshold was missed, or a case or first question raised or showed
+        markup.
 
     Raises:
         EvalArgumentError: `compare_to` is not a readable earlier run (checked before anything runs).
@@ -237,6 +269,10 @@ def run_eval(
     finally:
         if naive is not None:
             naive.drop()
+    raw = _raw_source(bot)
+    for record in product:
+        record.markup = markup_shown(record.answer, raw)
+    probes = ask_first_questions(bot, source_text, raw) if check_first_questions else []
     t_cases = time.perf_counter()
     summary = summarize([r.result for r in product])
     baseline_summary = summarize([r.result for r in naive_records]) if naive is not None else None
@@ -256,6 +292,7 @@ def run_eval(
         thresholds=thresholds,
         checks=thresholds.check(summary, full_run=not categories and limit is None) if thresholds else [],
         source=_source_of(bot),
+        probes=probes,
     )
     if previous is not None:
         run.comparison = compare_runs(run.to_json(), previous, str(compare_to))

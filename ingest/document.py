@@ -138,8 +138,22 @@ def _markdown_html(markdown: str) -> str:
     md = MarkdownIt("commonmark", {"html": True, "breaks": False}).enable("table").use(deflist_plugin)
 
     tokens = md.parse(markdown)
+    _raw_html_fences(tokens)
     _keep_written_numbers(tokens)
     return md.renderer.render(tokens, md.options, {})
+
+
+# The info string of a fenced block that holds raw HTML: pandoc's raw attribute ("```{=html}") and djot's
+# ("``` =html").
+_RAW_HTML_FENCE = re.compile(r"\{?\s*=html5?\s*\}?", re.I)
+
+
+def _raw_html_fences(tokens: list[Any]) -> None:
+    """A fenced block marked as raw HTML is HTML the page shows rendered, not code to show as text: it becomes an
+    HTML block, read into the same DOM as the markdown around it."""
+    for token in tokens:
+        if token.type == "fence" and _RAW_HTML_FENCE.fullmatch(token.info.strip()):
+            token.type = "html_block"
 
 
 def _keep_written_numbers(tokens: list[Any]) -> None:

@@ -58,6 +58,12 @@ ALLOWED = {
     "xml": "the lxml and XML names of the fetcher's content types (as above, a table cell read as an entry)",
     "XML": "the lxml and XML names of the fetcher's content types (as above, a table cell read as an entry)",
     "Other": "the profile's catch-all topic (as above, a table cell read as an entry)",
+    "Everything": "a plain word of code and docstrings ('everything it needs'); an answer option of a survey chart "
+                  "read as an entry",
+    "Community": "the made-up topic of docstring examples ('4. Fedora › Community'); an answer option of a survey "
+                 "chart read as an entry",
+    "everything": "a plain word of code and docstrings ('everything it needs'); an answer option of a survey chart "
+                  "read as an entry",
 }
 # Single common words the recogniser types as names in these articles, each with where it does.
 NOT_NAMES = {

@@ -65,6 +65,7 @@ class Thresholds:
     evidence_pool: int = default_of("evidence_pool")
     fact_close_ratio: float = default_of("fact_close_ratio")
     fact_section_ratio: float = default_of("fact_section_ratio")
+    elsewhere_share: float = default_of("elsewhere_share")
     recommend_similarity_factor: float = default_of("recommend_similarity_factor")
     entry_similarity_weight: float = default_of("entry_similarity_weight")
     filter_max_entries: int = default_of("filter_max_entries")

@@ -263,6 +263,13 @@ class Settings(BaseSettings):
         description="A further sentence of the best sentence's own section joins a fact answer when it scores at "
         "least this share of the best one's score.",
     )
+    elsewhere_share: float = Field(
+        default=0.34, ge=0.0, le=1.0,
+        description="A fact asked of a named entry is refused as said of another entry when another entry's sentence"
+        " covers at least `strong_coverage` of the question's topic (its content terms beyond the entry's name, two "
+        "of them at least) and the named entry's own sentences cover at most this share of what that sentence "
+        "covers, and are no closer in meaning to the question.",
+    )
     recommend_similarity_factor: float = Field(
         default=0.6, ge=0.0, le=1.0,
         description="A recommendation abstains when its best sentence is less similar than this share of the abstain "

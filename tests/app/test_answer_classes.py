@@ -347,3 +347,29 @@ class TestResidents:
     def test_a_count_of_people_doing_something_else_still_reads_the_synonym(self, ferries_bot: Chatbot) -> None:
         answer = ferries_bot.ask("How many people did the Northline carry in 2030?")
         assert not answer.abstained and "4 million" in answer.text
+
+
+class TestSaidOfAnotherEntry:
+    """What the article says of one entry, asked of another, is refused and the other entry named; the same
+    question asked of the right entry, and questions the named entry's own section answers, are answered."""
+
+    @pytest.mark.parametrize(("question", "holder"), [
+        ("How much does Brannock's cold store cut spoilage by?", "Dellmere"),
+        ("Which college in Hartsel trains deck officers?", "Farrowick"),
+        ("what does glenhaven's tidal barrage feed", "Brannock"),
+    ])
+    def test_refused_and_the_holder_named(self, harbours_bot: Chatbot, question: str, holder: str) -> None:
+        answer = harbours_bot.ask(question)
+        assert answer.abstained, answer.text
+        assert holder in answer.text and not answer.citations
+
+    @pytest.mark.parametrize(("question", "fact"), [
+        ("How much does Dellmere's cold store cut spoilage by?", "25%"),
+        ("Which college in Farrowick trains deck officers?", "Farrowick Nautical College"),
+        ("What does Brannock's tidal barrage feed?", "cranes"),
+        ("What share of container cargo does Quillport handle?", "31%"),
+        ("What does Hartsel's dock authority map with its partner?", "seabed"),
+    ])
+    def test_the_right_entry_is_answered(self, harbours_bot: Chatbot, question: str, fact: str) -> None:
+        answer = harbours_bot.ask(question)
+        assert not answer.abstained and fact in answer.text, answer.text

@@ -128,6 +128,51 @@ def test_rejected_question_counts_as_abstention_and_a_crash_fails_the_run(tmp_pa
     assert run.product[0].result.crashed and run.to_json()["cases"][0]["product"]["metrics"]["crashed"] is True
 
 
+@pytest.mark.parametrize("shown", [
+    {"text": "Jinan is **8th** [1]."},
+    {"text": "Jinan is 8th [1].", "section": "<h2>8. Jinan</h2>"},
+    {"text": "Jinan is 8th [1].", "quote": "| 8 | Jinan | 2025 |"},
+])
+def test_markup_in_an_answer_its_label_or_its_quote_fails_the_run(shown: dict[str, str]) -> None:
+    citation = jinan_citation().model_copy(update={k: v for k, v in shown.items() if k != "text"})
+    bot = FakeBot({"Where does Jinan rank?": Answer(text=shown["text"], citations=[citation])})
+    run = run_eval([make_case()], bot, baseline=False, show_progress=False)
+    assert run.product[0].markup and run.exit_code == 1
+    assert run.errors[0].startswith("jinan-rank: markup shown:")
+    assert run.to_json()["cases"][0]["product"]["markup"] == run.product[0].markup
+
+
+def test_the_first_questions_users_ask_are_checked_too() -> None:
+    from eval.markup import first_questions
+
+    questions = first_questions(SOURCE)
+    assert questions[:3] == ["What is this article about?", "Which one is ranked first?", "Give me the top 3."]
+    assert len(questions) == 9 and all(q.endswith(("?", ".")) for q in questions)
+    good = Answer(text="Jinan is 8th [1].", citations=[jinan_citation()])
+    clean = run_eval([make_case()], FakeBot({"Where does Jinan rank?": good}), baseline=False, show_progress=False)
+    assert clean.passed and [p.question for p in clean.probes] == questions
+    assert clean.to_json()["first_questions"][0]["question"] == questions[0]
+
+    marked = FakeBot({"Where does Jinan rank?": good, questions[1]: Answer(text="The first is __Beijing__.")})
+    run = run_eval([make_case()], marked, baseline=False, show_progress=False)
+    assert run.exit_code == 1 and run.errors == [f"first question {questions[1]!r}: markup shown: ['__', '__']"]
+    crashing = FakeBot({"Where does Jinan rank?": good, questions[0]: RuntimeError("boom")})
+    run = run_eval([make_case()], crashing, baseline=False, show_progress=False)
+    assert run.errors == [f"first question {questions[0]!r}: raised RuntimeError: boom"]
+    skipped = run_eval([make_case()], crashing, baseline=False, show_progress=False, check_first_questions=False)
+    assert skipped.passed and not skipped.probes
+
+
+def test_markup_an_article_writes_about_is_not_markup() -> None:
+    from eval.markup import markup_in
+
+    raw = "Put `<title>` in the head, and write &lt;br&gt; for a break.\n\n```\n# a comment\n```\n"
+    assert markup_in("Put <title> in the head and <br> for a break.", raw) == []
+    assert markup_in("# a comment", raw) == []
+    assert markup_in("Use <em>this</em>.", raw) == ["<em>", "</em>"]
+    assert markup_in("see [docs](https://example.org)") == ["](https://"]
+
+
 def test_a_crash_in_an_earlier_turn_counts_too() -> None:
     case = make_case(id="fu", category="follow_up", question=None, turns=["Which city is eighth?", "Its rank?"])
     bot = FakeBot({"Which city is eighth?": KeyError("kb"),

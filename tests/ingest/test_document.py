@@ -1,6 +1,8 @@
-"""The document model's reading of plain text (ingest/document.py)."""
+"""The document model's reading of plain text, cells and raw-HTML blocks (ingest/document.py)."""
 
 from __future__ import annotations
+
+import pytest
 
 from ingest.document import read_document
 
@@ -63,3 +65,15 @@ def test_a_link_whose_address_a_site_generator_fills_in_shows_only_its_text() ->
     document = read_document('The team [grew to 40]({{ "/2031/05/01/growth/" | url }}) and [moved]({% link a.md %}); '
                              "[a plain link](https://example.org) stays a link.", "markdown")
     assert document.text == "The team grew to 40 and moved; a plain link stays a link."
+
+
+@pytest.mark.parametrize("info", ["=html", "{=html}", "{ =html5 }"])
+def test_a_fenced_block_marked_as_raw_html_is_read_as_html(info: str) -> None:
+    source = (f"# Favourite kites\n\nWhich kite do you fly most?\n\n``` {info}\n<ol class=\"bars\">\n"
+              "  <li> <span class=\"label\">Sky Ribbon</span> <div class=\"bar\"></div> 40 </li>\n"
+              "  <li> <span class=\"label\">Red Delta</span> <div class=\"bar\"></div> 31 </li>\n</ol>\n```\n\n"
+              "```html\n<b>a sample shown as code</b>\n```\n")
+    document = read_document(source, "markdown")
+    assert "1. Sky Ribbon" in document.text and "2. Red Delta" in document.text
+    assert "<span" not in document.text and "<li>" not in document.text
+    assert "<b>a sample shown as code</b>" in document.text  # a fence in a language is code, shown as written

@@ -73,6 +73,46 @@ def outside_period(evidence: Evidence, intent: Intent) -> Draft | None:
     return None
 
 
+def said_of_another(evidence: Evidence, intent: Intent) -> Draft | None:
+    """An abstention when what is asked of a named entry is what the article says of another one ("How much did
+    Zedburg's harbour robots cut loading times?" when only Yarrow's section has harbour robots): another entry's
+    sentence covers the question's topic (its content terms beyond the entry's name, two at least) strongly,
+    while the named entry's own sentences cover little of it and are no closer in meaning to the question."""
+    kb = evidence.kb
+    named = {e.name for e in evidence.entries(intent)}
+    if not named or intent.names or intent.polar:
+        return None
+    own_terms = {t for name in named for t in terms(name)}
+    topic = replace(intent, terms=tuple(t for t in intent.terms if t not in own_terms))
+    asked = evidence.asked_terms(topic)
+    if len(set(asked)) < 2:
+        return None
+    folded = [fold(n) for n in named]
+    own, other = [], []
+    for sentence in kb.sentences:
+        entry = kb.entry_of(sentence)
+        if (entry is not None and entry.name in named) or any(n in fold(sentence.text) for n in folded):
+            own.append(sentence)
+        elif entry is not None:
+            other.append(sentence)
+    if not own or not other:
+        return None
+    best = max(other, key=lambda s: evidence.coverage(topic, s))
+    covered = evidence.coverage(topic, best)
+    have = kb.sentence_terms[best.index]
+    if covered < evidence.limits.strong_coverage or sum(bool(evidence.expanded(t) & have) for t in set(asked)) < 2:
+        return None
+    if max(evidence.coverage(topic, s) for s in own) > evidence.limits.elsewhere_share * covered:
+        return None
+    similarity = evidence.similarity(intent, [*own, best])
+    if max(similarity[s.index] for s in own) >= similarity[best.index]:
+        return None
+    holder = kb.entry_of(best)
+    assert holder is not None
+    return abstention(f"The article doesn't say that about {name_list(sorted(named))}: it says it about "
+                      f"{holder.name}.")
+
+
 def wrong_holder(evidence: Evidence, intent: Intent) -> tuple[str, RankEntry, Intent] | None:
     """A rank claimed for something the article doesn't rank ("Since Zedburg is 3rd, what is it known for?",
     Zedburg unranked or never mentioned): what was claimed, the entry that really holds that rank, and the intent
@@ -130,7 +170,7 @@ class Fact(Strategy):
     """The best-matching article sentences, led by the answer of the type asked for."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
-        refusal = unknown_subject(self.evidence, intent)
+        refusal = unknown_subject(self.evidence, intent) or said_of_another(self.evidence, intent)
         if refusal is not None:
             return refusal
         correction = misplaced(self.evidence, intent)
