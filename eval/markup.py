@@ -13,9 +13,14 @@ import re
 
 from ingest.core.models import Answer
 
-MARKUP = re.compile(r"</?[a-zA-Z][\w-]*(?:\s[^<>]*)?/?>|&(?:[a-z]+|#\d+);|\*\*|__|^#{1,6} [^\W\d_]|^\|?\s*:?-{3,}|"
-                    r"\]\(https?://|\s\|\s.*\s\|\s", re.M)
-"""A tag, an entity left undecoded, markdown emphasis or heading marks, a pipe-table rule or row, a link target."""
+MARKUP = re.compile(r"</?[a-zA-Z][\w-]*(?:\s[^<>]*)?/?>|&(?:[a-z]+|#\d+);|(?<!\*)\*\*(?!\*)|__|"
+                    r"^#{1,6} [^\W\d_]|^\|?\s*:?-{3,}|\]\(https?://|\s\|\s.*\s\|\s", re.M)
+"""A tag, an entity left undecoded, markdown emphasis or heading marks, a pipe-table rule or row, a link target.
+("****", emphasis around nothing, is no emphasis: CommonMark shows it as written.)"""
+
+TAGS = re.compile(r"</?[a-zA-Z][\w-]*(?:\s[^<>]*)?/?>|&(?:[a-z]+|#\d+);")
+"""HTML's own markup: a tag, an entity left undecoded. In an HTML source a "#", "**" or "|" is text the page
+shows (a "#" column header, a pipe in a title), not markup."""
 
 CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]+`|<code[^>]*>.*?</code>|<pre[^>]*>.*?</pre>", re.S)
 """Code in a markdown or HTML source: a fenced block, an inline span, <code> or <pre>."""
@@ -24,22 +29,30 @@ FIRST_ENTRIES = 3
 """How many of the article's first entries `first_questions` asks about."""
 
 
-def markup_in(text: str, raw: str = "") -> list[str]:
-    """The markup in `text`. A tag the source `raw` wrote as text (escaped, "&lt;link&gt;", or in code,
+def markup_in(text: str, raw: str = "", *, html: bool = False) -> list[str]:
+    """The markup in `text`: HTML's and markdown's, or only HTML's when the source is an HTML page (`html`). A pipe
+    the source escaped is text. A tag the source `raw` wrote as text (escaped, "&lt;link&gt;", or in code,
     "`<link>`") is the article talking about markup, not markup, and so is anything the source wrote inside code
     (a "# comment" line of a code sample, a "**" operator, "<roomID>" in a URL template)."""
-    found = [m.group() for m in MARKUP.finditer(text)]
+    found = [m.group() for m in (TAGS if html else MARKUP).finditer(text)]
     code = " ".join(CODE.findall(raw)) if raw else ""
     return [f for f in found if not (f.startswith("<") and raw and (
         "&lt;" + f[1:].rstrip(">").split()[0] in raw or "`" + f.split()[0].rstrip(">") in raw))
-        and not (code and f.strip() in code)]
+        and not (code and f.strip() in code) and not _escaped_pipes(f, raw)]
 
 
-def markup_shown(answer: Answer, raw: str = "") -> list[str]:
-    """The markup anywhere an answer shows a user: its text, and each citation's label and quote."""
-    found = markup_in(answer.text, raw)
+def _escaped_pipes(found: str, raw: str) -> bool:
+    """A run of " | " the source wrote escaped ("a \\| b", a pipe inside a table cell): text the page shows."""
+    core = found.strip()
+    return "|" in core and bool(raw) and core.replace("|", "\\|") in raw
+
+
+def markup_shown(answer: Answer, raw: str = "", *, html: bool = False) -> list[str]:
+    """The markup anywhere an answer shows a user: its text, and each citation's label and quote (`html`: the
+    source is an HTML page)."""
+    found = markup_in(answer.text, raw, html=html)
     for citation in answer.citations:
-        found += markup_in(citation.label, raw) + markup_in(citation.quote, raw)
+        found += markup_in(citation.label, raw, html=html) + markup_in(citation.quote, raw, html=html)
     return found
 
 

@@ -113,7 +113,7 @@ def ask_case(system: System, case: Case, source_text: str, *, with_history: bool
     return CaseRecord(case, answer, result, history, error)
 
 
-def ask_first_questions(system: System, source_text: str, raw: str) -> list[ProbeRecord]:
+def ask_first_questions(system: System, source_text: str, raw: str, *, html: bool = False) -> list[ProbeRecord]:
     """Ask the questions users start with (`eval.markup.first_questions`) and record any markup the answers
     show and any unexpected exception; a rejection (`AICitiesError`) is an answer like any other."""
     records = []
@@ -126,7 +126,7 @@ def ask_first_questions(system: System, source_text: str, raw: str) -> list[Prob
             logger.exception("First question %r raised", question)
             records.append(ProbeRecord(question, "", error=f"raised {type(exc).__name__}: {exc}"))
             continue
-        records.append(ProbeRecord(question, answer.text, markup_shown(answer, raw)))
+        records.append(ProbeRecord(question, answer.text, markup_shown(answer, raw, html=html)))
     return records
 
 
@@ -270,9 +270,10 @@ def run_eval(
         if naive is not None:
             naive.drop()
     raw = _raw_source(bot)
+    html = Path(_source_of(bot) or "").suffix.lower() in {".html", ".htm"}
     for record in product:
-        record.markup = markup_shown(record.answer, raw)
-    probes = ask_first_questions(bot, source_text, raw) if check_first_questions else []
+        record.markup = markup_shown(record.answer, raw, html=html)
+    probes = ask_first_questions(bot, source_text, raw, html=html) if check_first_questions else []
     t_cases = time.perf_counter()
     summary = summarize([r.result for r in product])
     baseline_summary = summarize([r.result for r in naive_records]) if naive is not None else None

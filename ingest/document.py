@@ -110,7 +110,7 @@ def read_document(source: str, kind: SourceKind) -> Document:
     if kind == "html":
         return _Walker(BeautifulSoup(source, "lxml"), "html", chrome=True).document()
     markdown = _plain_to_markdown(source) if kind == "text" else _GLYPH_BULLET.sub(
-        r"\1- ", "\n".join(_aligned_tables(source)).replace("\n\x00", "\n"))
+        r"\1- ", "\n".join(_aligned_tables(_unfenced_tables(source))).replace("\n\x00", "\n"))
     markdown = _CONTAINER_TAG_LINE.sub(r"\n\1\n", markdown)
     markdown = _TEMPLATED_DESTINATION.sub("](#)", markdown)
     return _Walker(BeautifulSoup(_markdown_html(markdown), "lxml"), kind, chrome=False).document()
@@ -208,14 +208,43 @@ def _wrapped(previous: str, line: str) -> bool:
 _ALIGNED = re.compile(r"\t|\s{2,}")
 
 
+# A fenced block with no language, or plain text: ```, ~~~, ```text. Its opening fence, content, closing fence.
+_PLAIN_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?:text|txt|plain|plaintext)?[ \t]*\n"
+                          r"(?P<body>.*?)\n(?P=fence)[ \t]*$", re.M | re.S | re.I)
+
+
+_FENCE_LINE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+
+
+def _unfenced_tables(source: str) -> str:
+    """A table written as fixed-width text inside a plain fenced block (a README's standings, a terminal's
+    listing) is a table the fence only keeps aligned: when most of the block's lines are rows of one aligned table
+    (`_aligned_tables`), the fence goes and the table is read as a table; any other block stays code."""
+    def unfence(match: re.Match[str]) -> str:
+        body = match.group("body")
+        lines = [line for line in body.splitlines() if line.strip()]
+        rows = sum(line.startswith(("| ", "\x00| ")) for line in _aligned_tables(body))
+        return f"\n{body}\n" if lines and rows >= 3 and rows * 2 > len(lines) else match.group()
+
+    return _PLAIN_FENCE.sub(unfence, source)
+
+
 def _aligned_tables(text: str) -> list[str]:
     """Lines of text with tables aligned by tabs or runs of spaces (three or more rows split alike into two or more
     columns) rewritten as markdown pipe rows, so the markdown reader sees tables; a row's later lines are marked
-    to stay with it."""
+    to stay with it. Fenced code blocks stay as written."""
     lines = text.splitlines()
     out: list[str] = []
     i = 0
+    fence = ""
     while i < len(lines):
+        opening = _FENCE_LINE.match(lines[i])
+        if fence or opening:  # code stays as written
+            if opening and (not fence or opening.group(1).startswith(fence)):
+                fence = "" if fence else opening.group(1)
+            out.append(lines[i])
+            i += 1
+            continue
         width = len(_ALIGNED.split(lines[i].strip())) if lines[i].strip() else 0
         j = i
         while j < len(lines) and lines[j].strip() and not lines[j].lstrip().startswith("|") \
@@ -223,6 +252,8 @@ def _aligned_tables(text: str) -> list[str]:
                 and all(len(c) <= 60 for c in _ALIGNED.split(lines[j].strip())):
             j += 1
         if j - i >= 3:
+            if out and out[-1].strip():
+                out.append("")  # a table starts a block of its own (a pipe row can't go on a paragraph)
             rows = [_ALIGNED.split(line.strip()) for line in lines[i:j]]
             cells = [" | ".join(c.replace("|", "\\|") for c in row) for row in rows]
             headed = not any(re.fullmatch(r"[#\d.,%$]+", c) for c in rows[0])

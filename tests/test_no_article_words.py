@@ -60,6 +60,21 @@ ALLOWED = {
     "Other": "the profile's catch-all topic (as above, a table cell read as an entry)",
     "Everything": "a plain word of code and docstrings ('everything it needs'); an answer option of a survey chart "
                   "read as an entry",
+    "English": "the language the product answers in, and the English spaCy pipeline and embedder it ships",
+    "Chinese": "the other language the product answers questions in (the multilingual embedder, Chinese questions)",
+    "French": "a made-up out-of-scope training question (a translation request) in app/intents.yaml",
+    "LLM": "the optional LLM backends (`app/llm`), named throughout code and settings",
+    "Ollama": "one of the optional LLM backends (`AICITIES_LLM=ollama`)",
+    "ollama": "one of the optional LLM backends (`AICITIES_LLM=ollama`)",
+    "Bitcoin": "a made-up out-of-scope training question (the price of a coin) in app/intents.yaml",
+    "Facebook": "a site whose share buttons are page chrome the parser drops",
+    "WhatsApp": "a site whose share buttons are page chrome the parser drops",
+    "Whatsapp": "a site whose share buttons are page chrome the parser drops",
+    "bitcoin": "a made-up out-of-scope training question (the price of a coin) in app/intents.yaml",
+    "facebook": "a site whose share buttons are page chrome the parser drops",
+    "whatsapp": "a site whose share buttons are page chrome the parser drops",
+    "什么": "a Chinese question word ('what') of the lexicon, which reads questions asked in Chinese",
+    "为": "part of the Chinese question words ('为什么', why) of the lexicon, which reads questions asked in Chinese",
     "Community": "the made-up topic of docstring examples ('4. Fedora › Community'); an answer option of a survey "
                  "chart read as an entry",
     "everything": "a plain word of code and docstrings ('everything it needs'); an answer option of a survey chart "

@@ -454,3 +454,21 @@ def test_eval_command_exit_codes(entry: str, bot, small_cases: Path, tmp_path: P
 def test_every_category_can_be_selected() -> None:
     for category in CATEGORIES:
         assert parse(["--category", category]).categories == [category]
+
+
+def test_in_an_html_page_only_tags_and_entities_are_markup() -> None:
+    from eval.markup import markup_in
+
+    shown = "# Player Score\n1 Ann Vale 9 | 10"  # a "#" column header and a pipe the page shows as text
+    assert markup_in(shown, html=True) == []
+    assert "# P" in markup_in(shown)  # in a markdown source a line opening with "# " is a heading mark
+    assert markup_in("<td>Ann</td> &amp;", html=True) == ["<td>", "</td>", "&amp;"]
+
+
+def test_escaped_pipes_and_emphasis_around_nothing_are_text() -> None:
+    from eval.markup import markup_in
+
+    raw = "| Kite | About |\n|---|---|\n| Sky Ribbon | light \\| fast \\| cheap |\n\nSelect **** to go on.\n"
+    assert markup_in("Sky Ribbon: light | fast | cheap", raw) == []
+    assert markup_in("Select **** to go on.", raw) == []
+    assert markup_in("a | b | c") and markup_in("**bold**") == ["**", "**"]

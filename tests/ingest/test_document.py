@@ -77,3 +77,16 @@ def test_a_fenced_block_marked_as_raw_html_is_read_as_html(info: str) -> None:
     assert "1. Sky Ribbon" in document.text and "2. Red Delta" in document.text
     assert "<span" not in document.text and "<li>" not in document.text
     assert "<b>a sample shown as code</b>" in document.text  # a fence in a language is code, shown as written
+
+
+def test_a_fixed_width_table_in_a_plain_fenced_block_is_read_as_a_table() -> None:
+    rows = "\n".join(f"{name:<22}{wins:>4}{losses:>4}   {points:>3}" for name, wins, losses, points in [
+        ("Harrow Kites", 12, 2, 38), ("Dune Gliders", 10, 4, 31), ("Pale Ospreys", 7, 7, 22),
+        ("Low Tide Club", 3, 11, 9)])
+    source = f"# Kite league\n\nFinal standings:\n\n~~~\n{rows}\n~~~\n\n```\nprint('a code sample')\nx  =  1\n```\n"
+    document = read_document(source, "markdown")
+    assert "Harrow Kites\t12\t2\t38" in document.text and "|" not in document.text
+    assert "print('a code sample')" in document.text  # a block that is no table stays as written
+    kept = read_document(source.replace("~~~\n", "~~~python\n", 1), "markdown")
+    assert "Harrow Kites\t12\t2\t38" not in kept.text  # a fence in a language is code, not a table
+    assert rows in kept.text  # shown as written
