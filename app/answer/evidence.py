@@ -124,6 +124,26 @@ class Evidence:
         """The question's content terms without generic ones."""
         return [t for t in intent.terms if t not in self.generic_terms]
 
+    def known_share(self, intent: Intent) -> float:
+        """The IDF-weighted share of what the question asks beyond the names it gives (its content terms other
+        than the names' and the words people ask with) that the article has, by the term or a synonym; 1.0 when it
+        asks nothing beyond the names."""
+        named = {t for name in (*intent.entries, *intent.names) for t in terms(name)}
+        topic = [t for t in dict.fromkeys(self.asked_terms(intent)) if t not in named and t not in self.question_words]
+        if not topic:
+            return 1.0
+        weight = {t: self.kb.idf.get(t, self.limits.unseen_term_weight) for t in topic}
+        known = sum(w for t, w in weight.items() if any(x in self.kb.idf for x in self.expanded(t))
+                    or self._compound_of_known(t))
+        return known / sum(weight.values())
+
+    def _compound_of_known(self, term: str) -> bool:
+        """A compound that opens or ends with an article word of four letters or more ("chipmaking" of an article
+        about chips, "shipyards" of one about ships): the article speaks of it in other words."""
+        if len(term) < 6 or not term.isalpha():
+            return False
+        return any(len(v) >= 4 and v != term and (term.startswith(v) or term.endswith(v)) for v in self.kb.idf)
+
     def asks_in_question_words(self, focus: Focus | None) -> bool:
         """True when the focus is in the language of questions ("criteria", "gist"), by its lemma or as
         written: what the question asks for in general, not a topic the article must contain."""

@@ -102,6 +102,7 @@ class Router:
         tied = len(intent.ranks) == 1 and len(kb.entries_at(intent.ranks[0])) > 1
         attribute = focus is not None and stem(focus.head) in self._column_words
         return Signals(ranking=ranking, strong=strong, specific=specific, typed=typed, tied=tied, attribute=attribute,
+                       topic_known=ev.known_share(intent) >= ev.limits.strong_coverage,
                        column=ranking and self._columns.column(intent) is not None,
                        column_pair=ranking and self._pairs.compared_column(intent) is not None,
                        making=ev.about_the_making(intent), method_words=method_words,

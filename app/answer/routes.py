@@ -54,6 +54,9 @@ class Signals:
             uses it too.
         tied: the one rank the question names is held by several entries (a tie).
         attribute: the focus names a column of the ranking's table, a value every entry has ("which boat").
+        topic_known: what the question asks beyond the names it gives is in the article (the IDF-weighted share of
+            those terms the article has is at least `strong_coverage`, or there is nothing beyond the names):
+            "what's the weather in <entry> tomorrow?" names an entry but asks about nothing the article has.
     """
 
     ranking: bool = False
@@ -67,6 +70,7 @@ class Signals:
     method_focus: bool = False
     tied: bool = False
     attribute: bool = False
+    topic_known: bool = True
 
 
 Predicate = Callable[[Intent, Signals], bool]
@@ -191,8 +195,8 @@ ROUTES = RouteTable([
           "article has values of that type.", lambda i, s: i.kind is K.OUT_OF_SCOPE and _listable(i) and s.typed,
           (ListEntities,)),
     Route("out_of_scope_but_matching", "The classifier says off-topic, but the question names the article's "
-          "things or the article matches it well.", lambda i, s: i.kind is K.OUT_OF_SCOPE and (
-              _about(i) or s.strong or s.typed), (Fact,)),
+          "things or the article matches it well, and what it asks beyond those names is in the article.",
+          lambda i, s: i.kind is K.OUT_OF_SCOPE and s.topic_known and (_about(i) or s.strong or s.typed), (Fact,)),
     Route("out_of_scope", "\"What's the weather like?\": not about the article.",
           lambda i, s: i.kind is K.OUT_OF_SCOPE, (OutOfScope,)),
     Route("homes_of_names", "\"Which two towns is Acme Port tied to?\", \"where are Acme and Bolt based?\": every "

@@ -141,6 +141,7 @@ class QuestionAnalyzer:
         plural = article.noun_plural or article.noun + "s"
         self._entry_stems = {stem(fold(article.noun)), stem(fold(plural)), stem("entry")}
         self._entry_nouns = frozenset({article.noun.lower(), plural.lower(), "entry", "entries", "one", "ones"})
+        self._entry_terms = frozenset(t for name in article.entries for t in terms(name))
         self._vocab_set = set(article.vocabulary)
 
     def warm_up(self) -> None:
@@ -210,7 +211,7 @@ class QuestionAnalyzer:
         self._drop_other_ordinals(reading)
         if parsed.event_order:  # "did X open before Y did?" orders two events in time, not two ranks
             reading.direction = {"up": "before", "down": "after"}.get(direction or "", direction)
-        elif direction in {"up", "down"} and not relates_ranks(text, self._entry_nouns):
+        elif direction in {"up", "down"} and not relates_ranks(text, self._entry_nouns, self._entry_terms):
             reading.direction = None  # "does X rival Y at a lower cost?": the word grades something else
         if reading.top_n and reading.top_n >= self._last and reading.ranks:
             reading.top_n = None  # "the number one waterway in the Top 5": the list's name, not a top-N request

@@ -32,6 +32,7 @@ from ingest.core.lexicon import (
     WH_TYPES,
     ordinal_value,
 )
+from ingest.core.text import fold, stem
 from ingest.nlp import english_pipeline
 
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z’']+\b")  # "Tallest" but not "AI"
@@ -196,17 +197,20 @@ def indirect_clause(question: str, subject: str | None) -> str | None:
     return None
 
 
-def relates_ranks(text: str, entry_nouns: frozenset[str] = frozenset()) -> bool:
+def relates_ranks(text: str, entry_nouns: frozenset[str] = frozenset(),
+                  entry_terms: frozenset[str] = frozenset()) -> bool:
     """Whether a word of rank relation in the question ("above", "lower", "after") relates ranks: not when it
-    grades another thing ("at a lower cost", "higher wages") or places something in time ("after 2020")."""
-    return _relates_ranks_cached(text, entry_nouns)
+    grades another thing ("at a lower cost", "higher wages"), places something in time ("after 2020"), or places
+    by a thing that is no entry ("the firm behind the harbour scheme"; `entry_terms` are the stems of the entries'
+    names, so "above the picture frame guide" still relates ranks when an entry is about a picture frame)."""
+    return _relates_ranks_cached(text, entry_nouns, entry_terms)
 
 
 _RELATION_WORDS = HIGHER_WORDS | LOWER_WORDS
 
 
 @lru_cache(maxsize=4096)
-def _relates_ranks_cached(text: str, entry_nouns: frozenset[str]) -> bool:
+def _relates_ranks_cached(text: str, entry_nouns: frozenset[str], entry_terms: frozenset[str]) -> bool:
     related = False
     for token in doc_of(text):
         if token.lower_ not in _RELATION_WORDS:
@@ -218,8 +222,20 @@ def _relates_ranks_cached(text: str, entry_nouns: frozenset[str]) -> bool:
         objects = [c for c in token.children if c.dep_ == "pobj"]
         if token.dep_ == "prep" and objects and all(o.like_num or o.ent_type_ in {"DATE", "TIME"} for o in objects):
             continue  # "after 2020": a time
+        if token.dep_ == "prep" and objects and all(_a_thing(o, entry_nouns, entry_terms) for o in objects):
+            continue  # "the firm behind the harbour scheme": placed by a thing, not by a rank
         related = True
     return related
+
+
+def _a_thing(token: Any, entry_nouns: frozenset[str], entry_terms: frozenset[str]) -> bool:
+    """A common noun that names no entry, no rank and not what the ranking ranks ("scheme", "merger"), with no
+    word of an entry's name in its phrase ("the picture frame guide" may be an entry about a picture frame); a name,
+    a pronoun or "the town" may be an entry."""
+    if token.pos_ != "NOUN" or {token.lemma_.lower(), token.lower_} & (entry_nouns | RANK_NOUNS):
+        return False
+    return not any(stem(fold(t.lower_)) in entry_terms for t in token.subtree
+                   if t.i <= token.i and t.is_alpha and not t.is_stop)  # the phrase up to its noun, not "in X" after
 
 
 def particles(text: str) -> frozenset[str]:

@@ -373,3 +373,42 @@ class TestSaidOfAnotherEntry:
     def test_the_right_entry_is_answered(self, harbours_bot: Chatbot, question: str, fact: str) -> None:
         answer = harbours_bot.ask(question)
         assert not answer.abstained and fact in answer.text, answer.text
+
+
+class TestOffTopicAboutAnEntry:
+    """A question that names an entry but asks about what the article never covers (the weather there, a
+    currency's rate) is off-topic; one about what the article covers is answered."""
+
+    @pytest.mark.parametrize("question", [
+        "what's the weather going to be like in Quillport tomorrow?",
+        "What's today's exchange rate between the Velmoran crown and the euro in Brannock?",
+        "Will it rain in Dellmere this weekend?",
+    ])
+    def test_refused(self, harbours_bot: Chatbot, question: str) -> None:
+        answer = harbours_bot.ask(question)
+        assert answer.abstained, (answer.route, answer.text)
+
+    def test_what_the_article_covers_is_answered(self, harbours_bot: Chatbot) -> None:
+        answer = harbours_bot.ask("What share of Velmora's container cargo goes through Quillport?")
+        assert not answer.abstained and "31%" in answer.text
+
+
+class TestUnknownTopicOfAnEntry:
+    """A question that names an entry but asks about what the article never mentions (a tax, a mayor's salary) is
+    refused; one asked in other words for what the entry's section has is answered, compounds included."""
+
+    @pytest.mark.parametrize("question", [
+        "How big was Quillport's harbour tax in 2019?",
+        "what is the average rent in Farrowick",
+    ])
+    def test_refused(self, harbours_bot: Chatbot, question: str) -> None:
+        answer = harbours_bot.ask(question)
+        assert answer.abstained, (answer.route, answer.text)
+
+    @pytest.mark.parametrize(("question", "fact"), [
+        ("What do Brannock's shipyards build?", "icebreakers"),
+        ("How much spoilage does Dellmere's cold store save?", "25%"),
+    ])
+    def test_answered(self, harbours_bot: Chatbot, question: str, fact: str) -> None:
+        answer = harbours_bot.ask(question)
+        assert not answer.abstained and fact in answer.text, (answer.route, answer.text)

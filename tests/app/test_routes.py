@@ -151,3 +151,9 @@ def test_listing_the_entries_under_their_own_name_is_the_order_not_the_method() 
     listed = intent(K.ORDER, answer_type=A.DESCRIPTION, entry_focus=True, focus=focus("reasons", "reason",
                                                                                       plural=True))
     assert ROUTES.match(listed, signals(making=True, method_focus=True)).name == "order"
+
+
+def test_off_topic_about_a_named_entry_is_answered_only_when_the_article_has_the_topic() -> None:
+    named = intent(K.OUT_OF_SCOPE, names=("Acme Port",))
+    assert ROUTES.match(named, signals(topic_known=False)).name == "out_of_scope"
+    assert ROUTES.match(named, signals(topic_known=True)).name == "out_of_scope_but_matching"

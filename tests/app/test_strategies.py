@@ -331,6 +331,16 @@ class TestTableRows:
             assert draft and draft.text.startswith("Crown Point is ranked 3rd of the 6 towers: City: Mecca;")
             assert draft.text.count("Height (m)") == 1 and [c.quote for c in draft.citations] == [row_text(3)]
 
+    def test_a_topic_its_headers_may_name_in_other_words_is_left_to_the_row(self, table_bot: Chatbot) -> None:
+        """A row's cells are what its headers name, in words a question rarely repeats ("storeys" for "Floors"):
+        the refusal of a topic the article never mentions is for entries written as prose."""
+        from app.answer.strategies.fact import unknown_topic
+
+        engine = table_bot.engine
+        for question in ("How many storeys does Harbor One have?", "What is the lift speed at Lotus Spire?"):
+            intent = engine.analyzer.analyze(question)
+            assert intent.entries and unknown_topic(engine.answerer.evidence, intent) is None
+
     def test_a_row_named_by_one_of_its_cells(self, table_bot: Chatbot) -> None:
         rank = run(table_bot, EntryRank, "Where does the Seoul tower rank?")
         assert rank and rank.text.startswith("Lotus Spire is ranked 5th")

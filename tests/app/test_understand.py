@@ -83,11 +83,20 @@ def test_a_verb_whose_complement_is_a_rank_only_places(question: str) -> None:
     ("Which boat finished lower than the Skua?", True),
     ("Who came right after the Skua?", True),
     ("Which ones are above the Tern?", True),
+    ("which firm is behind the sail repair scheme at the Skua?", False),  # placed by a thing, not a rank
+    ("Who sponsors the boat behind the Skua?", True),
+    ("Which boat is just behind it?", True),
+    ("Who finished behind the fastest boat?", True),
+    ("Which boat is ranked just above the knot tying guide?", True),  # an entry's words: "Knot Tying in a Day"
+    ("Is the Skua ranked above tugs?", True),  # an entry named by a common noun: "Tugs"
+    ("which yard is behind the hull scheme in Tern?", False),  # the scheme is in an entry, still no rank
 ])
 def test_a_word_of_rank_relation_relates_ranks_only_where_it_does(question: str, relates: bool) -> None:
     from app.understand.parse import relates_ranks
+    from ingest.core.text import terms
 
-    assert relates_ranks(question, frozenset({"boat", "boats", "one", "ones"})) is relates
+    entry_terms = frozenset(t for name in ("Knot Tying in a Day", "Tugs", "Tern") for t in terms(name))
+    assert relates_ranks(question, frozenset({"boat", "boats", "one", "ones"}), entry_terms) is relates
 
 
 def test_a_rank_as_the_object_of_a_verb_keeps_the_deed() -> None:

@@ -113,6 +113,25 @@ def said_of_another(evidence: Evidence, intent: Intent) -> Draft | None:
                       f"{holder.name}.")
 
 
+def unknown_topic(evidence: Evidence, intent: Intent) -> Draft | None:
+    """An abstention when a question names an entry but asks mostly about what the article never mentions ("What
+    was Zedburg's harbour tax in 2019?" of an article without taxes): less than `strong_coverage` of its topic
+    (`Evidence.known_share`) is in the article, and none of the entry's own sentences is close in meaning to it
+    (`focus_similarity`), which a paraphrase in other words would be. Only for an entry the question names and
+    whose section is prose, asked about outside the ranking's order."""
+    kb = evidence.kb
+    asked = fold(intent.text)
+    named = [e for e in evidence.entries(intent) if fold(e.name) in asked and kb.row_of(e) is None]
+    if not named or intent.names or intent.polar or not intent.topical or intent.ranks or intent.relation or \
+            intent.top_n or intent.bottom_n or evidence.known_share(intent) >= evidence.limits.strong_coverage:
+        return None  # a table row's cells are what its headers name, in words a question rarely repeats
+    own = [s for entry in named for s in kb.entry_sentences(entry)]
+    if own and max(evidence.similarity(intent, own).values()) >= evidence.limits.focus_similarity:
+        return None
+    return abstention(f"The article doesn't say that about {name_list([e.name for e in named])}: it doesn't "
+                      "mention what the question asks about.")
+
+
 def wrong_holder(evidence: Evidence, intent: Intent) -> tuple[str, RankEntry, Intent] | None:
     """A rank claimed for something the article doesn't rank ("Since Zedburg is 3rd, what is it known for?",
     Zedburg unranked or never mentioned): what was claimed, the entry that really holds that rank, and the intent
@@ -170,7 +189,8 @@ class Fact(Strategy):
     """The best-matching article sentences, led by the answer of the type asked for."""
 
     def answer(self, intent: Intent, retrieval: Retrieval) -> Draft | None:
-        refusal = unknown_subject(self.evidence, intent) or said_of_another(self.evidence, intent)
+        refusal = unknown_subject(self.evidence, intent) or unknown_topic(self.evidence, intent) or \
+            said_of_another(self.evidence, intent)
         if refusal is not None:
             return refusal
         correction = misplaced(self.evidence, intent)
