@@ -60,6 +60,17 @@ ALLOWED = {
     "Other": "the profile's catch-all topic (as above, a table cell read as an entry)",
     "Everything": "a plain word of code and docstrings ('everything it needs'); an answer option of a survey chart "
                   "read as an entry",
+    "json": "the formats the CLI, the HTTP API and the eval write",
+    "Json": "the formats the CLI, the HTTP API and the eval write",
+    "CPU": "the machines the product runs on (CPU-only torch, the portable llama.cpp build)",
+    "CLI": "the product's command line (`ai-cities`)",
+    "auth": "the UI's and the server's login settings (`ui_auth`, `server_auth`); a framework named Auth in an "
+            "entry's name",
+    "Auth": "the UI's and the server's login settings (`ui_auth`, `server_auth`); a framework named Auth in an "
+            "entry's name",
+    "tbd": "a placeholder value the profile loader ignores ('TBD'); an entry of a leaderboard with no name yet",
+    "TBD": "a placeholder value the profile loader ignores ('TBD'); an entry of a leaderboard with no name yet",
+    "Phone": "a word of code and docs (a phone-sized screen in the UI); a part of a product name in an entry",
     "English": "the language the product answers in, and the English spaCy pipeline and embedder it ships",
     "Chinese": "the other language the product answers questions in (the multilingual embedder, Chinese questions)",
     "French": "a made-up out-of-scope training question (a translation request) in app/intents.yaml",
