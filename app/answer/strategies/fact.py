@@ -118,10 +118,13 @@ def unknown_topic(evidence: Evidence, intent: Intent) -> Draft | None:
     was Zedburg's harbour tax in 2019?" of an article without taxes): less than `strong_coverage` of its topic
     (`Evidence.known_share`) is in the article, and none of the entry's own sentences is close in meaning to it
     (`focus_similarity`), which a paraphrase in other words would be. Only for an entry the question names and
-    whose section is prose, asked about outside the ranking's order."""
+    whose section is prose, asked about outside the ranking's order (an entry named by its rank comes with the
+    rank)."""
     kb = evidence.kb
-    asked = fold(intent.text)
-    named = [e for e in evidence.entries(intent) if fold(e.name) in asked and kb.row_of(e) is None]
+    named = [e for e in evidence.entries(intent) if kb.row_of(e) is None]
+    focus = intent.focus
+    if focus is not None and not evidence.in_article(focus.head):
+        return None  # a focus the article never uses is refused by name (`Fact.missing_focus`: "the mayor")
     if not named or intent.names or intent.polar or not intent.topical or intent.ranks or intent.relation or \
             intent.top_n or intent.bottom_n or evidence.known_share(intent) >= evidence.limits.strong_coverage:
         return None  # a table row's cells are what its headers name, in words a question rarely repeats
