@@ -36,8 +36,9 @@ _TYPE_ENTITIES: dict[AnswerType, tuple[str, ...]] = {
 @dataclass(frozen=True)
 class Thresholds:
     """The weights and cut-offs of answering, from `Settings`: each field is the setting of the same name (see its
-    description there), except `abstain_similarity` (`abstain_threshold`) and `max_sentences`
-    (`max_answer_sentences`). Built without settings, it holds the settings' defaults."""
+    description there), except `abstain_similarity` (`abstain_threshold`), `max_sentences`
+    (`max_answer_sentences`) and `typo_name_score` (`typo_entry_score`). Built without settings, it holds the
+    settings' defaults."""
 
     abstain_similarity: float = default_of("abstain_threshold")
     focus_similarity: float = default_of("focus_similarity")
@@ -66,6 +67,7 @@ class Thresholds:
     fact_close_ratio: float = default_of("fact_close_ratio")
     fact_section_ratio: float = default_of("fact_section_ratio")
     elsewhere_share: float = default_of("elsewhere_share")
+    typo_name_score: float = default_of("typo_entry_score")
     recommend_similarity_factor: float = default_of("recommend_similarity_factor")
     entry_similarity_weight: float = default_of("entry_similarity_weight")
     filter_max_entries: int = default_of("filter_max_entries")
@@ -86,7 +88,8 @@ class Thresholds:
     @classmethod
     def from_settings(cls, settings: Settings) -> Thresholds:
         """The thresholds a settings object gives."""
-        renamed = {"abstain_similarity": "abstain_threshold", "max_sentences": "max_answer_sentences"}
+        renamed = {"abstain_similarity": "abstain_threshold", "max_sentences": "max_answer_sentences",
+                   "typo_name_score": "typo_entry_score"}
         return cls(**{f.name: getattr(settings, renamed.get(f.name, f.name)) for f in fields(cls)})
 
 
@@ -129,13 +132,23 @@ class Evidence:
         than the names' and the words people ask with) that the article has, by the term or a synonym; 1.0 when it
         asks nothing beyond the names."""
         named = {t for name in (*intent.entries, *intent.names) for t in terms(name)}
-        topic = [t for t in dict.fromkeys(self.asked_terms(intent)) if t not in named and t not in self.question_words]
+        topic = [t for t in dict.fromkeys(self.asked_terms(intent)) if t not in named and t not in self.question_words
+                 and not self._misspelled_name(t, named)]
         if not topic:
             return 1.0
         weight = {t: self.kb.idf.get(t, self.limits.unseen_term_weight) for t in topic}
         known = sum(w for t, w in weight.items() if any(x in self.kb.idf for x in self.expanded(t))
                     or self._compound_of_known(t))
         return known / sum(weight.values())
+
+    def _misspelled_name(self, term: str, named: set[str]) -> bool:
+        """A word the article doesn't have that is a misspelling of a name the question gives ("Shenzen" for a
+        name read as "Shenzhen"): it is that name, not a topic."""
+        if term in self.kb.idf or not named:
+            return False
+        from rapidfuzz import fuzz, process
+
+        return process.extractOne(term, named, scorer=fuzz.ratio, score_cutoff=self.limits.typo_name_score) is not None
 
     def _compound_of_known(self, term: str) -> bool:
         """A compound that opens or ends with an article word of four letters or more ("chipmaking" of an article

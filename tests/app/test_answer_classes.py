@@ -412,3 +412,14 @@ class TestUnknownTopicOfAnEntry:
     def test_answered(self, harbours_bot: Chatbot, question: str, fact: str) -> None:
         answer = harbours_bot.ask(question)
         assert not answer.abstained and fact in answer.text, (answer.route, answer.text)
+
+    def test_a_misspelled_name_is_the_name_not_a_topic(self, harbours_bot: Chatbot) -> None:
+        from app.understand.intent import Intent, IntentKind
+
+        evidence = harbours_bot.engine.answerer.evidence
+        asked = Intent(kind=IntentKind.FACT, text="(a made-up question)", entries=("Quillport",),
+                       terms=("quilport", "berth"))
+        assert evidence.known_share(asked) == 1.0
+        unknown = Intent(kind=IntentKind.FACT, text="(a made-up question)", entries=("Quillport",),
+                         terms=("quilport", "tax"))
+        assert evidence.known_share(unknown) == 0.0

@@ -47,9 +47,11 @@ INGEST_TIMEOUT_MS = 240_000
 @pytest.fixture(scope="module")
 def library(bot: Chatbot, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArticleLibrary]:
     """The session's shipped bot in a library whose uploads are kept in a tmp dir; added articles are removed
-    afterwards, so the shared store is left as it was."""
+    afterwards, so the shared store is left as it was. Its classifier cache is its own, so an upload trains its
+    intent classifier whatever other tests indexed before (the progress bar shows that stage)."""
     library = ArticleLibrary.around(bot)
-    library.settings = library.settings.model_copy(update={"sources_dir": tmp_path_factory.mktemp("sources")})
+    library.settings = library.settings.model_copy(update={"sources_dir": tmp_path_factory.mktemp("sources"),
+                                                           "cache_dir": tmp_path_factory.mktemp("cache")})
     yield library
     for article in library.articles():
         if not article.shipped:
