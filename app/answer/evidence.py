@@ -142,8 +142,8 @@ class Evidence:
         return known / sum(weight.values())
 
     def _misspelled_name(self, term: str, named: set[str]) -> bool:
-        """A word the article doesn't have that is a misspelling of a name the question gives ("Shenzen" for a
-        name read as "Shenzhen"): it is that name, not a topic."""
+        """A word the article doesn't have that is a misspelling of a name the question gives ("Quilport" for a
+        name read as "Quillport"): it is that name, not a topic."""
         if term in self.kb.idf or not named:
             return False
         from rapidfuzz import fuzz, process
