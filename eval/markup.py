@@ -13,14 +13,14 @@ import re
 
 from ingest.core.models import Answer
 
-MARKUP = re.compile(r"</?[a-zA-Z][\w-]*(?:\s[^<>]*)?/?>|&(?:[a-z]+|#\d+);|(?<!\*)\*\*(?!\*)|__|"
-                    r"^#{1,6} [^\W\d_]|^\|?\s*:?-{3,}|\]\(https?://|\s\|\s.*\s\|\s", re.M)
-"""A tag, an entity left undecoded, markdown emphasis or heading marks, a pipe-table rule or row, a link target.
-("****", emphasis around nothing, is no emphasis: CommonMark shows it as written.)"""
-
 TAGS = re.compile(r"</?[a-zA-Z][\w-]*(?:\s[^<>]*)?/?>|&(?:[a-z]+|#\d+);")
 """HTML's own markup: a tag, an entity left undecoded. In an HTML source a "#", "**" or "|" is text the page
 shows (a "#" column header, a pipe in a title), not markup."""
+
+MARKUP = re.compile(TAGS.pattern + r"|(?<!\*)\*\*(?!\*)|__|^#{1,6} [^\W\d_]|^\|?\s*:?-{3,}|\]\(https?://|"
+                    r"\s\|\s.*\s\|\s", re.M)
+"""HTML's markup (`TAGS`), markdown emphasis or heading marks, a pipe-table rule or row, a link target. ("****",
+emphasis around nothing, is no emphasis: CommonMark shows it as written.)"""
 
 CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]+`|<code[^>]*>.*?</code>|<pre[^>]*>.*?</pre>", re.S)
 """Code in a markdown or HTML source: a fenced block, an inline span, <code> or <pre>."""

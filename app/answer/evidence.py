@@ -103,6 +103,7 @@ class Evidence:
         self.question_words = question_words
         self._synonyms = {stem(fold(k)): {stem(fold(v)) for v in vs} for k, vs in synonyms.items()}
         self._families: dict[str, set[str]] = {}
+        self._compounds: dict[str, bool] = {}
 
     # -- vocabulary -----------------------------------------------------------------------------------
     @cached_property
@@ -155,7 +156,10 @@ class Evidence:
         about chips, "shipyards" of one about ships): the article speaks of it in other words."""
         if len(term) < 6 or not term.isalpha():
             return False
-        return any(len(v) >= 4 and v != term and (term.startswith(v) or term.endswith(v)) for v in self.kb.idf)
+        if term not in self._compounds:  # a scan of the vocabulary, once per term (questions repeat their words)
+            self._compounds[term] = any(len(v) >= 4 and v != term and (term.startswith(v) or term.endswith(v))
+                                        for v in self.kb.idf)
+        return self._compounds[term]
 
     def asks_in_question_words(self, focus: Focus | None) -> bool:
         """True when the focus is in the language of questions ("criteria", "gist"), by its lemma or as
