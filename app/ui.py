@@ -381,17 +381,20 @@ def _assistant(content: str) -> dict[str, str]:
 
 class PageStages(Stages):
     """`ingest.timing.Stages` shown on a `gr.Progress` bar: each stage names itself as it starts (its place
-    among `STAGES` is the bar's position), and a stage that counts its work moves the bar as it goes."""
+    among `STAGES` is the bar's position, which never moves back: a model loads when first needed, inside a later
+    stage), and a stage that counts its work moves the bar as it goes."""
 
     def __init__(self, progress: Any) -> None:
         super().__init__(progress=self._bar)
         self._page = progress
+        self._place = 0
 
     @contextmanager
     def stage(self, name: str, total: int | None = None) -> Iterator[Advance]:
         """Show `name` on the bar, then time the stage as `Stages.stage` does."""
         place = STAGES.index(name) if name in STAGES else len(STAGES) - 1
-        self._page(place / len(STAGES), desc=f"{name}…")
+        self._place = max(self._place, place)  # a model loading inside a later stage keeps the bar where it is
+        self._page(self._place / len(STAGES), desc=f"{name}…")
         with super().stage(name, total) as advance:
             yield advance
 

@@ -28,7 +28,7 @@ STORE = "store"
 KNOWLEDGE = "knowledge base"  # the app reading the new index back: BM25, names, question analyzer
 SENTENCES = "embed sentences"  # the knowledge base's sentence vectors, plain and with their heading
 CLASSIFIER = "intent classifier"  # fitting it to the article's names (or reading the fitted one back)
-STAGES = (LOAD_PARSE, MODELS, PROFILE, ANNOTATE, EMBED, MULTILINGUAL, STORE, KNOWLEDGE, SENTENCES, CLASSIFIER)
+STAGES = (LOAD_PARSE, MODELS, PROFILE, ANNOTATE, EMBED, STORE, MULTILINGUAL, KNOWLEDGE, SENTENCES, CLASSIFIER)
 
 Advance = Callable[[int], None]
 # A progress display for one stage: called with the stage's name and its total units, returns a context manager

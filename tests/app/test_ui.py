@@ -616,3 +616,22 @@ class TestServedApp:
             with pytest.raises(urllib.error.HTTPError) as info:
                 urllib.request.urlopen(url, timeout=10)
             assert info.value.code in (403, 404)
+
+
+def test_the_upload_progress_bar_names_each_stage_and_never_moves_back() -> None:
+    from ingest.timing import ANNOTATE, CLASSIFIER, EMBED, MODELS, STAGES
+
+    shown: list[tuple[float, str]] = []
+    stages = ui.PageStages(lambda value, desc="", **_: shown.append((value, desc)))
+    for name in (ANNOTATE, EMBED):
+        with stages.stage(name):
+            if name == EMBED:
+                with stages.stage(MODELS):  # the embedder loads when the first chunk needs it
+                    pass
+    with stages.stage(CLASSIFIER, total=4) as advance:
+        advance(2)
+    bar = [value for value, _ in shown if isinstance(value, float)]
+    assert [desc for _, desc in shown] == [f"{ANNOTATE}…", f"{EMBED}…", f"{MODELS}…", f"{CLASSIFIER}…", CLASSIFIER]
+    assert bar == sorted(bar) and bar[-1] == STAGES.index(CLASSIFIER) / len(STAGES)
+    assert shown[-1][0] == (2, 4)  # a stage that counts its work moves the bar as it goes
+    assert set(stages.seconds) == {ANNOTATE, EMBED, MODELS, CLASSIFIER}
