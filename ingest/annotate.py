@@ -149,8 +149,16 @@ def annotate_text(text: str, offset: int = 0, lower_words: Collection[str] = (),
 
     `lower_words`: the words the whole article writes in lower case (see `is_common_word`). `emphasis`: spans
     (source offsets) the document set in bold or italics, where names often are (`Article.emphasis`)."""
-    job = _Job(text, offset, False, emphasis)
-    return job.annotations(list(english_pipeline().pipe(job.texts(), disable=_UNUSED_PIPES)), lower_words)
+    return annotate_texts([(text, offset)], lower_words, emphasis)[0]
+
+
+def annotate_texts(texts: Sequence[tuple[str, int]], lower_words: Collection[str] = (),
+                   emphasis: Sequence[tuple[int, int]] = ()) -> list[list[dict[str, Any]]]:
+    """`annotate_text` of each (text, offset), in order, with every sentence of every text going through one
+    `nlp.pipe` stream: many short texts cost one spaCy batch, not one call each."""
+    jobs = [_Job(text, offset, False, emphasis) for text, offset in texts]
+    docs = english_pipeline().pipe((t for job in jobs for t in job.texts()), disable=_UNUSED_PIPES)
+    return [job.annotations([next(docs) for _ in job.pieces], lower_words) for job in jobs]
 
 
 def annotate_row(text: str, offset: int = 0, lower_words: Collection[str] = (),

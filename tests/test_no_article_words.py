@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ingest.annotate import annotate_text, english_pipeline, is_english_word
+from ingest.annotate import annotate_texts, english_pipeline, is_english_word
 from ingest.core.settings import DEFAULT_SOURCE, PROJECT_ROOT, resolve_profile_dir
 from ingest.core.text import blank_markup
 from ingest.loader import SUPPORTED_SUFFIXES, load_source
@@ -113,7 +113,7 @@ class Word:
     text: str
     why: str
 
-    @property
+    @cached_property
     def pattern(self) -> re.Pattern[str]:
         if _CJK_RUN.fullmatch(self.text):
             return re.compile(re.escape(self.text))
@@ -164,8 +164,9 @@ def article_words(path: Path) -> tuple[Word, ...]:
         for ent in doc.ents:
             if ent.label_ in LABELS:
                 add(ent.text, f"spaCy {ent.label_}", entity=True)
-    for span in spans:  # and as ingest annotates it (names widened over their proper nouns: "Acme Theatre")
-        for sentence in annotate_text(span.text, span.start):
+    # and as ingest annotates it (names widened over their proper nouns: "Acme Theatre")
+    for annotated in annotate_texts([(span.text, span.start) for span in spans]):
+        for sentence in annotated:
             for start, end, label in sentence["entities"]:
                 if label in LABELS:
                     add(text[start:end], f"spaCy {label}", entity=True)
@@ -189,6 +190,7 @@ def places(article: Path) -> list[Path]:
     return sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts)
 
 
+@cache
 def _profile_article(path: Path) -> str | None:
     """The text of the article whose profile folder holds `path`, or None when `path` is in no profile folder."""
     folder = next((p for p in path.parents if p.suffix == ".profile"), None)
@@ -203,6 +205,19 @@ def _readable(path: Path) -> str | None:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return None
+
+
+@cache
+def _scanned_text(path: Path) -> str | None:
+    """The text of a code or profile file as the scan reads it (None: not text): references to an article's file
+    blanked (they are not words of it), and markdown emphasis dropped ("Acme **Action** News" names "Acme Action
+    News")."""
+    content = _readable(path)
+    if content is None:
+        return None
+    for stem in (p.stem for p in articles()):
+        content = content.replace(stem, " ")
+    return re.sub(r"[*`]", "", content)
 
 
 def test_every_article_is_scanned() -> None:
@@ -221,17 +236,13 @@ def test_the_scan_finds_the_shipped_article_s_words() -> None:
 @pytest.mark.parametrize("article", articles(), ids=lambda p: p.relative_to(DATA_DIR).as_posix())
 def test_code_holds_no_words_of_the_article(article: Path) -> None:
     words = article_words(article)
-    stems = [p.stem for p in articles()]
     offenders: list[str] = []
     pending: set[tuple[str, str]] = set()
     for path in places(article):
-        content = _readable(path)
+        content = _scanned_text(path)
         if content is None:
             continue
-        for stem in stems:  # a reference to an article's file is not a word of it
-            content = content.replace(stem, " ")
         profile_article = _profile_article(path)
-        content = re.sub(r"[*`]", "", content)  # "Acme **Action** News" names "Acme Action News"
         for word in words:
             if profile_article is not None and word.pattern.search(profile_article):
                 continue  # another article's profile folder may name what its own article names too

@@ -11,6 +11,7 @@ from ingest.annotate import (
     annotate_chunks,
     annotate_row,
     annotate_text,
+    annotate_texts,
     emphasised_names,
     is_common_word,
     lower_case_words,
@@ -140,3 +141,10 @@ def test_a_name_with_emphasis_inside_reads_without_it() -> None:
     entities = read_annotations(json.dumps(annotate_text(source)), source)[0][2]
     assert any(e.text == "Velloso Radio Group" and source[e.start:e.end] == "Velloso **Radio** Group"
                for e in entities), entities
+
+
+def test_annotating_many_texts_in_one_stream_equals_one_by_one() -> None:
+    texts = [("Quillport opened the Marlow Institute in 2019. Its mayor, Ada Brenn, spoke.", 0),
+             ("Vexhaven ranks 4th.", 120), ("", 200), ("Tarn Robotics and the Osk Bank fund it. Few do.", 300)]
+    assert annotate_texts(texts) == [annotate_text(text, offset) for text, offset in texts]
+    assert annotate_texts([]) == []
