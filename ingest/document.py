@@ -113,6 +113,7 @@ def read_document(source: str, kind: SourceKind) -> Document:
         r"\1- ", "\n".join(_aligned_tables(_unfenced_tables(source))).replace("\n\x00", "\n"))
     markdown = _CONTAINER_TAG_LINE.sub(r"\n\1\n", markdown)
     markdown = _TEMPLATED_DESTINATION.sub("](#)", markdown)
+    markdown = _ATTRIBUTES_AFTER_DESTINATION.sub(r"](\1)", markdown)
     return _Walker(BeautifulSoup(_markdown_html(markdown), "lxml"), kind, chrome=False).document()
 
 
@@ -130,17 +131,38 @@ _CONTAINER_TAG_LINE = re.compile(
 # be shown as text. The address is of no use here; the link's text stays.
 _TEMPLATED_DESTINATION = re.compile(r"\]\(\s*[^()\s]*(?:\{\{[^{}\n]*\}\}|\{%[^{}\n]*%\})[^()\n]*\)")
 
+# A link converted from HTML with the rest of its tag's attributes left after the address
+# ('[text](https://a.example/x" rel="noopener" target="_blank" title=")'): CommonMark reads no link there, so the
+# brackets, the address and the attributes would be shown as text. It is a link to the address.
+_ATTRIBUTES_AFTER_DESTINATION = re.compile(
+    r"\]\(\s*([^()\s\"<>]+)\"(?:\s+[\w:-]+=(?:\"(?=\))|\"[^\"\n]*\"|'[^'\n]*'))+\s*\)")
+
 
 def _markdown_html(markdown: str) -> str:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.deflist import deflist_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
 
-    md = MarkdownIt("commonmark", {"html": True, "breaks": False}).enable("table").use(deflist_plugin)
-
+    md = MarkdownIt("commonmark", {"html": True, "breaks": False}).enable("table").use(deflist_plugin) \
+        .use(footnote_plugin)
+    _plain_footnotes(md)
     tokens = md.parse(markdown)
     _raw_html_fences(tokens)
     _keep_written_numbers(tokens)
     return md.renderer.render(tokens, md.options, {})
+
+
+def _plain_footnotes(md: Any) -> None:
+    """Footnotes ("[^note]: text", its indented lines included: paragraphs, a table) are read as the blocks they
+    hold, where the page shows them (at the end), without the reference marks in the text ("[1]" beside a heading
+    would read as part of its name, and as a citation mark in an answer), the back-links, or the numbered list a
+    page draws them as, which is no ranking."""
+    rules = md.renderer.rules
+    rules["footnote_ref"] = rules["footnote_anchor"] = lambda *_: ""
+    rules["footnote_block_open"] = lambda *_: '<section class="footnotes">\n'
+    rules["footnote_block_close"] = lambda *_: "</section>\n"
+    rules["footnote_open"] = lambda *_: '<div class="footnote">\n'
+    rules["footnote_close"] = lambda *_: "</div>\n"
 
 
 # The info string of a fenced block that holds raw HTML: pandoc's raw attribute ("```{=html}") and djot's

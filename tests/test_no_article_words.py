@@ -93,6 +93,7 @@ ALLOWED = {
 }
 # Single common words the recogniser types as names in these articles, each with where it does.
 NOT_NAMES = {
+    "Whom": "a book-list article: a word of a title ('For Whom the ...'), typed PERSON alone; a question word in code",
     "Path": "OWASP: the last word of a weakness title ('External Control of File Name or Path'), typed PERSON",
     "Theatre": "Broadway: the head noun of venue names ('the Majestic Theatre'), typed alone as PERSON",
     "Date": "Crystal: a type name in a code sample ('Date'), typed ORG",

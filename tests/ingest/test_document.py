@@ -90,3 +90,27 @@ def test_a_fixed_width_table_in_a_plain_fenced_block_is_read_as_a_table() -> Non
     kept = read_document(source.replace("~~~\n", "~~~python\n", 1), "markdown")
     assert "Harrow Kites\t12\t2\t38" not in kept.text  # a fence in a language is code, not a table
     assert rows in kept.text  # shown as written
+
+
+def test_a_footnote_is_read_as_the_blocks_it_holds_without_its_marks() -> None:
+    source = ("# Kite league [^season]\n\n1. Harrow Kites\n2. Dune Gliders[^tie]\n\n"
+              "[^season]:\n    Two rounds were replayed:\n\n    | Team | Points |\n    | ---- | -----: |\n"
+              "    | Harrow Kites | 3.5 |\n    | Dune Gliders | 2.0 |\n\n[^tie]: Level on points, ahead on wins.\n")
+    document = read_document(source, "markdown")
+    heading = next(b for b in document.blocks if b.kind == "heading")
+    assert document.text[heading.start:heading.end].strip() == "Kite league"
+    rows = [document.text[b.start:b.end] for b in document.blocks if b.kind == "row"]
+    assert any("Harrow Kites" in r and "3.5" in r for r in rows) and "|" not in document.text
+    assert "[^" not in document.text and "[1]" not in document.text and "↩" not in document.text
+    assert "Level on points, ahead on wins." in document.text
+    items = [b for b in document.blocks if b.kind == "item"]  # the list is the page's; its footnotes are no list
+    assert [document.text[b.start:b.end] for b in items] == ["Harrow Kites", "Dune Gliders"]
+
+
+def test_a_link_with_html_attributes_left_after_its_address_shows_only_its_text() -> None:
+    source = ('_The kite field at dawn (photo by [Ada Brenn](https://a.example/p/1" rel="noopener" target="_blank" '
+              'title="))_, with [Osk Kites](https://b.example/q" title="Osk site") and [a plain link](https://c.example)'
+              '; a quote ("as said" by="them") stays.')
+    document = read_document(source, "markdown")
+    assert document.text == ('The kite field at dawn (photo by Ada Brenn), with Osk Kites and a plain link; a quote '
+                             '("as said" by="them") stays.')
