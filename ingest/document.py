@@ -112,7 +112,9 @@ def read_document(source: str, kind: SourceKind) -> Document:
     markdown = _plain_to_markdown(source) if kind == "text" else _GLYPH_BULLET.sub(
         r"\1- ", "\n".join(_aligned_tables(_unfenced_tables(source))).replace("\n\x00", "\n"))
     markdown = _CONTAINER_TAG_LINE.sub(r"\n\1\n", markdown)
+    markdown = _TEMPLATE_DIRECTIVE_LINE.sub("", markdown)
     markdown = _TEMPLATED_DESTINATION.sub("](#)", markdown)
+    markdown = _TEMPLATED_DEFINITION.sub(r"\1#", markdown)
     markdown = _ATTRIBUTES_AFTER_DESTINATION.sub(r"](\1)", markdown)
     return _Walker(BeautifulSoup(_markdown_html(markdown), "lxml"), kind, chrome=False).document()
 
@@ -126,10 +128,22 @@ _CONTAINER_TAG_LINE = re.compile(
     re.M | re.I)
 
 
+# A line that is only a site generator's directive: a Liquid or Jinja tag ("{% include video.html id=… %}",
+# "{% embed url=… %}", "{% endraw %}") or a Hugo shortcode ("{{< video abc >}}", "{{% note %}}"). The page shows
+# what the generator puts there (a player, a widget), never the directive; as text it would read as a short
+# paragraph of its own (and be taken for a heading or a name).
+_TEMPLATE_DIRECTIVE_LINE = re.compile(r"^[ \t]*(?:\{%-?[^{}\n]*-?%\}|\{\{[<%][^{}\n]*[>%]\}\})[ \t]*$", re.M)
+
+
 # A link whose address a site generator fills in ("[text]({{ site.url }}/a)", "[text]({% link a.md %})"): the
 # spaces of the template expression stop CommonMark from reading a link, so the brackets and the expression would
 # be shown as text. The address is of no use here; the link's text stays.
 _TEMPLATED_DESTINATION = re.compile(r"\]\(\s*[^()\s]*(?:\{\{[^{}\n]*\}\}|\{%[^{}\n]*%\})[^()\n]*\)")
+# The same in a link reference definition ("[2]: {{ site.url }}/img/a.png"): there it is worse, since a definition
+# CommonMark cannot read ends the run of definitions, and every definition after it is shown as text, with the
+# references that use them ("Team [Name][3]").
+_TEMPLATED_DEFINITION = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(?:[^\s{]*(?:\{\{[^{}\n]*\}\}|\{%[^{}\n]*%\}))+\S*",
+                                   re.M)
 
 # A link converted from HTML with the rest of its tag's attributes left after the address
 # ('[text](https://a.example/x" rel="noopener" target="_blank" title=")'): CommonMark reads no link there, so the
@@ -420,6 +434,11 @@ class _Walker:
             self._table(tag, depth, container)
         elif name == "dl":
             self._definitions(tag, depth, container)
+        elif name == "summary":
+            # a disclosure's label ("<details><summary>Name</summary>…"): it names what the details hold, as a
+            # definition list's term names its definition
+            self.groups += 1
+            self._emit_block("term", list(tag.children), depth=depth, container=container, group=self.groups)
         elif name == "pre":
             self._emit_block("code", list(tag.children), depth=depth, container=container, pre=True)
         elif name == "blockquote":

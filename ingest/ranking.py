@@ -22,6 +22,7 @@ from ingest.core.lexicon import (
     NUMBER_WORDS,
     ORDINAL_WORDS,
     PLACE_LABELS,
+    PLACE_NOUNS,
     RANKING_CUES,
     rank_value,
 )
@@ -33,6 +34,9 @@ _NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _ORDINAL_WORD = "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True))
 _PLACE_LABEL = "|".join(sorted(map(re.escape, PLACE_LABELS), key=len, reverse=True))
 _SEPARATOR = r"(?:\s*[.):|]\s*|\s+[-–—]\s*|\s+(?=\S)|\s*$)"
+_PLACE_NOUN = "|".join(sorted({*PLACE_NOUNS, "prize"} - {"rank", "ranked"}, key=len, reverse=True))
+# What a place may carry in parentheses before its name: a prize or a score ("($500)", "(400 € & a licence)")
+_PRIZE = r"(?:\s*\([^()\n]{1,60}\))?"
 # A rank at the start of a block's text, in the forms ranking articles write it; the style names the form.
 _RANK_PREFIXES: list[tuple[str, re.Pattern[str]]] = [
     ("code", re.compile(r"(?:Rank\s+)?(?P<prefix>[A-Z]{1,2})(?P<num>\d{1,3})(?::\d{2,4})?(?=\s*[:.)\-–—|]|\s)"
@@ -42,11 +46,15 @@ _RANK_PREFIXES: list[tuple[str, re.Pattern[str]]] = [
                       re.I)),
     # "Top ten: Name" labels a place; "Top 10 Robot Towns" announces a count, so a separator must follow
     ("no", re.compile(r"Top\s*(?P<num>\d{1,3}|" + _NUMBER_WORD + r")\b(?:\s*[.):|]\s*|\s+[-–—]\s*)", re.I)),
+    # "third place ($200): Name", "2nd (400 €) - Name", "second prize": a place, its prize or score in parentheses
+    ("place", re.compile(r"(?P<num>\d{1,3})(?:st|nd|rd|th)(?:\s+(?:" + _PLACE_NOUN + r"))?" + _PRIZE
+                         + r"(?:\s*[.):|]\s*|\s+[-–—]\s*|\s*$)", re.I)),
     ("num", re.compile(r"\(?(?P<num>\d{1,3})" + _ORDINAL_SUFFIX + r"(?:\s*\(tie\)|\s*\(tied\))?"
                        r"(?:\s*[.):|]\s*|\s+[-–—]\s*|\s*$)")),
     ("tie", re.compile(r"(?:T|=|T-)(?P<num>\d{1,3})\b" + _SEPARATOR)),
     ("ordinal", re.compile(r"(?:The\s+)?(?P<num>" + _ORDINAL_WORD + r"|" + _PLACE_LABEL + r")"
-                           r"(?:\s+(?:place|position|spot|pick))?\s*(?:[.):|]\s*|\s+[-–—]\s*|\s*$)", re.I)),
+                           r"(?:\s+(?:" + _PLACE_NOUN + r"))?" + _PRIZE + r"\s*(?:[.):|]\s*|\s+[-–—]\s*|\s*$)",
+                           re.I)),
 ]
 _TIE_MARK = re.compile(r"\(\s*(?:tie|tied|ex aequo|=)\s*\)|\btied\b", re.I)
 _NUMBER_SET_APART = re.compile(r"\s*(?:#|No\.?\s*)?(\d{1,3})\s*[.):]?\s*")
@@ -186,12 +194,22 @@ def rank_token(doc: Document, index: int) -> _Token | None:
         rest = stripped[end:]
         if style == "code":
             style = f"code:{match.group('prefix')}"
-        alone = not rest.strip(_NAME_TRIM)
+        # "first place - $1500": a place whose heading gives only its prize names its entry elsewhere
+        alone = not rest.strip(_NAME_TRIM) or (style in {"place", "ordinal"} and _is_quantity(rest))
         if style == "num" and not alone and not _NUMBER_THEN_SEPARATOR.match(stripped):
             return None  # "7 wonders of …" opens with a number, not a rank
         tied = style == "tie" or bool(_TIE_MARK.search(text))
         return _Token(rank, style, offset + end, alone, tied)
     return None
+
+
+_UNIT_QUANTITY = re.compile(r"\d[\d,.]*\s+[a-z]{2,12}")  # "500 points", "12 votes": a lower-case unit, no name
+
+
+def _is_quantity(text: str) -> bool:
+    """Whether a text is only an amount: a prize or a score ("$1500", "(£150)", "500 points")."""
+    text = text.strip(_NAME_TRIM + "()")
+    return cell_number(text) is not None or bool(_UNIT_QUANTITY.fullmatch(text))
 
 
 def announced_count(doc: Document, before: int) -> tuple[int | None, tuple[int, int] | None]:
@@ -496,6 +514,7 @@ def _marked_runs(doc: Document) -> list[Ranking]:
             entries.append(Entry(rank, name, index, (title_start, name_end), body, name_start=name_start))
         if len(entries) < max(1 if single or lone else 2, len(run) // 2) or _generic([e.name for e in entries]):
             continue
+        _drop_credits(entries)
         explicit = styles != {"num"} or key[0] == "heading" or _is_cued(doc, run[0][0])
         score = _score(doc, [e.rank for e in entries], run[0][0], _under(doc, [e.block for e in entries]),
                        str(key[0]), explicit)
@@ -506,6 +525,22 @@ def _marked_runs(doc: Document) -> list[Ranking]:
             score -= len(entries)  # names numbered in alphabetical order: an index of them, not a ranking
         out.append(Ranking(entries, f"{key[0]}:{style}" + (":lone" if lone else ""), score))
     return out
+
+
+# A credit after a name ("Quill Quest by Tamsin Vale", "Osk Glider by @osk_dev"): the last " by " and up to four words
+_CREDIT = re.compile(r"^(?P<name>.*\S)\s+by\s+(?P<credit>\S+(?:\s+\S+){0,3})$")
+
+
+def _drop_credits(entries: list[Entry]) -> None:
+    """Names that all end in a credit ("Game by Author", as contest results write their entries) are the names
+    without it: a credit on every entry of a run is who made the entry, not its name. A single "by" is left alone
+    ("Stand by Me")."""
+    credits = [_CREDIT.match(e.name) for e in entries]
+    if len(entries) < 2 or not all(credits):
+        return
+    for entry, credit in zip(entries, credits, strict=True):
+        assert credit is not None
+        entry.name = credit.group("name")
 
 
 def _rank_alone_runs(doc: Document) -> list[Ranking]:
@@ -525,8 +560,12 @@ def _rank_alone_runs(doc: Document) -> list[Ranking]:
             segments = [_segment_names(doc, positions, n, direction) for n in range(len(run))]
             if not all(segments):
                 continue
-            # the entries' names are the most prominent headings of the segments (scores and years are smaller)
-            level = _mode([min(doc.blocks[i].level or 7 for i in names) for names in segments[1:] or segments])
+            # the entries' names are the most prominent headings of the segments (scores and years are smaller):
+            # of a level every segment has, when there is one (the last segment runs on into the article's next
+            # section, whose heading is no entry's)
+            levels = [{doc.blocks[i].level or 7 for i in names} for names in segments[1:] or segments]
+            common = set.intersection(*levels)
+            level = min(common) if common else _mode([min(found) for found in levels])
             entries = []
             for (index, rank), names in zip(run, segments, strict=True):
                 at_level = [i for i in names if (doc.blocks[i].level or 7) == level]
@@ -636,7 +675,7 @@ def _table_ranking(doc: Document, rows: list[int]) -> Ranking | None:
     if name_col is None:
         return None
     explicit = rank_col is not None
-    coded = _coded_names(table, name_col)
+    coded = _coded_names(table, name_col) or (_numbered_names(table, name_col) if rank_col is None else None)
     by_value = _value_order(table, name_col) if rank_col is None and coded is None else None
     # the values (or the codes that number the names) state the order as a rank column would
     ranks = by_value if by_value is not None else [rank for rank, _ in coded] if coded and rank_col is None \
@@ -709,6 +748,22 @@ def _coded_names(table: _Table, name_col: int) -> list[tuple[int, int]] | None:
     if sorted(numbers) != list(range(1, len(numbers) + 1)):
         return None
     return [(n, m.end()) for n, m in zip(numbers, found, strict=True) if m]
+
+
+_RANK_IN_CELL = re.compile(r"\s*(?:(?:#\s?|No\.?\s*)(?P<hashed>\d{1,3})[.):]?|(?P<num>\d{1,3})(?:st|nd|rd|th)?\s*[.)])"
+                           r"\s+(?=\S)")
+
+
+def _numbered_names(table: _Table, name_col: int) -> list[tuple[int, int]] | None:
+    """Names with their rank typed in front ("1) Name", "2. Name", "#3 Name"), in order, ties repeating a rank
+    (1, 2, 2, 2, 5): each row's rank and where its name starts after it."""
+    found = [_RANK_IN_CELL.match(table.cell(r, name_col)) for r in table.body]
+    if not all(found):
+        return None
+    ranks = [int(m.group("hashed") or m.group("num")) for m in found if m]
+    if ranks != sorted(ranks) or not _complete_ranks(ranks):
+        return None
+    return [(n, m.end()) for n, m in zip(ranks, found, strict=True) if m]
 
 
 def _row_entry(table: _Table, row: int, rank: int, rank_col: int | None, name_col: int, skip: int = 0) -> Entry:

@@ -788,6 +788,49 @@ def shape_countdown_h2(doc: Doc) -> Rendered:
     return join(blocks), "markdown"
 
 
+CREDIT_HANDLES = ["vbelles", "@kitemaker", "Team Osk", "the Larkspur Crew", "ada.b"]
+PLACE_WORDS = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth"]
+PRIZES = ["$500", "€200", "400 € & a year's licence", "£150 and a trophy", "2,000 points", "$1,500", "a gift card"]
+DIRECTIVES = ['{{% include video.html id="{code}" %}}', "{{{{< youtube {code} >}}}}", '{{% embed url="https://'
+              'example.com/{code}" %}}']
+
+
+def shape_place_headings(doc: Doc) -> Rendered:
+    """Contest results: a heading per place ("### 3rd Place ($200): Name", "## First Place - Name"), often a
+    countdown, a prize in parentheses, and a site generator's directive lines (a video) under some."""
+    r = doc.r
+    in_words = r.random() < 0.35 and doc.d.last_rank <= len(PLACE_WORDS)
+    credited = r.random() < 0.4  # "Name by Author" on every entry: the name is without its credit
+    level, noun, sep = r.choice([2, 3]), r.choice([" Place", " place", " Prize", ""]), r.choice([": ", " - ", " – "])
+    blocks = md_head(doc)
+    for e in doc.entries(descending=r.random() < 0.5):
+        place = PLACE_WORDS[e.rank - 1] if in_words else ordinal(e.rank)
+        prize = f" ({r.choice(PRIZES)})" if r.random() < 0.6 else ""
+        credit = f" by {r.choice(AUTHORS + CREDIT_HANDLES)}" if credited else ""
+        blocks.append(f"{'#' * level} {place}{noun}{prize}{sep}{e.name}{credit}{doc.suffix(e, 'digits')}")
+        if r.random() < 0.4:
+            blocks.append(r.choice(DIRECTIVES).format(code=f"v{doc.d.seed}x{e.rank}"))
+        blocks.extend(doc.paras(e.sentences))
+    blocks += md_extras(doc, level) + md_closing(doc, level)
+    return join(blocks), "markdown"
+
+
+def shape_place_summaries(doc: Doc) -> Rendered:
+    """Contest results whose headings give a place and its prize only ("## 1st Place - $1500"), each winner named
+    in a disclosure under it ("<details><summary>Name - Team</summary>…</details>")."""
+    r = doc.r
+    level = r.choice([2, 3])
+    blocks = md_head(doc)
+    for e in doc.entries(descending=r.random() < 0.3):
+        prize = r.choice([" - $1500", ": €200", " (£150)", " – 500 points", " ($2,000)", ""])
+        blocks.append(f"{'#' * level} {ordinal(e.rank)} Place{prize}")
+        team = f" - {r.choice(AUTHORS + CREDIT_HANDLES)}" if r.random() < 0.6 else ""
+        blocks += ["<details>", f"<summary>{doc.h(e.name)}{team}{doc.suffix(e, 'digits')}</summary>"]
+        blocks += [*doc.paras(e.sentences), "</details>"]
+    blocks += md_extras(doc, level) + md_closing(doc, level)
+    return join(blocks), "markdown"
+
+
 def shape_md_nested(doc: Doc) -> Rendered:
     r = doc.r
     bold = r.random() < 0.6
@@ -877,6 +920,23 @@ def _html_table(doc: Doc, with_rank: bool) -> str:
     caption = f"<caption>{h(d.title())}</caption>" if r.random() < 0.3 else ""
     parts = ['<table class="ranking">', caption, thead, "<tbody>", *rows, "</tbody>", "</table>"]
     return nl.join(p for p in parts if p)  # no blank line: inside markdown a blank line would end the HTML block
+
+
+def shape_rank_in_name_cell(doc: Doc) -> Rendered:
+    """A results table with no rank column: each rank is typed in front of the name in the name cell ("1) Name",
+    "2. Name"), ties repeating it, and the other columns say when and where."""
+    r, h = doc.r, doc.h
+    marker = r.choice(["{n}) ", "{n}. ", "#{n} "])
+    rows = []
+    for e in doc.entries():
+        name = r.choice([h(e.name), f"<span class=\"solver\">{h(e.name)}</span>", f"<b>{h(e.name)}</b>"])
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in (
+            marker.format(n=e.rank) + name, h(e.area), f"{MONTHS[e.rank % 12][:3]} {1 + e.rank % 27}, {e.year}",
+            " ".join(doc.html_sentence(s) for s in e.sentences))) + "</tr>")
+    heads = ["Name", "Area", "Solved", "Notes"]
+    table = "\n".join(["<table>", "<tr>" + "".join(f"<th>{c}</th>" for c in heads) + "</tr>", *rows, "</table>"])
+    body = [*html_intro(doc), table, *html_extras(doc), *html_closing(doc)]
+    return html_page(doc, body), "html"
 
 
 def shape_html_table_rank(doc: Doc) -> Rendered:
@@ -1421,6 +1481,9 @@ SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "html_rowspan_ties": shape_html_rowspan_ties,
     "report_bullets": shape_report_bullets,
     "coded_table": shape_coded_table,
+    "place_headings": shape_place_headings,
+    "place_summaries": shape_place_summaries,
+    "rank_in_name_cell": shape_rank_in_name_cell,
 }
 SHAPES = list(SHAPE_FUNCS)
 # Shapes that state no rank numbers: the order of the entries is the ranking, so no ties and no partial lists.

@@ -114,3 +114,21 @@ def test_a_link_with_html_attributes_left_after_its_address_shows_only_its_text(
     document = read_document(source, "markdown")
     assert document.text == ('The kite field at dawn (photo by Ada Brenn), with Osk Kites and a plain link; a quote '
                              '("as said" by="them") stays.')
+
+
+def test_a_line_that_is_only_a_site_generator_directive_is_not_read() -> None:
+    source = ('# Kite league\n\n{% include video.html id="k3x" %}\n\nThe final.\n\n{{< youtube k4y >}}\n\n'
+              '  {%- embed url="https://example.org/k5" -%}  \n\n{{% note %}}\n\nA kite {% raw %}inline{% endraw %} '
+              "tag stays, and so does {{ a variable }}.\n")
+    document = read_document(source, "markdown")
+    assert [document.text[b.start:b.end] for b in document.blocks] == [
+        "Kite league", "The final.", "A kite {% raw %}inline{% endraw %} tag stays, and so does {{ a variable }}."]
+
+
+def test_a_reference_definition_whose_address_a_site_generator_fills_in_keeps_the_ones_after_it() -> None:
+    source = ("The winner is Team [Harrow Kites][2], ahead of [Dune Gliders][3]. ![kites][1]\n\n"
+              '[1]: {{ site.url }}/assets/img/kites.png\n[2]: https://example.org/harrow "Harrow"\n'
+              "[3]: {% link teams/dune.md %}\n")
+    document = read_document(source, "markdown")
+    assert document.text.startswith("The winner is Team Harrow Kites, ahead of Dune Gliders.")
+    assert "[" not in document.text and "{{" not in document.text

@@ -184,6 +184,9 @@ def reader_text(case: Case) -> str:
         # a container's tag on the line next to markdown needs a blank line before CommonMark reads that markdown
         # (the md_in_html shape writes it without; that is what it tests), so this renderer gives it one
         spaced = re.sub(r"^(</?(?:div|figure)\b[^>\n]*>)$", r"\n\1\n", case.text, flags=re.M)
+        # a site generator replaces its directive lines ("{% include video.html … %}", "{{< youtube … >}}") with
+        # what they embed (a player): no text of theirs reaches a reader
+        spaced = re.sub(r"^(?:\{%.*%\}|\{\{<.*>\}\})$", "", spaced, flags=re.M)
         page = markdown_it.MarkdownIt("commonmark").enable("table").render(spaced)
     tree = lxml_html.fromstring(page)
     for element in tree.xpath("//script|//style"):

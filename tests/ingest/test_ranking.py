@@ -41,3 +41,12 @@ def test_runs_at_two_heading_levels_join_past_a_tie_at_the_last_rank() -> None:
 ])
 def test_pictographs_around_a_name_are_decoration(written: str, name: str) -> None:
     assert entry_name(written) == name
+
+
+def test_a_credit_on_every_entry_is_not_part_of_its_name_but_a_single_by_is() -> None:
+    credited = ("# Kite jam results\n\n## 1st Place ($300) - Sky Ribbon by Ada Brenn\n\nText.\n\n"
+                "## 2nd Place - Stand by Me by osk_dev\n\nText.\n\n## 3rd Place - Box Kite by the Fen Crew\n\nText.\n")
+    assert [(s.rank, s.name) for s in parse_source(credited, "markdown").ranked] == [
+        (1, "Sky Ribbon"), (2, "Stand by Me"), (3, "Box Kite")]
+    songs = "# Top kite songs\n\n1. Stand by Me\n2. Wind Song\n3. High Line\n"
+    assert [s.name for s in parse_source(songs, "markdown").ranked] == ["Stand by Me", "Wind Song", "High Line"]
