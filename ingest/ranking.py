@@ -678,15 +678,15 @@ def _table_ranking(doc: Document, rows: list[int]) -> Ranking | None:
     coded = _coded_names(table, name_col) or (_numbered_names(table, name_col) if rank_col is None else None)
     by_value = _value_order(table, name_col) if rank_col is None and coded is None else None
     # the values (or the codes that number the names) state the order as a rank column would
-    ranks = by_value if by_value is not None else [rank for rank, _ in coded] if coded and rank_col is None \
-        else _table_ranks(table, rank_col)
+    ranks: list[int | None] | None = by_value if by_value is not None else \
+        [rank for rank, _ in coded] if coded and rank_col is None else _table_ranks(table, rank_col)
     explicit = explicit or by_value is not None or (coded is not None and rank_col is None)
     if ranks is None:
         return None
     skips = [skip for _, skip in coded] if coded else [0] * len(body)
     entries = [_row_entry(table, row, rank, rank_col, name_col, skip)
-               for row, rank, skip in zip(body, ranks, skips, strict=True)]
-    if len(set(ranks)) < 2:
+               for row, rank, skip in zip(body, ranks, skips, strict=True) if rank is not None]
+    if len({e.rank for e in entries}) < 2:
         return None  # rows that all hold one rank are no ranking, however tied
     run = _best_run([(e.block, e.rank) for e in entries], ties=True)
     if len(run) < len(entries) - 1 and not (explicit and _complete_ranks([e.rank for e in entries])):
@@ -694,7 +694,7 @@ def _table_ranking(doc: Document, rows: list[int]) -> Ranking | None:
     return Ranking(entries, "table", _score(doc, [e.rank for e in entries], rows[0], 1.0, "table", explicit))
 
 
-def _table_ranks(table: _Table, rank_col: int | None) -> list[int] | None:
+def _table_ranks(table: _Table, rank_col: int | None) -> list[int | None] | None:
     """The rank of each body row: its rank cell, else its place in a table a title announces as a ranking."""
     if rank_col is not None:
         return [_rank_cell(table.cell(r, rank_col)) or 0 for r in table.body]
@@ -706,17 +706,25 @@ def _table_ranks(table: _Table, rank_col: int | None) -> list[int] | None:
     return list(range(1, len(table.body) + 1))
 
 
-def _value_order(table: _Table, name_col: int) -> list[int] | None:
+_NO_VALUE = re.compile(r"[-–—?]?|n/?a|dn[fsq]|dsq|none|not (?:scored|submitted)", re.I)
+
+
+def _value_order(table: _Table, name_col: int) -> list[int | None] | None:
     """Ranks by row order when the rows are sorted by a value column, highest first (votes, points, sales), or
     lowest first under a title that announces a ranking (fastest times); rows with equal values share a rank
-    (competition ranking: 1, 2, 2, 4). Years and running numbers are no such values."""
+    (competition ranking: 1, 2, 2, 4). Years and running numbers are no such values. Rows at the end with no value
+    in that column ("-", "n/a", "DNF": entered, never scored) are listed, not ranked (None)."""
     if len(table.body) < 3:
         return None
     for col in range(table.width):
         if col == name_col or (col < len(table.header) and _is_rank_header(table.header[col])):
             continue
-        values = [cell_number(table.cell(r, col)) for r in table.body]
-        if any(v is None for v in values):
+        cells = [table.cell(r, col) for r in table.body]
+        scored = len(cells)
+        while scored and _NO_VALUE.fullmatch(cells[scored - 1].strip()):
+            scored -= 1
+        values = [cell_number(c) for c in cells[:scored]]
+        if scored < 3 or any(v is None for v in values):
             continue
         numbers = [float(v) for v in values if v is not None]
         if len(set(numbers)) * 2 < len(numbers) + 1 or all(1000 <= v <= 2100 and v.is_integer() for v in numbers):
@@ -727,10 +735,10 @@ def _value_order(table: _Table, name_col: int) -> list[int] | None:
                                                                             + len(numbers))]:
             continue  # 1, 2, 3 …: a running number, not a value
         if falling or rising:
-            ranks = []
+            ranks: list[int | None] = []
             for n, value in enumerate(numbers):
                 ranks.append(ranks[-1] if n and value == numbers[n - 1] else n + 1)
-            return ranks
+            return ranks + [None] * (len(cells) - scored)
     return None
 
 

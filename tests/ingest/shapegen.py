@@ -1361,6 +1361,38 @@ def shape_value_sorted_table(doc: Doc) -> Rendered:
     return html_page(doc, body, title), "html"
 
 
+LATE_ENTRANTS = ["quillfen", "osk.builds", "tarnlab", "vexley", "marrow-io", "fenby42"]
+
+
+def shape_unscored_tail(doc: Doc) -> Rendered:
+    """A challenge leaderboard: a markdown table of participants and their task scores, sorted by the total, with
+    no rank column; equal totals are a tie. Below the scored rows, entrants who never scored ("-" in every column),
+    who are listed, not ranked."""
+    r = doc.r
+    plain = doc.d.plain().entries
+    total, entries, previous = 3 * len(plain) + r.randint(20, 200), [], None
+    for n, e in enumerate(plain, 1):
+        tie = previous is not None and n > 2 and r.random() < 0.12
+        if not tie:
+            total -= r.randint(1, 3)
+        rank = previous.rank if tie and previous else n
+        entry = replace(e, rank=rank, tied=tie, score=total, sentences=())
+        if tie and previous:
+            entries[-1] = replace(entries[-1], tied=True)
+        entries.append(entry)
+        previous = entry
+    doc.order = entries
+    lines = ["| Participant | Task 1 | Task 2 | Score |", "|---|---|---|---|"]
+    for e in entries:
+        lines.append(f"| {e.name} | {r.randint(0, 999) / 1000:.3f} | {r.randint(0, 999) / 1000:.3f} | "
+                     f"{e.score / 1000:.3f} |")
+    for name in r.sample(LATE_ENTRANTS, r.randint(1, 4)):
+        lines.append(f"| {name} | {r.choice(['-', 'n/a', '—'])} | - | {r.choice(['-', 'n/a', 'DNF', ''])} |")
+    blocks = [*md_head(doc, ["Scores below 0.01 are not reported."]), "\n".join(lines), *md_extras(doc),
+              *md_closing(doc)]
+    return join(blocks), "markdown"
+
+
 def shape_html_rowspan_ties(doc: Doc) -> Rendered:
     """A leaderboard table whose tied entries share one place cell spanning their rows ("T3", rowspan=2), as
     Wikipedia writes them; a value column may span the tied rows too."""
@@ -1484,6 +1516,7 @@ SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "place_headings": shape_place_headings,
     "place_summaries": shape_place_summaries,
     "rank_in_name_cell": shape_rank_in_name_cell,
+    "unscored_tail": shape_unscored_tail,
 }
 SHAPES = list(SHAPE_FUNCS)
 # Shapes that state no rank numbers: the order of the entries is the ranking, so no ties and no partial lists.
