@@ -138,12 +138,12 @@ _TEMPLATE_DIRECTIVE_LINE = re.compile(r"^[ \t]*(?:\{%-?[^{}\n]*-?%\}|\{\{[<%][^{
 # A link whose address a site generator fills in ("[text]({{ site.url }}/a)", "[text]({% link a.md %})"): the
 # spaces of the template expression stop CommonMark from reading a link, so the brackets and the expression would
 # be shown as text. The address is of no use here; the link's text stays.
-_TEMPLATED_DESTINATION = re.compile(r"\]\(\s*[^()\s]*(?:\{\{[^{}\n]*\}\}|\{%[^{}\n]*%\})[^()\n]*\)")
+_TEMPLATE_EXPRESSION = r"(?:\{\{[^{}\n]*\}\}|\{%[^{}\n]*%\})"  # "{{ site.url }}", "{% link a.md %}"
+_TEMPLATED_DESTINATION = re.compile(r"\]\(\s*[^()\s]*" + _TEMPLATE_EXPRESSION + r"[^()\n]*\)")
 # The same in a link reference definition ("[2]: {{ site.url }}/img/a.png"): there it is worse, since a definition
 # CommonMark cannot read ends the run of definitions, and every definition after it is shown as text, with the
 # references that use them ("Team [Name][3]").
-_TEMPLATED_DEFINITION = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(?:[^\s{]*(?:\{\{[^{}\n]*\}\}|\{%[^{}\n]*%\}))+\S*",
-                                   re.M)
+_TEMPLATED_DEFINITION = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(?:[^\s{]*" + _TEMPLATE_EXPRESSION + r")+\S*", re.M)
 
 # A link converted from HTML with the rest of its tag's attributes left after the address
 # ('[text](https://a.example/x" rel="noopener" target="_blank" title=")'): CommonMark reads no link there, so the

@@ -214,13 +214,9 @@ class IntentClassifier:
         kinds = [IntentKind(k) for k in model.classes_]
         classifier = cls(model.coef_, model.intercept_, kinds)
         if cached is not None:
-            try:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp.npz")
-                np.savez(tmp, weights=model.coef_, bias=model.intercept_, kinds=np.array([k.value for k in kinds]))
-                tmp.replace(cached)
-            except OSError:
-                logger.warning("Could not cache the intent classifier in %s", cached.parent, exc_info=True)
+            _save_atomically(cached, lambda tmp: np.savez(tmp, weights=model.coef_, bias=model.intercept_,
+                                                          kinds=np.array([k.value for k in kinds])),
+                             "the intent classifier")
         return classifier
 
 
@@ -250,7 +246,8 @@ def _training_vectors(embed: object, texts: list[str], fixed: list[int], store: 
         if fixed_vectors is None and fixed_texts:
             fixed_vectors = np.asarray(embed(fixed_texts), dtype=np.float32)  # type: ignore[operator]
             if kept is not None:
-                _save_atomically(kept, fixed_vectors)
+                vectors_to_keep = fixed_vectors
+                _save_atomically(kept, lambda tmp: np.save(tmp, vectors_to_keep), "the training vectors")
         rest_vectors = np.asarray(embed([texts[i] for i in rest]), dtype=np.float32)  # type: ignore[operator]
     width = rest_vectors.shape[1] if rest else (fixed_vectors.shape[1] if fixed_vectors is not None else 0)
     vectors = np.empty((len(texts), width), dtype=np.float32)
@@ -261,12 +258,14 @@ def _training_vectors(embed: object, texts: list[str], fixed: list[int], store: 
     return vectors
 
 
-def _save_atomically(path: Path, array: np.ndarray) -> None:
-    """Write `array` to `path` so that a reader in another process sees the whole file or none (best effort)."""
+def _save_atomically(path: Path, write: Callable[[Path], object], what: str) -> None:
+    """Write a cache file with `write` (given a temporary path with the same suffix) and move it to `path`, so that
+    a reader in another process sees the whole file or none; best effort (a folder that can't be written keeps
+    nothing, with a warning naming `what`)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}-{threading.get_ident()}.tmp.npy")
-        np.save(tmp, array)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}-{threading.get_ident()}.tmp{path.suffix}")
+        write(tmp)
         tmp.replace(path)
     except OSError:
-        logger.warning("Could not keep the training vectors in %s", path.parent, exc_info=True)
+        logger.warning("Could not keep %s in %s", what, path.parent, exc_info=True)

@@ -1334,23 +1334,30 @@ def shape_long_phrases(doc: Doc) -> Rendered:
     return join(blocks), "markdown"
 
 
-def shape_value_sorted_table(doc: Doc) -> Rendered:
-    """Vote results: a table of names and vote counts, highest first, with no rank column, under a title that
-    announces no ranking; equal votes are a tie. Before it, the nominees as a numbered list in another order
-    (alphabetical), which is no ranking."""
-    r, h = doc.r, doc.h
-    votes, entries, previous = r.randint(400, 900), [], None
-    for n, e in enumerate(doc.d.plain().entries, 1):
+def _by_falling_value(doc: Doc, plain: Sequence[Entry], start: int, step: int) -> list[Entry]:
+    """The entries with a value each (`score`), falling from `start` by 1 to `step` per entry, no sentences; an
+    entry may equal the one before (from the third on), a tie that shares its rank. They are `doc.order`."""
+    r, value, entries, previous = doc.r, start, [], None
+    for n, e in enumerate(plain, 1):
         tie = previous is not None and n > 2 and r.random() < 0.12
         if not tie:
-            votes -= r.randint(1, 25)
+            value -= r.randint(1, step)
         rank = previous.rank if tie and previous else n
-        entry = replace(e, rank=rank, tied=tie, score=votes, sentences=())
+        entry = replace(e, rank=rank, tied=tie, score=value, sentences=())
         if tie and previous:
             entries[-1] = replace(entries[-1], tied=True)
         entries.append(entry)
         previous = entry
     doc.order = entries
+    return entries
+
+
+def shape_value_sorted_table(doc: Doc) -> Rendered:
+    """Vote results: a table of names and vote counts, highest first, with no rank column, under a title that
+    announces no ranking; equal votes are a tie. Before it, the nominees as a numbered list in another order
+    (alphabetical), which is no ranking."""
+    r, h = doc.r, doc.h
+    entries = _by_falling_value(doc, doc.d.plain().entries, r.randint(400, 900), 25)
     nominees = sorted(entries, key=lambda e: e.name.casefold())
     ol = "<ol>" + "".join(f"<li>{h(e.name)}</li>" for e in nominees) + "</ol>"
     rows = "".join(f"<tr><td><p>{h(e.name)}</p></td><td><p>{e.score}</p></td></tr>" for e in entries)
@@ -1370,18 +1377,7 @@ def shape_unscored_tail(doc: Doc) -> Rendered:
     who are listed, not ranked."""
     r = doc.r
     plain = doc.d.plain().entries
-    total, entries, previous = 3 * len(plain) + r.randint(20, 200), [], None
-    for n, e in enumerate(plain, 1):
-        tie = previous is not None and n > 2 and r.random() < 0.12
-        if not tie:
-            total -= r.randint(1, 3)
-        rank = previous.rank if tie and previous else n
-        entry = replace(e, rank=rank, tied=tie, score=total, sentences=())
-        if tie and previous:
-            entries[-1] = replace(entries[-1], tied=True)
-        entries.append(entry)
-        previous = entry
-    doc.order = entries
+    entries = _by_falling_value(doc, plain, 3 * len(plain) + r.randint(20, 200), 3)
     lines = ["| Participant | Task 1 | Task 2 | Score |", "|---|---|---|---|"]
     for e in entries:
         lines.append(f"| {e.name} | {r.randint(0, 999) / 1000:.3f} | {r.randint(0, 999) / 1000:.3f} | "
