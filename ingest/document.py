@@ -16,6 +16,7 @@ widgets) is dropped with readability-lxml's own patterns for unlikely page parts
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -70,6 +71,8 @@ class Block:
     ordered: bool = False
     set_number: bool = False
     """The number was set on the item itself (an HTML `value`), not counted by the list or written in markdown."""
+    typed: int | None = None
+    """The number typed before a markdown list item ("1." on every item, where markdown counts the list)."""
     cells: list[tuple[int, int]] = field(default_factory=list)
     """A table row's cells (spans, empty cells included, as zero-length spans)."""
     header: bool = False
@@ -109,9 +112,11 @@ def read_document(source: str, kind: SourceKind) -> Document:
     """Read a source of the given kind into a `Document`."""
     if kind == "html":
         return _Walker(BeautifulSoup(source, "lxml"), "html", chrome=True).document()
+    if kind == "markdown":
+        source = _front_matter_as_title(source)
     markdown = _plain_to_markdown(source) if kind == "text" else _GLYPH_BULLET.sub(
         r"\1- ", "\n".join(_aligned_tables(_unfenced_tables(source))).replace("\n\x00", "\n"))
-    markdown = _CONTAINER_TAG_LINE.sub(r"\n\1\n", markdown)
+    markdown = _tag_lines_apart(markdown)
     markdown = _TEMPLATE_DIRECTIVE_LINE.sub("", markdown)
     markdown = _TEMPLATED_DESTINATION.sub("](#)", markdown)
     markdown = _TEMPLATED_DEFINITION.sub(r"\1#", markdown)
@@ -125,14 +130,106 @@ def read_document(source: str, kind: SourceKind) -> Document:
 # markdown, as Python-Markdown's md_in_html reads a container marked `markdown="1"`.
 _CONTAINER_TAG_LINE = re.compile(
     r"^[ \t]*(</?(?:div|section|article|figure|aside|header|footer|main|details|center|span|font)\b[^>\n]*>)[ \t]*$",
-    re.M | re.I)
+    re.I)
+# A line that is only an element with no content ("<br/>", "<hr>", "<img src=…>"): the same, or the paragraph after
+# it would be raw HTML, its links and emphasis shown as markdown text (kramdown, which most blogs use, reads it as
+# markdown).
+_VOID_TAG_LINE = re.compile(r"^[ \t]*(<(?:br|hr|img|wbr)\b[^<>\n]*>)[ \t]*$", re.I)
+
+
+def _tag_lines_apart(markdown: str) -> str:
+    """Every line that is only a container's tag or an element with no content becomes a block of its own (blank
+    lines around it), and the lines inside a container lose the indentation they share: in HTML, indentation is
+    layout (a container's content is indented as the source nests it), while markdown would read four spaces as a
+    code block and show its tags as text. Fenced code stays as written."""
+    out: list[str] = []
+    run: list[str] = []  # lines inside a container, up to the next tag line
+    depth = 0
+    fence = ""
+
+    def flush() -> None:
+        if run:
+            out.extend(textwrap.dedent("\n".join(run)).split("\n"))
+            run.clear()
+
+    for line in markdown.split("\n"):
+        opening = _FENCE_LINE.match(line)
+        if opening and (not fence or opening.group(1).startswith(fence)):
+            fence = "" if fence else opening.group(1)
+        tag = None if fence or opening else (_CONTAINER_TAG_LINE.match(line) or _VOID_TAG_LINE.match(line))
+        if tag is None:
+            if depth and not fence and not opening:
+                run.append(line)
+            else:
+                flush()
+                out.append(line)
+            continue
+        flush()
+        out.extend(("", tag.group(1), ""))
+        if tag.re is _CONTAINER_TAG_LINE and not tag.group(1).endswith("/>"):
+            depth = max(0, depth + (-1 if tag.group(1).startswith("</") else 1))
+    flush()
+    return "\n".join(out)
+
+
+# YAML front matter at the top of a markdown file (Jekyll, Hugo, Middleman …), after any comments: "---", the
+# fields, "---" or "...".
+_FRONT_MATTER = re.compile(
+    r"\A(?P<lead>(?:\s*<!--.*?-->)*\s*)---[ \t]*\n(?P<fields>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
+def _front_matter_as_title(markdown: str) -> str:
+    """A page's front matter is its settings, not its text: its fields go, but for the ones a site shows as text. Its
+    `title`, which the layout shows as the page's heading, becomes that heading (unless the text opens with the
+    same one), and the summary its author wrote (`description`, `subtitle`, `summary`, `excerpt`) the paragraph
+    under it. Anything after `---` that is not a YAML mapping is no front matter and stays."""
+    import html
+
+    import yaml
+
+    match = _FRONT_MATTER.match(markdown)
+    if match is None:
+        return markdown
+    try:
+        fields = yaml.safe_load(match.group("fields"))
+    except yaml.YAMLError:
+        return markdown
+    if not isinstance(fields, dict):
+        return markdown
+    body = markdown[match.end():]
+    shown: list[str] = []
+    title = fields.get("title")
+    if isinstance(title, str) and title.strip():
+        title = " ".join(title.split())
+        first_heading = re.search(r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", body, re.M)
+        if not (first_heading and " ".join(first_heading.group(1).split()).casefold() == title.casefold()):
+            shown.append(f"<h1>{html.escape(title)}</h1>")
+    for name in _FRONT_MATTER_TEXT:
+        value = fields.get(name)
+        if isinstance(value, str) and value.strip() and value.strip().casefold() not in body.casefold():
+            shown.append(f"<p>{html.escape(' '.join(value.split()))}</p>")
+    return match.group("lead") + "".join(f"{part}\n\n" for part in shown) + body
+
+
+_FRONT_MATTER_TEXT = ("subtitle", "description", "summary", "excerpt")  # fields a layout shows under the title
 
 
 # A line that is only a site generator's directive: a Liquid or Jinja tag ("{% include video.html id=… %}",
 # "{% embed url=… %}", "{% endraw %}") or a Hugo shortcode ("{{< video abc >}}", "{{% note %}}"). The page shows
 # what the generator puts there (a player, a widget), never the directive; as text it would read as a short
 # paragraph of its own (and be taken for a heading or a name).
-_TEMPLATE_DIRECTIVE_LINE = re.compile(r"^[ \t]*(?:\{%-?[^{}\n]*-?%\}|\{\{[<%][^{}\n]*[>%]\}\})[ \t]*$", re.M)
+# The same for a WordPress shortcode with attributes ("[the_ad id='12']", "[gallery ids=\"1,2\"]"), also with the
+# escapes a conversion to markdown adds ("\\[the\\_ad id='12'\\]"), or its closing tag ("[/caption]"); and an MDX
+# module statement ("import Chart from '@site/chart.png';", "export const meta = …"), which a .md/.mdx page of a
+# documentation site or a blog runs, never shows.
+_SHORTCODE_NAME = r"[a-z](?:[\w-]|\\_)*"
+_SHORTCODE = (rf"\\?\[(?:/{_SHORTCODE_NAME}|{_SHORTCODE_NAME}(?:[ \t]+(?:[\w-]|\\_)+="
+              r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s\]\\]+))+[ \t]*/?)\\?\]")
+_MDX_STATEMENT = (r"(?:import[ \t]+[\w{}*, \t]+[ \t]+from[ \t]+(?:'[^'\n]+'|\"[^\"\n]+\")"
+                  r"|export[ \t]+(?:const|default|function|let)\b.*);?")
+_TEMPLATE_DIRECTIVE_LINE = re.compile(
+    r"^[ \t]*(?:\{%-?[^{}\n]*-?%\}|\{\{[<%][^{}\n]*[>%]\}\})[ \t]*$"
+    rf"|^[ \t]*(?:{_SHORTCODE})[ \t]*$|^{_MDX_STATEMENT}[ \t]*$", re.M)
 
 
 # A link whose address a site generator fills in ("[text]({{ site.url }}/a)", "[text]({% link a.md %})"): the
@@ -201,6 +298,7 @@ def _keep_written_numbers(tokens: list[Any]) -> None:
         if token.type == "ordered_list_open":
             stack.append([])
         elif token.type == "list_item_open" and stack and token.info.isdigit():
+            token.attrSet("data-typed", token.info)
             stack[-1].append(token)
         elif token.type == "ordered_list_close" and stack:
             items = stack.pop()
@@ -462,11 +560,12 @@ class _Walker:
             if value is not None:
                 number = value
             self._item(item, depth, container, group, number if ordered else None, quoted,
-                       set_number=value is not None and not item.has_attr("data-written"))
+                       set_number=value is not None and not item.has_attr("data-written"),
+                       typed=_int_attr(item, "data-typed"))
             number += -1 if reverse else 1
 
     def _item(self, item: Tag, depth: int, container: int, group: int, number: int | None, quoted: bool,
-              set_number: bool = False) -> None:
+              set_number: bool = False, typed: int | None = None) -> None:
         """A list item: its leading inline content (or its first block's) is the item; the rest nests below."""
         children = list(item.children)
         lead: list[Tag | NavigableString] = []
@@ -483,7 +582,7 @@ class _Walker:
         mark = str(item.get("data-delimiter") or ".")
         self._emit_block("item", lead, depth=depth, container=container, group=group, number=number,
                          ordered=number is not None, quoted=quoted, delimiter=mark if mark in ".)" else ".",
-                         set_number=set_number)
+                         set_number=set_number, typed=typed)
         for child in children[rest_at:]:
             if isinstance(child, Tag) and child.name not in _INLINE_TAGS:
                 self._block(child, depth + 1, container, quoted)
@@ -551,7 +650,7 @@ class _Walker:
     def _emit_block(self, kind: BlockKind, nodes: list[Tag | NavigableString], *, level: int = 0, depth: int = 0,
                     container: int = 0, group: int = -1, number: int | None = None, ordered: bool = False,
                     quoted: bool = False, pre: bool = False, delimiter: str = ".",
-                    set_number: bool = False) -> None:
+                    set_number: bool = False, typed: int | None = None) -> None:
         if pre:
             text = "".join(_text_of(n) for n in nodes).strip("\n")
             marks: list[tuple[str, int, int]] = []
@@ -577,7 +676,7 @@ class _Walker:
         titles = sorted({(start + a, start + b) for name, a, b in marks if name in _TITLE_TAGS and b > a})
         self.blocks.append(Block(kind, start, self.size, level=level, depth=depth, number=number, marker=marker,
                                  group=group, ordered=ordered, lead=lead, container=container, quoted=quoted,
-                                 marked=marked, titles=titles, set_number=set_number))
+                                 marked=marked, titles=titles, set_number=set_number, typed=typed))
 
     def _marks(self, marks: list[tuple[str, int, int]], offset: int) -> None:
         for name, a, b in marks:

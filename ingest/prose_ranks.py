@@ -304,7 +304,7 @@ def _clause_start(doc: Any, low: int, start: int) -> int:
 
 def _clause_end(doc: Any, end: int, high: int, parser_ends: bool) -> int:
     """Where the names after a frame end: at a full stop, colon or dash, at a preposition whose ordinals follow
-    ("… in 8th and 9th"), or (with `parser_ends`) where the parser starts a sentence ("… is Smith & Co. Smith &
+    ("… in 8th and 9th"), or (with `parser_ends`) where the parser starts a sentence ("… is Quillby & Co. Quillby &
     Co was founded …")."""
     for i in range(end, high):
         if _full_stop(doc, i) or (parser_ends and i > end and doc[i].is_sent_start):
@@ -337,7 +337,7 @@ def _ordinals_from(doc: Any, i: int, high: int) -> list[Any]:
 def _chunks(doc: Any, start: int, end: int) -> list[tuple[int, int]]:
     """The names written from token `start` to `end`, split at "and" and commas ("&" and "+" stay inside a
     name), each as a character span; a part without a name-like word ("the winner") is none. An abbreviation's
-    dot that ends the sentence ("… is Smith & Co.") is the sentence's full stop."""
+    dot that ends the sentence ("… is Quillby & Co.") is the sentence's full stop."""
     parts: list[list[Any]] = [[]]
     for token in doc[start:end]:
         if (token.is_alpha and token.pos_ == "CCONJ") or token.text == ",":
@@ -430,7 +430,7 @@ def _governor(token: Any, words: tuple[frozenset[str], frozenset[str]], phrase: 
 def _arguments(verb: Any) -> list[tuple[int, int]]:
     """The names a verb ranks, in the order written: its subject, else what its agent governs ("followed by X
     and Y"), else the attribute of a copula; a coordination ("X, Y and Z") is split at its commas and word
-    conjunctions, while "&" or "+" inside a name ("Smith & Sons") keeps it whole."""
+    conjunctions, while "&" or "+" inside a name ("Quillby & Sons") keeps it whole."""
     for dep in ("nsubj", "nsubjpass", "agent", "attr"):
         for child in verb.children:
             if child.dep_ == dep:

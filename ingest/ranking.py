@@ -436,6 +436,7 @@ def find_ranking(doc: Document) -> Ranking | None:
     candidates.extend(_rank_alone_runs(doc))
     candidates.extend(_table_runs(doc))
     candidates.extend(_ordered_siblings(doc))
+    candidates.extend(_restarted_lists(doc))
     candidates = [c for c in candidates if c.entries]
     candidates.extend(_joined_runs(doc, candidates))
     candidates = [c for c in candidates if not c.kind.endswith(":lone")]
@@ -845,6 +846,46 @@ def _ordered_siblings(doc: Document) -> list[Ranking]:
                 continue  # the same name twice ("Score", "Score"): each entry's stats, not the entries
             score = _score(doc, ranks, chosen[0], _under(doc, chosen), "heading" if not is_list else "item", False)
             out.append(Ranking(entries, "order", score))
+    return out
+
+
+def _restarted_lists(doc: Document) -> list[Ranking]:
+    """Items each typed "1." with a note between them that is not indented under the item (markdown numbers a list
+    by itself, so authors type "1." for every item): such an item ends its list, and the next starts at 1 again. A
+    run of three or more lists whose every item is typed "1.", with no heading between them, under a title
+    announcing a ranking, is one ranking in the order of its items."""
+    lists: dict[int, list[int]] = {}
+    for index, block in enumerate(doc.blocks):
+        if block.kind == "item" and block.ordered and block.depth == 0:
+            lists.setdefault(block.group, []).append(index)
+    runs: list[list[list[int]]] = [[]]
+    for members in sorted(lists.values()):
+        first = doc.blocks[members[0]]
+        restarts = first.number == 1 and all(doc.blocks[i].typed == 1 for i in members)
+        heading_between = runs[-1] and any(b.kind == "heading" for b in doc.blocks[runs[-1][-1][-1]:members[0]])
+        if not restarts or heading_between:
+            runs.append([])
+        if restarts:
+            runs[-1].append(members)
+    out: list[Ranking] = []
+    for run in runs:
+        items = [i for members in run for i in members]
+        if len(run) < 3 or not _is_cued(doc, items[0]):
+            continue
+        entries = []
+        for rank, index in enumerate(items, 1):
+            token = rank_token(doc, index)
+            named = _name_at(doc, doc.blocks[index], token.rest if token else doc.blocks[index].start, True)
+            if named is None:
+                break
+            name, name_end, body = named[:3]
+            entries.append(Entry(rank, name, index, (doc.blocks[index].start, name_end), body))
+        else:
+            if _generic([e.name for e in entries]):
+                continue
+            ranks = [e.rank for e in entries]
+            out.append(Ranking(entries, "body:restarted", _score(doc, ranks, items[0], _under(doc, items), "body",
+                                                                  True)))
     return out
 
 

@@ -73,6 +73,8 @@ ALLOWED = {
     "Phone": "a word of code and docs (a phone-sized screen in the UI); a part of a product name in an entry",
     "English": "the language the product answers in, and the English spaCy pipeline and embedder it ships",
     "Chinese": "the other language the product answers questions in (the multilingual embedder, Chinese questions)",
+    "Japanese": "a script of the CJK family (Chinese, Japanese, Korean) the multilingual index and the prose reader "
+                "handle; a nationality in an article",
     "French": "a made-up out-of-scope training question (a translation request) in app/intents.yaml",
     "LLM": "the optional LLM backends (`app/llm`), named throughout code and settings",
     "Ollama": "one of the optional LLM backends (`AICITIES_LLM=ollama`)",

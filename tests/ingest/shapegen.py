@@ -1465,6 +1465,25 @@ def shape_coded_table(doc: Doc) -> Rendered:
     return html_page(doc, [*html_intro(doc), table, *html_extras(doc), *html_closing(doc)]), "html"
 
 
+def shape_restarted_lists(doc: Doc) -> Rendered:
+    """Every item typed "1." (markdown numbers a list by itself), and a note under most items that is not indented
+    under it: each such item ends a list, and the next one starts at 1 again, so the page shows "1." on most entries
+    and the ranks are the items' order."""
+    r = doc.r
+    bullet = r.choice(["-", "*", "+"])
+    blocks = md_head(doc, [r.choice(["Here are my rankings.", "Best first, as I ranked them.",
+                                     "These are ranked from the top down."])])
+    for e in doc.entries():
+        name = f"[{e.name}](https://example.org/{doc.d.entries.index(e)})" if r.random() < 0.5 else e.name
+        if r.random() < 0.25:  # a note indented under its item: the next item joins this item's list
+            blocks.append("\n".join([f"1. {name}", *(f"   {bullet} {sentence}" for sentence in e.sentences)]))
+        else:
+            blocks.append(f"1. {name}")
+            blocks.append("\n".join(f"{bullet} {sentence}" for sentence in e.sentences))
+    blocks += md_extras(doc, 2, style="headings") + md_closing(doc)
+    return join(blocks), "markdown"
+
+
 SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "dot_lines": shape_dot_lines,
     "paren_lines": shape_paren_lines,
@@ -1513,11 +1532,12 @@ SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "place_summaries": shape_place_summaries,
     "rank_in_name_cell": shape_rank_in_name_cell,
     "unscored_tail": shape_unscored_tail,
+    "restarted_lists": shape_restarted_lists,
 }
 SHAPES = list(SHAPE_FUNCS)
 # Shapes that state no rank numbers: the order of the entries is the ranking, so no ties and no partial lists.
 UNNUMBERED = {"h3_unnumbered", "md_table_norank", "html_table_norank", "md_html_table_norank", "report_bullets",
-              "coded_table"}
+              "coded_table", "restarted_lists"}
 PROSE = {"prose"}
 # Shapes whose names are quoted titles joined by " / ": the expected name drops the quotes.
 QUOTED_NAMES = {"quoted_pairs"}

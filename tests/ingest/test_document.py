@@ -132,3 +132,70 @@ def test_a_reference_definition_whose_address_a_site_generator_fills_in_keeps_th
     document = read_document(source, "markdown")
     assert document.text.startswith("The winner is Team Harrow Kites, ahead of Dune Gliders.")
     assert "[" not in document.text and "{{" not in document.text
+
+
+def _kinds(document) -> list[tuple[str, int, str]]:
+    return [(b.kind, b.level, document.block_text(b)) for b in document.blocks]
+
+
+def test_front_matter_is_no_text_and_its_title_is_the_page_heading() -> None:
+    source = ("<!-- copied from a made-up blog -->\n---\nlayout: post\ntitle:  \"Five Quiet Lakes: 2031\"\n"
+              "tags: [lakes, travel]\n---\n\nSome lakes are quieter than others.\n\n1. Osk Water\n2. Fennmere\n")
+    document = read_document(source, "markdown")
+    assert _kinds(document)[0] == ("heading", 1, "Five Quiet Lakes: 2031")
+    assert "layout" not in document.text and "tags" not in document.text and "---" not in document.text
+    assert "Osk Water" in document.text
+    # the text opens with the same heading: it is not written twice
+    repeated = read_document(source.replace("Some lakes", "# Five Quiet Lakes: 2031\n\nSome lakes"), "markdown")
+    assert repeated.text.count("Five Quiet Lakes") == 1
+    # no title: the fields still go
+    untitled = read_document(source.replace('title:  "Five Quiet Lakes: 2031"\n', ""), "markdown")
+    assert "layout" not in untitled.text and untitled.text.startswith("Some lakes")
+
+
+def test_a_rule_that_is_no_front_matter_stays_as_written() -> None:
+    source = "---\nJust a line between rules, no settings here.\n---\n\nMore text.\n"
+    document = read_document(source, "markdown")
+    assert "Just a line between rules, no settings here." in document.text
+
+
+def test_html_indented_inside_containers_is_read_as_html_not_as_code() -> None:
+    cards = "\n".join(
+        f"  <li>\n    <div class='cover'>\n      <img src='/covers/{n}.jpg' /><div></div>\n    </div>\n"
+        f"    <div class='content'>\n      <h6>{artist}</h6>\n      <h4>{album}</h4>\n"
+        f"      <p>{artist} made a <em>fine</em> record.</p>\n    </div>\n"
+        f"    <div class='player'>\n      <h6>#{n}</h6>\n    </div>\n  </li>"
+        for n, artist, album in [(3, "Pale Ospreys", "Low Tide"), (2, "Harrow Bells", "Glass Coast"),
+                                 (1, "Dune Choir", "North Light")])
+    source = f"## Top 3:\n\n<ul class=\"records\">\n{cards}\n</ul>\n\n    an indented code line stays code\n"
+    document = read_document(source, "markdown")
+    assert "<" not in document.text.replace("an indented code line", "")
+    assert ("heading", 6, "Pale Ospreys") in _kinds(document) and ("heading", 4, "North Light") in _kinds(document)
+    assert "Pale Ospreys made a fine record." in document.text
+    assert "an indented code line stays code" in document.text
+
+
+def test_a_line_that_is_only_a_break_or_an_image_leaves_the_markdown_after_it_markdown() -> None:
+    for tag in ("<br/>", "<hr>", "<img src=\"/a.png\" alt=\"\">"):
+        source = f"{tag}\nAfter seeing [a film](https://example.org/film), I had *my first* slice.\n"
+        document = read_document(source, "markdown")
+        assert "After seeing a film, I had my first slice." in document.text, tag
+        assert "](" not in document.text and "*" not in document.text
+
+
+def test_front_matter_summary_is_the_paragraph_under_the_title() -> None:
+    source = ("---\ntitle: Five Quiet Lakes\ndescription: >\n  A walker's pick of the calmest\n  lakes of Fenby.\n"
+              "author: someone\n---\n\nThe list starts here.\n")
+    document = read_document(source, "markdown")
+    assert _kinds(document)[:3] == [("heading", 1, "Five Quiet Lakes"),
+                                    ("paragraph", 0, "A walker's pick of the calmest lakes of Fenby."),
+                                    ("paragraph", 0, "The list starts here.")]
+    assert "someone" not in document.text
+
+
+@pytest.mark.parametrize("line", ["[the_ad id='12']", "\\[the\\_ad id='12'\\]  ", '[gallery ids="4,5" size=large]',
+                                  "[/caption]", "import Chart from '@site/static/img/chart.png';",
+                                  'import { Tabs, Tab } from "@theme/Tabs"', "export const meta = { draft: true };"])
+def test_a_line_that_is_only_a_shortcode_or_an_mdx_statement_is_not_read(line: str) -> None:
+    document = read_document(f"# Kites\n\n{line}\n\nThe Sky Ribbon flies best. [sic]\n\n[Note]\n", "markdown")
+    assert document.text == "Kites\n\nThe Sky Ribbon flies best. [sic]\n\n[Note]"

@@ -32,9 +32,11 @@ LABELS = sorted((ROOT / "eval" / "fixtures" / "rankings").glob("*.yaml"))
 # bebdfd4: 3 of 10 exact, none crashed; 4 of 10 after places written as ordinals in headings ("3rd Place ($200):
 # Name") and site-generator directive lines were read (shape place_headings; not a first run); 5 of 10 after a credit
 # on every entry of a run ("Game by Author") was read as no part of the names (also place_headings).
+# Ten more (a seventh helper, the same brief, no site used before) were first read on 2026-12-08 at 11a0bd7: 0 of 10
+# exact, none crashed.
 KNOWN_MISSES = {
     "icfp-contest-2021-scoreboard", "koding-hackathon-2014-winners", "kostya-language-benchmarks-2015",
-    "posthog-open-source-session-replay-tools", "supabase-launch-week-12-top-10",
+    "supabase-launch-week-12-top-10",
     "supabase-open-source-hackathon-2021-winners", "web-frameworks-benchmark-2019-05-06", "wikipedia-1929-us-open-golf",
     "wikipedia-austrias-next-topmodel-cycle-4",
     "footballcsv-england-1963-64-standings", "npmrank-dependencies-2016", "pydis-game-jam-2020",
@@ -49,6 +51,10 @@ KNOWN_MISSES = {
     "godivas-quest-1t5-winners",
     "phme-2022-data-challenge-leaderboard", "simpler-grants-spring-2025-winners", "tiobe-index-may-2022",
     "wmffl-2005-final-standings",
+    "awardwinningfjords-best-albums-2010", "biccn-enhancer-challenge-final-leaderboard",
+    "broseley-camera-club-july-2018-news", "dicechess-2024-alternative-champions", "grantham-rc-2013-race-results",
+    "halyph-programming-language-popularity-2022", "interbrand-best-global-brands-2019-top10",
+    "lotsdoin-icpc-world-finals-results", "open-data-barometer-2013-global-ranking", "rorydbain-pizza-places-2020",
 }
 
 
