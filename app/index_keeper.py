@@ -135,7 +135,7 @@ class IndexKeeper:
     def ensure(self, index: ArticleIndex, stages: Stages | None = None) -> None:
         """Build the index when it is missing, incomplete or stale (another source, code, model or profile), and
         the multilingual one when it lags; a source that can no longer be read leaves an existing index in use."""
-        from ingest.chunker import CHUNKER_VERSION
+        from ingest.chunker import reader_version
 
         manifest = index.manifest()
         source = self.source_for(manifest)
@@ -146,7 +146,7 @@ class IndexKeeper:
                            manifest.chunk_count)
             manifest = None
         same_code = manifest is not None and manifest.embedding_model == self.embeddings.model_id \
-            and manifest.chunker_version == CHUNKER_VERSION and manifest.article_id == self.article_id
+            and manifest.chunker_version == reader_version() and manifest.article_id == self.article_id
         if same_code and _source_unchanged(manifest, source) and manifest.profile_hash == profile_hash(
                 resolve_profile_dir(source, self.settings.profile_dir)) and self.multilingual_current(manifest):
             return  # same file, size and mtime as when it was indexed: no need to read and hash it

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from ingest.parser import entry_name
@@ -23,6 +25,24 @@ from ingest.structure import Article, Bullet, Section, Span
 # section names, entries of the shape "3. **Name**—text"; 12: a table row's cells (header, offsets) stored in the
 # structure; 13: entities found in the text with its markdown markers blanked, emphasised names added
 CHUNKER_VERSION = "14"
+
+
+@cache
+def reader_version() -> str:
+    """The version of the code that reads an article into chunks, as an index records it: `CHUNKER_VERSION` and a
+    fingerprint of the ingest package's code and data files, so that an index built by other reading code (a
+    parser that now reads a shape it missed) is rebuilt without anyone having to remember to bump a number."""
+    return f"{CHUNKER_VERSION}+{code_fingerprint(Path(__file__).resolve().parent)}"
+
+
+def code_fingerprint(folder: Path) -> str:
+    """A hash of the names and contents of the code and data files (.py, .yaml) under `folder`."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".yaml") and p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 INTRO_SECTION = "Introduction"
 NOTES_SECTION = "Notes"
 METHODOLOGY_SECTION = "Methodology"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ingest.annotate import annotate_chunks
-from ingest.chunker import CHUNKER_VERSION, INTRO_SECTION, METHODOLOGY_SECTION, Chunk, chunk_article, section_label
+from ingest.chunker import INTRO_SECTION, METHODOLOGY_SECTION, Chunk, chunk_article, reader_version, section_label
 from ingest.core.settings import resolve_profile_dir
 from ingest.embeddings import LocalEmbeddings
 from ingest.loader import load_source
@@ -143,7 +143,7 @@ def ingest_source(index: ArticleIndex, embeddings: LocalEmbeddings, source: Path
         folder = resolve_profile_dir(loaded.path, profile_dir)
         profile_data = load_profile_dir(folder) if folder is not None else None
     wanted = Manifest(source_hash=loaded.sha256, source_name=loaded.path.name, source_path=str(loaded.path.resolve()),
-                      embedding_model=embeddings.model_id, chunker_version=CHUNKER_VERSION,
+                      embedding_model=embeddings.model_id, chunker_version=reader_version(),
                       profile_hash=profile_hash(folder), source_stat=loaded.stat, article_id=article_id)
     current = index.manifest()
     if current is not None and current.same_inputs(wanted) and current.article_id == article_id and not rebuild:

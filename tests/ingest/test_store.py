@@ -187,3 +187,35 @@ def test_unchanged_source_is_not_read_again_and_a_changed_one_is(make_settings, 
 def built_size(manifest) -> int:
     """The size recorded in a manifest's source stat."""
     return int(manifest.source_stat.split("|")[-2])
+
+
+def test_the_code_fingerprint_follows_code_and_data_files(tmp_path: Path) -> None:
+    from ingest.chunker import code_fingerprint
+
+    (tmp_path / "core").mkdir()
+    (tmp_path / "reader.py").write_text("READ = 1\n", encoding="utf-8")
+    (tmp_path / "core" / "words.yaml").write_text("words: [a]\n", encoding="utf-8")
+    first = code_fingerprint(tmp_path)
+    (tmp_path / "notes.txt").write_text("not code", encoding="utf-8")
+    assert code_fingerprint(tmp_path) == first
+    (tmp_path / "core" / "words.yaml").write_text("words: [a, b]\n", encoding="utf-8")
+    assert code_fingerprint(tmp_path) != first
+
+
+def test_an_index_built_by_other_reading_code_is_rebuilt(make_settings, embeddings, monkeypatch,
+                                                          tmp_path: Path) -> None:
+    import ingest.chunker
+    import ingest.pipeline
+
+    source = tmp_path / "lakes.md"
+    source.write_text("# The 3 Deepest Lakes of Fenby\n\n1. Osk Water\n\nIt is 90 m deep.\n\n2. Fennmere\n\nIt is 70 m "
+                      "deep.\n\n3. Quillmere\n\nIt is 40 m deep.\n", encoding="utf-8")
+    settings = make_settings(source_path=source)
+    Chatbot(settings, embeddings=embeddings).ask("Which lake is deepest?")
+    built = _index(settings, embeddings).manifest()
+    assert built is not None and built.chunker_version == ingest.chunker.reader_version()
+    for module in (ingest.chunker, ingest.pipeline):  # the same source, read by a newer reader
+        monkeypatch.setattr(module, "reader_version", lambda: "newer-reader")
+    Chatbot(settings, embeddings=embeddings).ask("Which lake is deepest?")
+    rebuilt = _index(settings, embeddings).manifest()
+    assert rebuilt is not None and rebuilt.chunker_version == "newer-reader"
