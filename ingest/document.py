@@ -153,12 +153,10 @@ def _tag_lines_apart(markdown: str) -> str:
             run.clear()
 
     for line in markdown.split("\n"):
-        opening = _FENCE_LINE.match(line)
-        if opening and (not fence or opening.group(1).startswith(fence)):
-            fence = "" if fence else opening.group(1)
-        tag = None if fence or opening else (_CONTAINER_TAG_LINE.match(line) or _VOID_TAG_LINE.match(line))
+        fence, code = _fence_after(fence, line)
+        tag = None if code else (_CONTAINER_TAG_LINE.match(line) or _VOID_TAG_LINE.match(line))
         if tag is None:
-            if depth and not fence and not opening:
+            if depth and not code:
                 run.append(line)
             else:
                 flush()
@@ -350,6 +348,16 @@ _PLAIN_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?:text|txt|plain|plain
 _FENCE_LINE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 
 
+def _fence_after(fence: str, line: str) -> tuple[str, bool]:
+    """Fenced code, line by line: the fence open after `line` ("" for none, given the one open before it) and
+    whether `line` is code (a fence line, or a line inside a fence)."""
+    opening = _FENCE_LINE.match(line)
+    code = bool(fence or opening)
+    if opening and (not fence or opening.group(1).startswith(fence)):
+        fence = "" if fence else opening.group(1)
+    return fence, code
+
+
 def _unfenced_tables(source: str) -> str:
     """A table written as fixed-width text inside a plain fenced block (a README's standings, a terminal's
     listing) is a table the fence only keeps aligned: when most of the block's lines are rows of one aligned table
@@ -372,10 +380,8 @@ def _aligned_tables(text: str) -> list[str]:
     i = 0
     fence = ""
     while i < len(lines):
-        opening = _FENCE_LINE.match(lines[i])
-        if fence or opening:  # code stays as written
-            if opening and (not fence or opening.group(1).startswith(fence)):
-                fence = "" if fence else opening.group(1)
+        fence, code = _fence_after(fence, lines[i])
+        if code:  # code stays as written
             out.append(lines[i])
             i += 1
             continue

@@ -832,21 +832,29 @@ def _ordered_siblings(doc: Document) -> list[Ranking]:
         ranks = list(range(first, first + len(chosen)))
         if descending:
             ranks.reverse()
-        entries = []
-        for index, rank in zip(chosen, ranks, strict=True):
-            block = doc.blocks[index]
-            named = _name_at(doc, block, block.start)
-            if named is None:
-                break
-            name, name_end, body = named[:3]
-            entries.append(Entry(rank, name, index, (block.start, name_end), body))
-        else:
-            names = [e.name for e in entries]
-            if _generic(names) or len({n.casefold() for n in names}) < len(names):
-                continue  # the same name twice ("Score", "Score"): each entry's stats, not the entries
-            score = _score(doc, ranks, chosen[0], _under(doc, chosen), "heading" if not is_list else "item", False)
-            out.append(Ranking(entries, "order", score))
+        entries = _entries_in_order(doc, chosen, ranks)
+        if entries is None:
+            continue
+        names = [e.name for e in entries]
+        if _generic(names) or len({n.casefold() for n in names}) < len(names):
+            continue  # the same name twice ("Score", "Score"): each entry's stats, not the entries
+        score = _score(doc, ranks, chosen[0], _under(doc, chosen), "heading" if not is_list else "item", False)
+        out.append(Ranking(entries, "order", score))
     return out
+
+
+def _entries_in_order(doc: Document, blocks: list[int], ranks: list[int], cued: bool = False) -> list[Entry] | None:
+    """The entries of blocks whose ranks come from their order (no rank written on them), each named from its
+    start; None when one of them holds no name."""
+    entries = []
+    for index, rank in zip(blocks, ranks, strict=True):
+        block = doc.blocks[index]
+        named = _name_at(doc, block, block.start, cued)
+        if named is None:
+            return None
+        name, name_end, body = named[:3]
+        entries.append(Entry(rank, name, index, (block.start, name_end), body))
+    return entries
 
 
 def _restarted_lists(doc: Document) -> list[Ranking]:
@@ -860,8 +868,7 @@ def _restarted_lists(doc: Document) -> list[Ranking]:
             lists.setdefault(block.group, []).append(index)
     runs: list[list[list[int]]] = [[]]
     for members in sorted(lists.values()):
-        first = doc.blocks[members[0]]
-        restarts = first.number == 1 and all(doc.blocks[i].typed == 1 for i in members)
+        restarts = all(doc.blocks[i].typed == 1 for i in members)
         heading_between = runs[-1] and any(b.kind == "heading" for b in doc.blocks[runs[-1][-1][-1]:members[0]])
         if not restarts or heading_between:
             runs.append([])
@@ -872,20 +879,11 @@ def _restarted_lists(doc: Document) -> list[Ranking]:
         items = [i for members in run for i in members]
         if len(run) < 3 or not _is_cued(doc, items[0]):
             continue
-        entries = []
-        for rank, index in enumerate(items, 1):
-            token = rank_token(doc, index)
-            named = _name_at(doc, doc.blocks[index], token.rest if token else doc.blocks[index].start, True)
-            if named is None:
-                break
-            name, name_end, body = named[:3]
-            entries.append(Entry(rank, name, index, (doc.blocks[index].start, name_end), body))
-        else:
-            if _generic([e.name for e in entries]):
-                continue
-            ranks = [e.rank for e in entries]
-            out.append(Ranking(entries, "body:restarted", _score(doc, ranks, items[0], _under(doc, items), "body",
-                                                                  True)))
+        ranks = list(range(1, len(items) + 1))
+        entries = _entries_in_order(doc, items, ranks, cued=True)
+        if entries is None or _generic([e.name for e in entries]):
+            continue
+        out.append(Ranking(entries, "body:restarted", _score(doc, ranks, items[0], _under(doc, items), "body", True)))
     return out
 
 
