@@ -82,10 +82,20 @@ lint: install-dev
 # Tests, then the eval benchmark as a quality gate (exits 1 below eval/thresholds.yaml), then every fixture
 # article (eval/fixtures/*.yaml, each against its own data/fixtures/ article; exits 1 when one misses its gate or
 # any answer shows markup). The fixture gates check the product only, so the naive baseline is not built for them.
-test: install-dev browser-deps lint
-	$(BIN)/python -m pytest -n auto --dist loadfile
-	$(BIN)/ai-cities eval --no-progress --out eval/runs/ci
-	$(BIN)/ai-cities eval --fixtures --jobs 2 --no-baseline --no-progress --out eval/runs/ci-fixtures
+# Work that would leave a core idle runs beside other work: the linters (mypy is one process) beside the browser's
+# install, and the fixture gates (two processes) beside pytest's two workers, which wait on servers, subprocesses and
+# one another's last files; the main eval follows pytest. Their reports are shown at the end, and the recipe fails when
+# any of them fails.
+test: install-dev
+	$(MAKE) --no-print-directory -j2 browser-deps lint
+	@mkdir -p eval/runs; \
+	  $(BIN)/ai-cities eval --fixtures --jobs 2 --no-baseline --no-progress --out eval/runs/ci-fixtures \
+	    > eval/runs/ci-fixtures.log 2>&1 & gates=$$!; \
+	  $(BIN)/python -m pytest -n auto --dist loadfile; tests=$$?; \
+	  $(BIN)/ai-cities eval --no-progress --out eval/runs/ci; main=$$?; \
+	  wait $$gates; fixtures=$$?; cat eval/runs/ci-fixtures.log; \
+	  echo "pytest exit $$tests, main eval exit $$main, fixture gates exit $$fixtures"; \
+	  test $$tests -eq 0 && test $$main -eq 0 && test $$fixtures -eq 0
 
 eval: install
 	$(BIN)/ai-cities eval
