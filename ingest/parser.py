@@ -159,7 +159,7 @@ class _Layout:
             self.current.end = max(self.current.end, entry.row[1])
         if entry.body and entry.body[0] < entry.body[1]:
             if entry.name_start is not None and _byline(self.text[entry.body[0]:entry.body[1]]):
-                # "Name: A Subtitle — Ann Quorby, Bo Chen": a byline or label says nothing without the name it follows
+                # "Name: A Subtitle — Ann Vey, Bo Chen": a byline or label says nothing without the name it follows
                 self.current.bullets.append(Bullet(None, self.span(entry.name_start, entry.body[1])))
             else:
                 self.current.bullets.append(self._bullet(*entry.body, label=None))
@@ -356,7 +356,7 @@ def parse_document(doc: Document) -> Article:
 
 
 def _byline(text: str) -> bool:
-    """Text after an entry's name that is no sentence: a short byline or label ("Ann Quorby, Bo Chen", "by Ann Quorby")."""
+    """Text after an entry's name that is no sentence: a short byline or label ("Ann Vey, Bo Chen", "by Ann Vey")."""
     return len(text.split()) <= WORDS_IN_NAME and not ENDS_SENTENCE.search(text.strip())
 
 

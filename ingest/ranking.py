@@ -272,7 +272,7 @@ def _name_at(doc: Document, block: Block, rest: int,
         body_start = _skip_separator(doc.text, lead[1], block.end)
         separated = body_start > lead[1] and doc.text[lead[1]:body_start].strip() != ""
         # the emphasis or link the item opens with is its name when a separator or a new sentence follows it; a
-        # title set apart (a link, italics) is, whatever follows ("[Name: A Guide](…) by Ann Quorby.")
+        # title set apart (a link, italics) is, whatever follows ("[Name: A Guide](…) by Ann Vey.")
         if body_start >= block.end or separated or doc.text[body_start:body_start + 1].isupper() \
                 or _is_title(block, rest, lead):
             name = entry_name(doc.text[rest:lead[1]], whole=_is_title(block, rest, lead))

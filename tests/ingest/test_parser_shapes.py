@@ -600,7 +600,7 @@ def test_bold_lead_in_list_items() -> None:
 
 def test_a_linked_title_with_a_byline_is_named_whole_and_its_byline_keeps_the_title() -> None:
     text = ("# Our Most Read Posts\n\nThe three posts you opened most this year.\n\n"
-            "**3** [Kites Over the Harbour: A Weekend Guide](https://example.org/k) — *Ann Quorby, Bo Chen*\n\n"
+            "**3** [Kites Over the Harbour: A Weekend Guide](https://example.org/k) — *Ann Vey, Bo Chen*\n\n"
             "**2** [Night Lights Are Back!](https://example.org/n) — *Cal Ortiz*\n\n"
             "**1** [Why Our Ferry Timetables Changed](https://example.org/f) — *Dee Park*\n")
     article = verbatim(parse_article(text))
@@ -609,7 +609,7 @@ def test_a_linked_title_with_a_byline_is_named_whole_and_its_byline_keeps_the_ti
         (3, "Kites Over the Harbour: A Weekend Guide")]
     # a byline says nothing without the title it follows: the entry's statement holds both
     kites = article.ranked[2]
-    assert [b.body.text for b in kites.bullets] == ["Kites Over the Harbour: A Weekend Guide — Ann Quorby, Bo Chen"]
+    assert [b.body.text for b in kites.bullets] == ["Kites Over the Harbour: A Weekend Guide — Ann Vey, Bo Chen"]
 
 
 def test_a_sentence_after_a_name_stays_its_own_statement() -> None:
