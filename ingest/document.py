@@ -37,12 +37,17 @@ _INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data"
 _LEAD_TAGS = frozenset({"strong", "b", "em", "i", "a", "u", "mark", "cite", "q"})
 # Elements that set a title of a work apart (a link's text, italics, <cite>): the title is whole, subtitle included.
 _TITLE_TAGS = frozenset({"em", "i", "a", "cite", "q"})
+# Inline elements that set a detail apart at the end of a block (a credit, a year, a score): `Block.tail`.
+_TAIL_TAGS = frozenset({"small", "span", "em", "i", "sub", "sup", "time"})
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _NEVER_CHROME = frozenset({"body", "main", "article", "table", "tr", "td", "th", "li", "ol", "ul"})
 _ROLES_DROPPED = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert"})
 _BULLET_GLYPHS = "•·▪‣●◦■□➢➤►✓✔"
 _GLYPH_BULLET = re.compile(rf"^([ \t]*)[{_BULLET_GLYPHS}][ \t]+", re.M)
 _SPACES = re.compile(r"[^\S\n\u00a0]+|\u00a0+")
+# "**" that opens or closes a word but marks nothing: bold that markdown could not pair ("**Note: **this"), shown
+# as typed. Between two words ("x**2") or two spaces ("a ** b") it is text.
+_STRAY_STRONG = re.compile(r"(?<![\w*])\*\*(?=\w)|(?<=\w)\*\*(?![\w*])")
 
 
 def _readability_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
@@ -84,6 +89,9 @@ class Block:
     titles: list[tuple[int, int]] = field(default_factory=list)
     """The spans of `marked` set in an element that marks a title of a work (a link, italics, `<cite>`): such a
     title is a name as a whole, its subtitle and final "!" included ("*Gone Fishing: A Memoir*")."""
+    tail: tuple[int, int] | None = None
+    """Span of an inline element the block ends with, after text of its own ("Name <small>Dir. Someone</small>",
+    "Name *(2014)*"): a detail set apart from what comes before it."""
     container: int = 0
     """Id of the nearest sectioning ancestor (div, section, article …), to tell runs of siblings apart."""
     quoted: bool = False
@@ -419,6 +427,7 @@ class _Inline:
 
     def text(self, value: str) -> None:
         value = _SPACES.sub(" ", value.replace("\u00a0", " ").replace("\r", "").replace("\n", " "))
+        value = _STRAY_STRONG.sub("", value)
         if not value:
             return
         if value[0] == " ":
@@ -682,7 +691,8 @@ class _Walker:
         titles = sorted({(start + a, start + b) for name, a, b in marks if name in _TITLE_TAGS and b > a})
         self.blocks.append(Block(kind, start, self.size, level=level, depth=depth, number=number, marker=marker,
                                  group=group, ordered=ordered, lead=lead, container=container, quoted=quoted,
-                                 marked=marked, titles=titles, set_number=set_number, typed=typed))
+                                 marked=marked, titles=titles, set_number=set_number, typed=typed,
+                                 tail=_tail(text, marks, start)))
 
     def _marks(self, marks: list[tuple[str, int, int]], offset: int) -> None:
         for name, a, b in marks:
@@ -722,6 +732,17 @@ class _Walker:
     def _write(self, value: str) -> None:
         self.parts.append(value)
         self.size += len(value)
+
+
+def _tail(text: str, marks: list[tuple[str, int, int]], offset: int) -> tuple[int, int] | None:
+    """The span (in the document) of the inline element a block's text ends with, when text comes before it."""
+    end = len(text.rstrip())
+    found = [(a, b) for name, a, b in marks if name in _TAIL_TAGS and b > a and text[a:b].strip()
+             and len(text[:b].rstrip()) == end and text[:a].strip()]
+    if not found:
+        return None
+    a, b = min(found)  # the outermost, when elements nest
+    return offset + a, offset + b
 
 
 def _text_of(node: Tag | NavigableString) -> str:

@@ -516,6 +516,7 @@ def _marked_runs(doc: Document) -> list[Ranking]:
         if len(entries) < max(1 if single or lone else 2, len(run) // 2) or _generic([e.name for e in entries]):
             continue
         _drop_credits(entries)
+        _drop_tails(doc, entries)
         explicit = styles != {"num"} or key[0] == "heading" or _is_cued(doc, run[0][0])
         score = _score(doc, [e.rank for e in entries], run[0][0], _under(doc, [e.block for e in entries]),
                        str(key[0]), explicit)
@@ -542,6 +543,26 @@ def _drop_credits(entries: list[Entry]) -> None:
     for entry, credit in zip(entries, credits, strict=True):
         assert credit is not None
         entry.name = credit.group("name")
+
+
+def _drop_tails(doc: Document, entries: list[Entry]) -> None:
+    """Names that all end in an inline element of their own ("Name <small>Dir. Someone</small>", "Name *(2014)*")
+    are the names without it: a detail set apart on every entry of a run (a credit, a year, a score) is not part of
+    the names. Left alone when an entry has no such element or nothing named before it."""
+    if len(entries) < 2:
+        return
+    heads: list[str] = []
+    for entry in entries:
+        tail = doc.blocks[entry.block].tail
+        start = entry.name_start if entry.name_start is not None else entry.title[0]
+        if tail is None or not start <= tail[0] or not re.search(r"[^\W\d_]", doc.text[start:tail[0]]):
+            return
+        heads.append(entry_name(doc.text[start:tail[0]]))
+    for entry, head in zip(entries, heads, strict=True):
+        tail = doc.blocks[entry.block].tail
+        assert tail is not None
+        if head and " ".join(entry.name.split()).endswith(" ".join(entry_name(doc.text[tail[0]:tail[1]]).split())):
+            entry.name = head
 
 
 def _rank_alone_runs(doc: Document) -> list[Ranking]:

@@ -1162,6 +1162,31 @@ def _html_headings(doc: Doc, level: int, descending: bool) -> list[str]:
     return body
 
 
+def shape_heading_tails(doc: Doc) -> Rendered:
+    """Each entry's heading ends in a small inline element of its own that is not part of its name: a credit or a
+    detail ("3. Name <small>Dir. Someone</small>", "3. Name <span class="meta">(2014)</span>"), as film, game and
+    record lists write them; in an HTML page or in markdown (inline HTML or emphasis)."""
+    r, h = doc.r, doc.h
+    detail = r.choice(["({year})", "{score} points", "{area}", "est. {year}", "Dir. {area} Studio"])
+    descending = r.random() < 0.4
+    if r.random() < 0.5:
+        tag = r.choice(["small", "span", "em", "i"])
+        open_tag = f'<{tag} class="meta">' if tag == "span" else f"<{tag}>"
+        body = html_intro(doc)
+        for e in doc.entries(descending):
+            tail = h(detail.format(year=e.year, score=e.score, area=e.area))
+            body.append(f"<h3>{doc.num(e)}. {h(e.name)}{h(doc.suffix(e))} {open_tag}{tail}</{tag}></h3>")
+            body.append(html_paras(doc, e.sentences))
+        return html_page(doc, body + html_extras(doc) + html_closing(doc)), "html"
+    style = r.choice(["<small>{}</small>", '<span class="meta">{}</span>', "*{}*", "_{}_"])
+    blocks = md_head(doc)
+    for e in doc.entries(descending):
+        tail = detail.format(year=e.year, score=e.score, area=e.area)
+        blocks.append(f"### {doc.num(e)}. {e.name}{doc.suffix(e)} {style.format(tail)}")
+        blocks.extend(doc.paras(e.sentences))
+    return join(blocks + md_extras(doc, 2) + md_closing(doc)), "markdown"
+
+
 def shape_html_headings(doc: Doc) -> Rendered:
     entries = list(doc.d.entries)
     body = html_intro(doc)
@@ -1533,6 +1558,7 @@ SHAPE_FUNCS: dict[str, Callable[[Doc], Rendered]] = {
     "rank_in_name_cell": shape_rank_in_name_cell,
     "unscored_tail": shape_unscored_tail,
     "restarted_lists": shape_restarted_lists,
+    "heading_tails": shape_heading_tails,
 }
 SHAPES = list(SHAPE_FUNCS)
 # Shapes that state no rank numbers: the order of the entries is the ranking, so no ties and no partial lists.

@@ -199,3 +199,12 @@ def test_front_matter_summary_is_the_paragraph_under_the_title() -> None:
 def test_a_line_that_is_only_a_shortcode_or_an_mdx_statement_is_not_read(line: str) -> None:
     document = read_document(f"# Kites\n\n{line}\n\nThe Sky Ribbon flies best. [sic]\n\n[Note]\n", "markdown")
     assert document.text == "Kites\n\nThe Sky Ribbon flies best. [sic]\n\n[Note]"
+
+
+def test_bold_marks_markdown_could_not_pair_are_not_shown() -> None:
+    doc = read_document("# Notes\n\n**Before you start, **read the rules. Then **check** the list.\n\n"
+                        "In code 2**3 is 8, and a ** b stays.\n\n**Unclosed bold at the start of a line\n", "markdown")
+    body = doc.text[doc.text.index("Before"):]
+    assert "Before you start, read the rules. Then check the list." in body
+    assert "In code 2**3 is 8, and a ** b stays." in body
+    assert "Unclosed bold at the start of a line" in body and "**Unclosed" not in body
