@@ -26,7 +26,7 @@ import yaml
 
 from ingest.core.lexicon import ORDINAL_WORDS, rank_value
 from ingest.document import Document
-from ingest.ranking import Entry, Ranking, announced_count
+from ingest.ranking import Entry, Ranking, announced_count, count_in
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +150,7 @@ def prose_ranking(doc: Document) -> Ranking | None:
                         same[0].sentences.append(sentence)
                 elif not any(e.name.casefold() == name.casefold() for others in found.values() for e in others):
                     found.setdefault(rank, []).append(Entry(rank, name, index, (start, end), sentences=[sentence]))
+    last = found.pop(_LAST, [])
     run = _consecutive({rank: len(entries) for rank, entries in found.items()})
     _, span = announced_count(doc, len(doc.blocks))
     if len(run) < _MIN_ENTRIES or (run[0] != 1 and not (span and span[0] == run[0])):
@@ -157,10 +158,28 @@ def prose_ranking(doc: Document) -> Ranking | None:
     # a text that ranks the first few in order may then name a few further down, skipping ranks ("… and Vell at
     # number 10"): those ranks stand as stated
     run += [rank for rank in sorted(found) if rank > run[-1]]
+    if len(last) == 1:
+        # "X came last": the place after every other the text gives, or the count the title announces
+        after = run[-1] + len(found[run[-1]])
+        count = _title_count(doc)
+        last[0].rank = count if count and count >= after else after
+        if last[0].rank not in found:
+            found[last[0].rank] = last
+            run.append(last[0].rank)
     entries = [e for rank in run for e in found[rank]]
     _add_mentions(doc, entries, sentences)
     logger.info("Ranking read from prose: %d entries", len(entries))
     return Ranking(entries, "prose", float(len(entries)))
+
+
+_LAST = 0
+"""The rank a phrase of `prose_ranks.yaml` gives for the last place ("X came last")."""
+
+
+def _title_count(doc: Document) -> int | None:
+    """The count the page's title or first heading announces ("The 6 teams of …"), if any."""
+    heading = next((doc.block_text(b) for b in doc.blocks if b.kind == "heading"), "")
+    return next((n for n in (count_in(t) for t in (doc.page_title or "", heading)) if n), None)
 
 
 def _consecutive(sizes: dict[int, int]) -> list[int]:
@@ -250,7 +269,7 @@ def _framed_ranks(sent: Any, matches: list[tuple[int, int, int]]) -> tuple[list[
                     covered.update(range(start, end))
                     previous = next(t.i for t in doc[end:stop] if t.idx + len(t) >= names[0][1]) + 1
                     continue
-        ranks = [_ordinal(t, signed=True) or 0 for t in ordinals] or ([frame.rank] if frame.rank else [])
+        ranks = [_ordinal(t, signed=True) or 0 for t in ordinals] or ([frame.rank] if frame.rank is not None else [])
         tie = len(ranks) == 1 and len(names) > 1 and any(t.lemma_.lower() in vocabulary.tie_verbs
                                                          for t in doc[start:end])
         if frame.names == "before" and len(ranks) == 1 and not tie and names and (

@@ -220,7 +220,7 @@ def announced_count(doc: Document, before: int) -> tuple[int | None, tuple[int, 
     titles = [doc.page_title or ""] + [doc.block_text(b) for b in heads]
     for text in titles:
         if count is None:
-            count = _count_in(text)
+            count = count_in(text)
         ranged = _RANGE.search(text)
         if ranged and span is None:
             a, b = int(ranged.group("a")), int(ranged.group("b"))
@@ -229,7 +229,7 @@ def announced_count(doc: Document, before: int) -> tuple[int | None, tuple[int, 
     return count, span
 
 
-def _count_in(text: str) -> int | None:
+def count_in(text: str) -> int | None:
     """The first count a text gives in a ranking's forms ("top 12", "12 most …", "The 12 features …"): 2 to 500,
     and no year."""
     for match in _COUNT_IN_TITLE.finditer(text):
@@ -917,7 +917,7 @@ def _lead_in_count(doc: Document, first: int) -> int | None:
     if lead is None or lead.kind not in ("paragraph", "heading"):
         return None
     text = doc.block_text(lead)
-    return _count_in(text) if _cues_a_ranking(text) else None
+    return count_in(text) if _cues_a_ranking(text) else None
 
 
 def _count_run(doc: Document, members: list[int], count: int) -> list[int] | None:

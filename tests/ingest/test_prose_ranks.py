@@ -111,3 +111,23 @@ def test_followed_by_without_an_ordinal_is_the_next_rank_and_a_former_place_is_n
 def test_a_name_ends_before_its_relative_pronoun_and_a_phrase_gives_its_last_name() -> None:
     assert sentence_ranks("Good results came from southern regions like Solmere and Tarn who came in joint 12th.") \
         == [(12, "Solmere"), (12, "Tarn")]
+
+
+def _prose_ranks(text: str) -> list[tuple[int, str]]:
+    ranking = prose_ranking(read_document(text, "markdown"))
+    return [(e.rank, e.name) for e in ranking.entries] if ranking else []
+
+
+def test_came_last_is_the_place_after_every_other_the_text_gives() -> None:
+    text = ("# Quiz night at the Owl\n\nThe Owls came first with 41 points. The Kites came second with 38. "
+            "The Herons finished third with 30. The Wrens came last with 12, but enjoyed the evening.\n")
+    assert _prose_ranks(text) == [(1, "The Owls"), (2, "The Kites"), (3, "The Herons"), (4, "The Wrens")]
+
+
+def test_came_last_takes_the_count_the_title_announces_and_only_one_name_is_last() -> None:
+    counted = ("# The 6 teams of the Tarn relay\n\nThe Otters came first. The Voles came second. The Newts finished "
+               "third. The Stoats finished in last place after a fall.\n")
+    assert _prose_ranks(counted)[-1] == (6, "The Stoats")
+    two_last = ("# Tarn relay\n\nThe Otters came first. The Voles came second. The Newts finished third. The Stoats "
+                "came last. The Moles came last too, in the other heat.\n")
+    assert [r for r, _ in _prose_ranks(two_last)] == [1, 2, 3]
