@@ -551,17 +551,15 @@ def _drop_tails(doc: Document, entries: list[Entry]) -> None:
     the names. Left alone when an entry has no such element or nothing named before it."""
     if len(entries) < 2:
         return
-    heads: list[str] = []
+    cuts: list[tuple[str, str]] = []  # each entry's name before its tail, and the tail's text
     for entry in entries:
         tail = doc.blocks[entry.block].tail
         start = entry.name_start if entry.name_start is not None else entry.title[0]
         if tail is None or not start <= tail[0] or not re.search(r"[^\W\d_]", doc.text[start:tail[0]]):
             return
-        heads.append(entry_name(doc.text[start:tail[0]]))
-    for entry, head in zip(entries, heads, strict=True):
-        tail = doc.blocks[entry.block].tail
-        assert tail is not None
-        if head and " ".join(entry.name.split()).endswith(" ".join(entry_name(doc.text[tail[0]:tail[1]]).split())):
+        cuts.append((entry_name(doc.text[start:tail[0]]), entry_name(doc.text[tail[0]:tail[1]])))
+    for entry, (head, detail) in zip(entries, cuts, strict=True):
+        if head and " ".join(entry.name.split()).endswith(" ".join(detail.split())):
             entry.name = head
 
 
